@@ -1,0 +1,264 @@
+/* The backend interface: what a compute backend (the built-in reference
+ * backend, the OpenCL module, or a third-party module) implements.
+ *
+ * Conventions for every kernel entry:
+ * - A buffer argument is a geocl_bref: the backend's buffer handle plus an
+ *   offset counted in 4-byte elements (f32 or i32).  Backends never create
+ *   sub-buffers; they add the offset themselves.
+ * - Unless a stride argument says otherwise, arrays are contiguous, row-major.
+ * - Kernels are enqueued: they may run asynchronously and in order.  Only
+ *   download() and sync() wait.  Errors found at enqueue time are returned;
+ *   runtime errors surface at the next sync()/download().
+ * - Backward kernels overwrite their outputs; the autograd layer accumulates.
+ * - A NULL entry means "not supported": the op layer reports E_UNSUPPORTED
+ *   naming the op and the backend.
+ * The reference backend (backends/reference) defines the exact semantics;
+ * tests/check_backend_ops.c compares every backend against it. */
+#ifndef GEOCL_BACKEND_API_H
+#define GEOCL_BACKEND_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <geocl/status.h>
+#include <geocl/version.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct geocl_backend geocl_backend;
+
+/* A buffer handle plus an element offset. */
+typedef struct geocl_bref {
+  void *mem;
+  size_t off;
+} geocl_bref;
+
+typedef struct geocl_device_info {
+  char name[256];
+  char vendor[128];
+  char platform[256];
+  char driver[64];
+  char version[128];   /* device OpenCL version string, or a description */
+  char type[16];       /* "GPU", "CPU", "ACCEL", "HOST" */
+  int is_gpu;
+  uint64_t global_mem_bytes;
+  uint64_t max_alloc_bytes;
+  uint64_t local_mem_bytes;
+  uint32_t compute_units;
+  uint32_t max_work_group;
+  int fp16;
+  int fp64;
+} geocl_device_info;
+
+typedef enum geocl_binop { GEOCL_BIN_ADD, GEOCL_BIN_SUB, GEOCL_BIN_MUL, GEOCL_BIN_DIV, GEOCL_BIN_COUNT } geocl_binop;
+
+/* y = f(x, alpha).  SCALE: alpha·x.  ADDS: x + alpha.  The others ignore alpha. */
+typedef enum geocl_unop {
+  GEOCL_UN_SCALE,
+  GEOCL_UN_ADDS,
+  GEOCL_UN_EXP,
+  GEOCL_UN_LOG,
+  GEOCL_UN_SQRT,
+  GEOCL_UN_GELU, /* exact: x·½·(1 + erf(x/√2)) */
+  GEOCL_UN_RELU,
+  GEOCL_UN_SQUARE,
+  GEOCL_UN_ABS,
+  GEOCL_UN_COUNT
+} geocl_unop;
+
+/* C[b] = alpha·op(A[b])·op(B[b]) + beta·C[b] for b < batch, row-major,
+ * op(X) = X or Xᵀ.  op(A) is m×k, op(B) is k×n, C is m×n.  Any of m, n, k
+ * may be 0 (k = 0 scales C by beta). */
+typedef struct geocl_gemm_args {
+  int trans_a, trans_b;
+  int64_t m, n, k, batch;
+  float alpha, beta;
+  geocl_bref a;
+  int64_t lda, stride_a;
+  geocl_bref b;
+  int64_t ldb, stride_b;
+  geocl_bref c;
+  int64_t ldc, stride_c;
+} geocl_gemm_args;
+
+/* Multi-head attention o = softmax(scale·q·kᵀ)·v per (batch, head).
+ * q is [batch, nq, heads, head_dim] addressed by the element strides
+ * (sb, st, sh) for batch, token and head, head_dim contiguous; likewise k, v
+ * ([batch, nk, heads, head_dim]) and o.  lse [batch, heads, nq] contiguous
+ * receives the log-sum-exp of the scaled scores (forward) / is read (backward).
+ * rope_base > 0 rotates q and k by 2D RoPE (CroCo v2 pairing) at int32
+ * positions qpos [batch, nq, 2] and kpos [batch, nk, 2] holding (y, x).
+ * Backward reads q, k, v, o, lse, dout and writes dq, dk, dv (own strides). */
+typedef struct geocl_attn_args {
+  int64_t batch, heads, nq, nk, head_dim;
+  float scale;
+  float rope_base;
+  geocl_bref qpos, kpos;
+  geocl_bref q, k, v, o, lse;
+  int64_t q_sb, q_st, q_sh;
+  int64_t k_sb, k_st, k_sh;
+  int64_t v_sb, v_st, v_sh;
+  int64_t o_sb, o_st, o_sh;
+  /* backward only */
+  geocl_bref dout, dq, dk, dv;
+  int64_t do_sb, do_st, do_sh;
+  int64_t dq_sb, dq_st, dq_sh;
+  int64_t dk_sb, dk_st, dk_sh;
+  int64_t dv_sb, dv_st, dv_sh;
+} geocl_attn_args;
+
+/* PyTorch AdamW over n elements: p ← p − lr·wd·p; m ← β1·m + (1−β1)·g;
+ * v ← β2·v + (1−β2)·g²; p ← p − lr·(m/bc1)/(√(v/bc2) + eps), with
+ * g = grad·s where s is the f32 scalar at grad_scale (1 if grad_scale.mem is NULL). */
+typedef struct geocl_adamw_args {
+  int64_t n;
+  geocl_bref param, grad, m, v, grad_scale;
+  float lr, beta1, beta2, eps, weight_decay;
+  float bias_correction1, bias_correction2; /* 1 − β^t */
+} geocl_adamw_args;
+
+/* PyTorch SGD: d = g·s + wd·p; buf ← d if first_step else momentum·buf + (1−dampening)·d;
+ * d ← d + momentum·buf if nesterov else buf (when momentum ≠ 0); p ← p − lr·d. */
+typedef struct geocl_sgd_args {
+  int64_t n;
+  geocl_bref param, grad, buf, grad_scale;
+  float lr, momentum, dampening, weight_decay;
+  int nesterov, first_step;
+} geocl_sgd_args;
+
+typedef struct geocl_backend_ops {
+  void (*destroy)(geocl_backend *be);
+
+  /* --- buffers --- */
+  geocl_status (*alloc)(geocl_backend *be, size_t bytes, void **mem);
+  void (*free)(geocl_backend *be, void *mem);
+  /* Copies src before returning; the transfer itself may complete later. */
+  geocl_status (*upload)(geocl_backend *be, void *mem, size_t byte_off, const void *src, size_t bytes);
+  /* Blocking: waits for all enqueued work that writes mem. */
+  geocl_status (*download)(geocl_backend *be, void *mem, size_t byte_off, void *dst, size_t bytes);
+  geocl_status (*sync)(geocl_backend *be);
+
+  /* --- data movement and initialisation (4-byte elements of any dtype) --- */
+  /* y[i] = bits (as a 32-bit pattern) for i < n */
+  geocl_status (*fill)(geocl_backend *be, int64_t n, uint32_t bits, geocl_bref y);
+  /* y[idx·ys] (+)= x[idx·xs] over the ndim-dimensional index space shape.
+   * accumulate (f32 only) adds instead of overwriting. */
+  geocl_status (*copy)(geocl_backend *be, int ndim, const int64_t *shape, geocl_bref x, const int64_t *xs,
+                       geocl_bref y, const int64_t *ys, int accumulate);
+  /* y[i] = unit float of Philox word (seed, block counter + i/4, lane i%4) */
+  geocl_status (*rand_uniform)(geocl_backend *be, int64_t n, uint64_t seed, uint64_t counter, geocl_bref y);
+
+  /* --- linear algebra --- */
+  geocl_status (*gemm)(geocl_backend *be, const geocl_gemm_args *args);
+
+  /* --- elementwise (f32) --- */
+  /* out (contiguous over shape) = a op b, a and b addressed by strides (0 broadcasts) */
+  geocl_status (*binary)(geocl_backend *be, geocl_binop op, int ndim, const int64_t *shape, geocl_bref a,
+                         const int64_t *as, geocl_bref b, const int64_t *bs, geocl_bref out);
+  geocl_status (*unary)(geocl_backend *be, geocl_unop op, int64_t n, float alpha, geocl_bref x, geocl_bref y);
+  /* dx = dy·f'(x) (y = f(x) is given too, for ops whose derivative uses it) */
+  geocl_status (*unary_backward)(geocl_backend *be, geocl_unop op, int64_t n, float alpha, geocl_bref x,
+                                 geocl_bref y, geocl_bref dy, geocl_bref dx);
+
+  /* --- reductions (f32) --- */
+  /* y (contiguous over kshape) = alpha · Σ over rshape of x, addressed by
+   * x[Σ kidx·ks + Σ ridx·rs]. */
+  geocl_status (*sum)(geocl_backend *be, int kn, const int64_t *kshape, const int64_t *ks, int rn,
+                      const int64_t *rshape, const int64_t *rs, float alpha, geocl_bref x, geocl_bref y);
+  /* x is [outer, len, inner]: y[o,i] = max over l; arg (i32) = first index of the max */
+  geocl_status (*max_axis)(geocl_backend *be, int64_t outer, int64_t len, int64_t inner, geocl_bref x,
+                           geocl_bref y, geocl_bref arg);
+  /* dx[o,l,i] = dy[o,i] if l == arg[o,i] else 0 */
+  geocl_status (*max_axis_backward)(geocl_backend *be, int64_t outer, int64_t len, int64_t inner,
+                                    geocl_bref arg, geocl_bref dy, geocl_bref dx);
+
+  /* --- normalisation and softmax over the last axis (f32) --- */
+  /* y = (x − μ)·rstd·γ + β per row (biased variance); mean, rstd [rows] saved.
+   * gamma/beta with mem NULL mean γ = 1, β = 0. */
+  geocl_status (*layernorm)(geocl_backend *be, int64_t rows, int64_t cols, float eps, geocl_bref x,
+                            geocl_bref gamma, geocl_bref beta, geocl_bref y, geocl_bref mean, geocl_bref rstd);
+  /* writes dx, and dgamma, dbeta (summed over rows) when their mem is non-NULL */
+  geocl_status (*layernorm_backward)(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref x,
+                                     geocl_bref gamma, geocl_bref mean, geocl_bref rstd, geocl_bref dy,
+                                     geocl_bref dx, geocl_bref dgamma, geocl_bref dbeta);
+  /* y = softmax(x) or log_softmax(x) (log != 0) per row */
+  geocl_status (*softmax)(geocl_backend *be, int64_t rows, int64_t cols, int log, geocl_bref x, geocl_bref y);
+  geocl_status (*softmax_backward)(geocl_backend *be, int64_t rows, int64_t cols, int log, geocl_bref y,
+                                   geocl_bref dy, geocl_bref dx);
+
+  /* --- attention --- */
+  geocl_status (*attention)(geocl_backend *be, const geocl_attn_args *args);
+  geocl_status (*attention_backward)(geocl_backend *be, const geocl_attn_args *args);
+  /* 2D RoPE of x [batch, n, heads, head_dim] (strides sb, st, sh) at int32
+   * pos [batch, n, 2]; y contiguous.  inverse rotates by −θ (the backward). */
+  geocl_status (*rope)(geocl_backend *be, int64_t batch, int64_t n, int64_t heads, int64_t head_dim,
+                       float base, int inverse, geocl_bref x, int64_t sb, int64_t st, int64_t sh,
+                       geocl_bref pos, geocl_bref y);
+
+  /* --- token selection --- */
+  /* y[b,k,:] = x[b, idx[b,k], :]; x [batch, nsrc, cols], idx i32 [batch, nidx], y [batch, nidx, cols] */
+  geocl_status (*gather_rows)(geocl_backend *be, int64_t batch, int64_t nsrc, int64_t nidx, int64_t cols,
+                              geocl_bref x, geocl_bref idx, geocl_bref y);
+  /* y[b, idx[b,k], :] (+)= x[b,k,:]; y [batch, ndst, cols]; indices unique per batch row */
+  geocl_status (*scatter_rows)(geocl_backend *be, int64_t batch, int64_t ndst, int64_t nidx, int64_t cols,
+                               geocl_bref x, geocl_bref idx, geocl_bref y, int accumulate);
+
+  /* --- losses --- */
+  /* loss[r] = mean_c (pred[r,c] − target[r,c])² */
+  geocl_status (*row_mse)(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref pred, geocl_bref target,
+                          geocl_bref loss);
+  /* dpred[r,c] = dloss[r]·2·(pred − target)/cols */
+  geocl_status (*row_mse_backward)(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref pred,
+                                   geocl_bref target, geocl_bref dloss, geocl_bref dpred);
+  /* y[r,:] = (x[r,:] − mean)/√(unbiased var + eps): CroCo's normalised-pixel target */
+  geocl_status (*normpix)(geocl_backend *be, int64_t rows, int64_t cols, float eps, geocl_bref x, geocl_bref y);
+  /* loss[r] = lse[r] − logits[r, label[r]], lse[r] = log Σ_c exp(logits[r,c]); labels i32 */
+  geocl_status (*cross_entropy)(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref logits,
+                                geocl_bref labels, geocl_bref loss, geocl_bref lse);
+  /* dlogits[r,c] = dloss[r]·(exp(logits[r,c] − lse[r]) − [c == label[r]]) */
+  geocl_status (*cross_entropy_backward)(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref logits,
+                                         geocl_bref labels, geocl_bref lse, geocl_bref dloss,
+                                         geocl_bref dlogits);
+
+  /* --- FFT (f32) --- */
+  /* X[b,u,v,(re,im)] = Σ_{m,n} x[b,m,n]·e^{−2πi(um/h + vn/w)}, v ≤ w/2; X [batch, h, w/2+1, 2] */
+  geocl_status (*rfft2)(geocl_backend *be, int64_t batch, int64_t h, int64_t w, geocl_bref x, geocl_bref X);
+  /* x[b,m,n] = (1/hw)·Re Σ_u Σ_{v ≤ w/2} c_v·X[b,u,v]·e^{+2πi(um/h + vn/w)},
+   * c_v = 1 for v = 0 and v = w/2 (w even), 2 otherwise (numpy's irfft2 for
+   * Hermitian input; imaginary parts of self-conjugate bins are ignored). */
+  geocl_status (*irfft2)(geocl_backend *be, int64_t batch, int64_t h, int64_t w, geocl_bref X, geocl_bref x);
+
+  /* --- optimisers over flat buffers --- */
+  geocl_status (*adamw)(geocl_backend *be, const geocl_adamw_args *args);
+  geocl_status (*sgd)(geocl_backend *be, const geocl_sgd_args *args);
+  /* out[0] = min(1, max_norm/(√sumsq[0] + 1e-6)): PyTorch's clip_grad_norm_ coefficient */
+  geocl_status (*clip_coef)(geocl_backend *be, float max_norm, geocl_bref sumsq, geocl_bref out);
+} geocl_backend_ops;
+
+struct geocl_backend {
+  const char *name; /* "reference", "opencl", ... */
+  geocl_device_info device;
+  const geocl_backend_ops *ops;
+  void *impl;
+};
+
+/* What a backend module exports, through the symbol geocl_backend_entry. */
+typedef struct geocl_backend_module {
+  uint32_t abi; /* GEOCL_BACKEND_ABI of the headers it was built with */
+  const char *name;
+  const char *description;
+  /* Devices this module can open.  *devices is malloc'd (caller frees).
+   * "No runtime" is not an error: return GEOCL_OK, count 0 and a hint in *note. */
+  geocl_status (*list_devices)(geocl_device_info **devices, int *count, const char **note);
+  geocl_status (*open)(int device_index, geocl_backend **out);
+} geocl_backend_module;
+
+#define GEOCL_BACKEND_ENTRY "geocl_backend_entry"
+typedef const geocl_backend_module *(*geocl_backend_entry_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,15 @@
+/* geocl: 3D-aware self-supervised pre-training of vision models on OpenCL
+ * devices.  Include this header for the whole public API. */
+#ifndef GEOCL_H
+#define GEOCL_H
+
+#include <geocl/autograd.h>
+#include <geocl/backend-api.h>
+#include <geocl/context.h>
+#include <geocl/log.h>
+#include <geocl/rng.h>
+#include <geocl/status.h>
+#include <geocl/tensor.h>
+#include <geocl/version.h>
+
+#endif

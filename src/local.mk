@@ -1,0 +1,41 @@
+# libgeocl (the core, with the reference backend compiled in) and the geocl command.
+lib_LTLIBRARIES += src/libgeocl.la
+
+src_libgeocl_la_SOURCES = \
+	src/autograd.c \
+	src/backends.c \
+	src/context.c \
+	src/error.c \
+	src/log.c \
+	src/module.c \
+	src/module.h \
+	src/pool.c \
+	src/rng.c \
+	src/tensor.c \
+	src/internal.h
+src_libgeocl_la_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DGEOCL_BACKENDSDIR=\"$(backendsdir)\" -DGEOCL_PLUGINSDIR=\"$(pluginsdir)\" \
+	$(PNG_CFLAGS) $(JSONC_CFLAGS) $(JPEG_CFLAGS)
+src_libgeocl_la_LDFLAGS = $(AM_LDFLAGS) -version-info $(GEOCL_LT_VERSION) -no-undefined \
+	-export-symbols-regex '^geocl_'
+src_libgeocl_la_LIBADD = $(PNG_LIBS) $(JSONC_LIBS) $(JPEG_LIBS) $(PTHREAD_LIBS) -lm
+
+geoclincludedir = $(includedir)/geocl
+geoclinclude_HEADERS = \
+	src/geocl/autograd.h \
+	src/geocl/backend-api.h \
+	src/geocl/context.h \
+	src/geocl/geocl.h \
+	src/geocl/log.h \
+	src/geocl/op-api.h \
+	src/geocl/rng.h \
+	src/geocl/status.h \
+	src/geocl/tensor.h
+nodist_geoclinclude_HEADERS = src/geocl/version.h
+
+bin_PROGRAMS += src/cli/geocl
+src_cli_geocl_SOURCES = \
+	src/cli/cli.h \
+	src/cli/main.c \
+	src/cli/cmd_devices.c
+src_cli_geocl_LDADD = src/libgeocl.la
