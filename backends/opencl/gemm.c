@@ -1,0 +1,37 @@
+/* GEMM through CLBlast's strided-batched routine. */
+#include <clblast_c.h>
+
+#include "ocl.h"
+
+static geocl_status scale_c(ocl_backend *ob, const geocl_gemm_args *g) {
+  ocl_kernel_slot *k;
+  geocl_status st = ocl_kernel(ob, "data", "scale_matrix", &k);
+  if (st != GEOCL_OK) return st;
+  cl_mem cm = ocl_mem(g->c);
+  cl_ulong off = g->c.off;
+  cl_long ldc = g->ldc, stride = g->stride_c, m = g->m, n = g->n, batch = g->batch;
+  cl_float beta = g->beta;
+  st = ocl_args(k->kernel, 8, OCL_ARG(cm), OCL_ARG(off), OCL_ARG(ldc), OCL_ARG(stride), OCL_ARG(m), OCL_ARG(n),
+                OCL_ARG(batch), OCL_ARG(beta));
+  return st != GEOCL_OK ? st : ocl_launch_1d(ob, k, (size_t)(g->batch * g->m * g->n));
+}
+
+geocl_status ocl_gemm(geocl_backend *be, const geocl_gemm_args *g) {
+  ocl_backend *ob = ocl_of(be);
+  if (g->m == 0 || g->n == 0 || g->batch == 0) return GEOCL_OK;
+  if (g->k == 0) return g->beta == 1.0f ? GEOCL_OK : scale_c(ob, g); /* CLBlast needs k > 0 */
+  CLBlastStatusCode s = CLBlastSgemmStridedBatched(
+      CLBlastLayoutRowMajor, g->trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
+      g->trans_b ? CLBlastTransposeYes : CLBlastTransposeNo, (size_t)g->m, (size_t)g->n, (size_t)g->k, g->alpha,
+      ocl_mem(g->a), g->a.off, (size_t)g->lda, (size_t)g->stride_a, ocl_mem(g->b), g->b.off, (size_t)g->ldb,
+      (size_t)g->stride_b, g->beta, ocl_mem(g->c), g->c.off, (size_t)g->ldc, (size_t)g->stride_c, (size_t)g->batch,
+      &ob->queue, NULL);
+  if (s != CLBlastSuccess) {
+    if (s == CLBlastTempBufferAllocFailure || s == CLBlastOpenCLOutOfResources || s == CLBlastOpenCLOutOfHostMemory)
+      return geocl_set_error(GEOCL_E_DEVICE_NOMEM, "CLBlast SgemmStridedBatched %lldx%lldx%lld (batch %lld): status %d",
+                             (long long)g->m, (long long)g->n, (long long)g->k, (long long)g->batch, (int)s);
+    return geocl_set_error(GEOCL_E_DEVICE, "CLBlast SgemmStridedBatched %lldx%lldx%lld (batch %lld) failed: status %d",
+                           (long long)g->m, (long long)g->n, (long long)g->k, (long long)g->batch, (int)s);
+  }
+  return GEOCL_OK;
+}

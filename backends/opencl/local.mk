@@ -1,0 +1,32 @@
+# The OpenCL backend: a loadable module with the cl/*.cl kernels embedded.
+OCL_KERNEL_FILES = \
+	cl/common.cl \
+	cl/data.cl
+EXTRA_DIST += $(OCL_KERNEL_FILES) cl/embed.sh
+
+if GEOCL_OPENCL
+backends_LTLIBRARIES += backends/opencl/opencl.la
+backends_opencl_opencl_la_SOURCES = \
+	backends/opencl/ocl.h \
+	backends/opencl/strided.h \
+	backends/opencl/bincache.c \
+	backends/opencl/buffers.c \
+	backends/opencl/device.c \
+	backends/opencl/gemm.c \
+	backends/opencl/k_data.c \
+	backends/opencl/module.c \
+	backends/opencl/program.c \
+	backends/opencl/sha256.c \
+	backends/opencl/strided.c
+nodist_backends_opencl_opencl_la_SOURCES = backends/opencl/cl_sources.c
+backends_opencl_opencl_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/backends/opencl \
+	$(OPENCL_CFLAGS) $(CLBLAST_CFLAGS) $(CLFFT_CFLAGS)
+backends_opencl_opencl_la_LDFLAGS = $(MODULE_LDFLAGS)
+backends_opencl_opencl_la_LIBADD = src/libgeocl.la $(OPENCL_LIBS) $(CLBLAST_LIBS) $(CLFFT_LIBS) $(PTHREAD_LIBS)
+BUILT_SOURCES += backends/opencl/cl_sources.c
+CLEANFILES += backends/opencl/cl_sources.c
+endif
+
+backends/opencl/cl_sources.c: $(OCL_KERNEL_FILES) cl/embed.sh
+	$(AM_V_GEN)$(MKDIR_P) backends/opencl && \
+	$(SHELL) $(srcdir)/cl/embed.sh $@ `for f in $(OCL_KERNEL_FILES); do echo $(srcdir)/$$f; done`

@@ -1,0 +1,103 @@
+/* Internals of the OpenCL backend module. */
+#ifndef GEOCL_OCL_H
+#define GEOCL_OCL_H
+
+/* host API at OpenCL 1.2 whatever the headers default to */
+#undef CL_TARGET_OPENCL_VERSION
+#define CL_TARGET_OPENCL_VERSION 120
+#include <CL/cl.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <geocl/backend-api.h>
+#include <geocl/log.h>
+
+/* Process-wide state of one OpenCL device: its context and built programs,
+ * shared by every backend instance opened on it (so CLBlast and the program
+ * builds are paid once per process). */
+typedef struct ocl_device {
+  cl_platform_id platform;
+  cl_device_id id;
+  geocl_device_info info;
+  bool is_pocl;
+  cl_context context; /* created on first open */
+  pthread_mutex_t lock;
+  struct ocl_program *programs; /* built programs, by source name */
+} ocl_device;
+
+/* One kernel object per (backend instance, kernel name). */
+typedef struct ocl_kernel_slot {
+  const char *name;
+  cl_kernel kernel;
+  size_t wg; /* work-group size to use for 1-D launches */
+} ocl_kernel_slot;
+
+#define OCL_MAX_KERNELS 128
+
+typedef struct ocl_backend {
+  geocl_backend base;
+  ocl_device *dev;
+  cl_command_queue queue;
+  ocl_kernel_slot kernels[OCL_MAX_KERNELS];
+  int n_kernels;
+} ocl_backend;
+
+static inline ocl_backend *ocl_of(geocl_backend *be) { return (ocl_backend *)be; }
+static inline cl_mem ocl_mem(geocl_bref r) { return (cl_mem)r.mem; }
+
+/* device.c */
+const char *ocl_error_name(cl_int err);
+/* Map an OpenCL error to a geocl status with "what: CL_ERROR_NAME (code)". */
+geocl_status ocl_fail(cl_int err, const char *what);
+geocl_status ocl_enumerate(ocl_device **devices, int *count, const char **note);
+
+/* program.c: the kernel named `kernel` from cl/<program>.cl */
+geocl_status ocl_kernel(ocl_backend *ob, const char *program, const char *kernel, ocl_kernel_slot **out);
+void ocl_kernels_release(ocl_backend *ob);
+/* Enqueue a 1-D launch of n work-items rounded up to the work-group size. */
+geocl_status ocl_launch_1d(ocl_backend *ob, ocl_kernel_slot *k, size_t n);
+geocl_status ocl_launch(ocl_backend *ob, ocl_kernel_slot *k, cl_uint dims, const size_t *global, const size_t *local);
+
+/* Set kernel arguments: ocl_args(kernel, n, size0, ptr0, size1, ptr1, ...) */
+geocl_status ocl_args(cl_kernel k, int n, ...);
+#define OCL_ARG(x) sizeof(x), (const void *)&(x)
+
+/* bincache.c: on-disk program binaries */
+cl_program ocl_bincache_load(ocl_device *dev, const char *source, const char *options, char *key_hex);
+void ocl_bincache_store(ocl_device *dev, cl_program program, const char *key_hex);
+
+/* sha256.c */
+void ocl_sha256(const void *data, size_t len, unsigned char out[32]);
+typedef struct ocl_sha256_ctx {
+  unsigned int h[8];
+  unsigned long long len;
+  unsigned char buf[64];
+  size_t fill;
+} ocl_sha256_ctx;
+void ocl_sha256_init(ocl_sha256_ctx *c);
+void ocl_sha256_update(ocl_sha256_ctx *c, const void *data, size_t len);
+void ocl_sha256_final(ocl_sha256_ctx *c, unsigned char out[32]);
+
+/* kernel sources embedded at build time (cl_sources.c, generated) */
+typedef struct ocl_source {
+  const char *name; /* file name without .cl */
+  const char *text;
+} ocl_source;
+extern const ocl_source ocl_sources[];
+extern const int ocl_n_sources;
+
+/* Kernel entry points, one file per op family. */
+geocl_status ocl_fill(geocl_backend *be, int64_t n, uint32_t bits, geocl_bref y);
+geocl_status ocl_copy(geocl_backend *be, int ndim, const int64_t *shape, geocl_bref x, const int64_t *xs,
+                      geocl_bref y, const int64_t *ys, int accumulate);
+geocl_status ocl_rand_uniform(geocl_backend *be, int64_t n, uint64_t seed, uint64_t counter, geocl_bref y);
+geocl_status ocl_gemm(geocl_backend *be, const geocl_gemm_args *a);
+
+/* buffers.c */
+geocl_status ocl_alloc(geocl_backend *be, size_t bytes, void **mem);
+void ocl_free(geocl_backend *be, void *mem);
+geocl_status ocl_upload(geocl_backend *be, void *mem, size_t off, const void *src, size_t bytes);
+geocl_status ocl_download(geocl_backend *be, void *mem, size_t off, void *dst, size_t bytes);
+geocl_status ocl_sync(geocl_backend *be);
+
+#endif

@@ -1,0 +1,223 @@
+/* Building programs from the embedded kernel sources (or from
+ * $GEOCL_KERNEL_DIR), the on-disk binary cache, and kernel launches. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocl.h"
+
+/* Strict IEEE math: no -cl-fast-relaxed-math, training must match the reference. */
+#define OCL_BUILD_OPTIONS "-cl-std=CL1.2"
+
+typedef struct ocl_program {
+  char name[64];
+  cl_program program;
+  struct ocl_program *next;
+} ocl_program;
+
+static char *read_file(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+    free(buf);
+    buf = NULL;
+  }
+  if (buf) buf[n] = '\0';
+  fclose(f);
+  return buf;
+}
+
+/* The source of cl/<name>.cl with cl/common.cl in front (malloc'd). */
+static char *program_source(const char *name) {
+  const char *dir = getenv("GEOCL_KERNEL_DIR");
+  char *common = NULL, *body = NULL;
+  if (dir && *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/common.cl", dir);
+    common = read_file(path);
+    snprintf(path, sizeof path, "%s/%s.cl", dir, name);
+    body = read_file(path);
+    if (!common || !body) {
+      geocl_set_error(GEOCL_E_IO, "GEOCL_KERNEL_DIR=%s: cannot read %s", dir, !common ? "common.cl" : path);
+      free(common);
+      free(body);
+      return NULL;
+    }
+  } else {
+    for (int i = 0; i < ocl_n_sources; i++) {
+      if (!strcmp(ocl_sources[i].name, "common")) common = strdup(ocl_sources[i].text);
+      if (!strcmp(ocl_sources[i].name, name)) body = strdup(ocl_sources[i].text);
+    }
+    if (!body) {
+      free(common);
+      geocl_set_error(GEOCL_E_NOT_FOUND, "no kernel source cl/%s.cl was built into this backend", name);
+      return NULL;
+    }
+  }
+  size_t lc = common ? strlen(common) : 0, lb = strlen(body);
+  char *src = malloc(lc + lb + 32);
+  if (src) {
+    snprintf(src, lc + lb + 32, "%s\n#line 1\n%s", common ? common : "", body);
+  }
+  free(common);
+  free(body);
+  if (!src) geocl_set_error(GEOCL_E_NOMEM, "out of memory reading kernel sources");
+  return src;
+}
+
+static geocl_status build_failure(ocl_device *dev, cl_program prog, const char *name, cl_int err) {
+  size_t size = 0;
+  clGetProgramBuildInfo(prog, dev->id, CL_PROGRAM_BUILD_LOG, 0, NULL, &size);
+  char *log = malloc(size + 1);
+  if (log) {
+    log[0] = '\0';
+    clGetProgramBuildInfo(prog, dev->id, CL_PROGRAM_BUILD_LOG, size, log, NULL);
+    log[size] = '\0';
+    geocl_log(GEOCL_LOG_ERROR, "build log of cl/%s.cl on %s:\n%s", name, dev->info.name, log);
+  }
+  /* the first line of the log usually names the failing line */
+  char first[512] = "";
+  if (log) {
+    const char *p = log;
+    while (*p == '\n' || *p == ' ') p++;
+    snprintf(first, sizeof first, "%.*s", (int)strcspn(p, "\n"), p);
+  }
+  free(log);
+  return geocl_set_error(GEOCL_E_BUILD, "compiling cl/%s.cl for %s failed (%s): %s", name, dev->info.name,
+                         ocl_error_name(err), first[0] ? first : "no build log");
+}
+
+/* Build (or load from the cache) the program `name` on the device; lock held. */
+static geocl_status build_program(ocl_device *dev, const char *name, cl_program *out) {
+  char *src = program_source(name);
+  if (!src) return geocl_last_status();
+  char key[65] = "";
+  cl_program prog = ocl_bincache_load(dev, src, OCL_BUILD_OPTIONS, key);
+  if (prog) {
+    geocl_debug("cl/%s.cl loaded from the program cache (%s)", name, key);
+    free(src);
+    *out = prog;
+    return GEOCL_OK;
+  }
+  cl_int err;
+  const char *srcs[1] = {src};
+  prog = clCreateProgramWithSource(dev->context, 1, srcs, NULL, &err);
+  free(src);
+  if (err != CL_SUCCESS) return ocl_fail(err, "clCreateProgramWithSource");
+  err = clBuildProgram(prog, 1, &dev->id, OCL_BUILD_OPTIONS, NULL, NULL);
+  if (err != CL_SUCCESS) {
+    geocl_status st = build_failure(dev, prog, name, err);
+    clReleaseProgram(prog);
+    return st;
+  }
+  geocl_debug("cl/%s.cl built from source", name);
+  if (key[0]) ocl_bincache_store(dev, prog, key);
+  *out = prog;
+  return GEOCL_OK;
+}
+
+static geocl_status get_program(ocl_device *dev, const char *name, cl_program *out) {
+  pthread_mutex_lock(&dev->lock);
+  geocl_status st = GEOCL_OK;
+  ocl_program *p = dev->programs;
+  while (p && strcmp(p->name, name)) p = p->next;
+  if (!p) {
+    cl_program prog = NULL;
+    st = build_program(dev, name, &prog);
+    if (st == GEOCL_OK) {
+      p = calloc(1, sizeof *p);
+      if (!p) {
+        clReleaseProgram(prog);
+        st = geocl_set_error(GEOCL_E_NOMEM, "out of memory");
+      } else {
+        snprintf(p->name, sizeof p->name, "%s", name);
+        p->program = prog;
+        p->next = dev->programs;
+        dev->programs = p;
+      }
+    }
+  }
+  if (p) *out = p->program;
+  pthread_mutex_unlock(&dev->lock);
+  return st;
+}
+
+geocl_status ocl_kernel(ocl_backend *ob, const char *program, const char *kernel, ocl_kernel_slot **out) {
+  for (int i = 0; i < ob->n_kernels; i++)
+    if (!strcmp(ob->kernels[i].name, kernel)) {
+      *out = &ob->kernels[i];
+      return GEOCL_OK;
+    }
+  if (ob->n_kernels == OCL_MAX_KERNELS)
+    return geocl_set_error(GEOCL_E_DEVICE, "OpenCL backend: more than %d kernels in use", OCL_MAX_KERNELS);
+  cl_program prog = NULL;
+  geocl_status st = get_program(ob->dev, program, &prog);
+  if (st != GEOCL_OK) return st;
+  cl_int err;
+  cl_kernel k = clCreateKernel(prog, kernel, &err);
+  if (err != CL_SUCCESS) {
+    char what[160];
+    snprintf(what, sizeof what, "kernel '%s' of cl/%s.cl", kernel, program);
+    return ocl_fail(err, what);
+  }
+  size_t wg = 0;
+  clGetKernelWorkGroupInfo(k, ob->dev->id, CL_KERNEL_WORK_GROUP_SIZE, sizeof wg, &wg, NULL);
+  if (wg == 0) wg = 1;
+  if (wg > 256) wg = 256;
+  ocl_kernel_slot *slot = &ob->kernels[ob->n_kernels++];
+  slot->name = kernel;
+  slot->kernel = k;
+  slot->wg = wg;
+  *out = slot;
+  return GEOCL_OK;
+}
+
+void ocl_kernels_release(ocl_backend *ob) {
+  for (int i = 0; i < ob->n_kernels; i++) clReleaseKernel(ob->kernels[i].kernel);
+  ob->n_kernels = 0;
+}
+
+geocl_status ocl_args(cl_kernel k, int n, ...) {
+  va_list ap;
+  va_start(ap, n);
+  cl_int err = CL_SUCCESS;
+  int i;
+  for (i = 0; i < n && err == CL_SUCCESS; i++) {
+    size_t size = va_arg(ap, size_t);
+    const void *ptr = va_arg(ap, const void *);
+    err = clSetKernelArg(k, (cl_uint)i, size, ptr);
+  }
+  va_end(ap);
+  if (err != CL_SUCCESS) {
+    char what[64];
+    snprintf(what, sizeof what, "clSetKernelArg(%d)", i - 1);
+    return ocl_fail(err, what);
+  }
+  return GEOCL_OK;
+}
+
+geocl_status ocl_launch(ocl_backend *ob, ocl_kernel_slot *k, cl_uint dims, const size_t *global, const size_t *local) {
+  size_t g[3];
+  for (cl_uint d = 0; d < dims; d++) {
+    if (global[d] == 0) return GEOCL_OK;
+    /* round up to the work-group size; kernels guard the tail */
+    g[d] = local ? (global[d] + local[d] - 1) / local[d] * local[d] : global[d];
+  }
+  cl_int err = clEnqueueNDRangeKernel(ob->queue, k->kernel, dims, NULL, g, local, 0, NULL, NULL);
+  if (err != CL_SUCCESS) {
+    char what[128];
+    snprintf(what, sizeof what, "launching kernel '%s'", k->name);
+    return ocl_fail(err, what);
+  }
+  return GEOCL_OK;
+}
+
+geocl_status ocl_launch_1d(ocl_backend *ob, ocl_kernel_slot *k, size_t n) {
+  size_t local = k->wg;
+  return ocl_launch(ob, k, 1, &n, &local);
+}

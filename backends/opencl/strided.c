@@ -1,0 +1,35 @@
+/* Building strided index-space descriptors with collapsed dimensions. */
+#include <string.h>
+
+#include "strided.h"
+
+void ocl_strided_build(ocl_strided_desc *d, int ndim, const int64_t *shape, const int64_t *s0, const int64_t *s1,
+                       const int64_t *s2) {
+  memset(d, 0, sizeof *d);
+  d->n = 1;
+  int k = 0;
+  for (int i = 0; i < ndim; i++) {
+    d->n *= shape[i];
+    if (shape[i] == 1) continue;
+    int64_t c = s2 ? s2[i] : 0;
+    if (k > 0 && d->s0[k - 1] == s0[i] * shape[i] && d->s1[k - 1] == s1[i] * shape[i] &&
+        d->s2[k - 1] == c * shape[i]) {
+      /* the previous dimension steps over exactly this one: merge */
+      d->shape[k - 1] *= shape[i];
+      d->s0[k - 1] = s0[i];
+      d->s1[k - 1] = s1[i];
+      d->s2[k - 1] = c;
+      continue;
+    }
+    d->shape[k] = shape[i];
+    d->s0[k] = s0[i];
+    d->s1[k] = s1[i];
+    d->s2[k] = c;
+    k++;
+  }
+  if (k == 0) { /* a single element */
+    d->shape[0] = 1;
+    k = 1;
+  }
+  d->ndim = k;
+}

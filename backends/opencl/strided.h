@@ -1,0 +1,23 @@
+/* Host side of cl/common.cl's strided_desc. */
+#ifndef GEOCL_OCL_STRIDED_H
+#define GEOCL_OCL_STRIDED_H
+
+#include <CL/cl_platform.h>
+#include <stdint.h>
+
+typedef struct ocl_strided_desc {
+  cl_long ndim;
+  cl_long n;
+  cl_long shape[6];
+  cl_long s0[6];
+  cl_long s1[6];
+  cl_long s2[6];
+} ocl_strided_desc;
+
+/* Build a descriptor for an index space with up to three stride sets (s2 may
+ * be NULL), dropping size-1 dimensions and merging neighbours that are
+ * contiguous with each other in every set. */
+void ocl_strided_build(ocl_strided_desc *d, int ndim, const int64_t *shape, const int64_t *s0, const int64_t *s1,
+                       const int64_t *s2);
+
+#endif

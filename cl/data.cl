@@ -1,0 +1,63 @@
+/* Fill, strided copy, random numbers. */
+
+__kernel void fill_u32(__global uint *y, ulong yoff, ulong n, uint bits) {
+  size_t i = get_global_id(0);
+  if (i < n) y[yoff + i] = bits;
+}
+
+/* y[o1] = x[o0] (or += for f32 when accumulate) over a strided index space */
+__kernel void copy_strided(__global const uint *x, ulong xoff, __global uint *y, ulong yoff, strided_desc d,
+                           int accumulate) {
+  long i = get_global_id(0);
+  if (i >= d.n) return;
+  long xo, yo, unused;
+  strided_offsets(&d, i, &xo, &yo, &unused);
+  if (accumulate) {
+    __global float *yf = (__global float *)y;
+    yf[yoff + yo] += as_float(x[xoff + xo]);
+  } else {
+    y[yoff + yo] = x[xoff + xo];
+  }
+}
+
+/* Philox-4x32-10, the same function as src/rng.c */
+inline uint4 philox4x32(ulong seed, ulong block) {
+  uint c0 = (uint)block, c1 = (uint)(block >> 32), c2 = 0, c3 = 0;
+  uint k0 = (uint)seed, k1 = (uint)(seed >> 32);
+  for (int r = 0; r < 10; r++) {
+    uint hi0 = mul_hi(0xD2511F53u, c0), lo0 = 0xD2511F53u * c0;
+    uint hi1 = mul_hi(0xCD9E8D57u, c2), lo1 = 0xCD9E8D57u * c2;
+    uint n0 = hi1 ^ c1 ^ k0, n2 = hi0 ^ c3 ^ k1;
+    c0 = n0;
+    c1 = lo1;
+    c2 = n2;
+    c3 = lo0;
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+  return (uint4)(c0, c1, c2, c3);
+}
+
+inline float unit_float(uint x) { return (float)(x >> 8) * (1.0f / 16777216.0f); }
+
+/* one work-item per Philox block of four values */
+__kernel void rand_uniform(__global float *y, ulong yoff, ulong n, ulong seed, ulong counter) {
+  ulong b = get_global_id(0);
+  ulong i = b * 4;
+  if (i >= n) return;
+  uint4 w = philox4x32(seed, counter + b);
+  y[yoff + i] = unit_float(w.x);
+  if (i + 1 < n) y[yoff + i + 1] = unit_float(w.y);
+  if (i + 2 < n) y[yoff + i + 2] = unit_float(w.z);
+  if (i + 3 < n) y[yoff + i + 3] = unit_float(w.w);
+}
+
+/* C[b, i, j] *= beta (0 writes zeros) for the k = 0 case of GEMM */
+__kernel void scale_matrix(__global float *c, ulong coff, long ldc, long stride, long m, long n, long batch,
+                           float beta) {
+  long idx = get_global_id(0);
+  if (idx >= batch * m * n) return;
+  long j = idx % n, i = (idx / n) % m, b = idx / (m * n);
+  __global float *p = c + coff + b * stride + i * ldc + j;
+  *p = beta == 0.0f ? 0.0f : beta * *p;
+}
