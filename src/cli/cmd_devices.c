@@ -1,0 +1,115 @@
+/* geocl devices: what geocl can run on. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <geocl/geocl.h>
+
+#include "cli.h"
+
+static void help(FILE *out) {
+  fprintf(out,
+          "Usage: geocl devices [--json]\n"
+          "\n"
+          "List the compute devices geocl can use: every device of every backend module\n"
+          "(OpenCL platforms: GPUs, and CPUs through PoCL) and the built-in reference\n"
+          "backend.  The first column is the index a --device option or $GEOCL_DEVICE\n"
+          "accepts; a case-insensitive part of the name works too, and 'reference'\n"
+          "selects the plain-C backend.  The default device (used when none is named) is\n"
+          "the first GPU, else the first OpenCL device, else the reference backend.\n"
+          "Messages about modules that were skipped or runtimes without devices follow\n"
+          "the table.\n"
+          "\n"
+          "Options:\n"
+          "  --json     print one JSON object instead of a table\n"
+          "  -h, --help this text\n");
+}
+
+static void format_bytes(uint64_t b, char *out, size_t size) {
+  if (b == 0) snprintf(out, size, "-");
+  else if (b >= (1ull << 30)) snprintf(out, size, "%.1f GiB", (double)b / (1ull << 30));
+  else snprintf(out, size, "%.0f MiB", (double)b / (1ull << 20));
+}
+
+static void json_string(const char *s) {
+  putchar('"');
+  for (; *s; s++) {
+    if (*s == '"' || *s == '\\') printf("\\%c", *s);
+    else if ((unsigned char)*s < 0x20) printf("\\u%04x", *s);
+    else putchar(*s);
+  }
+  putchar('"');
+}
+
+static void print_json(const geocl_device_entry *e, int n, const char *notes) {
+  printf("{\"version\": ");
+  json_string(GEOCL_VERSION);
+  printf(", \"devices\": [");
+  for (int i = 0; i < n; i++) {
+    const geocl_device_info *d = &e[i].info;
+    printf("%s\n  {\"index\": %d, \"backend\": ", i ? "," : "", e[i].index);
+    json_string(e[i].backend);
+    printf(", \"name\": ");
+    json_string(d->name);
+    printf(", \"type\": ");
+    json_string(d->type);
+    printf(", \"platform\": ");
+    json_string(d->platform);
+    printf(", \"driver\": ");
+    json_string(d->driver);
+    printf(", \"global_mem_bytes\": %llu, \"compute_units\": %u, \"fp16\": %s, \"default\": %s}",
+           (unsigned long long)d->global_mem_bytes, d->compute_units, d->fp16 ? "true" : "false",
+           e[i].is_default ? "true" : "false");
+  }
+  printf("],\n \"notes\": ");
+  json_string(notes);
+  printf("}\n");
+}
+
+static void print_table(const geocl_device_entry *e, int n, const char *notes) {
+  printf("%-3s %-10s %-5s %-44s %-10s %4s %-5s\n", "#", "backend", "type", "device", "memory", "CUs", "fp16");
+  for (int i = 0; i < n; i++) {
+    const geocl_device_info *d = &e[i].info;
+    char idx[16], mem[32];
+    if (e[i].index < 0) snprintf(idx, sizeof idx, "-");
+    else snprintf(idx, sizeof idx, "%d", e[i].index);
+    format_bytes(d->global_mem_bytes, mem, sizeof mem);
+    char cus[16];
+    if (d->compute_units) snprintf(cus, sizeof cus, "%u", d->compute_units);
+    else snprintf(cus, sizeof cus, "-");
+    printf("%-3s %-10s %-5s %-44.44s %-10s %4s %-5s%s\n", idx, e[i].backend, d->type, d->name, mem, cus,
+           d->fp16 ? "yes" : "no", e[i].is_default ? " (default)" : "");
+    if (e[i].index >= 0) printf("    platform: %s; driver %s; %s\n", d->platform, d->driver, d->version);
+  }
+  if (notes && *notes) printf("\nnotes:\n  %s\n", notes);
+}
+
+static int run(int argc, char **argv) {
+  static const struct option opts[] = {{"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  int json = 0, c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    if (c == 'j') json = 1;
+    else if (c == 'h') {
+      help(stdout);
+      return CLI_OK;
+    } else {
+      help(stderr);
+      return CLI_USAGE;
+    }
+  }
+  if (optind < argc) {
+    cli_error("devices", "unexpected argument '%s'", argv[optind]);
+    return CLI_USAGE;
+  }
+  geocl_device_entry *entries;
+  int n;
+  char *notes;
+  if (geocl_list_devices(&entries, &n, &notes) != GEOCL_OK) return cli_fail("devices");
+  if (json) print_json(entries, n, notes);
+  else print_table(entries, n, notes);
+  geocl_device_list_free(entries, notes);
+  return CLI_OK;
+}
+
+const cli_command cli_devices = {"devices", "list OpenCL devices and backends", run, help};

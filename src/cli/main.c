@@ -1,0 +1,80 @@
+/* geocl: dispatch to subcommands. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <geocl/geocl.h>
+
+#include "cli.h"
+
+static const cli_command *commands[] = {&cli_devices};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+void cli_error(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "geocl %s: ", cmd);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+}
+
+int cli_fail(const char *cmd) {
+  cli_error(cmd, "%s", geocl_last_error());
+  return CLI_FAIL;
+}
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "Usage: geocl <command> [options]\n"
+          "\n"
+          "3D-aware self-supervised pre-training of vision models on OpenCL devices.\n"
+          "\n"
+          "Commands:\n");
+  for (size_t i = 0; i < N_COMMANDS; i++) fprintf(out, "  %-12s %s\n", commands[i]->name, commands[i]->summary);
+  fprintf(out,
+          "\n"
+          "Run 'geocl <command> --help' for a command's options.\n"
+          "\n"
+          "Environment:\n"
+          "  GEOCL_DEVICE        default device (index, name substring, or 'reference')\n"
+          "  GEOCL_LOG           off|error|warn|info|debug (default warn)\n"
+          "  GEOCL_BACKEND_PATH  extra directories searched for backend modules\n"
+          "  GEOCL_PLUGIN_PATH   extra directories searched for plugins\n"
+          "  GEOCL_CL_CACHE      OpenCL program cache directory, or 'off'\n"
+          "  GEOCL_KERNEL_DIR    read OpenCL kernels from this directory instead of the built-in copies\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return CLI_USAGE;
+  }
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V") || !strcmp(cmd, "version")) {
+    printf("geocl %s (backend ABI %d, plugin ABI %d)\n", GEOCL_VERSION, GEOCL_BACKEND_ABI, GEOCL_PLUGIN_ABI);
+    return CLI_OK;
+  }
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+    usage(stdout);
+    return CLI_OK;
+  }
+  if (!strcmp(cmd, "help")) {
+    if (argc < 3) {
+      usage(stdout);
+      return CLI_OK;
+    }
+    cmd = argv[2];
+    for (size_t i = 0; i < N_COMMANDS; i++)
+      if (!strcmp(commands[i]->name, cmd)) {
+        commands[i]->help(stdout);
+        return CLI_OK;
+      }
+    fprintf(stderr, "geocl: no command '%s' (see 'geocl --help')\n", cmd);
+    return CLI_USAGE;
+  }
+  for (size_t i = 0; i < N_COMMANDS; i++)
+    if (!strcmp(commands[i]->name, cmd)) return commands[i]->run(argc - 1, argv + 1);
+  fprintf(stderr, "geocl: no command '%s' (see 'geocl --help')\n", cmd);
+  return CLI_USAGE;
+}
