@@ -1,0 +1,236 @@
+/* OpenCL backend smoke tests on whatever device exists (PoCL in CI):
+ * transfers, fill, strided copy, random numbers and GEMM against the
+ * reference backend, device selection, and the program-binary cache.
+ * Exits 77 (skipped) when no OpenCL device exists. */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static geocl_ctx *ocl, *ref;
+
+static void setup(void) {
+  ocl = test_ocl_ctx();
+  ck_assert_ptr_nonnull(ocl);
+  ref = test_ref_ctx();
+}
+
+static void teardown(void) {
+  geocl_ctx_free(ocl);
+  geocl_ctx_free(ref);
+}
+
+START_TEST(transfers_round_trip) {
+  const size_t sizes[] = {1, 3, 255, 256, 1000, 65537};
+  for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+    size_t n = sizes[s];
+    float *x = malloc(n * 4), *y = malloc(n * 4);
+    test_fill_uniform(x, n, (unsigned)n, -5, 5);
+    geocl_tensor *t = geocl_from_host(ocl, GEOCL_F32, GEOCL_SHAPE((int64_t)n), x);
+    ck_assert_nonnull_geocl(t);
+    ck_assert_ok(geocl_to_host(t, y, n * 4));
+    ck_assert_mem_eq(x, y, n * 4);
+    free(x);
+    free(y);
+  }
+  geocl_tensor *empty = geocl_from_host(ocl, GEOCL_F32, GEOCL_SHAPE(0, 4), NULL);
+  ck_assert_nonnull_geocl(empty);
+  ck_assert_ok(geocl_to_host(empty, NULL, 0));
+}
+END_TEST
+
+START_TEST(fill_copy_and_rand_match_reference) {
+  /* full() */
+  geocl_tensor *f = geocl_full(ocl, -1.25f, GEOCL_SHAPE(3, 333));
+  float *fh = test_download(f);
+  for (int i = 0; i < 999; i++) ck_assert_float_eq(fh[i], -1.25f);
+  free(fh);
+  /* strided copy: a permuted 3-D view downloads exactly like on the reference backend */
+  float x[2 * 3 * 5];
+  test_fill_uniform(x, 30, 3, -1, 1);
+  geocl_tensor *a = geocl_from_host(ocl, GEOCL_F32, GEOCL_SHAPE(2, 3, 5), x);
+  float out[30], want[30];
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 3; j++)
+      for (int k = 0; k < 5; k++) want[(k * 3 + j) * 2 + i] = x[(i * 3 + j) * 5 + k];
+  geocl_backend *be = geocl_ctx_backend(ocl);
+  geocl_tensor *dst = geocl_empty(ocl, GEOCL_F32, GEOCL_SHAPE(5, 3, 2));
+  ck_assert_ok(be->ops->copy(be, 3, (int64_t[]){5, 3, 2}, geocl_tensor_bref(a), (int64_t[]){1, 5, 15},
+                             geocl_tensor_bref(dst), (int64_t[]){6, 2, 1}, 0));
+  ck_assert_ok(geocl_to_host(dst, out, sizeof out));
+  ck_assert_mem_eq(out, want, sizeof want);
+  /* accumulate adds */
+  ck_assert_ok(be->ops->copy(be, 3, (int64_t[]){5, 3, 2}, geocl_tensor_bref(a), (int64_t[]){1, 5, 15},
+                             geocl_tensor_bref(dst), (int64_t[]){6, 2, 1}, 1));
+  ck_assert_ok(geocl_to_host(dst, out, sizeof out));
+  for (int i = 0; i < 30; i++) ck_assert_float_eq(out[i], 2 * want[i]);
+  /* same seed, same uniforms, bit for bit */
+  geocl_tensor *ro = geocl_rand(ocl, GEOCL_SHAPE(1001));
+  geocl_tensor *rr = geocl_rand(ref, GEOCL_SHAPE(1001));
+  float *roh = test_download(ro), *rrh = test_download(rr);
+  ck_assert_mem_eq(roh, rrh, 1001 * 4);
+  free(roh);
+  free(rrh);
+}
+END_TEST
+
+/* One GEMM case on both backends; returns the max relative error. */
+static double gemm_case(int ta, int tb, int64_t m, int64_t n, int64_t k, int64_t batch, float alpha, float beta) {
+  int64_t lda = ta ? m : k, ldb = tb ? k : n, ldc = n;
+  int64_t sa = m * k, sb = k * n, sc = m * n;
+  size_t na = (size_t)(sa * batch), nb = (size_t)(sb * batch), nc = (size_t)(sc * batch);
+  float *A = malloc(na * 4 + 4), *B = malloc(nb * 4 + 4), *C = malloc(nc * 4 + 4);
+  test_fill_uniform(A, na, 11, -1, 1);
+  test_fill_uniform(B, nb, 12, -1, 1);
+  test_fill_uniform(C, nc, 13, -1, 1);
+  float *res[2];
+  geocl_ctx *ctxs[2] = {ocl, ref};
+  for (int c = 0; c < 2; c++) {
+    geocl_tensor *a = geocl_from_host(ctxs[c], GEOCL_F32, GEOCL_SHAPE((int64_t)na), A);
+    geocl_tensor *b = geocl_from_host(ctxs[c], GEOCL_F32, GEOCL_SHAPE((int64_t)nb), B);
+    geocl_tensor *cc = geocl_from_host(ctxs[c], GEOCL_F32, GEOCL_SHAPE((int64_t)nc), C);
+    geocl_gemm_args g = {.trans_a = ta, .trans_b = tb, .m = m, .n = n, .k = k, .batch = batch, .alpha = alpha,
+                         .beta = beta, .a = geocl_tensor_bref(a), .lda = lda, .stride_a = sa,
+                         .b = geocl_tensor_bref(b), .ldb = ldb, .stride_b = sb, .c = geocl_tensor_bref(cc),
+                         .ldc = ldc, .stride_c = sc};
+    geocl_backend *be = geocl_ctx_backend(ctxs[c]);
+    ck_assert_ok(be->ops->gemm(be, &g));
+    res[c] = test_download(cc);
+  }
+  double err = test_max_rel_err(res[0], res[1], nc, 1.0, NULL);
+  free(res[0]);
+  free(res[1]);
+  free(A);
+  free(B);
+  free(C);
+  return err;
+}
+
+START_TEST(gemm_matches_reference) {
+  /* odd sizes (not multiples of any tile), every transpose, batches, beta;
+   * tolerance: fp32 sums of k ≤ 197 terms of magnitude ≤ 1 against double */
+  const double tol = 1e-5;
+  struct { int ta, tb; int64_t m, n, k, batch; float alpha, beta; } cases[] = {
+      {0, 0, 7, 13, 5, 1, 1, 0},       {1, 0, 13, 7, 197, 1, 1, 0}, {0, 1, 197, 64, 32, 3, 0.125f, 0},
+      {1, 1, 33, 17, 65, 2, -2, 0.5f}, {0, 0, 1, 1, 1, 1, 1, 1},    {0, 1, 64, 197, 64, 12, 1, 1},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    double e = gemm_case(cases[i].ta, cases[i].tb, cases[i].m, cases[i].n, cases[i].k, cases[i].batch,
+                         cases[i].alpha, cases[i].beta);
+    ck_assert_msg(e < tol, "gemm case %zu: max rel err %g >= %g", i, e, tol);
+  }
+  /* size-0 shapes: k = 0 scales C by beta, m = 0 does nothing */
+  ck_assert_double_eq(gemm_case(0, 0, 5, 6, 0, 2, 1, 0.5f), 0);
+  ck_assert_double_eq(gemm_case(0, 0, 5, 6, 0, 1, 1, 0), 0);
+  ck_assert_double_eq(gemm_case(0, 0, 0, 6, 3, 1, 1, 0), 0);
+}
+END_TEST
+
+START_TEST(device_selection_by_name) {
+  const geocl_device_info *d = geocl_ctx_device(ocl);
+  char part[8];
+  snprintf(part, sizeof part, "%.6s", d->name); /* a prefix of the real name selects it */
+  geocl_ctx *c = NULL;
+  geocl_ctx_opts o = {.device = part};
+  ck_assert_ok(geocl_ctx_create(&o, &c));
+  ck_assert_str_eq(geocl_ctx_device(c)->name, d->name);
+  ck_assert_str_eq(geocl_ctx_backend_name(c), "opencl");
+  geocl_ctx_free(c);
+}
+END_TEST
+
+/* --- program cache: exercised in child processes so each starts cold --- */
+
+static int count_files(const char *dir, const char *suffix) {
+  DIR *d = opendir(dir);
+  if (!d) return 0;
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)))
+    if (strstr(e->d_name, suffix)) n++;
+  closedir(d);
+  return n;
+}
+
+static const char *self_path;
+
+static int run_child(const char *cache_dir) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    setenv("GEOCL_CL_CACHE", cache_dir, 1);
+    setenv("GEOCL_CL_CACHE_ON_POCL", "1", 1);
+    execl(self_path, self_path, "cache-child", (char *)NULL);
+    _exit(127);
+  }
+  int status;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static int loaded_from_cache;
+static void sink(geocl_log_level l, const char *msg, void *user) {
+  if (strstr(msg, "loaded from the program cache")) loaded_from_cache = 1;
+  if (l <= GEOCL_LOG_WARN) fprintf(stderr, "child: %s\n", msg);
+}
+
+/* Child: fill on the device and report (exit 0/1) whether the program came
+ * from the cache; exit 2 when the result is wrong. */
+static int cache_child(void) {
+  geocl_log_set_level(GEOCL_LOG_DEBUG);
+  geocl_log_set_sink(sink, NULL);
+  geocl_ctx *c = NULL;
+  geocl_ctx_opts o = {.device = "auto"};
+  if (geocl_ctx_create(&o, &c) != GEOCL_OK || strcmp(geocl_ctx_backend_name(c), "opencl")) return 3;
+  geocl_tensor *t = geocl_full(c, 7.0f, GEOCL_SHAPE(10));
+  float v[10];
+  if (!t || geocl_to_host(t, v, sizeof v) != GEOCL_OK || v[9] != 7.0f) {
+    fprintf(stderr, "child: %s\n", geocl_last_error());
+    return 2;
+  }
+  geocl_ctx_free(c);
+  return loaded_from_cache ? 0 : 1;
+}
+
+START_TEST(program_cache_store_load_and_corruption) {
+  char dir[4200], cmd[8600];
+  snprintf(dir, sizeof dir, "%s/clcache-test", test_tmpdir());
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  ck_assert_int_eq(system(cmd), 0);
+  ck_assert_int_eq(run_child(dir), 1); /* cold: built from source */
+  ck_assert_int_ge(count_files(dir, ".clbin"), 1);
+  ck_assert_int_eq(count_files(dir, ".tmp."), 0); /* no temporary left behind */
+  ck_assert_int_eq(run_child(dir), 0); /* warm: loaded from the cache */
+  /* a truncated entry is ignored and the program rebuilt */
+  snprintf(cmd, sizeof cmd, "for f in '%s'/*.clbin; do head -c 20 \"$f\" > \"$f.x\" && mv \"$f.x\" \"$f\"; done", dir);
+  ck_assert_int_eq(system(cmd), 0);
+  ck_assert_int_eq(run_child(dir), 1);
+  /* GEOCL_CL_CACHE=off writes nothing */
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  ck_assert_int_eq(system(cmd), 0);
+  ck_assert_int_eq(run_child("off"), 1);
+  ck_assert_int_eq(count_files(dir, ".clbin"), 0);
+}
+END_TEST
+
+int main(int argc, char **argv) {
+  self_path = argv[0];
+  if (argc > 1 && !strcmp(argv[1], "cache-child")) return cache_child();
+  if (!test_have_opencl()) return TEST_SKIP;
+  Suite *s = suite_create("opencl-smoke");
+  TCase *tc = tcase_create("smoke");
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, transfers_round_trip);
+  tcase_add_test(tc, fill_copy_and_rand_match_reference);
+  tcase_add_test(tc, gemm_matches_reference);
+  tcase_add_test(tc, device_selection_by_name);
+  suite_add_tcase(s, tc);
+  TCase *cache = tcase_create("cache");
+  tcase_add_test(cache, program_cache_store_load_and_corruption);
+  suite_add_tcase(s, cache);
+  return test_run_suite(s);
+}

@@ -1,0 +1,45 @@
+# Check suites, run by `make check` through tests/wrapper.sh.
+LOG_COMPILER = $(SHELL) $(top_builddir)/tests/wrapper.sh
+SH_LOG_COMPILER = $(SHELL) $(top_builddir)/tests/wrapper.sh
+TEST_EXTENSIONS = .sh
+
+TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+TEST_LDADD = tests/libtestutil.la src/libgeocl.la $(CHECK_LIBS) -lm
+
+check_LTLIBRARIES += tests/libtestutil.la
+tests_libtestutil_la_SOURCES = tests/testutil.c tests/testutil.h
+tests_libtestutil_la_CFLAGS = $(TEST_CFLAGS)
+tests_libtestutil_la_LIBADD = src/libgeocl.la
+
+CORE_TESTS = tests/check_core tests/check_loader tests/check_opencl_smoke
+check_PROGRAMS += $(CORE_TESTS)
+TESTS += $(CORE_TESTS) tests/no_platform.sh
+EXTRA_DIST += tests/no_platform.sh
+
+tests_check_core_SOURCES = tests/check_core.c
+tests_check_core_CFLAGS = $(TEST_CFLAGS)
+tests_check_core_LDADD = $(TEST_LDADD)
+
+tests_check_loader_SOURCES = tests/check_loader.c
+tests_check_loader_CFLAGS = $(TEST_CFLAGS)
+tests_check_loader_LDADD = $(TEST_LDADD)
+
+tests_check_opencl_smoke_SOURCES = tests/check_opencl_smoke.c
+tests_check_opencl_smoke_CFLAGS = $(TEST_CFLAGS)
+tests_check_opencl_smoke_LDADD = $(TEST_LDADD)
+
+# Deliberately broken backend modules the loader must refuse, and one good one.
+check_LTLIBRARIES += tests/modules/badabi.la tests/modules/nosym.la tests/modules/fake.la
+TEST_MODULE_LDFLAGS = -module -avoid-version -shared -rpath /nowhere $(AM_LDFLAGS)
+tests_modules_badabi_la_SOURCES = tests/modules/badabi.c
+tests_modules_badabi_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_modules_nosym_la_SOURCES = tests/modules/nosym.c
+tests_modules_nosym_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_modules_fake_la_SOURCES = tests/modules/fake.c
+tests_modules_fake_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_modules_fake_la_LIBADD = src/libgeocl.la
+
+clean-local: clean-test-dirs
+clean-test-dirs:
+	-rm -rf tests/clcache tests/pocl-cache tests/tmp
+.PHONY: clean-test-dirs

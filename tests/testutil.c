@@ -1,0 +1,113 @@
+/* Helpers shared by the Check suites. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "testutil.h"
+
+int test_run_suite(Suite *s) {
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? 0 : 1;
+}
+
+geocl_ctx *test_ref_ctx(void) {
+  geocl_ctx *ctx = NULL;
+  geocl_ctx_opts o = {.device = "reference", .seed = 1};
+  geocl_status st = geocl_ctx_create(&o, &ctx);
+  ck_assert_msg(st == GEOCL_OK, "reference context: %s", geocl_last_error());
+  return ctx;
+}
+
+int test_have_opencl(void) {
+  geocl_device_entry *e;
+  int n;
+  char *notes;
+  if (geocl_list_devices(&e, &n, &notes) != GEOCL_OK) {
+    fprintf(stderr, "SKIP: listing devices failed: %s\n", geocl_last_error());
+    return 0;
+  }
+  int found = 0;
+  for (int i = 0; i < n; i++)
+    if (!strcmp(e[i].backend, "opencl")) found = 1;
+  if (!found) fprintf(stderr, "SKIP: no OpenCL device (%s)\n", notes && *notes ? notes : "no backend module loaded");
+  geocl_device_list_free(e, notes);
+  return found;
+}
+
+geocl_ctx *test_ocl_ctx(void) {
+  geocl_device_entry *e;
+  int n;
+  char *notes;
+  if (geocl_list_devices(&e, &n, &notes) != GEOCL_OK) return NULL;
+  int idx = -1;
+  for (int i = 0; i < n && idx < 0; i++)
+    if (!strcmp(e[i].backend, "opencl")) idx = e[i].index;
+  geocl_device_list_free(e, notes);
+  if (idx < 0) return NULL;
+  char spec[16];
+  snprintf(spec, sizeof spec, "%d", idx);
+  geocl_ctx_opts o = {.device = spec, .seed = 1};
+  geocl_ctx *ctx = NULL;
+  geocl_status st = geocl_ctx_create(&o, &ctx);
+  ck_assert_msg(st == GEOCL_OK, "OpenCL context: %s", geocl_last_error());
+  return ctx;
+}
+
+void test_fill_uniform(float *x, size_t n, unsigned seed, float lo, float hi) {
+  geocl_rng r;
+  geocl_rng_init(&r, seed);
+  geocl_rng_uniform(&r, x, n);
+  for (size_t i = 0; i < n; i++) x[i] = lo + (hi - lo) * x[i];
+}
+
+double test_max_rel_err(const float *a, const float *b, size_t n, double floor, size_t *worst) {
+  double m = 0;
+  size_t w = 0;
+  for (size_t i = 0; i < n; i++) {
+    double d = fabs((double)a[i] - (double)b[i]);
+    double s = fabs((double)b[i]);
+    double e = d / (s > floor ? s : floor);
+    if (isnan(a[i]) != isnan(b[i])) e = INFINITY;
+    if (e > m) {
+      m = e;
+      w = i;
+    }
+  }
+  if (worst) *worst = w;
+  return m;
+}
+
+double test_rel_l2(const float *a, const float *b, size_t n) {
+  double num = 0, den = 0;
+  for (size_t i = 0; i < n; i++) {
+    double d = (double)a[i] - (double)b[i];
+    num += d * d;
+    den += (double)b[i] * (double)b[i];
+  }
+  if (den == 0) return sqrt(num);
+  return sqrt(num / den);
+}
+
+float *test_download(const geocl_tensor *t) {
+  size_t n = (size_t)geocl_numel(t);
+  float *h = malloc(n * 4 + 4);
+  ck_assert_ptr_nonnull(h);
+  geocl_status st = geocl_to_host(t, h, n * 4);
+  ck_assert_msg(st == GEOCL_OK, "download: %s", geocl_last_error());
+  return h;
+}
+
+const char *test_tmpdir(void) {
+  static char dir[4096];
+  if (!dir[0]) {
+    const char *base = getenv("GEOCL_TEST_TMP");
+    snprintf(dir, sizeof dir, "%s", base && *base ? base : "/tmp");
+    mkdir(dir, 0755);
+  }
+  return dir;
+}

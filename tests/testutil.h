@@ -1,0 +1,42 @@
+/* Helpers shared by the Check suites. */
+#ifndef GEOCL_TESTUTIL_H
+#define GEOCL_TESTUTIL_H
+
+#include <check.h>
+#include <stddef.h>
+
+#include <geocl/geocl.h>
+
+/* Exit status automake reads as SKIP. */
+#define TEST_SKIP 77
+
+/* Run a suite; returns the process exit status (0 or 1). */
+int test_run_suite(Suite *s);
+
+/* Open a context on the reference backend (seed 1); fails the test on error. */
+geocl_ctx *test_ref_ctx(void);
+/* Open a context on the first OpenCL device, or NULL when there is none. */
+geocl_ctx *test_ocl_ctx(void);
+/* True if an OpenCL device exists; prints why not otherwise. */
+int test_have_opencl(void);
+
+/* Fill with uniform values in [lo, hi) from a fixed seed. */
+void test_fill_uniform(float *x, size_t n, unsigned seed, float lo, float hi);
+/* max |a - b| / max(|b|, floor) over n, reporting the index of the worst. */
+double test_max_rel_err(const float *a, const float *b, size_t n, double floor, size_t *worst);
+/* ‖a − b‖₂ / ‖b‖₂ */
+double test_rel_l2(const float *a, const float *b, size_t n);
+/* Download a whole tensor into a malloc'd array. */
+float *test_download(const geocl_tensor *t);
+/* A writable scratch directory for this test (under the build tree). */
+const char *test_tmpdir(void);
+
+#define ck_assert_ok(expr)                                                                          \
+  do {                                                                                              \
+    geocl_status st_ = (expr);                                                                      \
+    ck_assert_msg(st_ == GEOCL_OK, "%s failed: %s (%s)", #expr, geocl_status_name(st_), geocl_last_error()); \
+  } while (0)
+
+#define ck_assert_nonnull_geocl(ptr) ck_assert_msg((ptr) != NULL, "%s is NULL: %s", #ptr, geocl_last_error())
+
+#endif
