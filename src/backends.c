@@ -112,7 +112,7 @@ geocl_status geocl_backend_open(const char *spec, geocl_backend **out) {
   if (!strcasecmp(spec, "auto")) {
     int i = default_device();
     if (i < 0) {
-      geocl_log(GEOCL_LOG_WARN, "no OpenCL device found; using the reference backend (plain C, slow). "
+      geocl_logf(GEOCL_LOG_WARN, "no OpenCL device found; using the reference backend (plain C, slow). "
                                 "`geocl devices` says why");
       return geocl_reference_open(out);
     }

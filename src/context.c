@@ -14,6 +14,7 @@ geocl_status geocl_ctx_create(const geocl_ctx_opts *opts, geocl_ctx **out) {
     free(ctx);
     return st;
   }
+  geocl_pool_init(ctx);
   geocl_rng_init(&ctx->rng, opts ? opts->seed : 0);
   ctx->grad_enabled = true;
   ctx->next_seq = 1;

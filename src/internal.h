@@ -55,6 +55,8 @@ typedef struct geocl_pool {
   geocl_pool_block *free_list[GEOCL_POOL_CLASSES];
   size_t current, peak, reserved;
   uint64_t device_allocs;
+  bool guard;               /* GEOCL_POOL_GUARD=1: check a guard zone after every buffer */
+  uint64_t guard_violations; /* buffers whose guard zone was overwritten */
 } geocl_pool;
 
 struct geocl_ctx {
@@ -75,6 +77,7 @@ geocl_status geocl_pool_alloc(geocl_ctx *ctx, size_t bytes, geocl_storage **out)
 void geocl_pool_release(geocl_storage *s);
 void geocl_pool_trim(geocl_ctx *ctx);
 void geocl_pool_destroy(geocl_ctx *ctx);
+void geocl_pool_init(geocl_ctx *ctx);
 
 /* tensor.c */
 geocl_tensor *geocl_tensor_view(geocl_tensor *base, int ndim, const int64_t *shape, const int64_t *stride,

@@ -12,7 +12,32 @@ src_libgeocl_la_SOURCES = \
 	src/pool.c \
 	src/rng.c \
 	src/tensor.c \
-	src/internal.h
+	src/internal.h \
+	src/ops_common.c \
+	src/ops_internal.h \
+	src/ops_shape.c
+
+# elementwise
+src_libgeocl_la_SOURCES += src/ops_elementwise.c
+
+# reductions
+src_libgeocl_la_SOURCES += src/ops_reduce.c
+
+# linear
+
+# norm
+
+# attention
+
+# tokens
+
+# losses
+
+# fft
+
+# optimisers and parameters
+
+
 src_libgeocl_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DGEOCL_BACKENDSDIR=\"$(backendsdir)\" -DGEOCL_PLUGINSDIR=\"$(pluginsdir)\" \
 	$(PNG_CFLAGS) $(JSONC_CFLAGS) $(JPEG_CFLAGS)
@@ -28,6 +53,7 @@ geoclinclude_HEADERS = \
 	src/geocl/geocl.h \
 	src/geocl/log.h \
 	src/geocl/op-api.h \
+	src/geocl/ops.h \
 	src/geocl/rng.h \
 	src/geocl/status.h \
 	src/geocl/tensor.h

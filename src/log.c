@@ -39,7 +39,7 @@ geocl_log_level geocl_log_get_level(void) {
   return log_level < 0 ? GEOCL_LOG_ERROR : (geocl_log_level)log_level;
 }
 
-void geocl_log(geocl_log_level level, const char *fmt, ...) {
+void geocl_logf(geocl_log_level level, const char *fmt, ...) {
   pthread_once(&level_once, level_from_env);
   if ((int)level > log_level) return;
   char msg[2048];

@@ -3,12 +3,43 @@
  * released; a training step that repeats the same shapes allocates nothing
  * from the device after its first iteration. */
 #include <stdlib.h>
+#include <string.h>
 
 #include <geocl/log.h>
 
 #include "internal.h"
 
 #define MIN_CLASS_BYTES 256
+/* Guard mode (tests): every buffer gets this many bytes more, filled with a
+ * pattern that is checked when the buffer is released, so a kernel writing
+ * past the end of its output is caught. */
+#define GUARD_BYTES 256
+#define GUARD_WORD 0x7fc0deadu
+
+void geocl_pool_init(geocl_ctx *ctx) {
+  const char *g = getenv("GEOCL_POOL_GUARD");
+  ctx->pool.guard = g && !strcmp(g, "1");
+}
+
+static size_t alloc_bytes(const geocl_pool *pool, size_t class_bytes) {
+  return class_bytes + (pool->guard ? GUARD_BYTES : 0);
+}
+
+/* The guard zone starts right after the requested bytes (a multiple of 4). */
+static void guard_fill(geocl_ctx *ctx, void *mem, size_t bytes) {
+  ctx->be->ops->fill(ctx->be, GUARD_BYTES / 4, GUARD_WORD, (geocl_bref){mem, (bytes + 3) / 4});
+}
+
+static void guard_check(geocl_ctx *ctx, void *mem, size_t bytes) {
+  uint32_t words[GUARD_BYTES / 4];
+  if (ctx->be->ops->download(ctx->be, mem, (bytes + 3) / 4 * 4, words, GUARD_BYTES) != GEOCL_OK) return;
+  for (size_t i = 0; i < GUARD_BYTES / 4; i++)
+    if (words[i] != GUARD_WORD) {
+      ctx->pool.guard_violations++;
+      geocl_logf(GEOCL_LOG_ERROR, "memory guard: a kernel wrote past the end of a %zu-byte buffer (word %zu)", bytes, i);
+      return;
+    }
+}
 
 size_t geocl_pool_class_bytes(size_t bytes, int *class_index) {
   if (bytes <= MIN_CLASS_BYTES) {
@@ -36,11 +67,11 @@ geocl_status geocl_pool_alloc(geocl_ctx *ctx, size_t bytes, geocl_storage **out)
     s->mem = b->mem;
     free(b);
   } else {
-    geocl_status st = ctx->be->ops->alloc(ctx->be, cb, &s->mem);
+    geocl_status st = ctx->be->ops->alloc(ctx->be, alloc_bytes(pool, cb), &s->mem);
     if (st == GEOCL_E_DEVICE_NOMEM) {
       /* give cached buffers back and try once more */
       geocl_pool_trim(ctx);
-      st = ctx->be->ops->alloc(ctx->be, cb, &s->mem);
+      st = ctx->be->ops->alloc(ctx->be, alloc_bytes(pool, cb), &s->mem);
     }
     if (st != GEOCL_OK) {
       free(s);
@@ -52,6 +83,7 @@ geocl_status geocl_pool_alloc(geocl_ctx *ctx, size_t bytes, geocl_storage **out)
     pool->reserved += cb;
     pool->device_allocs++;
   }
+  if (pool->guard) guard_fill(ctx, s->mem, bytes);
   s->ctx = ctx;
   s->bytes = bytes;
   s->class_bytes = cb;
@@ -69,6 +101,7 @@ void geocl_pool_release(geocl_storage *s) {
   int ci;
   geocl_pool_class_bytes(s->bytes, &ci);
   pool->current -= s->class_bytes;
+  if (pool->guard) guard_check(ctx, s->mem, s->bytes);
   geocl_pool_block *b = malloc(sizeof *b);
   if (b) {
     b->mem = s->mem;

@@ -12,8 +12,24 @@ tests_libtestutil_la_CFLAGS = $(TEST_CFLAGS)
 tests_libtestutil_la_LIBADD = src/libgeocl.la
 
 CORE_TESTS = tests/check_core tests/check_loader tests/check_opencl_smoke
-check_PROGRAMS += $(CORE_TESTS)
-TESTS += $(CORE_TESTS) tests/no_platform.sh
+OP_TESTS = tests/check_backend_ops tests/check_gradients
+check_PROGRAMS += $(CORE_TESTS) $(OP_TESTS)
+TESTS += $(CORE_TESTS) $(OP_TESTS) tests/no_platform.sh
+
+# op case tables: one file per family, listed in tests/op_cases.c
+check_LTLIBRARIES += tests/libopcases.la
+tests_libopcases_la_SOURCES = tests/op_harness.c tests/op_harness.h tests/op_cases.c \
+	tests/cases_shape.c tests/cases_elementwise.c tests/cases_reduce.c
+tests_libopcases_la_CFLAGS = $(TEST_CFLAGS)
+tests_libopcases_la_LIBADD = src/libgeocl.la
+
+tests_check_backend_ops_SOURCES = tests/check_backend_ops.c
+tests_check_backend_ops_CFLAGS = $(TEST_CFLAGS)
+tests_check_backend_ops_LDADD = tests/libopcases.la $(TEST_LDADD)
+
+tests_check_gradients_SOURCES = tests/check_gradients.c
+tests_check_gradients_CFLAGS = $(TEST_CFLAGS)
+tests_check_gradients_LDADD = tests/libopcases.la $(TEST_LDADD)
 EXTRA_DIST += tests/no_platform.sh
 
 tests_check_core_SOURCES = tests/check_core.c

@@ -1,11 +1,6 @@
 # The OpenCL backend: a loadable module with the cl/*.cl kernels embedded.
-OCL_KERNEL_FILES = \
-	cl/common.cl \
-	cl/data.cl
-EXTRA_DIST += $(OCL_KERNEL_FILES) cl/embed.sh
-
-if GEOCL_OPENCL
-backends_LTLIBRARIES += backends/opencl/opencl.la
+OCL_KERNEL_FILES = cl/common.cl cl/data.cl
+EXTRA_DIST += cl/embed.sh
 backends_opencl_opencl_la_SOURCES = \
 	backends/opencl/ocl.h \
 	backends/opencl/strided.h \
@@ -18,6 +13,32 @@ backends_opencl_opencl_la_SOURCES = \
 	backends/opencl/program.c \
 	backends/opencl/sha256.c \
 	backends/opencl/strided.c
+
+# elementwise
+OCL_KERNEL_FILES += cl/elementwise.cl
+backends_opencl_opencl_la_SOURCES += backends/opencl/k_elementwise.c
+
+# reductions
+OCL_KERNEL_FILES += cl/reduce.cl
+backends_opencl_opencl_la_SOURCES += backends/opencl/k_reduce.c
+
+# linear
+
+# norm
+
+# attention
+
+# tokens
+
+# losses
+
+# fft
+
+# optimisers
+
+EXTRA_DIST += $(OCL_KERNEL_FILES)
+if GEOCL_OPENCL
+backends_LTLIBRARIES += backends/opencl/opencl.la
 nodist_backends_opencl_opencl_la_SOURCES = backends/opencl/cl_sources.c
 backends_opencl_opencl_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/backends/opencl \
 	$(OPENCL_CFLAGS) $(CLBLAST_CFLAGS) $(CLFFT_CFLAGS)

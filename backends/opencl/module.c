@@ -58,6 +58,26 @@ static const geocl_backend_ops ocl_ops = {
     .copy = ocl_copy,
     .rand_uniform = ocl_rand_uniform,
     .gemm = ocl_gemm,
+    /* elementwise */
+    .binary = ocl_binary,
+    .unary = ocl_unary,
+    .unary_backward = ocl_unary_backward,
+    /* reductions */
+    .sum = ocl_sum,
+    .max_axis = ocl_max_axis,
+    .max_axis_backward = ocl_max_axis_backward,
+    /* norm */
+
+    /* attention */
+
+    /* tokens */
+
+    /* losses */
+
+    /* fft */
+
+    /* optimisers */
+
 };
 
 /* The device's context lives for the rest of the process once created. */

@@ -93,6 +93,35 @@ geocl_status ocl_copy(geocl_backend *be, int ndim, const int64_t *shape, geocl_b
 geocl_status ocl_rand_uniform(geocl_backend *be, int64_t n, uint64_t seed, uint64_t counter, geocl_bref y);
 geocl_status ocl_gemm(geocl_backend *be, const geocl_gemm_args *a);
 
+/* k_elementwise.c */
+geocl_status ocl_binary(geocl_backend *be, geocl_binop op, int ndim, const int64_t *shape, geocl_bref a,
+                        const int64_t *as, geocl_bref b, const int64_t *bs, geocl_bref out);
+geocl_status ocl_unary(geocl_backend *be, geocl_unop op, int64_t n, float alpha, geocl_bref x, geocl_bref y);
+geocl_status ocl_unary_backward(geocl_backend *be, geocl_unop op, int64_t n, float alpha, geocl_bref x, geocl_bref y,
+                                geocl_bref dy, geocl_bref dx);
+
+/* k_reduce.c */
+geocl_status ocl_sum(geocl_backend *be, int kn, const int64_t *kshape, const int64_t *ks, int rn,
+                     const int64_t *rshape, const int64_t *rs, float alpha, geocl_bref x, geocl_bref y);
+geocl_status ocl_max_axis(geocl_backend *be, int64_t outer, int64_t len, int64_t inner, geocl_bref x, geocl_bref y,
+                          geocl_bref arg);
+geocl_status ocl_max_axis_backward(geocl_backend *be, int64_t outer, int64_t len, int64_t inner, geocl_bref arg,
+                                   geocl_bref dy, geocl_bref dx);
+
+/* k_linear.c */
+
+/* k_norm.c: layernorm, softmax */
+
+/* k_attention.c: attention, rope */
+
+/* k_tokens.c: gather/scatter rows */
+
+/* k_loss.c: row_mse, normpix, cross_entropy */
+
+/* fft.c: rfft2, irfft2 through clFFT */
+
+/* k_optim.c: adamw, sgd, clip_coef */
+
 /* buffers.c */
 geocl_status ocl_alloc(geocl_backend *be, size_t bytes, void **mem);
 void ocl_free(geocl_backend *be, void *mem);

@@ -78,7 +78,7 @@ static geocl_status build_failure(ocl_device *dev, cl_program prog, const char *
     log[0] = '\0';
     clGetProgramBuildInfo(prog, dev->id, CL_PROGRAM_BUILD_LOG, size, log, NULL);
     log[size] = '\0';
-    geocl_log(GEOCL_LOG_ERROR, "build log of cl/%s.cl on %s:\n%s", name, dev->info.name, log);
+    geocl_logf(GEOCL_LOG_ERROR, "build log of cl/%s.cl on %s:\n%s", name, dev->info.name, log);
   }
   /* the first line of the log usually names the failing line */
   char first[512] = "";

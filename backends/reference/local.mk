@@ -4,3 +4,23 @@ src_libgeocl_la_SOURCES += \
 	backends/reference/reference.c \
 	backends/reference/ref_data.c \
 	backends/reference/ref_gemm.c
+
+# elementwise
+src_libgeocl_la_SOURCES += backends/reference/ref_elementwise.c
+
+# reductions
+src_libgeocl_la_SOURCES += backends/reference/ref_reduce.c
+
+# linear
+
+# norm
+
+# attention
+
+# tokens
+
+# losses
+
+# fft
+
+# optimisers

@@ -23,4 +23,33 @@ geocl_status ref_rand_uniform(geocl_backend *be, int64_t n, uint64_t seed, uint6
 /* ref_gemm.c */
 geocl_status ref_gemm(geocl_backend *be, const geocl_gemm_args *a);
 
+/* ref_elementwise.c */
+geocl_status ref_binary(geocl_backend *be, geocl_binop op, int ndim, const int64_t *shape, geocl_bref a,
+                        const int64_t *as, geocl_bref b, const int64_t *bs, geocl_bref out);
+geocl_status ref_unary(geocl_backend *be, geocl_unop op, int64_t n, float alpha, geocl_bref x, geocl_bref y);
+geocl_status ref_unary_backward(geocl_backend *be, geocl_unop op, int64_t n, float alpha, geocl_bref x, geocl_bref y,
+                                geocl_bref dy, geocl_bref dx);
+
+/* ref_reduce.c */
+geocl_status ref_sum(geocl_backend *be, int kn, const int64_t *kshape, const int64_t *ks, int rn,
+                     const int64_t *rshape, const int64_t *rs, float alpha, geocl_bref x, geocl_bref y);
+geocl_status ref_max_axis(geocl_backend *be, int64_t outer, int64_t len, int64_t inner, geocl_bref x, geocl_bref y,
+                          geocl_bref arg);
+geocl_status ref_max_axis_backward(geocl_backend *be, int64_t outer, int64_t len, int64_t inner, geocl_bref arg,
+                                   geocl_bref dy, geocl_bref dx);
+
+/* ref_linear.c (matmul helpers beyond GEMM) */
+
+/* ref_norm.c: layernorm, softmax */
+
+/* ref_attention.c: attention, rope */
+
+/* ref_tokens.c: gather/scatter rows */
+
+/* ref_loss.c: row_mse, normpix, cross_entropy */
+
+/* ref_fft.c: rfft2, irfft2 */
+
+/* ref_optim.c: adamw, sgd, clip_coef */
+
 #endif

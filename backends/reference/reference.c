@@ -38,6 +38,26 @@ static const geocl_backend_ops ref_ops = {
     .copy = ref_copy,
     .rand_uniform = ref_rand_uniform,
     .gemm = ref_gemm,
+    /* elementwise */
+    .binary = ref_binary,
+    .unary = ref_unary,
+    .unary_backward = ref_unary_backward,
+    /* reductions */
+    .sum = ref_sum,
+    .max_axis = ref_max_axis,
+    .max_axis_backward = ref_max_axis_backward,
+    /* norm */
+
+    /* attention */
+
+    /* tokens */
+
+    /* losses */
+
+    /* fft */
+
+    /* optimisers */
+
 };
 
 geocl_status geocl_reference_open(geocl_backend **out) {

@@ -7,6 +7,7 @@
 #include <geocl/backend-api.h>
 #include <geocl/context.h>
 #include <geocl/log.h>
+#include <geocl/ops.h>
 #include <geocl/rng.h>
 #include <geocl/status.h>
 #include <geocl/tensor.h>

@@ -20,11 +20,11 @@ typedef void (*geocl_log_fn)(geocl_log_level level, const char *message, void *u
 void geocl_log_set_sink(geocl_log_fn fn, void *user);
 void geocl_log_set_level(geocl_log_level level);
 geocl_log_level geocl_log_get_level(void);
-void geocl_log(geocl_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void geocl_logf(geocl_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define geocl_debug(...) geocl_log(GEOCL_LOG_DEBUG, __VA_ARGS__)
-#define geocl_info(...) geocl_log(GEOCL_LOG_INFO, __VA_ARGS__)
-#define geocl_warn(...) geocl_log(GEOCL_LOG_WARN, __VA_ARGS__)
+#define geocl_debug(...) geocl_logf(GEOCL_LOG_DEBUG, __VA_ARGS__)
+#define geocl_info(...) geocl_logf(GEOCL_LOG_INFO, __VA_ARGS__)
+#define geocl_warn(...) geocl_logf(GEOCL_LOG_WARN, __VA_ARGS__)
 
 #ifdef __cplusplus
 }

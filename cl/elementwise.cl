@@ -1,0 +1,75 @@
+/* Elementwise kernels.  Op numbers follow geocl_binop / geocl_unop. */
+
+#define BIN_ADD 0
+#define BIN_SUB 1
+#define BIN_MUL 2
+#define BIN_DIV 3
+
+#define UN_SCALE 0
+#define UN_ADDS 1
+#define UN_EXP 2
+#define UN_LOG 3
+#define UN_SQRT 4
+#define UN_GELU 5
+#define UN_RELU 6
+#define UN_SQUARE 7
+#define UN_ABS 8
+
+/* out[o2] = a[o0] op b[o1] over a strided index space (s0: a, s1: b, s2: out) */
+__kernel void binary_strided(int op, __global const float *a, ulong aoff, __global const float *b, ulong boff,
+                             __global float *out, ulong ooff, strided_desc d) {
+  long i = get_global_id(0);
+  if (i >= d.n) return;
+  long ao, bo, oo;
+  strided_offsets(&d, i, &ao, &bo, &oo);
+  float x = a[aoff + ao], y = b[boff + bo], r;
+  switch (op) {
+  case BIN_ADD: r = x + y; break;
+  case BIN_SUB: r = x - y; break;
+  case BIN_MUL: r = x * y; break;
+  default: r = x / y; break;
+  }
+  out[ooff + oo] = r;
+}
+
+inline float normal_cdf(float x) { return 0.5f * (1.0f + erf(x * 0.70710678118654752f)); }
+inline float normal_pdf(float x) { return exp(-0.5f * x * x) * 0.39894228040143268f; }
+
+__kernel void unary(int op, ulong n, float alpha, __global const float *x, ulong xoff, __global float *y, ulong yoff) {
+  size_t i = get_global_id(0);
+  if (i >= n) return;
+  float v = x[xoff + i], r;
+  switch (op) {
+  case UN_SCALE: r = alpha * v; break;
+  case UN_ADDS: r = v + alpha; break;
+  case UN_EXP: r = exp(v); break;
+  case UN_LOG: r = log(v); break;
+  case UN_SQRT: r = sqrt(v); break;
+  case UN_GELU: r = v * normal_cdf(v); break;
+  case UN_RELU: r = v > 0.0f ? v : 0.0f; break;
+  case UN_SQUARE: r = v * v; break;
+  default: r = fabs(v); break;
+  }
+  y[yoff + i] = r;
+}
+
+/* dx = dy · f'(x), y = f(x) */
+__kernel void unary_backward(int op, ulong n, float alpha, __global const float *x, ulong xoff,
+                             __global const float *y, ulong yoff, __global const float *dy, ulong dyoff,
+                             __global float *dx, ulong dxoff) {
+  size_t i = get_global_id(0);
+  if (i >= n) return;
+  float v = x[xoff + i], g = dy[dyoff + i], d;
+  switch (op) {
+  case UN_SCALE: d = alpha; break;
+  case UN_ADDS: d = 1.0f; break;
+  case UN_EXP: d = y[yoff + i]; break;
+  case UN_LOG: d = 1.0f / v; break;
+  case UN_SQRT: d = 0.5f / y[yoff + i]; break;
+  case UN_GELU: d = normal_cdf(v) + v * normal_pdf(v); break;
+  case UN_RELU: d = v > 0.0f ? 1.0f : 0.0f; break;
+  case UN_SQUARE: d = 2.0f * v; break;
+  default: d = v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f); break;
+  }
+  dx[dxoff + i] = g * d;
+}

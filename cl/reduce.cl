@@ -1,0 +1,72 @@
+/* Reductions. */
+
+/* Kept dims (one work-item per output, y contiguous over them) and reduced
+ * dims (looped), each with x strides; built by backends/opencl/k_reduce.c. */
+typedef struct {
+  long kn, rn, nk, nr;
+  long kshape[6], kstride[6];
+  long rshape[6], rstride[6];
+} reduce_desc;
+
+inline long dims_offset(long i, long n, const long *shape, const long *stride) {
+  long o = 0;
+  for (int k = (int)n - 1; k >= 0; k--) {
+    long q = i / shape[k];
+    o += (i - q * shape[k]) * stride[k];
+    i = q;
+  }
+  return o;
+}
+
+/* y[o] = alpha · Σ_r x[...], compensated (Kahan) float summation */
+__kernel void sum_strided(__global const float *x, ulong xoff, __global float *y, ulong yoff, reduce_desc d,
+                          float alpha) {
+  long o = get_global_id(0);
+  if (o >= d.nk) return;
+  __global const float *p = x + xoff + dims_offset(o, d.kn, d.kshape, d.kstride);
+  float s = 0.0f, c = 0.0f;
+  if (d.rn == 1) {
+    long st = d.rstride[0];
+    for (long r = 0; r < d.nr; r++) {
+      float t = p[r * st] - c, u = s + t;
+      c = (u - s) - t;
+      s = u;
+    }
+  } else {
+    for (long r = 0; r < d.nr; r++) {
+      float t = p[dims_offset(r, d.rn, d.rshape, d.rstride)] - c, u = s + t;
+      c = (u - s) - t;
+      s = u;
+    }
+  }
+  y[yoff + o] = alpha * s;
+}
+
+/* x [outer, len, inner]: y[o,i] = max_l x[o,l,i], arg = first index of the max (NaN wins) */
+__kernel void max_axis(long outer, long len, long inner, __global const float *x, ulong xoff, __global float *y,
+                       ulong yoff, __global int *arg, ulong argoff) {
+  long g = get_global_id(0);
+  if (g >= outer * inner) return;
+  long o = g / inner, i = g - o * inner;
+  __global const float *p = x + xoff + o * len * inner + i;
+  long best = 0;
+  float bv = p[0];
+  for (long l = 1; l < len; l++) {
+    float v = p[l * inner];
+    if (v > bv || (isnan(v) && !isnan(bv))) {
+      bv = v;
+      best = l;
+    }
+  }
+  y[yoff + g] = bv;
+  arg[argoff + g] = (int)best;
+}
+
+__kernel void max_axis_backward(long outer, long len, long inner, __global const int *arg, ulong argoff,
+                                __global const float *dy, ulong dyoff, __global float *dx, ulong dxoff) {
+  long g = get_global_id(0);
+  if (g >= outer * len * inner) return;
+  long i = g % inner, l = (g / inner) % len, o = g / (inner * len);
+  long k = o * inner + i;
+  dx[dxoff + g] = arg[argoff + k] == l ? dy[dyoff + k] : 0.0f;
+}

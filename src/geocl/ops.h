@@ -1,0 +1,134 @@
+/* The op set.  Every op runs eagerly on the context's backend, returns a new
+ * tensor owned by the current scope (NULL on error, message in
+ * geocl_last_error(); a NULL input makes the op return NULL at once), and —
+ * while gradient mode is on and an input requires a gradient — records itself
+ * on the autograd tape.  All float ops are f32; index tensors are i32.
+ * Shapes use numpy conventions; negative dims count from the end.
+ * docs/ops.md lists the ops with their backward and test coverage. */
+#ifndef GEOCL_OPS_H
+#define GEOCL_OPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <geocl/tensor.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- shapes and views (no copy unless stated) ---- */
+/* One dimension may be -1.  A view when x is contiguous, else a copy. */
+geocl_tensor *geocl_reshape(geocl_tensor *x, int ndim, const int64_t *shape);
+geocl_tensor *geocl_permute(geocl_tensor *x, const int *perm);
+geocl_tensor *geocl_transpose(geocl_tensor *x, int d0, int d1);
+/* Elements [start, start+len) of dimension dim. */
+geocl_tensor *geocl_narrow(geocl_tensor *x, int dim, int64_t start, int64_t len);
+/* Broadcast view: size-1 (or missing leading) dims repeated with stride 0. */
+geocl_tensor *geocl_expand(geocl_tensor *x, int ndim, const int64_t *shape);
+/* A contiguous copy (a plain view when x is already contiguous). */
+geocl_tensor *geocl_contiguous(geocl_tensor *x);
+/* A view that does not require a gradient (stop-gradient). */
+geocl_tensor *geocl_detach(geocl_tensor *x);
+geocl_tensor *geocl_concat(int n, geocl_tensor *const *xs, int dim);
+
+/* ---- elementwise (numpy broadcasting for binary ops) ---- */
+geocl_tensor *geocl_add(geocl_tensor *a, geocl_tensor *b);
+geocl_tensor *geocl_sub(geocl_tensor *a, geocl_tensor *b);
+geocl_tensor *geocl_mul(geocl_tensor *a, geocl_tensor *b);
+geocl_tensor *geocl_div(geocl_tensor *a, geocl_tensor *b);
+geocl_tensor *geocl_scale(geocl_tensor *x, float s);      /* s·x */
+geocl_tensor *geocl_add_scalar(geocl_tensor *x, float s); /* x + s */
+geocl_tensor *geocl_exp(geocl_tensor *x);
+geocl_tensor *geocl_log(geocl_tensor *x);
+geocl_tensor *geocl_sqrt(geocl_tensor *x);
+geocl_tensor *geocl_gelu(geocl_tensor *x); /* exact erf form */
+geocl_tensor *geocl_relu(geocl_tensor *x);
+geocl_tensor *geocl_square(geocl_tensor *x);
+geocl_tensor *geocl_abs(geocl_tensor *x);
+
+/* ---- reductions ---- */
+geocl_tensor *geocl_sum(geocl_tensor *x, int dim, bool keepdim);
+geocl_tensor *geocl_mean(geocl_tensor *x, int dim, bool keepdim);
+geocl_tensor *geocl_max(geocl_tensor *x, int dim, bool keepdim); /* gradient to the first maximum */
+geocl_tensor *geocl_sum_all(geocl_tensor *x);                    /* 0-dim result */
+geocl_tensor *geocl_mean_all(geocl_tensor *x);
+/* Sum over the dimensions that broadcasting to x's shape would expand:
+ * the inverse of geocl_expand (used by backward of broadcasting ops). */
+geocl_tensor *geocl_sum_to(geocl_tensor *x, int ndim, const int64_t *shape);
+
+/* ---- linear algebra (GEMM on the backend: CLBlast on OpenCL) ---- */
+/* a [..., m, k] · b [..., k, n] → [..., m, n].  Batch dims must be equal, or b
+ * may be 2-D (shared by every batch).  alpha scales the product; ta/tb
+ * transpose the last two dims of a/b. */
+geocl_tensor *geocl_matmul_ex(geocl_tensor *a, geocl_tensor *b, bool ta, bool tb, float alpha);
+geocl_tensor *geocl_matmul(geocl_tensor *a, geocl_tensor *b);
+/* y = x·Wᵀ + bias: x [..., in], W [out, in], bias [out] or NULL. */
+geocl_tensor *geocl_linear(geocl_tensor *x, geocl_tensor *W, geocl_tensor *bias);
+
+/* ---- normalisation and softmax (last dimension) ---- */
+/* gamma/beta [C] or NULL (no affine); biased variance, as torch.nn.LayerNorm. */
+geocl_tensor *geocl_layernorm(geocl_tensor *x, geocl_tensor *gamma, geocl_tensor *beta, float eps);
+geocl_tensor *geocl_softmax(geocl_tensor *x);
+geocl_tensor *geocl_log_softmax(geocl_tensor *x);
+/* x / max(‖x‖₂, eps) over the last dimension (torch.nn.functional.normalize). */
+geocl_tensor *geocl_l2_normalize(geocl_tensor *x, float eps);
+
+/* ---- attention ---- */
+typedef struct geocl_attn_opts {
+  int heads;
+  float scale;       /* 0: head_dim^-1/2 */
+  float rope_base;   /* > 0: 2D RoPE on q and k (CroCo v2), e.g. 100 */
+  geocl_tensor *qpos; /* i32 [B, Nq, 2] (y, x), with RoPE */
+  geocl_tensor *kpos; /* i32 [B, Nk, 2] */
+  bool unfused;      /* GEMM + softmax path instead of the fused kernel (for checking) */
+} geocl_attn_opts;
+/* softmax(scale·q·kᵀ)·v per head: q [B, Nq, C], k and v [B, Nk, C] (views with
+ * a contiguous last dim are fine, e.g. slices of a packed qkv) → [B, Nq, C]. */
+geocl_tensor *geocl_attention(geocl_tensor *q, geocl_tensor *k, geocl_tensor *v, const geocl_attn_opts *o);
+/* 2D RoPE of x [B, N, C] split into heads, at pos i32 [B, N, 2] (y, x). */
+geocl_tensor *geocl_rope2d(geocl_tensor *x, int heads, geocl_tensor *pos, float base);
+/* Host tables. CroCo v1 2D sin-cos embedding [h·w, dim] (dim % 4 == 0):
+ * [sin x, cos x, sin y, cos y] with ω_k = 10000^(−k/(dim/4)). */
+void geocl_sincos_pos_embed_2d(float *out, int h, int w, int dim);
+/* Patch grid positions [h·w, 2] = (row, col), row-major. */
+void geocl_grid_positions(int32_t *out, int h, int w);
+
+/* ---- images and tokens ---- */
+/* img [B, 3, H, W] → [B, N, p²·3], N = (H/p)(W/p), entry (ky·p + kx)·3 + c. */
+geocl_tensor *geocl_patchify(geocl_tensor *img, int p);
+/* Inverse of patchify: x [B, h·w, p²·3] → [B, 3, h·p, w·p]. */
+geocl_tensor *geocl_unpatchify(geocl_tensor *x, int p, int h, int w);
+/* Conv2d with kernel = stride = p, no padding: img [B, C, H, W], weight
+ * [D, C, p, p], bias [D] or NULL → tokens [B, N, D] (row-major patches). */
+geocl_tensor *geocl_patch_embed(geocl_tensor *img, geocl_tensor *weight, geocl_tensor *bias, int p);
+/* x [B, N, C], idx i32 [B, K] → [B, K, C]: rows idx[b, k] of x[b]. */
+geocl_tensor *geocl_gather_rows(geocl_tensor *x, geocl_tensor *idx);
+/* base [B, N, C] with rows idx[b, k] replaced by src[b, k] ([B, K, C]);
+ * indices must be distinct within each batch row. */
+geocl_tensor *geocl_scatter_rows(geocl_tensor *base, geocl_tensor *idx, geocl_tensor *src);
+
+/* ---- losses ---- */
+/* CroCo's normalised-pixel target over the last dim: (x − μ)/√(unbiased var + eps).
+ * A constant: no gradient flows through it. */
+geocl_tensor *geocl_normpix(geocl_tensor *x, float eps);
+/* mean over the last dim of (pred − target)²: [..., P] → [...] */
+geocl_tensor *geocl_row_mse(geocl_tensor *pred, geocl_tensor *target);
+/* Σ values·mask / Σ mask (0-dim); mask is f32 0/1 of the same shape. */
+geocl_tensor *geocl_masked_mean(geocl_tensor *values, geocl_tensor *mask);
+/* logits [R, C], labels i32 [R] → per-row cross-entropy [R] (fused log-sum-exp). */
+geocl_tensor *geocl_cross_entropy(geocl_tensor *logits, geocl_tensor *labels);
+/* InfoNCE: mean over rows of cross_entropy(q·kᵀ/tau, diagonal), q, k [M, D]. */
+geocl_tensor *geocl_infonce(geocl_tensor *q, geocl_tensor *k, float tau);
+/* 2-D real FFT over the last two dims: [..., H, W] → [..., H, W/2+1, 2]. */
+geocl_tensor *geocl_rfft2(geocl_tensor *x);
+/* Inverse (normalised by 1/(H·W)): [..., H, W/2+1, 2] → [..., H, w]. */
+geocl_tensor *geocl_irfft2(geocl_tensor *X, int64_t w);
+/* Frequency-domain reconstruction loss: mean over elements of |F(pred) − F(target)|
+ * (norm 1) or its square (norm 2), F = rfft2 over the last two dims. */
+geocl_tensor *geocl_spectral_loss(geocl_tensor *pred, geocl_tensor *target, int norm);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,13 @@
+/* The case tables run by check_backend_ops and check_gradients. */
+#include "op_harness.h"
+
+extern const op_case cases_shape[];
+extern const op_case cases_elementwise[];
+extern const op_case cases_reduce[];
+
+const op_case *const op_case_tables[] = {
+    cases_shape,
+    cases_elementwise,
+    cases_reduce,
+    NULL,
+};
