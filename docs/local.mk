@@ -1,1 +1,2 @@
 dist_man_MANS += docs/geocl.1
+EXTRA_DIST += docs/adding-an-op.md docs/ops.md

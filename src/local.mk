@@ -23,7 +23,8 @@ src_libgeocl_la_SOURCES += src/ops_elementwise.c
 # reductions
 src_libgeocl_la_SOURCES += src/ops_reduce.c
 
-# linear
+# linear and softmax
+src_libgeocl_la_SOURCES += src/ops_linear.c src/ops_softmax.c
 
 # norm
 

@@ -4,10 +4,12 @@
 extern const op_case cases_shape[];
 extern const op_case cases_elementwise[];
 extern const op_case cases_reduce[];
+extern const op_case cases_linear[];
 
 const op_case *const op_case_tables[] = {
     cases_shape,
     cases_elementwise,
     cases_reduce,
+    cases_linear,
     NULL,
 };

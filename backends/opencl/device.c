@@ -110,6 +110,11 @@ static void fill_info(cl_platform_id p, cl_device_id d, ocl_device *out) {
   out->is_pocl = strstr(info->platform, "Portable Computing Language") || strstr(vendor, "pocl");
   out->platform = p;
   out->id = d;
+  size_t row_wg = 64;
+  while (row_wg > 1 && row_wg > wg) row_wg /= 2;
+  out->row_wg = row_wg;
+  /* strict IEEE math (no -cl-fast-relaxed-math): training must match the reference */
+  snprintf(out->build_options, sizeof out->build_options, "-cl-std=CL1.2 -DROW_WG=%zu", row_wg);
 }
 
 geocl_status ocl_enumerate(ocl_device **devices, int *count, const char **note) {

@@ -22,7 +22,9 @@ backends_opencl_opencl_la_SOURCES += backends/opencl/k_elementwise.c
 OCL_KERNEL_FILES += cl/reduce.cl
 backends_opencl_opencl_la_SOURCES += backends/opencl/k_reduce.c
 
-# linear
+# softmax
+OCL_KERNEL_FILES += cl/softmax.cl
+backends_opencl_opencl_la_SOURCES += backends/opencl/k_softmax.c
 
 # norm
 

@@ -66,6 +66,9 @@ static const geocl_backend_ops ocl_ops = {
     .sum = ocl_sum,
     .max_axis = ocl_max_axis,
     .max_axis_backward = ocl_max_axis_backward,
+    /* softmax */
+    .softmax = ocl_softmax,
+    .softmax_backward = ocl_softmax_backward,
     /* norm */
 
     /* attention */

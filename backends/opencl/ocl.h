@@ -20,6 +20,8 @@ typedef struct ocl_device {
   cl_device_id id;
   geocl_device_info info;
   bool is_pocl;
+  size_t row_wg;      /* work-group size of row-wise kernels: a power of two ≤ 64 the device allows */
+  char build_options[128];
   cl_context context; /* created on first open */
   pthread_mutex_t lock;
   struct ocl_program *programs; /* built programs, by source name */
@@ -108,7 +110,10 @@ geocl_status ocl_max_axis(geocl_backend *be, int64_t outer, int64_t len, int64_t
 geocl_status ocl_max_axis_backward(geocl_backend *be, int64_t outer, int64_t len, int64_t inner, geocl_bref arg,
                                    geocl_bref dy, geocl_bref dx);
 
-/* k_linear.c */
+/* k_softmax.c */
+geocl_status ocl_softmax(geocl_backend *be, int64_t rows, int64_t cols, int log, geocl_bref x, geocl_bref y);
+geocl_status ocl_softmax_backward(geocl_backend *be, int64_t rows, int64_t cols, int log, geocl_bref y, geocl_bref dy,
+                                  geocl_bref dx);
 
 /* k_norm.c: layernorm, softmax */
 

@@ -7,8 +7,6 @@
 
 #include "ocl.h"
 
-/* Strict IEEE math: no -cl-fast-relaxed-math, training must match the reference. */
-#define OCL_BUILD_OPTIONS "-cl-std=CL1.2"
 
 typedef struct ocl_program {
   char name[64];
@@ -97,7 +95,7 @@ static geocl_status build_program(ocl_device *dev, const char *name, cl_program 
   char *src = program_source(name);
   if (!src) return geocl_last_status();
   char key[65] = "";
-  cl_program prog = ocl_bincache_load(dev, src, OCL_BUILD_OPTIONS, key);
+  cl_program prog = ocl_bincache_load(dev, src, dev->build_options, key);
   if (prog) {
     geocl_debug("cl/%s.cl loaded from the program cache (%s)", name, key);
     free(src);
@@ -109,7 +107,7 @@ static geocl_status build_program(ocl_device *dev, const char *name, cl_program 
   prog = clCreateProgramWithSource(dev->context, 1, srcs, NULL, &err);
   free(src);
   if (err != CL_SUCCESS) return ocl_fail(err, "clCreateProgramWithSource");
-  err = clBuildProgram(prog, 1, &dev->id, OCL_BUILD_OPTIONS, NULL, NULL);
+  err = clBuildProgram(prog, 1, &dev->id, dev->build_options, NULL, NULL);
   if (err != CL_SUCCESS) {
     geocl_status st = build_failure(dev, prog, name, err);
     clReleaseProgram(prog);

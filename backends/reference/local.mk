@@ -11,7 +11,8 @@ src_libgeocl_la_SOURCES += backends/reference/ref_elementwise.c
 # reductions
 src_libgeocl_la_SOURCES += backends/reference/ref_reduce.c
 
-# linear
+# softmax
+src_libgeocl_la_SOURCES += backends/reference/ref_softmax.c
 
 # norm
 

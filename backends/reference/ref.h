@@ -38,7 +38,10 @@ geocl_status ref_max_axis(geocl_backend *be, int64_t outer, int64_t len, int64_t
 geocl_status ref_max_axis_backward(geocl_backend *be, int64_t outer, int64_t len, int64_t inner, geocl_bref arg,
                                    geocl_bref dy, geocl_bref dx);
 
-/* ref_linear.c (matmul helpers beyond GEMM) */
+/* ref_softmax.c */
+geocl_status ref_softmax(geocl_backend *be, int64_t rows, int64_t cols, int log_out, geocl_bref x, geocl_bref y);
+geocl_status ref_softmax_backward(geocl_backend *be, int64_t rows, int64_t cols, int log_out, geocl_bref y,
+                                  geocl_bref dy, geocl_bref dx);
 
 /* ref_norm.c: layernorm, softmax */
 

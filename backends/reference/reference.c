@@ -46,6 +46,9 @@ static const geocl_backend_ops ref_ops = {
     .sum = ref_sum,
     .max_axis = ref_max_axis,
     .max_axis_backward = ref_max_axis_backward,
+    /* softmax */
+    .softmax = ref_softmax,
+    .softmax_backward = ref_softmax_backward,
     /* norm */
 
     /* attention */
