@@ -17,6 +17,9 @@ src_libgeocl_la_SOURCES = \
 	src/ops_internal.h \
 	src/ops_shape.c
 
+# plugins and their configuration
+src_libgeocl_la_SOURCES += src/config.c src/plugins.c
+
 # elementwise
 src_libgeocl_la_SOURCES += src/ops_elementwise.c
 
@@ -50,6 +53,8 @@ geoclincludedir = $(includedir)/geocl
 geoclinclude_HEADERS = \
 	src/geocl/autograd.h \
 	src/geocl/backend-api.h \
+	src/geocl/config.h \
+	src/geocl/plugin.h \
 	src/geocl/context.h \
 	src/geocl/geocl.h \
 	src/geocl/log.h \
@@ -64,5 +69,6 @@ bin_PROGRAMS += src/cli/geocl
 src_cli_geocl_SOURCES = \
 	src/cli/cli.h \
 	src/cli/main.c \
-	src/cli/cmd_devices.c
+	src/cli/cmd_devices.c \
+	src/cli/cmd_plugins.c
 src_cli_geocl_LDADD = src/libgeocl.la

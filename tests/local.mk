@@ -13,6 +13,19 @@ tests_libtestutil_la_LIBADD = src/libgeocl.la
 
 CORE_TESTS = tests/check_core tests/check_loader tests/check_opencl_smoke
 OP_TESTS = tests/check_backend_ops tests/check_gradients
+PLUGIN_TESTS = tests/check_plugins
+check_PROGRAMS += $(PLUGIN_TESTS)
+TESTS += $(PLUGIN_TESTS)
+tests_check_plugins_SOURCES = tests/check_plugins.c
+tests_check_plugins_CFLAGS = $(TEST_CFLAGS)
+tests_check_plugins_LDADD = $(TEST_LDADD)
+# test-only plugins: one good, one built for another ABI
+check_LTLIBRARIES += tests/plugins/testtask.la tests/plugins/oldtask.la
+tests_plugins_testtask_la_SOURCES = tests/plugins/testtask.c
+tests_plugins_testtask_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_plugins_testtask_la_LIBADD = src/libgeocl.la
+tests_plugins_oldtask_la_SOURCES = tests/plugins/oldtask.c
+tests_plugins_oldtask_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
 check_PROGRAMS += $(CORE_TESTS) $(OP_TESTS)
 TESTS += $(CORE_TESTS) $(OP_TESTS) tests/no_platform.sh
 

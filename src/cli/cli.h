@@ -17,6 +17,11 @@ typedef struct cli_command {
 } cli_command;
 
 extern const cli_command cli_devices;
+extern const cli_command cli_plugins;
+
+/* Print a plugin's options and presets (cmd_plugins.c). */
+struct geocl_plugin;
+void cli_print_plugin_options(FILE *out, const struct geocl_plugin *p);
 
 /* Print "geocl <cmd>: <message>" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
