@@ -27,6 +27,7 @@ src_libgeocl_la_SOURCES += src/ops_reduce.c
 src_libgeocl_la_SOURCES += src/ops_linear.c src/ops_softmax.c
 
 # norm
+src_libgeocl_la_SOURCES += src/ops_norm.c
 
 # attention
 

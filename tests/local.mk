@@ -21,6 +21,8 @@ check_LTLIBRARIES += tests/libopcases.la
 tests_libopcases_la_SOURCES = tests/op_harness.c tests/op_harness.h tests/op_cases.c \
 	tests/cases_shape.c tests/cases_elementwise.c tests/cases_reduce.c \
 	tests/cases_linear.c
+# norm
+tests_libopcases_la_SOURCES += tests/cases_norm.c
 tests_libopcases_la_CFLAGS = $(TEST_CFLAGS)
 tests_libopcases_la_LIBADD = src/libgeocl.la
 

@@ -70,6 +70,8 @@ static const geocl_backend_ops ocl_ops = {
     .softmax = ocl_softmax,
     .softmax_backward = ocl_softmax_backward,
     /* norm */
+    .layernorm = ocl_layernorm,
+    .layernorm_backward = ocl_layernorm_backward,
 
     /* attention */
 

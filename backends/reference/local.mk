@@ -15,6 +15,7 @@ src_libgeocl_la_SOURCES += backends/reference/ref_reduce.c
 src_libgeocl_la_SOURCES += backends/reference/ref_softmax.c
 
 # norm
+src_libgeocl_la_SOURCES += backends/reference/ref_norm.c
 
 # attention
 

@@ -50,6 +50,8 @@ static const geocl_backend_ops ref_ops = {
     .softmax = ref_softmax,
     .softmax_backward = ref_softmax_backward,
     /* norm */
+    .layernorm = ref_layernorm,
+    .layernorm_backward = ref_layernorm_backward,
 
     /* attention */
 
