@@ -32,6 +32,7 @@ src_libgeocl_la_SOURCES += src/ops_norm.c
 # attention
 
 # tokens
+src_libgeocl_la_SOURCES += src/ops_tokens.c
 
 # losses
 

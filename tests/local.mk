@@ -23,6 +23,8 @@ tests_libopcases_la_SOURCES = tests/op_harness.c tests/op_harness.h tests/op_cas
 	tests/cases_linear.c
 # norm
 tests_libopcases_la_SOURCES += tests/cases_norm.c
+# tokens
+tests_libopcases_la_SOURCES += tests/cases_tokens.c
 tests_libopcases_la_CFLAGS = $(TEST_CFLAGS)
 tests_libopcases_la_LIBADD = src/libgeocl.la
 
@@ -46,6 +48,13 @@ tests_check_loader_LDADD = $(TEST_LDADD)
 tests_check_opencl_smoke_SOURCES = tests/check_opencl_smoke.c
 tests_check_opencl_smoke_CFLAGS = $(TEST_CFLAGS)
 tests_check_opencl_smoke_LDADD = $(TEST_LDADD)
+
+# tokens: known answers for patchify, unpatchify, patch_embed, gather/scatter
+check_PROGRAMS += tests/check_tokens
+TESTS += tests/check_tokens
+tests_check_tokens_SOURCES = tests/check_tokens.c
+tests_check_tokens_CFLAGS = $(TEST_CFLAGS)
+tests_check_tokens_LDADD = $(TEST_LDADD)
 
 # Deliberately broken backend modules the loader must refuse, and one good one.
 check_LTLIBRARIES += tests/modules/badabi.la tests/modules/nosym.la tests/modules/fake.la

@@ -6,6 +6,7 @@ extern const op_case cases_elementwise[];
 extern const op_case cases_reduce[];
 extern const op_case cases_linear[];
 extern const op_case cases_norm[];
+extern const op_case cases_tokens[];
 
 const op_case *const op_case_tables[] = {
     cases_shape,
@@ -13,5 +14,6 @@ const op_case *const op_case_tables[] = {
     cases_reduce,
     cases_linear,
     cases_norm,
+    cases_tokens,
     NULL,
 };

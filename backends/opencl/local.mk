@@ -33,6 +33,8 @@ backends_opencl_opencl_la_SOURCES += backends/opencl/k_norm.c
 # attention
 
 # tokens
+OCL_KERNEL_FILES += cl/tokens.cl
+backends_opencl_opencl_la_SOURCES += backends/opencl/k_tokens.c
 
 # losses
 

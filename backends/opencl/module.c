@@ -76,6 +76,8 @@ static const geocl_backend_ops ocl_ops = {
     /* attention */
 
     /* tokens */
+    .gather_rows = ocl_gather_rows,
+    .scatter_rows = ocl_scatter_rows,
 
     /* losses */
 

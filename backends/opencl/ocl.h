@@ -125,6 +125,10 @@ geocl_status ocl_layernorm_backward(geocl_backend *be, int64_t rows, int64_t col
 /* k_attention.c: attention, rope */
 
 /* k_tokens.c: gather/scatter rows */
+geocl_status ocl_gather_rows(geocl_backend *be, int64_t batch, int64_t nsrc, int64_t nidx, int64_t cols, geocl_bref x,
+                             geocl_bref idx, geocl_bref y);
+geocl_status ocl_scatter_rows(geocl_backend *be, int64_t batch, int64_t ndst, int64_t nidx, int64_t cols,
+                              geocl_bref x, geocl_bref idx, geocl_bref y, int accumulate);
 
 /* k_loss.c: row_mse, normpix, cross_entropy */
 

@@ -20,6 +20,7 @@ src_libgeocl_la_SOURCES += backends/reference/ref_norm.c
 # attention
 
 # tokens
+src_libgeocl_la_SOURCES += backends/reference/ref_tokens.c
 
 # losses
 

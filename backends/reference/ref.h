@@ -53,6 +53,10 @@ geocl_status ref_layernorm_backward(geocl_backend *be, int64_t rows, int64_t col
 /* ref_attention.c: attention, rope */
 
 /* ref_tokens.c: gather/scatter rows */
+geocl_status ref_gather_rows(geocl_backend *be, int64_t batch, int64_t nsrc, int64_t nidx, int64_t cols, geocl_bref x,
+                             geocl_bref idx, geocl_bref y);
+geocl_status ref_scatter_rows(geocl_backend *be, int64_t batch, int64_t ndst, int64_t nidx, int64_t cols,
+                              geocl_bref x, geocl_bref idx, geocl_bref y, int accumulate);
 
 /* ref_loss.c: row_mse, normpix, cross_entropy */
 

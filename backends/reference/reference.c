@@ -56,6 +56,8 @@ static const geocl_backend_ops ref_ops = {
     /* attention */
 
     /* tokens */
+    .gather_rows = ref_gather_rows,
+    .scatter_rows = ref_scatter_rows,
 
     /* losses */
 
