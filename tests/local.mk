@@ -49,6 +49,13 @@ tests_check_opencl_smoke_SOURCES = tests/check_opencl_smoke.c
 tests_check_opencl_smoke_CFLAGS = $(TEST_CFLAGS)
 tests_check_opencl_smoke_LDADD = $(TEST_LDADD)
 
+# norm: known answers for layernorm and l2_normalize
+check_PROGRAMS += tests/check_norm
+TESTS += tests/check_norm
+tests_check_norm_SOURCES = tests/check_norm.c
+tests_check_norm_CFLAGS = $(TEST_CFLAGS)
+tests_check_norm_LDADD = $(TEST_LDADD)
+
 # tokens: known answers for patchify, unpatchify, patch_embed, gather/scatter
 check_PROGRAMS += tests/check_tokens
 TESTS += tests/check_tokens
