@@ -66,9 +66,8 @@ geocl_tensor *geocl_layernorm(geocl_tensor *x, geocl_tensor *gamma, geocl_tensor
   }
   geocl_status st = GEOCL_OK;
   if (rows * cols > 0)
-    st = ctx->be->ops->layernorm(ctx->be, rows, cols, eps, geocl_tensor_bref(xc), optional_bref(gc),
-                                 optional_bref(bc), geocl_tensor_bref(y), geocl_tensor_bref(mean),
-                                 geocl_tensor_bref(rstd));
+    st = ctx->be->ops->layernorm(ctx->be, rows, cols, eps, geocl_tensor_bref(xc), optional_bref(gc), optional_bref(bc),
+                                 geocl_tensor_bref(y), geocl_tensor_bref(mean), geocl_tensor_bref(rstd));
   geocl_node *node = st == GEOCL_OK ? geocl_record(y, op, layernorm_backward, 3, (geocl_tensor *[]){xc, gc, bc}) : NULL;
   if (node) {
     geocl_node_save(node, mean);

@@ -41,8 +41,7 @@ geocl_tensor *geocl_patchify(geocl_tensor *img, int p) {
 geocl_tensor *geocl_unpatchify(geocl_tensor *x, int p, int h, int w) {
   OPS_REQUIRE(x);
   if (!ops_check_dtype("unpatchify", "x", x, GEOCL_F32)) return NULL;
-  if (p < 1 || h < 1 || w < 1 || x->ndim != 3 || x->shape[1] != (int64_t)h * w ||
-      x->shape[2] != (int64_t)p * p * 3) {
+  if (p < 1 || h < 1 || w < 1 || x->ndim != 3 || x->shape[1] != (int64_t)h * w || x->shape[2] != (int64_t)p * p * 3) {
     char s[96];
     geocl_set_error(GEOCL_E_SHAPE, "unpatchify: x %s does not fit [B, h·w, p²·3] with p = %d, h = %d, w = %d",
                     geocl_shape_str(x, s, sizeof s), p, h, w);
@@ -73,8 +72,8 @@ geocl_tensor *geocl_patch_embed(geocl_tensor *img, geocl_tensor *weight, geocl_t
   /* im2col: [B, C, i, ky, j, kx] → [B, i, j, C, ky, kx] → [B, N, C·p²], the
    * order of the flattened conv weight */
   int64_t n = grid->shape[2] * grid->shape[4];
-  geocl_tensor *cols = geocl_reshape(geocl_permute(grid, (int[]){0, 2, 4, 1, 3, 5}), 3,
-                                     (int64_t[]){img->shape[0], n, c * p * p});
+  geocl_tensor *cols =
+      geocl_reshape(geocl_permute(grid, (int[]){0, 2, 4, 1, 3, 5}), 3, (int64_t[]){img->shape[0], n, c * p * p});
   return geocl_linear(cols, geocl_reshape(weight, 2, (int64_t[]){d, c * p * p}), bias);
 }
 
@@ -156,8 +155,8 @@ geocl_tensor *geocl_scatter_rows(geocl_tensor *base, geocl_tensor *idx, geocl_te
   geocl_backend *be = ctx->be;
   geocl_status st = GEOCL_OK;
   if (geocl_numel(out) > 0) /* out = a copy of base, then the rows of src written over it */
-    st = be->ops->copy(be, 3, base->shape, geocl_tensor_bref(base), base->stride, geocl_tensor_bref(out),
-                       out->stride, 0);
+    st = be->ops->copy(be, 3, base->shape, geocl_tensor_bref(base), base->stride, geocl_tensor_bref(out), out->stride,
+                       0);
   if (st == GEOCL_OK) st = scatter(sc, ic, out, 0);
   if (st != GEOCL_OK) return ops_fail(out);
   geocl_record(out, op, scatter_rows_backward, 3, (geocl_tensor *[]){base, ic, sc});

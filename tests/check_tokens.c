@@ -214,9 +214,9 @@ START_TEST(out_of_range_indices) {
     ck_assert_nonnull_geocl(s);
     float *got_g = test_download(g), *got_s = test_download(s);
     for (int c = 0; c < C; c++) {
-      ck_assert_float_eq(got_g[c], 0.0f);                  /* idx 5: zero row */
-      ck_assert_float_eq(got_g[C + c], x[2 * C + c]);      /* idx 2: row 2 */
-      ck_assert_float_eq(got_s[2 * C + c], src[C + c]);    /* row 2 replaced */
+      ck_assert_float_eq(got_g[c], 0.0f);               /* idx 5: zero row */
+      ck_assert_float_eq(got_g[C + c], x[2 * C + c]);   /* idx 2: row 2 */
+      ck_assert_float_eq(got_s[2 * C + c], src[C + c]); /* row 2 replaced */
     }
     for (int k = 0; k < N * C; k++)
       if (k / C != 2) ck_assert_float_eq(got_s[k], x[k]); /* all other rows as in base */
@@ -257,8 +257,8 @@ START_TEST(bad_input_messages) {
   EXPECT_ERROR(geocl_patch_embed(img4, weight, NULL, 8), "patch_embed", "weight [24, 3, 8, 8]", "[2, 4, 32, 48]");
   EXPECT_ERROR(geocl_unpatchify(x, 1, 13, 1), "unpatchify", "[2, 13, 7]", "p = 1, h = 13, w = 1");
   EXPECT_ERROR(geocl_gather_rows(x, x), "gather_rows", "idx", "must be i32, not f32");
-  EXPECT_ERROR(geocl_gather_rows(x, geocl_zeros(ctx, GEOCL_I32, GEOCL_SHAPE(2, 5, 1))), "gather_rows",
-               "idx [2, 5, 1]", "[B, K]");
+  EXPECT_ERROR(geocl_gather_rows(x, geocl_zeros(ctx, GEOCL_I32, GEOCL_SHAPE(2, 5, 1))), "gather_rows", "idx [2, 5, 1]",
+               "[B, K]");
   EXPECT_ERROR(geocl_gather_rows(x, geocl_zeros(ctx, GEOCL_I32, GEOCL_SHAPE(3, 5))), "gather_rows", "x [2, 13, 7]",
                "idx [3, 5]");
   EXPECT_ERROR(geocl_scatter_rows(x, idx, src), "scatter_rows", "src", "[2, 4, 7]", "expected [2, 5, 7]");

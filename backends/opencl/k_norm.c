@@ -28,8 +28,8 @@ static geocl_status dx_rows(ocl_backend *ob, int64_t rows, int64_t cols, geocl_b
   cl_mem xm = ocl_mem(x), gm = ocl_mem(gamma), mm = ocl_mem(mean), rm = ocl_mem(rstd), dym = ocl_mem(dy),
          dxm = ocl_mem(dx);
   cl_ulong xo = x.off, go = gamma.off, mo = mean.off, ro = rstd.off, dyo = dy.off, dxo = dx.off;
-  st = ocl_args(k->kernel, 13, OCL_ARG(c), OCL_ARG(xm), OCL_ARG(xo), OCL_ARG(gm), OCL_ARG(go), OCL_ARG(mm),
-                OCL_ARG(mo), OCL_ARG(rm), OCL_ARG(ro), OCL_ARG(dym), OCL_ARG(dyo), OCL_ARG(dxm), OCL_ARG(dxo));
+  st = ocl_args(k->kernel, 13, OCL_ARG(c), OCL_ARG(xm), OCL_ARG(xo), OCL_ARG(gm), OCL_ARG(go), OCL_ARG(mm), OCL_ARG(mo),
+                OCL_ARG(rm), OCL_ARG(ro), OCL_ARG(dym), OCL_ARG(dyo), OCL_ARG(dxm), OCL_ARG(dxo));
   size_t local = ob->dev->row_wg, global = (size_t)rows * local;
   return st != GEOCL_OK ? st : ocl_launch(ob, k, 1, &global, &local);
 }
@@ -43,9 +43,8 @@ static geocl_status affine_columns(ocl_backend *ob, int64_t rows, int64_t cols, 
   cl_mem xm = ocl_mem(x), mm = ocl_mem(mean), rm = ocl_mem(rstd), dym = ocl_mem(dy), dgm = ocl_mem(dgamma),
          dbm = ocl_mem(dbeta);
   cl_ulong xo = x.off, mo = mean.off, ro = rstd.off, dyo = dy.off, dgo = dgamma.off, dbo = dbeta.off;
-  st = ocl_args(k->kernel, 14, OCL_ARG(r), OCL_ARG(c), OCL_ARG(xm), OCL_ARG(xo), OCL_ARG(mm), OCL_ARG(mo),
-                OCL_ARG(rm), OCL_ARG(ro), OCL_ARG(dym), OCL_ARG(dyo), OCL_ARG(dgm), OCL_ARG(dgo), OCL_ARG(dbm),
-                OCL_ARG(dbo));
+  st = ocl_args(k->kernel, 14, OCL_ARG(r), OCL_ARG(c), OCL_ARG(xm), OCL_ARG(xo), OCL_ARG(mm), OCL_ARG(mo), OCL_ARG(rm),
+                OCL_ARG(ro), OCL_ARG(dym), OCL_ARG(dyo), OCL_ARG(dgm), OCL_ARG(dgo), OCL_ARG(dbm), OCL_ARG(dbo));
   return st != GEOCL_OK ? st : ocl_launch_1d(ob, k, (size_t)cols);
 }
 

@@ -15,8 +15,8 @@ geocl_status ocl_gather_rows(geocl_backend *be, int64_t batch, int64_t nsrc, int
   return st != GEOCL_OK ? st : ocl_launch_1d(ob, k, (size_t)(batch * nidx * cols));
 }
 
-geocl_status ocl_scatter_rows(geocl_backend *be, int64_t batch, int64_t ndst, int64_t nidx, int64_t cols,
-                              geocl_bref x, geocl_bref idx, geocl_bref y, int accumulate) {
+geocl_status ocl_scatter_rows(geocl_backend *be, int64_t batch, int64_t ndst, int64_t nidx, int64_t cols, geocl_bref x,
+                              geocl_bref idx, geocl_bref y, int accumulate) {
   ocl_backend *ob = ocl_of(be);
   ocl_kernel_slot *k;
   geocl_status st = ocl_kernel(ob, "tokens", "scatter_rows", &k);

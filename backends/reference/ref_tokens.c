@@ -29,8 +29,8 @@ geocl_status ref_gather_rows(geocl_backend *be, int64_t batch, int64_t nsrc, int
   return GEOCL_OK;
 }
 
-geocl_status ref_scatter_rows(geocl_backend *be, int64_t batch, int64_t ndst, int64_t nidx, int64_t cols,
-                              geocl_bref x, geocl_bref idx, geocl_bref y, int accumulate) {
+geocl_status ref_scatter_rows(geocl_backend *be, int64_t batch, int64_t ndst, int64_t nidx, int64_t cols, geocl_bref x,
+                              geocl_bref idx, geocl_bref y, int accumulate) {
   const int32_t *I = REF_I32(idx);
   geocl_status st = check_indices("scatter_rows", batch, nidx, I, ndst);
   if (st != GEOCL_OK) return st;
