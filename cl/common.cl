@@ -26,3 +26,33 @@ inline void strided_offsets(const strided_desc *d, long i, long *o0, long *o1, l
   *o1 = b;
   *o2 = c;
 }
+
+/* Work-group reductions for row kernels launched with ROW_WG work-items (a
+ * power of two the backend derives from the device; -DROW_WG).  Every
+ * work-item of the group must call them (they contain barriers); buf holds
+ * ROW_WG floats.  Each returns the group's result to every work-item. */
+inline float wg_reduce_max(__local float *buf, float v) {
+  int l = get_local_id(0);
+  buf[l] = v;
+  barrier(CLK_LOCAL_MEM_FENCE);
+  for (int s = ROW_WG / 2; s > 0; s >>= 1) {
+    if (l < s) buf[l] = fmax(buf[l], buf[l + s]);
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  float r = buf[0];
+  barrier(CLK_LOCAL_MEM_FENCE);
+  return r;
+}
+
+inline float wg_reduce_sum(__local float *buf, float v) {
+  int l = get_local_id(0);
+  buf[l] = v;
+  barrier(CLK_LOCAL_MEM_FENCE);
+  for (int s = ROW_WG / 2; s > 0; s >>= 1) {
+    if (l < s) buf[l] += buf[l + s];
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  float r = buf[0];
+  barrier(CLK_LOCAL_MEM_FENCE);
+  return r;
+}

@@ -7,32 +7,6 @@
 /* The launch has exactly one work-group per row.  No early return before a
  * barrier: PoCL 3.1 crashes on it even when the whole group returns. */
 
-inline float wg_reduce_max(__local float *buf, float v) {
-  int l = get_local_id(0);
-  buf[l] = v;
-  barrier(CLK_LOCAL_MEM_FENCE);
-  for (int s = WG_SIZE / 2; s > 0; s >>= 1) {
-    if (l < s) buf[l] = fmax(buf[l], buf[l + s]);
-    barrier(CLK_LOCAL_MEM_FENCE);
-  }
-  float r = buf[0];
-  barrier(CLK_LOCAL_MEM_FENCE);
-  return r;
-}
-
-inline float wg_reduce_sum(__local float *buf, float v) {
-  int l = get_local_id(0);
-  buf[l] = v;
-  barrier(CLK_LOCAL_MEM_FENCE);
-  for (int s = WG_SIZE / 2; s > 0; s >>= 1) {
-    if (l < s) buf[l] += buf[l + s];
-    barrier(CLK_LOCAL_MEM_FENCE);
-  }
-  float r = buf[0];
-  barrier(CLK_LOCAL_MEM_FENCE);
-  return r;
-}
-
 __kernel __attribute__((reqd_work_group_size(WG_SIZE, 1, 1))) void softmax_rows(
     long rows, long cols, int log_out, __global const float *x, ulong xoff, __global float *y, ulong yoff) {
   __local float buf[WG_SIZE];

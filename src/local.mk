@@ -30,10 +30,12 @@ src_libgeocl_la_SOURCES += src/ops_reduce.c
 src_libgeocl_la_SOURCES += src/ops_linear.c src/ops_softmax.c
 
 # norm
+src_libgeocl_la_SOURCES += src/ops_norm.c
 
 # attention
 
 # tokens
+src_libgeocl_la_SOURCES += src/ops_tokens.c
 
 # losses
 

@@ -34,6 +34,10 @@ check_LTLIBRARIES += tests/libopcases.la
 tests_libopcases_la_SOURCES = tests/op_harness.c tests/op_harness.h tests/op_cases.c \
 	tests/cases_shape.c tests/cases_elementwise.c tests/cases_reduce.c \
 	tests/cases_linear.c
+# norm
+tests_libopcases_la_SOURCES += tests/cases_norm.c
+# tokens
+tests_libopcases_la_SOURCES += tests/cases_tokens.c
 tests_libopcases_la_CFLAGS = $(TEST_CFLAGS)
 tests_libopcases_la_LIBADD = src/libgeocl.la
 
@@ -57,6 +61,20 @@ tests_check_loader_LDADD = $(TEST_LDADD)
 tests_check_opencl_smoke_SOURCES = tests/check_opencl_smoke.c
 tests_check_opencl_smoke_CFLAGS = $(TEST_CFLAGS)
 tests_check_opencl_smoke_LDADD = $(TEST_LDADD)
+
+# norm: known answers for layernorm and l2_normalize
+check_PROGRAMS += tests/check_norm
+TESTS += tests/check_norm
+tests_check_norm_SOURCES = tests/check_norm.c
+tests_check_norm_CFLAGS = $(TEST_CFLAGS)
+tests_check_norm_LDADD = $(TEST_LDADD)
+
+# tokens: known answers for patchify, unpatchify, patch_embed, gather/scatter
+check_PROGRAMS += tests/check_tokens
+TESTS += tests/check_tokens
+tests_check_tokens_SOURCES = tests/check_tokens.c
+tests_check_tokens_CFLAGS = $(TEST_CFLAGS)
+tests_check_tokens_LDADD = $(TEST_LDADD)
 
 # Deliberately broken backend modules the loader must refuse, and one good one.
 check_LTLIBRARIES += tests/modules/badabi.la tests/modules/nosym.la tests/modules/fake.la

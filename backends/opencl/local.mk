@@ -27,10 +27,14 @@ OCL_KERNEL_FILES += cl/softmax.cl
 backends_opencl_opencl_la_SOURCES += backends/opencl/k_softmax.c
 
 # norm
+OCL_KERNEL_FILES += cl/norm.cl
+backends_opencl_opencl_la_SOURCES += backends/opencl/k_norm.c
 
 # attention
 
 # tokens
+OCL_KERNEL_FILES += cl/tokens.cl
+backends_opencl_opencl_la_SOURCES += backends/opencl/k_tokens.c
 
 # losses
 

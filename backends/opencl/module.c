@@ -70,10 +70,14 @@ static const geocl_backend_ops ocl_ops = {
     .softmax = ocl_softmax,
     .softmax_backward = ocl_softmax_backward,
     /* norm */
+    .layernorm = ocl_layernorm,
+    .layernorm_backward = ocl_layernorm_backward,
 
     /* attention */
 
     /* tokens */
+    .gather_rows = ocl_gather_rows,
+    .scatter_rows = ocl_scatter_rows,
 
     /* losses */
 

@@ -116,10 +116,19 @@ geocl_status ocl_softmax_backward(geocl_backend *be, int64_t rows, int64_t cols,
                                   geocl_bref dx);
 
 /* k_norm.c: layernorm, softmax */
+geocl_status ocl_layernorm(geocl_backend *be, int64_t rows, int64_t cols, float eps, geocl_bref x, geocl_bref gamma,
+                           geocl_bref beta, geocl_bref y, geocl_bref mean, geocl_bref rstd);
+geocl_status ocl_layernorm_backward(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref x, geocl_bref gamma,
+                                    geocl_bref mean, geocl_bref rstd, geocl_bref dy, geocl_bref dx, geocl_bref dgamma,
+                                    geocl_bref dbeta);
 
 /* k_attention.c: attention, rope */
 
 /* k_tokens.c: gather/scatter rows */
+geocl_status ocl_gather_rows(geocl_backend *be, int64_t batch, int64_t nsrc, int64_t nidx, int64_t cols, geocl_bref x,
+                             geocl_bref idx, geocl_bref y);
+geocl_status ocl_scatter_rows(geocl_backend *be, int64_t batch, int64_t ndst, int64_t nidx, int64_t cols,
+                              geocl_bref x, geocl_bref idx, geocl_bref y, int accumulate);
 
 /* k_loss.c: row_mse, normpix, cross_entropy */
 

@@ -15,10 +15,12 @@ src_libgeocl_la_SOURCES += backends/reference/ref_reduce.c
 src_libgeocl_la_SOURCES += backends/reference/ref_softmax.c
 
 # norm
+src_libgeocl_la_SOURCES += backends/reference/ref_norm.c
 
 # attention
 
 # tokens
+src_libgeocl_la_SOURCES += backends/reference/ref_tokens.c
 
 # losses
 

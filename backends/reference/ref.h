@@ -44,10 +44,19 @@ geocl_status ref_softmax_backward(geocl_backend *be, int64_t rows, int64_t cols,
                                   geocl_bref dy, geocl_bref dx);
 
 /* ref_norm.c: layernorm, softmax */
+geocl_status ref_layernorm(geocl_backend *be, int64_t rows, int64_t cols, float eps, geocl_bref x, geocl_bref gamma,
+                           geocl_bref beta, geocl_bref y, geocl_bref mean, geocl_bref rstd);
+geocl_status ref_layernorm_backward(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref x, geocl_bref gamma,
+                                    geocl_bref mean, geocl_bref rstd, geocl_bref dy, geocl_bref dx, geocl_bref dgamma,
+                                    geocl_bref dbeta);
 
 /* ref_attention.c: attention, rope */
 
 /* ref_tokens.c: gather/scatter rows */
+geocl_status ref_gather_rows(geocl_backend *be, int64_t batch, int64_t nsrc, int64_t nidx, int64_t cols, geocl_bref x,
+                             geocl_bref idx, geocl_bref y);
+geocl_status ref_scatter_rows(geocl_backend *be, int64_t batch, int64_t ndst, int64_t nidx, int64_t cols,
+                              geocl_bref x, geocl_bref idx, geocl_bref y, int accumulate);
 
 /* ref_loss.c: row_mse, normpix, cross_entropy */
 

@@ -50,10 +50,14 @@ static const geocl_backend_ops ref_ops = {
     .softmax = ref_softmax,
     .softmax_backward = ref_softmax_backward,
     /* norm */
+    .layernorm = ref_layernorm,
+    .layernorm_backward = ref_layernorm_backward,
 
     /* attention */
 
     /* tokens */
+    .gather_rows = ref_gather_rows,
+    .scatter_rows = ref_scatter_rows,
 
     /* losses */
 

@@ -102,10 +102,15 @@ geocl_tensor *geocl_unpatchify(geocl_tensor *x, int p, int h, int w);
 /* Conv2d with kernel = stride = p, no padding: img [B, C, H, W], weight
  * [D, C, p, p], bias [D] or NULL → tokens [B, N, D] (row-major patches). */
 geocl_tensor *geocl_patch_embed(geocl_tensor *img, geocl_tensor *weight, geocl_tensor *bias, int p);
-/* x [B, N, C], idx i32 [B, K] → [B, K, C]: rows idx[b, k] of x[b]. */
+/* x [B, N, C], idx i32 [B, K] → [B, K, C]: rows idx[b, k] of x[b].  Indices
+ * must lie in [0, N) and, for the backward, be distinct within each batch row.
+ * Out-of-range indices are an error on the reference backend; the OpenCL
+ * backend does not check them (it skips them and yields zero rows). */
 geocl_tensor *geocl_gather_rows(geocl_tensor *x, geocl_tensor *idx);
 /* base [B, N, C] with rows idx[b, k] replaced by src[b, k] ([B, K, C]);
- * indices must be distinct within each batch row. */
+ * indices must lie in [0, N) and be distinct within each batch row (repeated
+ * ones make the result and the gradients undefined).  Out-of-range indices are
+ * an error on the reference backend and skipped by the OpenCL backend. */
 geocl_tensor *geocl_scatter_rows(geocl_tensor *base, geocl_tensor *idx, geocl_tensor *src);
 
 /* ---- losses ---- */
