@@ -60,14 +60,7 @@ geocl_status geocl_plugin_find(const char *name, const geocl_plugin **out) {
                          n ? list : "none", *notes ? " and the files that were skipped" : "");
 }
 
-geocl_config *geocl_plugin_config(const geocl_plugin *p) {
-  geocl_config *cfg = geocl_config_new(p->name, p->options);
-  if (cfg && p->default_preset && geocl_config_apply_preset(cfg, p->presets, p->default_preset) != GEOCL_OK) {
-    geocl_config_free(cfg);
-    return NULL;
-  }
-  return cfg;
-}
+geocl_config *geocl_plugin_config(const geocl_plugin *p) { return geocl_config_new(p->name, p->options); }
 
 geocl_status geocl_outputs_add(geocl_outputs *out, const char *name, geocl_tensor *t) {
   if (!t) return geocl_last_status() ? geocl_last_status() : geocl_set_error(GEOCL_E_INVALID, "output %s is NULL", name);

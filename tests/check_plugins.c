@@ -25,9 +25,13 @@ END_TEST
 START_TEST(config_defaults_presets_and_args) {
   const geocl_plugin *p;
   ck_assert_ok(geocl_plugin_find("testtask", &p));
-  geocl_config *cfg = geocl_plugin_config(p); /* default preset "half" applied */
+  geocl_config *cfg = geocl_plugin_config(p);
   ck_assert_ptr_nonnull(cfg);
+  ck_assert_double_eq(geocl_config_float(cfg, "scale"), 1.0);
+  ck_assert(!geocl_config_is_set(cfg, "scale"));
+  ck_assert_ok(geocl_config_apply_preset(cfg, p->presets, p->default_preset));
   ck_assert_double_eq(geocl_config_float(cfg, "scale"), 0.5);
+  ck_assert(geocl_config_is_set(cfg, "scale"));
   ck_assert_int_eq(geocl_config_int(cfg, "depth"), 3);
   ck_assert(!geocl_config_is_set(cfg, "img_size"));
   ck_assert_ok(geocl_config_set_arg(cfg, "img_size=24x40"));
@@ -73,6 +77,7 @@ START_TEST(plugin_runs_through_public_api) {
   const geocl_plugin *p;
   ck_assert_ok(geocl_plugin_find("testtask", &p));
   geocl_config *cfg = geocl_plugin_config(p);
+  ck_assert_ok(geocl_config_apply_preset(cfg, p->presets, "half"));
   geocl_ctx *ctx = test_ref_ctx();
   void *st;
   ck_assert_ok(p->create(ctx, cfg, NULL, &st));

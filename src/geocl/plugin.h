@@ -56,6 +56,9 @@ typedef struct geocl_plugin {
   const char *inputs;
   const geocl_option *options; /* constructor options, NULL-terminated */
   const geocl_preset *presets; /* NULL-terminated */
+  /* The preset a new training run starts from when none is named (option
+   * defaults are the original constructor's, which a checkpoint's recorded
+   * config is applied over). */
   const char *default_preset;
   /* Build the model for cfg: declare its parameters in params (the host
    * finalises them afterwards) and return the plugin's state. */
@@ -75,7 +78,7 @@ typedef struct geocl_plugin {
 geocl_status geocl_plugin_find(const char *name, const geocl_plugin **out);
 /* Every loaded plugin, and notes on skipped files ("" if none); do not free. */
 void geocl_plugin_list(const geocl_plugin *const **plugins, int *count, const char **notes);
-/* A config for the plugin: defaults, then its default preset. */
+/* A config holding the plugin's option defaults. */
 geocl_config *geocl_plugin_config(const geocl_plugin *p);
 
 #ifdef __cplusplus
