@@ -29,6 +29,7 @@ src_libgeocl_la_SOURCES += src/ops_linear.c src/ops_softmax.c
 # norm
 
 # attention
+src_libgeocl_la_SOURCES += src/ops_attention.c src/posembed.c
 
 # tokens
 

@@ -17,6 +17,7 @@ src_libgeocl_la_SOURCES += backends/reference/ref_softmax.c
 # norm
 
 # attention
+src_libgeocl_la_SOURCES += backends/reference/ref_attention.c
 
 # tokens
 

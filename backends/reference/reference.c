@@ -52,6 +52,9 @@ static const geocl_backend_ops ref_ops = {
     /* norm */
 
     /* attention */
+    .attention = ref_attention,
+    .attention_backward = ref_attention_backward,
+    .rope = ref_rope,
 
     /* tokens */
 
