@@ -29,6 +29,8 @@ backends_opencl_opencl_la_SOURCES += backends/opencl/k_softmax.c
 # norm
 
 # attention
+OCL_KERNEL_FILES += cl/attention.cl
+backends_opencl_opencl_la_SOURCES += backends/opencl/k_attention.c
 
 # tokens
 

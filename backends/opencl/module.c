@@ -72,6 +72,9 @@ static const geocl_backend_ops ocl_ops = {
     /* norm */
 
     /* attention */
+    .attention = ocl_attention,
+    .attention_backward = ocl_attention_backward,
+    .rope = ocl_rope,
 
     /* tokens */
 
