@@ -5,11 +5,13 @@ extern const op_case cases_shape[];
 extern const op_case cases_elementwise[];
 extern const op_case cases_reduce[];
 extern const op_case cases_linear[];
+extern const op_case cases_attention[];
 
 const op_case *const op_case_tables[] = {
     cases_shape,
     cases_elementwise,
     cases_reduce,
     cases_linear,
+    cases_attention,
     NULL,
 };
