@@ -40,7 +40,7 @@ inline float rope_theta(float base, int j, int q) { return 1.0f / powr(base, (fl
 
 /* (u, v) rotated by φ, or by −φ when sign is −1 */
 inline float2 rope_pair(float u, float v, float phi, float sign) {
-  float c = cos(phi), s = sign * sin(phi);
+  float c, s = sign * sincos(phi, &c);
   return (float2)(u * c - v * s, v * c + u * s);
 }
 
@@ -55,19 +55,6 @@ inline void rope_private(float *x, int dh, __global const int *pos, __local cons
       x[e] = r.x;
       x[e + q] = r.y;
     }
-}
-
-/* Rotate rows [0, n) of a tile in place, row t at positions pos[2t..2t+1];
- * the work is shared by the work-group. */
-inline void rope_tile(__local float *tile, int n, int dh, __global const int *pos, __local const float *theta) {
-  int q = dh / 4;
-  for (int i = get_local_id(0); i < n * 2 * q; i += get_local_size(0)) {
-    int t = i / (2 * q), r = i % (2 * q), axis = r / q, j = r % q;
-    __local float *u = tile + t * dh + axis * 2 * q + j;
-    float2 rot = rope_pair(u[0], u[q], (float)pos[2 * t + axis] * theta[j], 1.0f);
-    u[0] = rot.x;
-    u[q] = rot.y;
-  }
 }
 
 /* θ table of the work-group (before the first barrier) */
@@ -97,27 +84,50 @@ __kernel void rope(long batch, long n, long heads, long dh, float base, float si
 /* Row t of head h in batch b of an operand */
 #define ROW(d, p, o, b, t, h) ((p) + (d)->off[o] + (b) * (d)->sb[o] + (t) * (d)->st[o] + (h) * (d)->sh[o])
 
-/* Rows [r0, r0 + n) of operand o into a tile of n × dh, shared by the work-group. */
-inline void load_tile(__local float *tile, const attn_desc *d, int o, __global const float *p, long b, long r0, int n,
-                      long h) {
-  int dh = (int)d->dh;
-  __global const float *src = ROW(d, p, o, b, r0, h);
-  for (int i = get_local_id(0); i < n * dh; i += get_local_size(0)) tile[i] = src[(i / dh) * d->st[o] + i % dh];
+/* Element (t, e) of a tile row-major into rows (t·dh + e) and/or transposed
+ * into cols (e·ld + t). */
+inline void put(__local float *rows, __local float *cols, bool to_rows, bool to_cols, int dh, int ld, int t, int e,
+                float x) {
+  if (to_rows) rows[t * dh + e] = x;
+  if (to_cols) cols[e * ld + t] = x;
 }
 
-/* s[t] = x·tile[t] for t < n */
-inline void dots(float *s, const float *x, __local const float *tile, int n, int dh) {
-  for (int t = 0; t < n; t++) {
-    float a = 0.0f;
-    for (int e = 0; e < dh; e++) a += x[e] * tile[t * dh + e];
-    s[t] = a;
+/* Rows [r0, r0 + n) of operand o into local memory (see put), rotated by RoPE
+ * when rope (pos: positions of row r0); shared by the work-group.  Scores
+ * read the transposed layout, so that the innermost loops run along
+ * contiguous memory without reassociating sums. */
+inline void load_tile(__local float *rows, __local float *cols, bool to_rows, bool to_cols, const attn_desc *d, int o,
+                      __global const float *p, long b, long r0, int n, long h, bool rope, __global const int *pos,
+                      __local const float *theta) {
+  int dh = (int)d->dh, ld = (int)d->tile, q = dh / 4;
+  __global const float *src = ROW(d, p, o, b, r0, h);
+  if (rope) { /* one rotation pair (e, e + Q) per step */
+    for (int i = get_local_id(0); i < n * 2 * q; i += get_local_size(0)) {
+      int t = i / (2 * q), axis = i % (2 * q) / q, j = i % q, e = axis * 2 * q + j;
+      __global const float *row = src + t * d->st[o];
+      float2 r = rope_pair(row[e], row[e + q], (float)pos[2 * t + axis] * theta[j], 1.0f);
+      put(rows, cols, to_rows, to_cols, dh, ld, t, e, r.x);
+      put(rows, cols, to_rows, to_cols, dh, ld, t, e + q, r.y);
+    }
+  } else {
+    for (int i = get_local_id(0); i < n * dh; i += get_local_size(0))
+      put(rows, cols, to_rows, to_cols, dh, ld, i / dh, i % dh, src[(i / dh) * d->st[o] + i % dh]);
   }
 }
 
-/* acc += Σ_t w[t]·tile[t] */
-inline void accumulate(float *acc, const float *w, __local const float *tile, int n, int dh) {
+/* s[t] = Σ_e x[e]·cols[e·ld + t] for t < n */
+inline void dots(float *s, const float *x, __local const float *cols, int ld, int n, int dh) {
+  for (int t = 0; t < n; t++) s[t] = 0.0f;
+  for (int e = 0; e < dh; e++) {
+    float xe = x[e];
+    for (int t = 0; t < n; t++) s[t] += xe * cols[e * ld + t];
+  }
+}
+
+/* acc[e] += Σ_t w[t]·rows[t·dh + e] */
+inline void accumulate(float *acc, const float *w, __local const float *rows, int n, int dh) {
   for (int t = 0; t < n; t++)
-    for (int e = 0; e < dh; e++) acc[e] += w[t] * tile[t * dh + e];
+    for (int e = 0; e < dh; e++) acc[e] += w[t] * rows[t * dh + e];
 }
 
 inline float dot_global(__global const float *a, __global const float *b, int n) {
@@ -126,15 +136,15 @@ inline float dot_global(__global const float *a, __global const float *b, int n)
   return s;
 }
 
-/* ---- forward: one query per work-item, key tiles kt and vt ---- */
+/* ---- forward: one query per work-item; key tile kc (transposed), values vr (rows) ---- */
 
 __kernel void attn_fwd(attn_desc d, float scale, float base, __global const float *q, __global const float *k,
                        __global const float *v, __global float *o, __global float *lse, __global const int *qpos,
-                       __global const int *kpos, __local float *kt, __local float *vt) {
+                       __global const int *kpos, __local float *kc, __local float *vr) {
   __local float theta[MAX_HEAD_DIM / 4];
   long b = get_group_id(1) / d.heads, h = get_group_id(1) % d.heads, i = get_global_id(0);
   long ic = min(i, d.nq - 1);
-  int dh = (int)d.dh;
+  int dh = (int)d.dh, ld = (int)d.tile;
   bool rope = base > 0.0f;
   if (rope) rope_thetas(theta, base, dh);
   barrier(CLK_LOCAL_MEM_FENCE);
@@ -149,12 +159,11 @@ __kernel void attn_fwd(attn_desc d, float scale, float base, __global const floa
   float m = -INFINITY, l = 0.0f;
   for (long k0 = 0; k0 < d.nk; k0 += d.tile) {
     int n = (int)min(d.tile, d.nk - k0);
-    load_tile(kt, &d, OP_K, k, b, k0, n, h);
-    load_tile(vt, &d, OP_V, v, b, k0, n, h);
+    __global const int *pos = kpos + d.kpos_off + 2 * (b * d.nk + k0);
+    load_tile(0, kc, false, true, &d, OP_K, k, b, k0, n, h, rope, pos, theta);
+    load_tile(vr, 0, true, false, &d, OP_V, v, b, k0, n, h, false, pos, theta);
     barrier(CLK_LOCAL_MEM_FENCE);
-    if (rope) rope_tile(kt, n, dh, kpos + d.kpos_off + 2 * (b * d.nk + k0), theta);
-    barrier(CLK_LOCAL_MEM_FENCE);
-    dots(s, qi, kt, n, dh);
+    dots(s, qi, kc, ld, n, dh);
     float mt = m;
     for (int t = 0; t < n; t++) mt = fmax(mt, s[t]);
     float corr = exp(m - mt); /* 0 on the first tile */
@@ -164,9 +173,9 @@ __kernel void attn_fwd(attn_desc d, float scale, float base, __global const floa
       s[t] = exp(s[t] - mt);
       l += s[t];
     }
-    accumulate(acc, s, vt, n, dh);
+    accumulate(acc, s, vr, n, dh);
     m = mt;
-    barrier(CLK_LOCAL_MEM_FENCE); /* the next tile overwrites kt, vt */
+    barrier(CLK_LOCAL_MEM_FENCE); /* the next tile overwrites kc, vr */
   }
   if (i < d.nq) {
     __global float *orow = ROW(&d, o, OP_O, b, i, h);
@@ -180,15 +189,16 @@ __kernel void attn_fwd(attn_desc d, float scale, float base, __global const floa
  * dS = P∘(dO·vᵀ − D), dq̃ = scale·dS·k̃, dk̃ = scale·dSᵀ·q̃, dv = Pᵀ·dO;
  * dq and dk are dq̃ and dk̃ rotated back. */
 
-/* dq: one query per work-item, key tiles kt and vt */
+/* dq: one query per work-item; key tiles kr (rows) and kc (transposed),
+ * value tile vc (transposed) */
 __kernel void attn_bwd_dq(attn_desc d, float scale, float base, __global const float *q, __global const float *k,
                           __global const float *v, __global const float *o, __global const float *lse,
                           __global const int *qpos, __global const int *kpos, __global const float *dout,
-                          __global float *dq, __local float *kt, __local float *vt) {
+                          __global float *dq, __local float *kr, __local float *kc, __local float *vc) {
   __local float theta[MAX_HEAD_DIM / 4];
   long b = get_group_id(1) / d.heads, h = get_group_id(1) % d.heads, i = get_global_id(0);
   long ic = min(i, d.nq - 1);
-  int dh = (int)d.dh;
+  int dh = (int)d.dh, ld = (int)d.tile;
   bool rope = base > 0.0f;
   if (rope) rope_thetas(theta, base, dh);
   barrier(CLK_LOCAL_MEM_FENCE);
@@ -206,15 +216,14 @@ __kernel void attn_bwd_dq(attn_desc d, float scale, float base, __global const f
   for (int e = 0; e < dh; e++) qi[e] *= scale;
   for (long k0 = 0; k0 < d.nk; k0 += d.tile) {
     int n = (int)min(d.tile, d.nk - k0);
-    load_tile(kt, &d, OP_K, k, b, k0, n, h);
-    load_tile(vt, &d, OP_V, v, b, k0, n, h);
+    __global const int *pos = kpos + d.kpos_off + 2 * (b * d.nk + k0);
+    load_tile(kr, kc, true, true, &d, OP_K, k, b, k0, n, h, rope, pos, theta);
+    load_tile(0, vc, false, true, &d, OP_V, v, b, k0, n, h, false, pos, theta);
     barrier(CLK_LOCAL_MEM_FENCE);
-    if (rope) rope_tile(kt, n, dh, kpos + d.kpos_off + 2 * (b * d.nk + k0), theta);
-    barrier(CLK_LOCAL_MEM_FENCE);
-    dots(s, qi, kt, n, dh);
-    dots(dp, doi, vt, n, dh);
+    dots(s, qi, kc, ld, n, dh);
+    dots(dp, doi, vc, ld, n, dh);
     for (int t = 0; t < n; t++) s[t] = exp(s[t] - lse_i) * (dp[t] - D); /* dS */
-    accumulate(acc, s, kt, n, dh);
+    accumulate(acc, s, kr, n, dh);
     barrier(CLK_LOCAL_MEM_FENCE);
   }
   for (int e = 0; e < dh; e++) acc[e] *= scale;
@@ -225,16 +234,17 @@ __kernel void attn_bwd_dq(attn_desc d, float scale, float base, __global const f
   }
 }
 
-/* dk, dv: one key per work-item, query tiles qt (q rows) and gt (dout rows)
- * with their lse and D */
+/* dk, dv: one key per work-item; query tiles qr, qc and dout tiles gr, gc
+ * (rows and transposed), with the queries' lse and D */
 __kernel void attn_bwd_dkv(attn_desc d, float scale, float base, __global const float *q, __global const float *k,
                            __global const float *v, __global const float *o, __global const float *lse,
                            __global const int *qpos, __global const int *kpos, __global const float *dout,
-                           __global float *dk, __global float *dv, __local float *qt, __local float *gt) {
+                           __global float *dk, __global float *dv, __local float *qr, __local float *qc,
+                           __local float *gr, __local float *gc) {
   __local float theta[MAX_HEAD_DIM / 4], lse_t[MAX_TILE], D_t[MAX_TILE];
   long b = get_group_id(1) / d.heads, h = get_group_id(1) % d.heads, j = get_global_id(0);
   long jc = min(j, d.nk - 1);
-  int dh = (int)d.dh;
+  int dh = (int)d.dh, ld = (int)d.tile;
   bool rope = base > 0.0f;
   if (rope) rope_thetas(theta, base, dh);
   barrier(CLK_LOCAL_MEM_FENCE);
@@ -251,23 +261,22 @@ __kernel void attn_bwd_dkv(attn_desc d, float scale, float base, __global const 
   __global const float *lse_bh = lse + d.lse_off + (b * d.heads + h) * d.nq;
   for (long i0 = 0; i0 < d.nq; i0 += d.tile) {
     int n = (int)min(d.tile, d.nq - i0);
-    load_tile(qt, &d, OP_Q, q, b, i0, n, h);
-    load_tile(gt, &d, OP_DO, dout, b, i0, n, h);
+    __global const int *pos = qpos + d.qpos_off + 2 * (b * d.nq + i0);
+    load_tile(qr, qc, true, true, &d, OP_Q, q, b, i0, n, h, rope, pos, theta);
+    load_tile(gr, gc, true, true, &d, OP_DO, dout, b, i0, n, h, false, pos, theta);
     for (int t = get_local_id(0); t < n; t += get_local_size(0)) {
       lse_t[t] = lse_bh[i0 + t];
       D_t[t] = dot_global(ROW(&d, dout, OP_DO, b, i0 + t, h), ROW(&d, o, OP_O, b, i0 + t, h), dh);
     }
     barrier(CLK_LOCAL_MEM_FENCE);
-    if (rope) rope_tile(qt, n, dh, qpos + d.qpos_off + 2 * (b * d.nq + i0), theta);
-    barrier(CLK_LOCAL_MEM_FENCE);
-    dots(p, kj, qt, n, dh);
-    dots(ds, vj, gt, n, dh);
+    dots(p, kj, qc, ld, n, dh);
+    dots(ds, vj, gc, ld, n, dh);
     for (int t = 0; t < n; t++) {
       p[t] = exp(p[t] - lse_t[t]);
       ds[t] = p[t] * (ds[t] - D_t[t]);
     }
-    accumulate(dvj, p, gt, n, dh);
-    accumulate(dkj, ds, qt, n, dh);
+    accumulate(dvj, p, gr, n, dh);
+    accumulate(dkj, ds, qr, n, dh);
     barrier(CLK_LOCAL_MEM_FENCE);
   }
   for (int e = 0; e < dh; e++) dkj[e] *= scale;

@@ -10,8 +10,10 @@
 #define MAX_TILE 64
 /* Bytes of __local arrays the kernels declare themselves (θ, lse and D of a tile). */
 #define KERNEL_LOCAL_BYTES ((MAX_HEAD_DIM / 4 + 2 * MAX_TILE) * sizeof(cl_float))
-/* Most work-items (rows) per work-group: enough to share each tile widely. */
-#define MAX_BLOCK 64
+/* Most work-items (rows) per work-group.  Every work-group loads and rotates
+ * all tiles of the other side, so the more rows share them the less is
+ * repeated (on PoCL at N = 196, 256 halves the RoPE overhead of 64). */
+#define MAX_BLOCK 256
 
 enum { OP_Q, OP_K, OP_V, OP_O, OP_DO, OP_DQ, OP_DK, OP_DV, N_OPERANDS };
 
@@ -29,12 +31,13 @@ static void set_operand(attn_desc *d, int o, geocl_bref r, int64_t sb, int64_t s
   d->sh[o] = sh;
 }
 
-/* Rows per tile: two tiles of rows × head_dim floats must fit the device's
- * local memory next to the kernel's own arrays; no more rows than exist. */
-static cl_long tile_rows(const ocl_backend *ob, int64_t head_dim, int64_t rows) {
+/* Rows per tile: n_tiles tiles of rows × head_dim floats must fit the
+ * device's local memory next to the kernel's own arrays; no more rows than
+ * exist. */
+static cl_long tile_rows(const ocl_backend *ob, int n_tiles, int64_t head_dim, int64_t rows) {
   uint64_t local = ob->dev->info.local_mem_bytes;
   uint64_t avail = local > KERNEL_LOCAL_BYTES ? local - KERNEL_LOCAL_BYTES : 0;
-  int64_t tile = (int64_t)(avail / (2 * (uint64_t)head_dim * sizeof(cl_float)));
+  int64_t tile = (int64_t)(avail / ((uint64_t)n_tiles * (uint64_t)head_dim * sizeof(cl_float)));
   if (tile > MAX_TILE) tile = MAX_TILE;
   if (tile > rows) tile = rows;
   return tile > 0 ? tile : 1;
@@ -77,14 +80,14 @@ static attn_desc describe(const geocl_attn_args *a, cl_long tile) {
 }
 
 /* One launch of an attention kernel: a work-item per row (query or key) of
- * every (batch, head); the arguments are the descriptor, scale and base, the
- * n_mem buffers, then two local tiles. */
+ * every (batch, head), walking tiles of tile_of rows; the arguments are the
+ * descriptor, scale and base, the n_mem buffers, then n_tiles local tiles. */
 static geocl_status launch(ocl_backend *ob, const char *name, const geocl_attn_args *a, int64_t rows,
-                           int64_t tile_of, int n_mem, const geocl_bref *mems) {
+                           int64_t tile_of, int n_mem, const geocl_bref *mems, int n_tiles) {
   ocl_kernel_slot *k;
   geocl_status st = ocl_kernel(ob, "attention", name, &k);
   if (st != GEOCL_OK) return st;
-  attn_desc d = describe(a, tile_rows(ob, a->head_dim, tile_of));
+  attn_desc d = describe(a, tile_rows(ob, n_tiles, a->head_dim, tile_of));
   cl_float scale = a->scale, base = a->rope_base;
   st = ocl_args(k->kernel, 3, OCL_ARG(d), OCL_ARG(scale), OCL_ARG(base));
   cl_uint arg = 3;
@@ -94,7 +97,7 @@ static geocl_status launch(ocl_backend *ob, const char *name, const geocl_attn_a
     err = clSetKernelArg(k->kernel, arg++, sizeof m, &m);
   }
   size_t tile_bytes = (size_t)(d.tile * d.dh) * sizeof(cl_float);
-  for (int i = 0; i < 2 && err == CL_SUCCESS; i++) err = clSetKernelArg(k->kernel, arg++, tile_bytes, NULL);
+  for (int i = 0; i < n_tiles && err == CL_SUCCESS; i++) err = clSetKernelArg(k->kernel, arg++, tile_bytes, NULL);
   if (st == GEOCL_OK && err != CL_SUCCESS) st = ocl_fail(err, name);
   if (st != GEOCL_OK) return st;
   size_t local[2] = {block_size(k, rows), 1}, global[2] = {(size_t)rows, (size_t)(a->batch * a->heads)};
@@ -105,7 +108,7 @@ geocl_status ocl_attention(geocl_backend *be, const geocl_attn_args *a) {
   geocl_status st = check_head_dim("attention", a->head_dim);
   if (st != GEOCL_OK) return st;
   geocl_bref mems[] = {a->q, a->k, a->v, a->o, a->lse, a->qpos, a->kpos};
-  return launch(ocl_of(be), "attn_fwd", a, a->nq, a->nk, 7, mems);
+  return launch(ocl_of(be), "attn_fwd", a, a->nq, a->nk, 7, mems, 2);
 }
 
 geocl_status ocl_attention_backward(geocl_backend *be, const geocl_attn_args *a) {
@@ -114,8 +117,8 @@ geocl_status ocl_attention_backward(geocl_backend *be, const geocl_attn_args *a)
   ocl_backend *ob = ocl_of(be);
   geocl_bref dq_mems[] = {a->q, a->k, a->v, a->o, a->lse, a->qpos, a->kpos, a->dout, a->dq};
   geocl_bref dkv_mems[] = {a->q, a->k, a->v, a->o, a->lse, a->qpos, a->kpos, a->dout, a->dk, a->dv};
-  st = launch(ob, "attn_bwd_dq", a, a->nq, a->nk, 9, dq_mems);
-  return st != GEOCL_OK ? st : launch(ob, "attn_bwd_dkv", a, a->nk, a->nq, 10, dkv_mems);
+  st = launch(ob, "attn_bwd_dq", a, a->nq, a->nk, 9, dq_mems, 3);
+  return st != GEOCL_OK ? st : launch(ob, "attn_bwd_dkv", a, a->nk, a->nq, 10, dkv_mems, 4);
 }
 
 geocl_status ocl_rope(geocl_backend *be, int64_t batch, int64_t n, int64_t heads, int64_t head_dim, float base,
