@@ -73,7 +73,8 @@ __kernel void rope(long batch, long n, long heads, long dh, float base, float si
   long h = head % heads, bt = head / heads, t = bt % n, b = bt / n;
   long axis = r / q, j = r % q, e = axis * 2 * q + j;
   __global const float *xs = x + xoff + b * sb + t * st + h * sh;
-  float2 rot = rope_pair(xs[e], xs[e + q], (float)pos[posoff + 2 * bt + axis] * rope_theta(base, (int)j, (int)q), sign);
+  float phi = (float)pos[posoff + 2 * bt + axis] * rope_theta(base, (int)j, (int)q);
+  float2 rot = rope_pair(xs[e], xs[e + q], phi, sign);
   __global float *yd = y + yoff + head * dh;
   yd[e] = rot.x;
   yd[e + q] = rot.y;
