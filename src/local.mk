@@ -33,6 +33,7 @@ src_libgeocl_la_SOURCES += src/ops_linear.c src/ops_softmax.c
 src_libgeocl_la_SOURCES += src/ops_norm.c
 
 # attention
+src_libgeocl_la_SOURCES += src/ops_attention.c src/posembed.c
 
 # tokens
 src_libgeocl_la_SOURCES += src/ops_tokens.c

@@ -50,6 +50,14 @@ tests_check_gradients_CFLAGS = $(TEST_CFLAGS)
 tests_check_gradients_LDADD = tests/libopcases.la $(TEST_LDADD)
 EXTRA_DIST += tests/no_platform.sh
 
+# attention
+tests_libopcases_la_SOURCES += tests/cases_attention.c
+check_PROGRAMS += tests/check_attention
+TESTS += tests/check_attention
+tests_check_attention_SOURCES = tests/check_attention.c
+tests_check_attention_CFLAGS = $(TEST_CFLAGS)
+tests_check_attention_LDADD = tests/libopcases.la $(TEST_LDADD)
+
 tests_check_core_SOURCES = tests/check_core.c
 tests_check_core_CFLAGS = $(TEST_CFLAGS)
 tests_check_core_LDADD = $(TEST_LDADD)

@@ -7,6 +7,7 @@ extern const op_case cases_reduce[];
 extern const op_case cases_linear[];
 extern const op_case cases_norm[];
 extern const op_case cases_tokens[];
+extern const op_case cases_attention[];
 
 const op_case *const op_case_tables[] = {
     cases_shape,
@@ -15,5 +16,6 @@ const op_case *const op_case_tables[] = {
     cases_linear,
     cases_norm,
     cases_tokens,
+    cases_attention,
     NULL,
 };

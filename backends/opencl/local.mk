@@ -31,6 +31,8 @@ OCL_KERNEL_FILES += cl/norm.cl
 backends_opencl_opencl_la_SOURCES += backends/opencl/k_norm.c
 
 # attention
+OCL_KERNEL_FILES += cl/attention.cl
+backends_opencl_opencl_la_SOURCES += backends/opencl/k_attention.c
 
 # tokens
 OCL_KERNEL_FILES += cl/tokens.cl

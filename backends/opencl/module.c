@@ -74,6 +74,9 @@ static const geocl_backend_ops ocl_ops = {
     .layernorm_backward = ocl_layernorm_backward,
 
     /* attention */
+    .attention = ocl_attention,
+    .attention_backward = ocl_attention_backward,
+    .rope = ocl_rope,
 
     /* tokens */
     .gather_rows = ocl_gather_rows,

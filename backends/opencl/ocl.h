@@ -123,6 +123,10 @@ geocl_status ocl_layernorm_backward(geocl_backend *be, int64_t rows, int64_t col
                                     geocl_bref dbeta);
 
 /* k_attention.c: attention, rope */
+geocl_status ocl_attention(geocl_backend *be, const geocl_attn_args *a);
+geocl_status ocl_attention_backward(geocl_backend *be, const geocl_attn_args *a);
+geocl_status ocl_rope(geocl_backend *be, int64_t batch, int64_t n, int64_t heads, int64_t head_dim, float base,
+                      int inverse, geocl_bref x, int64_t sb, int64_t st, int64_t sh, geocl_bref pos, geocl_bref y);
 
 /* k_tokens.c: gather/scatter rows */
 geocl_status ocl_gather_rows(geocl_backend *be, int64_t batch, int64_t nsrc, int64_t nidx, int64_t cols, geocl_bref x,

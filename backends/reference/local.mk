@@ -18,6 +18,7 @@ src_libgeocl_la_SOURCES += backends/reference/ref_softmax.c
 src_libgeocl_la_SOURCES += backends/reference/ref_norm.c
 
 # attention
+src_libgeocl_la_SOURCES += backends/reference/ref_attention.c
 
 # tokens
 src_libgeocl_la_SOURCES += backends/reference/ref_tokens.c

@@ -51,6 +51,10 @@ geocl_status ref_layernorm_backward(geocl_backend *be, int64_t rows, int64_t col
                                     geocl_bref dbeta);
 
 /* ref_attention.c: attention, rope */
+geocl_status ref_attention(geocl_backend *be, const geocl_attn_args *a);
+geocl_status ref_attention_backward(geocl_backend *be, const geocl_attn_args *a);
+geocl_status ref_rope(geocl_backend *be, int64_t batch, int64_t n, int64_t heads, int64_t head_dim, float base,
+                      int inverse, geocl_bref x, int64_t sb, int64_t st, int64_t sh, geocl_bref pos, geocl_bref y);
 
 /* ref_tokens.c: gather/scatter rows */
 geocl_status ref_gather_rows(geocl_backend *be, int64_t batch, int64_t nsrc, int64_t nidx, int64_t cols, geocl_bref x,

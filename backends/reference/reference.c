@@ -54,6 +54,9 @@ static const geocl_backend_ops ref_ops = {
     .layernorm_backward = ref_layernorm_backward,
 
     /* attention */
+    .attention = ref_attention,
+    .attention_backward = ref_attention_backward,
+    .rope = ref_rope,
 
     /* tokens */
     .gather_rows = ref_gather_rows,

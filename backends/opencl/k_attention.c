@@ -1,0 +1,138 @@
+/* Launchers for cl/attention.cl: fused attention forward, its two backward
+ * kernels (dq per query, dk and dv per key), and 2D RoPE. */
+#include <string.h>
+
+#include "ocl.h"
+
+/* As in cl/attention.cl: the longest head vector a work-item keeps in private
+ * memory, and the most rows of a local-memory tile. */
+#define MAX_HEAD_DIM 128
+#define MAX_TILE 64
+/* Bytes of __local arrays the kernels declare themselves (θ, lse and D of a tile). */
+#define KERNEL_LOCAL_BYTES ((MAX_HEAD_DIM / 4 + 2 * MAX_TILE) * sizeof(cl_float))
+/* Most work-items (rows) per work-group.  Every work-group loads and rotates
+ * all tiles of the other side, so the more rows share them the less is
+ * repeated (on PoCL at N = 196, 256 halves the RoPE overhead of 64). */
+#define MAX_BLOCK 256
+
+enum { OP_Q, OP_K, OP_V, OP_O, OP_DO, OP_DQ, OP_DK, OP_DV, N_OPERANDS };
+
+/* cl/attention.cl's attn_desc */
+typedef struct attn_desc {
+  cl_long nq, nk, heads, dh, tile;
+  cl_long lse_off, qpos_off, kpos_off;
+  cl_long off[N_OPERANDS], sb[N_OPERANDS], st[N_OPERANDS], sh[N_OPERANDS];
+} attn_desc;
+
+static void set_operand(attn_desc *d, int o, geocl_bref r, int64_t sb, int64_t st, int64_t sh) {
+  d->off[o] = (cl_long)r.off;
+  d->sb[o] = sb;
+  d->st[o] = st;
+  d->sh[o] = sh;
+}
+
+/* Rows per tile: n_tiles tiles of rows × head_dim floats must fit the
+ * device's local memory next to the kernel's own arrays; no more rows than
+ * exist. */
+static cl_long tile_rows(const ocl_backend *ob, int n_tiles, int64_t head_dim, int64_t rows) {
+  uint64_t local = ob->dev->info.local_mem_bytes;
+  uint64_t avail = local > KERNEL_LOCAL_BYTES ? local - KERNEL_LOCAL_BYTES : 0;
+  int64_t tile = (int64_t)(avail / ((uint64_t)n_tiles * (uint64_t)head_dim * sizeof(cl_float)));
+  if (tile > MAX_TILE) tile = MAX_TILE;
+  if (tile > rows) tile = rows;
+  return tile > 0 ? tile : 1;
+}
+
+/* Work-items per work-group: what the kernel allows, at most MAX_BLOCK, and
+ * no more powers of two than the rows need. */
+static size_t block_size(const ocl_kernel_slot *k, int64_t rows) {
+  size_t wg = k->wg < MAX_BLOCK ? k->wg : MAX_BLOCK;
+  while (wg > 1 && (int64_t)(wg / 2) >= rows) wg /= 2;
+  return wg;
+}
+
+static geocl_status check_head_dim(const char *op, int64_t head_dim) {
+  if (head_dim <= MAX_HEAD_DIM) return GEOCL_OK;
+  return geocl_set_error(GEOCL_E_UNSUPPORTED, "%s: head_dim %lld exceeds the OpenCL kernels' limit %d", op,
+                         (long long)head_dim, MAX_HEAD_DIM);
+}
+
+static attn_desc describe(const geocl_attn_args *a, cl_long tile) {
+  attn_desc d;
+  memset(&d, 0, sizeof d);
+  d.nq = a->nq;
+  d.nk = a->nk;
+  d.heads = a->heads;
+  d.dh = a->head_dim;
+  d.tile = tile;
+  d.lse_off = (cl_long)a->lse.off;
+  d.qpos_off = (cl_long)a->qpos.off;
+  d.kpos_off = (cl_long)a->kpos.off;
+  set_operand(&d, OP_Q, a->q, a->q_sb, a->q_st, a->q_sh);
+  set_operand(&d, OP_K, a->k, a->k_sb, a->k_st, a->k_sh);
+  set_operand(&d, OP_V, a->v, a->v_sb, a->v_st, a->v_sh);
+  set_operand(&d, OP_O, a->o, a->o_sb, a->o_st, a->o_sh);
+  set_operand(&d, OP_DO, a->dout, a->do_sb, a->do_st, a->do_sh);
+  set_operand(&d, OP_DQ, a->dq, a->dq_sb, a->dq_st, a->dq_sh);
+  set_operand(&d, OP_DK, a->dk, a->dk_sb, a->dk_st, a->dk_sh);
+  set_operand(&d, OP_DV, a->dv, a->dv_sb, a->dv_st, a->dv_sh);
+  return d;
+}
+
+/* One launch of an attention kernel: a work-item per row (query or key) of
+ * every (batch, head), walking tiles of tile_of rows; the arguments are the
+ * descriptor, scale and base, the n_mem buffers, then n_tiles local tiles. */
+static geocl_status launch(ocl_backend *ob, const char *name, const geocl_attn_args *a, int64_t rows,
+                           int64_t tile_of, int n_mem, const geocl_bref *mems, int n_tiles) {
+  ocl_kernel_slot *k;
+  geocl_status st = ocl_kernel(ob, "attention", name, &k);
+  if (st != GEOCL_OK) return st;
+  attn_desc d = describe(a, tile_rows(ob, n_tiles, a->head_dim, tile_of));
+  cl_float scale = a->scale, base = a->rope_base;
+  st = ocl_args(k->kernel, 3, OCL_ARG(d), OCL_ARG(scale), OCL_ARG(base));
+  cl_uint arg = 3;
+  cl_int err = CL_SUCCESS;
+  for (int i = 0; i < n_mem && err == CL_SUCCESS; i++) {
+    cl_mem m = ocl_mem(mems[i]); /* NULL for positions without RoPE */
+    err = clSetKernelArg(k->kernel, arg++, sizeof m, &m);
+  }
+  size_t tile_bytes = (size_t)(d.tile * d.dh) * sizeof(cl_float);
+  for (int i = 0; i < n_tiles && err == CL_SUCCESS; i++) err = clSetKernelArg(k->kernel, arg++, tile_bytes, NULL);
+  if (st == GEOCL_OK && err != CL_SUCCESS) st = ocl_fail(err, name);
+  if (st != GEOCL_OK) return st;
+  size_t local[2] = {block_size(k, rows), 1}, global[2] = {(size_t)rows, (size_t)(a->batch * a->heads)};
+  return ocl_launch(ob, k, 2, global, local);
+}
+
+geocl_status ocl_attention(geocl_backend *be, const geocl_attn_args *a) {
+  geocl_status st = check_head_dim("attention", a->head_dim);
+  if (st != GEOCL_OK) return st;
+  geocl_bref mems[] = {a->q, a->k, a->v, a->o, a->lse, a->qpos, a->kpos};
+  return launch(ocl_of(be), "attn_fwd", a, a->nq, a->nk, 7, mems, 2);
+}
+
+geocl_status ocl_attention_backward(geocl_backend *be, const geocl_attn_args *a) {
+  geocl_status st = check_head_dim("attention", a->head_dim);
+  if (st != GEOCL_OK) return st;
+  ocl_backend *ob = ocl_of(be);
+  geocl_bref dq_mems[] = {a->q, a->k, a->v, a->o, a->lse, a->qpos, a->kpos, a->dout, a->dq};
+  geocl_bref dkv_mems[] = {a->q, a->k, a->v, a->o, a->lse, a->qpos, a->kpos, a->dout, a->dk, a->dv};
+  st = launch(ob, "attn_bwd_dq", a, a->nq, a->nk, 9, dq_mems, 3);
+  return st != GEOCL_OK ? st : launch(ob, "attn_bwd_dkv", a, a->nk, a->nq, 10, dkv_mems, 4);
+}
+
+geocl_status ocl_rope(geocl_backend *be, int64_t batch, int64_t n, int64_t heads, int64_t head_dim, float base,
+                      int inverse, geocl_bref x, int64_t sb, int64_t st, int64_t sh, geocl_bref pos, geocl_bref y) {
+  ocl_backend *ob = ocl_of(be);
+  ocl_kernel_slot *k;
+  geocl_status s = ocl_kernel(ob, "attention", "rope", &k);
+  if (s != GEOCL_OK) return s;
+  cl_long b = batch, nn = n, hh = heads, dh = head_dim, xsb = sb, xst = st, xsh = sh;
+  cl_float fb = base, sign = inverse ? -1.0f : 1.0f;
+  cl_mem xm = ocl_mem(x), pm = ocl_mem(pos), ym = ocl_mem(y);
+  cl_ulong xo = x.off, po = pos.off, yo = y.off;
+  s = ocl_args(k->kernel, 15, OCL_ARG(b), OCL_ARG(nn), OCL_ARG(hh), OCL_ARG(dh), OCL_ARG(fb), OCL_ARG(sign),
+               OCL_ARG(xm), OCL_ARG(xo), OCL_ARG(xsb), OCL_ARG(xst), OCL_ARG(xsh), OCL_ARG(pm), OCL_ARG(po),
+               OCL_ARG(ym), OCL_ARG(yo));
+  return s != GEOCL_OK ? s : ocl_launch_1d(ob, k, (size_t)(batch * n * heads * (head_dim / 2)));
+}
