@@ -60,3 +60,11 @@ clean-local: clean-test-dirs
 clean-test-dirs:
 	-rm -rf tests/clcache tests/pocl-cache tests/tmp
 .PHONY: clean-test-dirs
+
+# optimisers and parameters: safetensors, parameter registry, optimizers, schedules
+OPTIM_TESTS = tests/check_safetensors
+check_PROGRAMS += $(OPTIM_TESTS)
+TESTS += $(OPTIM_TESTS)
+tests_check_safetensors_SOURCES = tests/check_safetensors.c
+tests_check_safetensors_CFLAGS = $(TEST_CFLAGS)
+tests_check_safetensors_LDADD = $(TEST_LDADD)

@@ -9,6 +9,7 @@
 #include <geocl/log.h>
 #include <geocl/ops.h>
 #include <geocl/rng.h>
+#include <geocl/safetensors.h>
 #include <geocl/status.h>
 #include <geocl/tensor.h>
 #include <geocl/version.h>
