@@ -62,9 +62,12 @@ clean-test-dirs:
 .PHONY: clean-test-dirs
 
 # optimisers and parameters: safetensors, parameter registry, optimizers, schedules
-OPTIM_TESTS = tests/check_safetensors
+OPTIM_TESTS = tests/check_safetensors tests/check_params
 check_PROGRAMS += $(OPTIM_TESTS)
 TESTS += $(OPTIM_TESTS)
 tests_check_safetensors_SOURCES = tests/check_safetensors.c
 tests_check_safetensors_CFLAGS = $(TEST_CFLAGS)
 tests_check_safetensors_LDADD = $(TEST_LDADD)
+tests_check_params_SOURCES = tests/check_params.c tests/call_counter.c tests/call_counter.h
+tests_check_params_CFLAGS = $(TEST_CFLAGS)
+tests_check_params_LDADD = $(TEST_LDADD)

@@ -8,6 +8,7 @@
 #include <geocl/context.h>
 #include <geocl/log.h>
 #include <geocl/ops.h>
+#include <geocl/params.h>
 #include <geocl/rng.h>
 #include <geocl/safetensors.h>
 #include <geocl/status.h>
