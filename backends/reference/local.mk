@@ -25,3 +25,4 @@ src_libgeocl_la_SOURCES += backends/reference/ref_softmax.c
 # fft
 
 # optimisers
+src_libgeocl_la_SOURCES += backends/reference/ref_optim.c
