@@ -256,7 +256,7 @@ geocl_status geocl_st_writer_write(geocl_st_writer *w, const char *path) {
   unsigned char len_bytes[8];
   for (int i = 0; i < 8; i++) len_bytes[i] = (unsigned char)((uint64_t)hlen >> (8 * i));
   bool ok = fwrite(len_bytes, 1, 8, f) == 8 && fwrite(header, 1, hlen, f) == hlen;
-  for (int i = 0; ok && i < w->n; i++) ok = fwrite(w->e[i].data, 1, w->e[i].bytes, f) == w->e[i].bytes;
+  for (int i = 0; ok && i < w->n; i++) ok = !w->e[i].bytes || fwrite(w->e[i].data, 1, w->e[i].bytes, f) == w->e[i].bytes;
   ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
   int err = errno;
   if (fclose(f) != 0 && ok) {

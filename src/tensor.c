@@ -64,7 +64,7 @@ static geocl_tensor *header_new(geocl_ctx *ctx, geocl_dtype dt, int ndim, const 
   t->ctx = ctx;
   t->dtype = dt;
   t->ndim = ndim;
-  memcpy(t->shape, shape, sizeof(int64_t) * (size_t)ndim);
+  if (ndim > 0) memcpy(t->shape, shape, sizeof(int64_t) * (size_t)ndim); /* 0-dim: shape may be NULL */
   geocl_contiguous_strides(ndim, shape, t->stride);
   t->refcount = 1;
   live_link(ctx, t);
@@ -89,7 +89,7 @@ geocl_tensor *geocl_tensor_view(geocl_tensor *base, int ndim, const int64_t *sha
                                 int64_t offset) {
   geocl_tensor *t = header_new(base->ctx, base->dtype, ndim, shape);
   if (!t) return NULL;
-  memcpy(t->stride, stride, sizeof(int64_t) * (size_t)ndim);
+  if (ndim > 0) memcpy(t->stride, stride, sizeof(int64_t) * (size_t)ndim);
   t->offset = offset;
   t->storage = base->storage;
   t->storage->refcount++;
