@@ -1,9 +1,7 @@
 /* AdamW and SGD over the flat parameter buffer: one kernel per group and
  * step, global-norm clipping on the device. */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <geocl/optim.h>
 
@@ -221,7 +219,8 @@ const geocl_optim_group *geocl_optim_group_settings(const geocl_optim *o, int g)
 double geocl_optim_base_lr(const geocl_optim *o, int g) { return g >= 0 && g < o->n_groups ? o->g[g].base_lr : 0; }
 
 geocl_status geocl_optim_set_lr(geocl_optim *o, int g, double lr) {
-  if (g < 0 || g >= o->n_groups) return geocl_set_error(GEOCL_E_INVALID, "optim: no group %d (%d groups)", g, o->n_groups);
+  if (g < 0 || g >= o->n_groups)
+    return geocl_set_error(GEOCL_E_INVALID, "optim: no group %d (%d groups)", g, o->n_groups);
   if (!(lr >= 0)) return geocl_set_error(GEOCL_E_INVALID, "optim: group %d: lr %g must be >= 0", g, lr);
   o->g[g].s.lr = lr;
   return GEOCL_OK;

@@ -36,10 +36,13 @@ static bool stored_for(size_t i, geocl_optim_kind k) {
 
 static double *setting(geocl_optim_group *s, size_t i) { return (double *)((char *)s + numeric_settings[i].offset); }
 
-/* Name of state tensor k (0: m, 1: v) of a group of kind `kind`. */
-static const char *state_name(geocl_optim_kind kind, int k) {
-  if (kind == GEOCL_OPTIM_SGD) return "momentum_buffer";
-  return k == 0 ? "exp_avg" : "exp_avg_sq";
+#define STATE_NAME_SIZE 512
+
+/* "<state>/<parameter>": the file's name of state tensor k (0: m, 1: v) of a
+ * parameter in a group of kind `kind`. */
+static void state_name(char *out, geocl_optim_kind kind, int k, const char *param) {
+  const char *state = kind == GEOCL_OPTIM_SGD ? "momentum_buffer" : k == 0 ? "exp_avg" : "exp_avg_sq";
+  snprintf(out, STATE_NAME_SIZE, "%s/%s", state, param);
 }
 
 static geocl_tensor *state_tensor(const optim_group *gs, int k) { return k == 0 ? gs->m : gs->v; }
@@ -76,7 +79,8 @@ static geocl_status write_metadata(const geocl_optim *o, geocl_st_writer *w) {
       st = set_meta_f(w, key, "%.17g", *setting(&s, i));
     }
     snprintf(key, sizeof key, "group.%d.nesterov", g);
-    if (st == GEOCL_OK && gs->s.kind == GEOCL_OPTIM_SGD) st = geocl_st_writer_set_meta(w, key, gs->s.nesterov ? "1" : "0");
+    if (st == GEOCL_OK && gs->s.kind == GEOCL_OPTIM_SGD)
+      st = geocl_st_writer_set_meta(w, key, gs->s.nesterov ? "1" : "0");
   }
   return st;
 }
@@ -100,8 +104,8 @@ geocl_status geocl_optim_save(const geocl_optim *o, const char *path) {
     const optim_group *gs = &o->g[g];
     geocl_tensor *t = geocl_params_get(p, i);
     for (int k = 0; st == GEOCL_OK && k < optim_state_count(&gs->s, o->steps); k++) {
-      char name[512];
-      snprintf(name, sizeof name, "%s/%s", state_name(gs->s.kind, k), geocl_params_name(p, i));
+      char name[STATE_NAME_SIZE];
+      state_name(name, gs->s.kind, k, geocl_params_name(p, i));
       st = geocl_st_writer_add(w, name, GEOCL_ST_F32, geocl_ndim(t), geocl_shape(t),
                                host[2 * g + k] + (geocl_params_offset(p, i) - gs->offset));
     }
@@ -129,7 +133,8 @@ static geocl_status meta_number(const geocl_st_file *f, const char *key, double 
 /* Step count and group settings from the metadata, checked against o. */
 static geocl_status read_metadata(const geocl_optim *o, const geocl_st_file *f, int64_t *steps,
                                   geocl_optim_group *settings, double *base_lr) {
-  const char *path = geocl_st_path(f), *format = geocl_st_meta(f, "format"), *version = geocl_st_meta(f, "format_version");
+  const char *path = geocl_st_path(f), *format = geocl_st_meta(f, "format");
+  const char *version = geocl_st_meta(f, "format_version");
   if (!format || strcmp(format, STATE_FORMAT))
     return geocl_set_error(GEOCL_E_FORMAT, "%s: not a geocl optimizer state file (metadata format is '%s', not '%s')",
                            path, format ? format : "", STATE_FORMAT);
@@ -184,7 +189,7 @@ static geocl_status expected_tensors(const geocl_optim *o, const geocl_optim_gro
   const geocl_params *p = o->params;
   int count = geocl_params_count(p);
   *want = calloc((size_t)count * 2 + 1, sizeof **want);
-  *names = malloc((size_t)count * 2 * 512 + 1);
+  *names = malloc((size_t)count * 2 * STATE_NAME_SIZE + 1);
   *n = 0;
   if (!*want || !*names) return geocl_set_error(GEOCL_E_NOMEM, "optim: out of memory loading state");
   for (int i = 0; i < count; i++) {
@@ -192,8 +197,8 @@ static geocl_status expected_tensors(const geocl_optim *o, const geocl_optim_gro
     if (g < 0) continue;
     geocl_tensor *t = geocl_params_get(p, i);
     for (int k = 0; k < optim_state_count(&settings[g], steps); k++) {
-      char *name = *names + (size_t)*n * 512;
-      snprintf(name, 512, "%s/%s", state_name(settings[g].kind, k), geocl_params_name(p, i));
+      char *name = *names + (size_t)*n * STATE_NAME_SIZE;
+      state_name(name, settings[g].kind, k, geocl_params_name(p, i));
       (*want)[(*n)++] = (ckpt_tensor){name, geocl_ndim(t), geocl_shape(t)};
     }
   }
@@ -213,8 +218,8 @@ static geocl_status stage(const geocl_optim *o, const geocl_st_file *f, const ge
     int g = geocl_params_group(p, i);
     if (g < 0) continue;
     for (int k = 0; st == GEOCL_OK && k < optim_state_count(&settings[g], steps); k++) {
-      char name[512];
-      snprintf(name, sizeof name, "%s/%s", state_name(settings[g].kind, k), geocl_params_name(p, i));
+      char name[STATE_NAME_SIZE];
+      state_name(name, settings[g].kind, k, geocl_params_name(p, i));
       const geocl_st_info *t = geocl_st_find(f, name);
       st = geocl_st_read_f32(f, t, host[2 * g + k] + (geocl_params_offset(p, i) - o->g[g].offset),
                              (size_t)geocl_st_numel(t));

@@ -169,8 +169,8 @@ static geocl_status parse_tensor(geocl_st_file *f, const char *name, json_object
                 (unsigned long long)bytes);
   }
   if (t->end > f->data_size)
-    return fail(GEOCL_E_FORMAT, path, "tensor '%s': data_offsets [%llu, %llu] run past the end of the data (%llu bytes)",
-                name, (unsigned long long)t->begin, (unsigned long long)t->end, (unsigned long long)f->data_size);
+    return fail(GEOCL_E_FORMAT, path,
+                "tensor '%s': data_offsets [%llu, %llu] run past the end of the data (%llu bytes)", name, (unsigned long long)t->begin, (unsigned long long)t->end, (unsigned long long)f->data_size);
   return GEOCL_OK;
 }
 
@@ -237,7 +237,8 @@ static geocl_status parse_header(geocl_st_file *f, const char *text, size_t len)
     size_t n = (size_t)json_object_object_length(root);
     f->tensors = calloc(n + 1, sizeof *f->tensors);
     f->by_name = calloc(n + 1, sizeof *f->by_name);
-    if (!f->tensors || !f->by_name) st = geocl_set_error(GEOCL_E_NOMEM, "%s: out of memory reading the header", f->path);
+    if (!f->tensors || !f->by_name)
+      st = geocl_set_error(GEOCL_E_NOMEM, "%s: out of memory reading the header", f->path);
   }
   if (st == GEOCL_OK) {
     json_object_object_foreach(root, key, val) {

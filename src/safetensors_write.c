@@ -172,7 +172,8 @@ static json_object *tensor_json(const st_entry *e, uint64_t begin) {
   json_object *o = json_object_new_object(), *shape = json_object_new_array(), *offsets = json_object_new_array();
   bool ok = o && shape && offsets;
   for (int i = 0; ok && i < e->ndim; i++) ok = append(shape, json_object_new_int64(e->shape[i]));
-  ok = ok && append(offsets, json_object_new_uint64(begin)) && append(offsets, json_object_new_uint64(begin + e->bytes));
+  ok = ok && append(offsets, json_object_new_uint64(begin)) &&
+       append(offsets, json_object_new_uint64(begin + e->bytes));
   ok = ok && put(o, "dtype", json_object_new_string(geocl_st_dtype_name(e->dtype)));
   if (ok) {
     ok = put(o, "shape", shape);
@@ -210,7 +211,8 @@ static char *header_text(const geocl_st_writer *w, size_t *len) {
   char *text = NULL;
   if (ok) {
     size_t n;
-    const char *js = json_object_to_json_string_length(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+    const char *js =
+        json_object_to_json_string_length(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
     size_t padded = (n + 7) / 8 * 8;
     if (js && (text = malloc(padded))) {
       memcpy(text, js, n);
@@ -256,7 +258,8 @@ geocl_status geocl_st_writer_write(geocl_st_writer *w, const char *path) {
   unsigned char len_bytes[8];
   for (int i = 0; i < 8; i++) len_bytes[i] = (unsigned char)((uint64_t)hlen >> (8 * i));
   bool ok = fwrite(len_bytes, 1, 8, f) == 8 && fwrite(header, 1, hlen, f) == hlen;
-  for (int i = 0; ok && i < w->n; i++) ok = !w->e[i].bytes || fwrite(w->e[i].data, 1, w->e[i].bytes, f) == w->e[i].bytes;
+  for (int i = 0; ok && i < w->n; i++)
+    ok = !w->e[i].bytes || fwrite(w->e[i].data, 1, w->e[i].bytes, f) == w->e[i].bytes;
   ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
   int err = errno;
   if (fclose(f) != 0 && ok) {
