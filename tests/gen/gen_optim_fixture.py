@@ -38,7 +38,8 @@ SGD_SIMIPU = dict(kind="sgd", lr=0.03, momentum=0.9, dampening=0.0, wd=1e-4, nes
 CASES = {
     # CroCo's recipe: decay / no-decay groups
     "adamw_croco": ([dict(ADAMW_CROCO, wd=0.05), dict(ADAMW_CROCO, wd=0.0)], 0.0),
-    "adamw_simipu_clip": ([ADAMW_SIMIPU, dict(ADAMW_SIMIPU, lr=2e-3)], 1.0),
+    # group 1's eps is large enough to matter (it is added to √v̂, not inside the root)
+    "adamw_simipu_clip": ([ADAMW_SIMIPU, dict(ADAMW_SIMIPU, lr=2e-3, eps=1e-3)], 1.0),
     "sgd_plain": ([dict(kind="sgd", lr=0.03, momentum=0.0, dampening=0.0, wd=1e-4, nesterov=0),
                    dict(kind="sgd", lr=0.05, momentum=0.0, dampening=0.0, wd=0.0, nesterov=0)], 0.0),
     "sgd_momentum": ([SGD_SIMIPU, dict(SGD_SIMIPU, wd=0.0)], 0.0),
