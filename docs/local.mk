@@ -1,2 +1,3 @@
 dist_man_MANS += docs/geocl.1
 EXTRA_DIST += docs/adding-an-op.md docs/ops.md
+EXTRA_DIST += docs/checkpoints.md

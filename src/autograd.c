@@ -220,8 +220,12 @@ geocl_status geocl_backward(geocl_tensor *loss) {
                            loss->name, (long long)geocl_numel(loss));
   geocl_tensor *one = geocl_full(loss->ctx, 1.0f, loss->ndim, loss->shape);
   if (!one) return geocl_last_status();
+  /* the extra reference keeps backward from taking `one` over as loss's
+   * gradient (it frees intermediate gradients, and `one` with them) */
+  geocl_tensor_ref(one);
   geocl_status st = geocl_backward_from(loss, one);
-  if (one->owned_by_caller) geocl_tensor_free(one); /* else it became loss's gradient */
+  geocl_tensor_unref(one);
+  geocl_tensor_free(one);
   return st;
 }
 

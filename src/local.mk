@@ -43,7 +43,11 @@ src_libgeocl_la_SOURCES += src/ops_tokens.c
 # fft
 
 # optimisers and parameters
-
+src_libgeocl_la_SOURCES += src/safetensors.c src/safetensors_write.c src/checkpoint.c src/checkpoint.h \
+	src/params.c src/optim.c src/optim_state.c src/optim_internal.h src/schedule.c
+# (installed into $(includedir)/geocl like geoclinclude_HEADERS, listed here to keep this block self-contained)
+geocl_optimincludedir = $(includedir)/geocl
+geocl_optiminclude_HEADERS = src/geocl/safetensors.h src/geocl/params.h src/geocl/optim.h src/geocl/schedule.h
 
 src_libgeocl_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DGEOCL_BACKENDSDIR=\"$(backendsdir)\" -DGEOCL_PLUGINSDIR=\"$(pluginsdir)\" \

@@ -64,7 +64,7 @@ static geocl_tensor *header_new(geocl_ctx *ctx, geocl_dtype dt, int ndim, const 
   t->ctx = ctx;
   t->dtype = dt;
   t->ndim = ndim;
-  if (ndim > 0) memcpy(t->shape, shape, sizeof(int64_t) * (size_t)ndim);
+  if (ndim > 0) memcpy(t->shape, shape, sizeof(int64_t) * (size_t)ndim); /* 0-dim: shape may be NULL */
   geocl_contiguous_strides(ndim, shape, t->stride);
   t->refcount = 1;
   live_link(ctx, t);

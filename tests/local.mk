@@ -99,3 +99,18 @@ clean-local: clean-test-dirs
 clean-test-dirs:
 	-rm -rf tests/clcache tests/pocl-cache tests/tmp
 .PHONY: clean-test-dirs
+
+# optimisers and parameters: safetensors, parameter registry, optimizers, schedules
+OPTIM_TESTS = tests/check_safetensors tests/check_params tests/check_optim
+check_PROGRAMS += $(OPTIM_TESTS)
+TESTS += $(OPTIM_TESTS)
+tests_check_safetensors_SOURCES = tests/check_safetensors.c
+tests_check_safetensors_CFLAGS = $(TEST_CFLAGS)
+tests_check_safetensors_LDADD = $(TEST_LDADD)
+tests_check_params_SOURCES = tests/check_params.c tests/call_counter.c tests/call_counter.h
+tests_check_params_CFLAGS = $(TEST_CFLAGS)
+tests_check_params_LDADD = $(TEST_LDADD)
+tests_check_optim_SOURCES = tests/check_optim.c tests/call_counter.c tests/call_counter.h
+tests_check_optim_CFLAGS = $(TEST_CFLAGS)
+tests_check_optim_LDADD = $(TEST_LDADD)
+EXTRA_DIST += tests/fixtures/optim_torch.safetensors tests/gen/gen_optim_fixture.py tests/gen/README.md

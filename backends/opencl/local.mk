@@ -43,6 +43,8 @@ backends_opencl_opencl_la_SOURCES += backends/opencl/k_tokens.c
 # fft
 
 # optimisers
+OCL_KERNEL_FILES += cl/optim.cl
+backends_opencl_opencl_la_SOURCES += backends/opencl/k_optim.c
 
 EXTRA_DIST += $(OCL_KERNEL_FILES)
 if GEOCL_OPENCL

@@ -87,6 +87,9 @@ static const geocl_backend_ops ocl_ops = {
     /* fft */
 
     /* optimisers */
+    .adamw = ocl_adamw,
+    .sgd = ocl_sgd,
+    .clip_coef = ocl_clip_coef,
 
 };
 

@@ -139,6 +139,9 @@ geocl_status ocl_scatter_rows(geocl_backend *be, int64_t batch, int64_t ndst, in
 /* fft.c: rfft2, irfft2 through clFFT */
 
 /* k_optim.c: adamw, sgd, clip_coef */
+geocl_status ocl_adamw(geocl_backend *be, const geocl_adamw_args *a);
+geocl_status ocl_sgd(geocl_backend *be, const geocl_sgd_args *a);
+geocl_status ocl_clip_coef(geocl_backend *be, float max_norm, geocl_bref sumsq, geocl_bref out);
 
 /* buffers.c */
 geocl_status ocl_alloc(geocl_backend *be, size_t bytes, void **mem);

@@ -28,3 +28,4 @@ src_libgeocl_la_SOURCES += backends/reference/ref_tokens.c
 # fft
 
 # optimisers
+src_libgeocl_la_SOURCES += backends/reference/ref_optim.c

@@ -67,5 +67,8 @@ geocl_status ref_scatter_rows(geocl_backend *be, int64_t batch, int64_t ndst, in
 /* ref_fft.c: rfft2, irfft2 */
 
 /* ref_optim.c: adamw, sgd, clip_coef */
+geocl_status ref_adamw(geocl_backend *be, const geocl_adamw_args *a);
+geocl_status ref_sgd(geocl_backend *be, const geocl_sgd_args *a);
+geocl_status ref_clip_coef(geocl_backend *be, float max_norm, geocl_bref sumsq, geocl_bref out);
 
 #endif

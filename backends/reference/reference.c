@@ -67,6 +67,9 @@ static const geocl_backend_ops ref_ops = {
     /* fft */
 
     /* optimisers */
+    .adamw = ref_adamw,
+    .sgd = ref_sgd,
+    .clip_coef = ref_clip_coef,
 
 };
 

@@ -8,7 +8,11 @@
 #include <geocl/context.h>
 #include <geocl/log.h>
 #include <geocl/ops.h>
+#include <geocl/optim.h>
+#include <geocl/params.h>
 #include <geocl/rng.h>
+#include <geocl/safetensors.h>
+#include <geocl/schedule.h>
 #include <geocl/status.h>
 #include <geocl/tensor.h>
 #include <geocl/version.h>
