@@ -39,6 +39,7 @@ src_libgeocl_la_SOURCES += src/ops_attention.c src/posembed.c
 src_libgeocl_la_SOURCES += src/ops_tokens.c
 
 # losses
+src_libgeocl_la_SOURCES += src/ops_loss.c
 
 # fft
 

@@ -38,6 +38,8 @@ tests_libopcases_la_SOURCES = tests/op_harness.c tests/op_harness.h tests/op_cas
 tests_libopcases_la_SOURCES += tests/cases_norm.c
 # tokens
 tests_libopcases_la_SOURCES += tests/cases_tokens.c
+# loss
+tests_libopcases_la_SOURCES += tests/cases_loss.c
 tests_libopcases_la_CFLAGS = $(TEST_CFLAGS)
 tests_libopcases_la_LIBADD = src/libgeocl.la
 

@@ -8,6 +8,7 @@ extern const op_case cases_linear[];
 extern const op_case cases_norm[];
 extern const op_case cases_tokens[];
 extern const op_case cases_attention[];
+extern const op_case cases_loss[];
 
 const op_case *const op_case_tables[] = {
     cases_shape,
@@ -17,5 +18,6 @@ const op_case *const op_case_tables[] = {
     cases_norm,
     cases_tokens,
     cases_attention,
+    cases_loss,
     NULL,
 };

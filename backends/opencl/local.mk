@@ -39,6 +39,8 @@ OCL_KERNEL_FILES += cl/tokens.cl
 backends_opencl_opencl_la_SOURCES += backends/opencl/k_tokens.c
 
 # losses
+OCL_KERNEL_FILES += cl/loss.cl
+backends_opencl_opencl_la_SOURCES += backends/opencl/k_loss.c
 
 # fft
 

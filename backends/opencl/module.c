@@ -83,6 +83,11 @@ static const geocl_backend_ops ocl_ops = {
     .scatter_rows = ocl_scatter_rows,
 
     /* losses */
+    .row_mse = ocl_row_mse,
+    .row_mse_backward = ocl_row_mse_backward,
+    .normpix = ocl_normpix,
+    .cross_entropy = ocl_cross_entropy,
+    .cross_entropy_backward = ocl_cross_entropy_backward,
 
     /* fft */
 

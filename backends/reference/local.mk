@@ -24,6 +24,7 @@ src_libgeocl_la_SOURCES += backends/reference/ref_attention.c
 src_libgeocl_la_SOURCES += backends/reference/ref_tokens.c
 
 # losses
+src_libgeocl_la_SOURCES += backends/reference/ref_loss.c
 
 # fft
 

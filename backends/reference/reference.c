@@ -63,6 +63,11 @@ static const geocl_backend_ops ref_ops = {
     .scatter_rows = ref_scatter_rows,
 
     /* losses */
+    .row_mse = ref_row_mse,
+    .row_mse_backward = ref_row_mse_backward,
+    .normpix = ref_normpix,
+    .cross_entropy = ref_cross_entropy,
+    .cross_entropy_backward = ref_cross_entropy_backward,
 
     /* fft */
 
