@@ -42,6 +42,7 @@ src_libgeocl_la_SOURCES += src/ops_tokens.c
 src_libgeocl_la_SOURCES += src/ops_loss.c
 
 # fft
+src_libgeocl_la_SOURCES += src/ops_fft.c
 
 # optimisers and parameters
 

@@ -52,6 +52,14 @@ tests_check_gradients_CFLAGS = $(TEST_CFLAGS)
 tests_check_gradients_LDADD = tests/libopcases.la $(TEST_LDADD)
 EXTRA_DIST += tests/no_platform.sh
 
+# fft: the clFFT path at element offsets
+tests_libopcases_la_SOURCES += tests/cases_fft.c
+check_PROGRAMS += tests/check_fft
+TESTS += tests/check_fft
+tests_check_fft_SOURCES = tests/check_fft.c
+tests_check_fft_CFLAGS = $(TEST_CFLAGS)
+tests_check_fft_LDADD = $(TEST_LDADD)
+
 # attention
 tests_libopcases_la_SOURCES += tests/cases_attention.c
 check_PROGRAMS += tests/check_attention

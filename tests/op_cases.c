@@ -9,6 +9,7 @@ extern const op_case cases_norm[];
 extern const op_case cases_tokens[];
 extern const op_case cases_attention[];
 extern const op_case cases_loss[];
+extern const op_case cases_fft[];
 
 const op_case *const op_case_tables[] = {
     cases_shape,
@@ -19,5 +20,6 @@ const op_case *const op_case_tables[] = {
     cases_tokens,
     cases_attention,
     cases_loss,
+    cases_fft,
     NULL,
 };

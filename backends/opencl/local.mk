@@ -43,6 +43,8 @@ OCL_KERNEL_FILES += cl/loss.cl
 backends_opencl_opencl_la_SOURCES += backends/opencl/k_loss.c
 
 # fft
+OCL_KERNEL_FILES += cl/fft.cl
+backends_opencl_opencl_la_SOURCES += backends/opencl/fft.c
 
 # optimisers
 

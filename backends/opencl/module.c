@@ -43,6 +43,7 @@ static void destroy(geocl_backend *be) {
   ocl_backend *ob = ocl_of(be);
   clFinish(ob->queue);
   ocl_kernels_release(ob);
+  ocl_fft_release(ob);
   clReleaseCommandQueue(ob->queue);
   free(ob);
 }
@@ -90,6 +91,8 @@ static const geocl_backend_ops ocl_ops = {
     .cross_entropy_backward = ocl_cross_entropy_backward,
 
     /* fft */
+    .rfft2 = ocl_rfft2,
+    .irfft2 = ocl_irfft2,
 
     /* optimisers */
 

@@ -42,6 +42,7 @@ typedef struct ocl_backend {
   cl_command_queue queue;
   ocl_kernel_slot kernels[OCL_MAX_KERNELS];
   int n_kernels;
+  struct ocl_fft_plan *fft_plans; /* fft.c: clFFT plans baked on this queue */
 } ocl_backend;
 
 static inline ocl_backend *ocl_of(geocl_backend *be) { return (ocl_backend *)be; }
@@ -146,6 +147,9 @@ geocl_status ocl_cross_entropy_backward(geocl_backend *be, int64_t rows, int64_t
                                         geocl_bref labels, geocl_bref lse, geocl_bref dloss, geocl_bref dlogits);
 
 /* fft.c: rfft2, irfft2 through clFFT */
+geocl_status ocl_rfft2(geocl_backend *be, int64_t batch, int64_t h, int64_t w, geocl_bref x, geocl_bref X);
+geocl_status ocl_irfft2(geocl_backend *be, int64_t batch, int64_t h, int64_t w, geocl_bref X, geocl_bref x);
+void ocl_fft_release(ocl_backend *ob);
 
 /* k_optim.c: adamw, sgd, clip_coef */
 

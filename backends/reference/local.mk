@@ -27,5 +27,6 @@ src_libgeocl_la_SOURCES += backends/reference/ref_tokens.c
 src_libgeocl_la_SOURCES += backends/reference/ref_loss.c
 
 # fft
+src_libgeocl_la_SOURCES += backends/reference/ref_fft.c
 
 # optimisers

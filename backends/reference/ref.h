@@ -74,6 +74,8 @@ geocl_status ref_cross_entropy_backward(geocl_backend *be, int64_t rows, int64_t
                                         geocl_bref labels, geocl_bref lse, geocl_bref dloss, geocl_bref dlogits);
 
 /* ref_fft.c: rfft2, irfft2 */
+geocl_status ref_rfft2(geocl_backend *be, int64_t batch, int64_t h, int64_t w, geocl_bref x, geocl_bref X);
+geocl_status ref_irfft2(geocl_backend *be, int64_t batch, int64_t h, int64_t w, geocl_bref X, geocl_bref x);
 
 /* ref_optim.c: adamw, sgd, clip_coef */
 

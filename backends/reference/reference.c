@@ -70,6 +70,8 @@ static const geocl_backend_ops ref_ops = {
     .cross_entropy_backward = ref_cross_entropy_backward,
 
     /* fft */
+    .rfft2 = ref_rfft2,
+    .irfft2 = ref_irfft2,
 
     /* optimisers */
 
