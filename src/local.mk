@@ -39,8 +39,10 @@ src_libgeocl_la_SOURCES += src/ops_attention.c src/posembed.c
 src_libgeocl_la_SOURCES += src/ops_tokens.c
 
 # losses
+src_libgeocl_la_SOURCES += src/ops_loss.c
 
 # fft
+src_libgeocl_la_SOURCES += src/ops_fft.c
 
 # optimisers and parameters
 src_libgeocl_la_SOURCES += src/safetensors.c src/safetensors_write.c src/checkpoint.c src/checkpoint.h \

@@ -38,6 +38,8 @@ tests_libopcases_la_SOURCES = tests/op_harness.c tests/op_harness.h tests/op_cas
 tests_libopcases_la_SOURCES += tests/cases_norm.c
 # tokens
 tests_libopcases_la_SOURCES += tests/cases_tokens.c
+# loss
+tests_libopcases_la_SOURCES += tests/cases_loss.c
 tests_libopcases_la_CFLAGS = $(TEST_CFLAGS)
 tests_libopcases_la_LIBADD = src/libgeocl.la
 
@@ -49,6 +51,14 @@ tests_check_gradients_SOURCES = tests/check_gradients.c
 tests_check_gradients_CFLAGS = $(TEST_CFLAGS)
 tests_check_gradients_LDADD = tests/libopcases.la $(TEST_LDADD)
 EXTRA_DIST += tests/no_platform.sh
+
+# fft: the clFFT path at element offsets
+tests_libopcases_la_SOURCES += tests/cases_fft.c
+check_PROGRAMS += tests/check_fft
+TESTS += tests/check_fft
+tests_check_fft_SOURCES = tests/check_fft.c
+tests_check_fft_CFLAGS = $(TEST_CFLAGS)
+tests_check_fft_LDADD = $(TEST_LDADD)
 
 # attention
 tests_libopcases_la_SOURCES += tests/cases_attention.c

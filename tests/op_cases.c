@@ -8,6 +8,8 @@ extern const op_case cases_linear[];
 extern const op_case cases_norm[];
 extern const op_case cases_tokens[];
 extern const op_case cases_attention[];
+extern const op_case cases_loss[];
+extern const op_case cases_fft[];
 
 const op_case *const op_case_tables[] = {
     cases_shape,
@@ -17,5 +19,7 @@ const op_case *const op_case_tables[] = {
     cases_norm,
     cases_tokens,
     cases_attention,
+    cases_loss,
+    cases_fft,
     NULL,
 };

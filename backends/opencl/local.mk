@@ -39,8 +39,12 @@ OCL_KERNEL_FILES += cl/tokens.cl
 backends_opencl_opencl_la_SOURCES += backends/opencl/k_tokens.c
 
 # losses
+OCL_KERNEL_FILES += cl/loss.cl
+backends_opencl_opencl_la_SOURCES += backends/opencl/k_loss.c
 
 # fft
+OCL_KERNEL_FILES += cl/fft.cl
+backends_opencl_opencl_la_SOURCES += backends/opencl/fft.c
 
 # optimisers
 OCL_KERNEL_FILES += cl/optim.cl

@@ -43,6 +43,7 @@ static void destroy(geocl_backend *be) {
   ocl_backend *ob = ocl_of(be);
   clFinish(ob->queue);
   ocl_kernels_release(ob);
+  ocl_fft_release(ob);
   clReleaseCommandQueue(ob->queue);
   free(ob);
 }
@@ -83,8 +84,15 @@ static const geocl_backend_ops ocl_ops = {
     .scatter_rows = ocl_scatter_rows,
 
     /* losses */
+    .row_mse = ocl_row_mse,
+    .row_mse_backward = ocl_row_mse_backward,
+    .normpix = ocl_normpix,
+    .cross_entropy = ocl_cross_entropy,
+    .cross_entropy_backward = ocl_cross_entropy_backward,
 
     /* fft */
+    .rfft2 = ocl_rfft2,
+    .irfft2 = ocl_irfft2,
 
     /* optimisers */
     .adamw = ocl_adamw,

@@ -42,6 +42,7 @@ typedef struct ocl_backend {
   cl_command_queue queue;
   ocl_kernel_slot kernels[OCL_MAX_KERNELS];
   int n_kernels;
+  struct ocl_fft_plan *fft_plans; /* fft.c: clFFT plans baked on this queue */
 } ocl_backend;
 
 static inline ocl_backend *ocl_of(geocl_backend *be) { return (ocl_backend *)be; }
@@ -135,8 +136,20 @@ geocl_status ocl_scatter_rows(geocl_backend *be, int64_t batch, int64_t ndst, in
                               geocl_bref x, geocl_bref idx, geocl_bref y, int accumulate);
 
 /* k_loss.c: row_mse, normpix, cross_entropy */
+geocl_status ocl_row_mse(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref pred, geocl_bref target,
+                         geocl_bref loss);
+geocl_status ocl_row_mse_backward(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref pred, geocl_bref target,
+                                  geocl_bref dloss, geocl_bref dpred);
+geocl_status ocl_normpix(geocl_backend *be, int64_t rows, int64_t cols, float eps, geocl_bref x, geocl_bref y);
+geocl_status ocl_cross_entropy(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref logits, geocl_bref labels,
+                               geocl_bref loss, geocl_bref lse);
+geocl_status ocl_cross_entropy_backward(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref logits,
+                                        geocl_bref labels, geocl_bref lse, geocl_bref dloss, geocl_bref dlogits);
 
 /* fft.c: rfft2, irfft2 through clFFT */
+geocl_status ocl_rfft2(geocl_backend *be, int64_t batch, int64_t h, int64_t w, geocl_bref x, geocl_bref X);
+geocl_status ocl_irfft2(geocl_backend *be, int64_t batch, int64_t h, int64_t w, geocl_bref X, geocl_bref x);
+void ocl_fft_release(ocl_backend *ob);
 
 /* k_optim.c: adamw, sgd, clip_coef */
 geocl_status ocl_adamw(geocl_backend *be, const geocl_adamw_args *a);

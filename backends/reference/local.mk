@@ -24,8 +24,10 @@ src_libgeocl_la_SOURCES += backends/reference/ref_attention.c
 src_libgeocl_la_SOURCES += backends/reference/ref_tokens.c
 
 # losses
+src_libgeocl_la_SOURCES += backends/reference/ref_loss.c
 
 # fft
+src_libgeocl_la_SOURCES += backends/reference/ref_fft.c
 
 # optimisers
 src_libgeocl_la_SOURCES += backends/reference/ref_optim.c

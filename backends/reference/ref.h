@@ -63,8 +63,19 @@ geocl_status ref_scatter_rows(geocl_backend *be, int64_t batch, int64_t ndst, in
                               geocl_bref x, geocl_bref idx, geocl_bref y, int accumulate);
 
 /* ref_loss.c: row_mse, normpix, cross_entropy */
+geocl_status ref_row_mse(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref pred, geocl_bref target,
+                         geocl_bref loss);
+geocl_status ref_row_mse_backward(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref pred, geocl_bref target,
+                                  geocl_bref dloss, geocl_bref dpred);
+geocl_status ref_normpix(geocl_backend *be, int64_t rows, int64_t cols, float eps, geocl_bref x, geocl_bref y);
+geocl_status ref_cross_entropy(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref logits, geocl_bref labels,
+                               geocl_bref loss, geocl_bref lse);
+geocl_status ref_cross_entropy_backward(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref logits,
+                                        geocl_bref labels, geocl_bref lse, geocl_bref dloss, geocl_bref dlogits);
 
 /* ref_fft.c: rfft2, irfft2 */
+geocl_status ref_rfft2(geocl_backend *be, int64_t batch, int64_t h, int64_t w, geocl_bref x, geocl_bref X);
+geocl_status ref_irfft2(geocl_backend *be, int64_t batch, int64_t h, int64_t w, geocl_bref X, geocl_bref x);
 
 /* ref_optim.c: adamw, sgd, clip_coef */
 geocl_status ref_adamw(geocl_backend *be, const geocl_adamw_args *a);

@@ -63,8 +63,15 @@ static const geocl_backend_ops ref_ops = {
     .scatter_rows = ref_scatter_rows,
 
     /* losses */
+    .row_mse = ref_row_mse,
+    .row_mse_backward = ref_row_mse_backward,
+    .normpix = ref_normpix,
+    .cross_entropy = ref_cross_entropy,
+    .cross_entropy_backward = ref_cross_entropy_backward,
 
     /* fft */
+    .rfft2 = ref_rfft2,
+    .irfft2 = ref_irfft2,
 
     /* optimisers */
     .adamw = ref_adamw,

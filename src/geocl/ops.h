@@ -129,8 +129,9 @@ geocl_tensor *geocl_infonce(geocl_tensor *q, geocl_tensor *k, float tau);
 geocl_tensor *geocl_rfft2(geocl_tensor *x);
 /* Inverse (normalised by 1/(H·W)): [..., H, W/2+1, 2] → [..., H, w]. */
 geocl_tensor *geocl_irfft2(geocl_tensor *X, int64_t w);
-/* Frequency-domain reconstruction loss: mean over elements of |F(pred) − F(target)|
- * (norm 1) or its square (norm 2), F = rfft2 over the last two dims. */
+/* Frequency-domain reconstruction loss, D = F(pred) − F(target) with F = rfft2
+ * over the last two dims: mean over the frequency bins of the complex magnitude
+ * √(re² + im² + 1e-12) (norm 1) or of re² + im² (norm 2). */
 geocl_tensor *geocl_spectral_loss(geocl_tensor *pred, geocl_tensor *target, int norm);
 
 #ifdef __cplusplus
