@@ -1,7 +1,8 @@
 /* 2-D real FFTs through clFFT.
  *
- * clfftSetup runs once per process and is never torn down (other backend
- * instances may still hold plans).  Each backend instance bakes one plan per
+ * clfftSetup runs once per process; clfftTeardown runs when the process
+ * exits (this module is never unloaded, and other backend instances may hold
+ * plans until then).  Each backend instance bakes one plan per
  * (direction, batch, h, w) on its own queue and keeps it until it is
  * destroyed; plan creation and baking hold a process-wide lock because clFFT's
  * baking is not thread-safe.  clFFT transforms whole cl_mem buffers, so
@@ -30,11 +31,17 @@ static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
 static clfftStatus setup_status;
 static pthread_mutex_t plan_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Registered with atexit after clfftSetup, so it runs before the exit
+ * handlers clfftSetup itself registered (which otherwise complain that the
+ * resources were not freed).  The module is never unloaded. */
+static void teardown(void) { clfftTeardown(); }
+
 static void setup(void) {
   /* filled by hand: clFFT.h's clfftInitSetupData is an inline without an
    * external definition, which C does not always link */
   clfftSetupData data = {clfftVersionMajor, clfftVersionMinor, clfftVersionPatch, 0};
   setup_status = clfftSetup(&data);
+  if (setup_status == CLFFT_SUCCESS) atexit(teardown);
 }
 
 static geocl_status fft_fail(clfftStatus s, const char *what, int64_t h, int64_t w) {
