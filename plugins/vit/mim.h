@@ -1,0 +1,99 @@
+/* Masked image modelling shared by the croco and mae plugins: configuration,
+ * the ViT encoder with CroCo's patch embedding and position encodings, the
+ * decoder's embedding/mask-token/prediction-head parts, masking, the
+ * normalised-pixel loss and the reconstruction picture (official CroCo
+ * semantics, /work/shared/specs/croco.md §1). */
+#ifndef GEOCL_PLUGIN_MIM_H
+#define GEOCL_PLUGIN_MIM_H
+
+#include <geocl/plugin.h>
+
+#include "vit.h"
+
+/* Options common to both plugins (CroCoNet constructor names). */
+#define MIM_COMMON_OPTIONS                                                                                    \
+  {"img_size", GEOCL_OPTION_SIZE, "224", "input image size: 224 or HxW (multiples of patch_size)"},          \
+      {"patch_size", GEOCL_OPTION_INT, "16", "patch side in pixels"},                                         \
+      {"mask_ratio", GEOCL_OPTION_FLOAT, "0.9", "share of image-1 patches masked (floor(ratio·N) of them)"},  \
+      {"enc_embed_dim", GEOCL_OPTION_INT, "768", "encoder width"},                                            \
+      {"enc_depth", GEOCL_OPTION_INT, "12", "encoder blocks"},                                                \
+      {"enc_num_heads", GEOCL_OPTION_INT, "12", "encoder attention heads"},                                   \
+      {"dec_embed_dim", GEOCL_OPTION_INT, "512", "decoder width"},                                            \
+      {"dec_depth", GEOCL_OPTION_INT, "8", "decoder blocks"},                                                 \
+      {"dec_num_heads", GEOCL_OPTION_INT, "16", "decoder attention heads"},                                   \
+      {"mlp_ratio", GEOCL_OPTION_FLOAT, "4", "MLP hidden size = int(dim·mlp_ratio)"},                         \
+      {"pos_embed", GEOCL_OPTION_STRING, "cosine", "cosine (2D sin-cos, CroCo v1) or RoPE<base> (e.g. RoPE100)"}, \
+      {"freq_loss_weight", GEOCL_OPTION_FLOAT, "0", "weight of a frequency-domain loss on masked patches (0: off)"}, \
+      {"freq_loss_norm", GEOCL_OPTION_INT, "2", "1: L1 on spectrum magnitudes, 2: L2"}
+
+typedef struct mim_config {
+  int64_t img_h, img_w, patch, grid_h, grid_w, n_tokens, num_mask;
+  int64_t enc_dim, enc_depth, enc_heads, dec_dim, dec_depth, dec_heads, enc_hidden, dec_hidden;
+  double mask_ratio;
+  float rope_base; /* 0 with cosine */
+  bool norm_im2_in_dec;
+  float freq_loss_weight;
+  int freq_loss_norm;
+} mim_config;
+
+/* Read and validate the options (errors name the task and the option). */
+geocl_status mim_config_read(const char *task, const geocl_config *cfg, mim_config *c);
+
+typedef struct mim_model {
+  const char *task;
+  mim_config cfg;
+  geocl_ctx *ctx;
+  geocl_params *params;
+  bool bound;
+  /* encoder */
+  geocl_tensor *mask_token, *enc_pos, *dec_pos, *pe_weight, *pe_bias;
+  vit_block *enc_blocks;
+  vit_norm enc_norm;
+  /* decoder ends (the blocks belong to each plugin) */
+  vit_linear decoder_embed, prediction_head;
+  vit_norm dec_norm;
+  /* grid positions [B, N, 2] for the current batch size (RoPE) */
+  geocl_tensor *grid_pos;
+  int64_t grid_pos_batch;
+} mim_model;
+
+/* One forward pass's masking: per sample, the visible token indices (sorted)
+ * and the mask, 1 = masked. */
+typedef struct mim_masking {
+  geocl_tensor *visible;     /* i32 [B, Nv] */
+  geocl_tensor *visible_pos; /* i32 [B, Nv, 2] (RoPE) */
+  geocl_tensor *mask;        /* f32 [B, N] */
+} mim_masking;
+
+/* Declare the parameters before the decoder blocks (mask_token, positional
+ * buffers, patch_embed, enc_blocks, enc_norm, decoder_embed) and after them
+ * (dec_norm, prediction_head), in the official state-dict order. */
+geocl_status mim_declare_head(mim_model *m);
+geocl_status mim_declare_tail(mim_model *m);
+/* Bind the encoder and decoder-end tensors after finalize (idempotent). */
+geocl_status mim_bind(mim_model *m);
+/* Official initialisation of everything but the decoder blocks. */
+geocl_status mim_init(mim_model *m, geocl_rng *rng);
+void mim_release(mim_model *m);
+
+/* Masks: from batch->mask when given (every sample must mask the same count),
+ * else floor(mask_ratio·N) uniformly chosen patches per sample drawn from rng. */
+geocl_status mim_masking_make(mim_model *m, const geocl_batch *b, geocl_rng *rng, mim_masking *out);
+/* Patch embedding plus (cosine) positions of a full image: [B, N, D]. */
+geocl_tensor *mim_embed(mim_model *m, geocl_tensor *img);
+/* Encoder blocks and enc_norm on tokens x at positions pos ([B, n, 2] or NULL). */
+geocl_tensor *mim_encode(mim_model *m, geocl_tensor *x, geocl_tensor *pos);
+/* Grid positions [B, N, 2] for batch size B (cached). */
+geocl_tensor *mim_grid_positions(mim_model *m, int64_t batch);
+/* decoder_embed of the visible encoder output, placed among mask tokens, plus
+ * (cosine) positions: [B, N, d]. */
+geocl_tensor *mim_decoder_input(mim_model *m, geocl_tensor *enc_visible, const mim_masking *mk);
+/* Image-2 memory for the decoder: decoder_embed (+ cosine positions). */
+geocl_tensor *mim_decoder_memory(mim_model *m, geocl_tensor *enc_full);
+/* dec_norm and prediction_head; fills out with pred, target, mask, loss, dec. */
+geocl_status mim_predict_and_loss(mim_model *m, geocl_tensor *dec, geocl_tensor *img1, const mim_masking *mk,
+                                  geocl_outputs *out);
+/* [B, 3, H, k·W] picture: masked input, reconstruction, [image 2,] original. */
+geocl_tensor *mim_visualize(mim_model *m, const geocl_batch *b, const geocl_outputs *out);
+
+#endif
