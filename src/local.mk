@@ -18,7 +18,7 @@ src_libgeocl_la_SOURCES = \
 	src/ops_shape.c
 
 # plugins and their configuration
-src_libgeocl_la_SOURCES += src/config.c src/plugins.c
+src_libgeocl_la_SOURCES += src/config.c src/plugins.c src/model.c
 
 # elementwise
 src_libgeocl_la_SOURCES += src/ops_elementwise.c
@@ -64,6 +64,7 @@ geoclinclude_HEADERS = \
 	src/geocl/backend-api.h \
 	src/geocl/config.h \
 	src/geocl/plugin.h \
+	src/geocl/model.h \
 	src/geocl/context.h \
 	src/geocl/geocl.h \
 	src/geocl/log.h \
@@ -79,5 +80,6 @@ src_cli_geocl_SOURCES = \
 	src/cli/cli.h \
 	src/cli/main.c \
 	src/cli/cmd_devices.c \
-	src/cli/cmd_plugins.c
+	src/cli/cmd_plugins.c \
+	src/cli/cli_common.c
 src_cli_geocl_LDADD = src/libgeocl.la

@@ -13,12 +13,22 @@ tests_libtestutil_la_LIBADD = src/libgeocl.la
 
 CORE_TESTS = tests/check_core tests/check_loader tests/check_opencl_smoke
 OP_TESTS = tests/check_backend_ops tests/check_gradients
-PLUGIN_TESTS = tests/check_plugins
+PLUGIN_TESTS = tests/check_plugins tests/check_croco
 check_PROGRAMS += $(PLUGIN_TESTS)
 TESTS += $(PLUGIN_TESTS)
 tests_check_plugins_SOURCES = tests/check_plugins.c
 tests_check_plugins_CFLAGS = $(TEST_CFLAGS)
 tests_check_plugins_LDADD = $(TEST_LDADD)
+tests_check_croco_SOURCES = tests/check_croco.c
+tests_check_croco_CFLAGS = $(TEST_CFLAGS) $(JSONC_CFLAGS)
+tests_check_croco_LDADD = $(TEST_LDADD) $(JSONC_LIBS)
+EXTRA_DIST += tests/fixtures/croco/README.md \
+	tests/fixtures/croco/croco-cosine/inputs.safetensors tests/fixtures/croco/croco-cosine/outputs.safetensors \
+	tests/fixtures/croco/croco-cosine/grads.safetensors \
+	tests/fixtures/croco/croco-rope/inputs.safetensors tests/fixtures/croco/croco-rope/outputs.safetensors \
+	tests/fixtures/croco/croco-rope/grads.safetensors \
+	tests/fixtures/croco/mae-rope/inputs.safetensors tests/fixtures/croco/mae-rope/outputs.safetensors \
+	tests/fixtures/croco/mae-rope/grads.safetensors
 # test-only plugins: one good, one built for another ABI
 check_LTLIBRARIES += tests/plugins/testtask.la tests/plugins/oldtask.la
 tests_plugins_testtask_la_SOURCES = tests/plugins/testtask.c

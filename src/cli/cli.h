@@ -2,6 +2,7 @@
 #ifndef GEOCL_CLI_H
 #define GEOCL_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 /* Exit codes */
@@ -18,6 +19,7 @@ typedef struct cli_command {
 
 extern const cli_command cli_devices;
 extern const cli_command cli_plugins;
+extern const cli_command cli_forward;
 
 /* Print a plugin's options and presets (cmd_plugins.c). */
 struct geocl_plugin;
@@ -27,5 +29,12 @@ void cli_print_plugin_options(FILE *out, const struct geocl_plugin *p);
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Report the library's last error for a failed call. */
 int cli_fail(const char *cmd);
+/* Parse a non-negative integer option; prints the error and returns 1 on failure. */
+int cli_parse_u64(const char *cmd, const char *opt, const char *text, uint64_t *out);
+/* An image file as a normalised [1, 3, height, width] tensor: RGB (alpha
+ * dropped), /255, ImageNet mean/std; an error naming the file when its size differs. */
+struct geocl_ctx;
+struct geocl_tensor;
+struct geocl_tensor *cli_load_image(struct geocl_ctx *ctx, const char *path, int64_t height, int64_t width);
 
 #endif

@@ -1,5 +1,4 @@
 /* geocl: dispatch to subcommands. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,20 +8,6 @@
 
 static const cli_command *commands[] = {&cli_devices, &cli_plugins};
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
-
-void cli_error(const char *cmd, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "geocl %s: ", cmd);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-}
-
-int cli_fail(const char *cmd) {
-  cli_error(cmd, "%s", geocl_last_error());
-  return CLI_FAIL;
-}
 
 static void usage(FILE *out) {
   fprintf(out,

@@ -1,0 +1,34 @@
+/* Helpers shared by the subcommands. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include <geocl/geocl.h>
+
+#include "cli.h"
+
+void cli_error(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "geocl %s: ", cmd);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+}
+
+int cli_fail(const char *cmd) {
+  cli_error(cmd, "%s", geocl_last_error());
+  return CLI_FAIL;
+}
+
+int cli_parse_u64(const char *cmd, const char *opt, const char *text, uint64_t *out) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(text, &end, 10);
+  if (errno || end == text || *end || text[0] == '-') {
+    cli_error(cmd, "%s %s: expected a non-negative integer", opt, text);
+    return 1;
+  }
+  *out = v;
+  return 0;
+}
