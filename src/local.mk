@@ -38,6 +38,11 @@ src_libgeocl_la_SOURCES += src/ops_linear.c src/ops_softmax.c
 
 # optimisers and parameters
 
+# data: image and KITTI readers, pair listings, pair loader, synthetic scenes
+src_libgeocl_la_SOURCES += src/fileio.c src/fileio.h src/text_lines.h \
+	src/image.c src/image_codec.h src/image_png.c src/image_jpeg.c \
+	src/kitti.c src/kitti_text.c src/pairs.c
+
 
 src_libgeocl_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DGEOCL_BACKENDSDIR=\"$(backendsdir)\" -DGEOCL_PLUGINSDIR=\"$(pluginsdir)\" \
@@ -59,6 +64,8 @@ geoclinclude_HEADERS = \
 	src/geocl/status.h \
 	src/geocl/tensor.h
 nodist_geoclinclude_HEADERS = src/geocl/version.h
+# data
+geoclinclude_HEADERS += src/geocl/image.h src/geocl/kitti.h src/geocl/pairs.h
 
 bin_PROGRAMS += src/cli/geocl
 src_cli_geocl_SOURCES = \

@@ -60,3 +60,12 @@ clean-local: clean-test-dirs
 clean-test-dirs:
 	-rm -rf tests/clcache tests/pocl-cache tests/tmp
 .PHONY: clean-test-dirs
+
+# data: readers, synthetic scenes, pair loader
+DATA_TESTS = tests/check_data_readers
+check_PROGRAMS += $(DATA_TESTS)
+TESTS += $(DATA_TESTS)
+tests_check_data_readers_SOURCES = tests/check_data_readers.c
+tests_check_data_readers_CFLAGS = $(TEST_CFLAGS)
+tests_check_data_readers_LDADD = $(TEST_LDADD)
+EXTRA_DIST += tests/fixtures/data
