@@ -41,7 +41,9 @@ src_libgeocl_la_SOURCES += src/ops_linear.c src/ops_softmax.c
 # data: image and KITTI readers, pair listings, pair loader, synthetic scenes
 src_libgeocl_la_SOURCES += src/fileio.c src/fileio.h src/text_lines.h \
 	src/image.c src/image_codec.h src/image_png.c src/image_jpeg.c \
-	src/kitti.c src/kitti_text.c src/pairs.c
+	src/kitti.c src/kitti_text.c src/pairs.c src/keyed_rng.h \
+	src/synth_internal.h src/synth_scene.c src/synth_room.c src/synth_street.c src/synth_raycast.c \
+	src/synth_shade.c src/synth_render.c src/synth_geometry.c src/synth_dataset.c src/synth_pair.c
 
 
 src_libgeocl_la_CPPFLAGS = $(AM_CPPFLAGS) \
@@ -65,11 +67,13 @@ geoclinclude_HEADERS = \
 	src/geocl/tensor.h
 nodist_geoclinclude_HEADERS = src/geocl/version.h
 # data
-geoclinclude_HEADERS += src/geocl/image.h src/geocl/kitti.h src/geocl/pairs.h
+geoclinclude_HEADERS += src/geocl/image.h src/geocl/kitti.h src/geocl/pairs.h src/geocl/synth.h
 
 bin_PROGRAMS += src/cli/geocl
 src_cli_geocl_SOURCES = \
 	src/cli/cli.h \
 	src/cli/main.c \
 	src/cli/cmd_devices.c
+# data
+src_cli_geocl_SOURCES += src/cli/cmd_synth.c
 src_cli_geocl_LDADD = src/libgeocl.la

@@ -62,10 +62,14 @@ clean-test-dirs:
 .PHONY: clean-test-dirs
 
 # data: readers, synthetic scenes, pair loader
-DATA_TESTS = tests/check_data_readers
+DATA_TESTS = tests/check_data_readers tests/check_synth
 check_PROGRAMS += $(DATA_TESTS)
-TESTS += $(DATA_TESTS)
+TESTS += $(DATA_TESTS) tests/synth_cli.sh
+EXTRA_DIST += tests/synth_cli.sh
 tests_check_data_readers_SOURCES = tests/check_data_readers.c
 tests_check_data_readers_CFLAGS = $(TEST_CFLAGS)
 tests_check_data_readers_LDADD = $(TEST_LDADD)
+tests_check_synth_SOURCES = tests/check_synth.c
+tests_check_synth_CFLAGS = $(TEST_CFLAGS)
+tests_check_synth_LDADD = $(TEST_LDADD)
 EXTRA_DIST += tests/fixtures/data

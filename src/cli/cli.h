@@ -17,6 +17,7 @@ typedef struct cli_command {
 } cli_command;
 
 extern const cli_command cli_devices;
+extern const cli_command cli_synth;
 
 /* Print "geocl <cmd>: <message>" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

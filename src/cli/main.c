@@ -7,7 +7,7 @@
 
 #include "cli.h"
 
-static const cli_command *commands[] = {&cli_devices};
+static const cli_command *commands[] = {&cli_devices, &cli_synth};
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 void cli_error(const char *cmd, const char *fmt, ...) {

@@ -6,10 +6,14 @@
 #include <geocl/autograd.h>
 #include <geocl/backend-api.h>
 #include <geocl/context.h>
+#include <geocl/image.h>
+#include <geocl/kitti.h>
 #include <geocl/log.h>
 #include <geocl/ops.h>
+#include <geocl/pairs.h>
 #include <geocl/rng.h>
 #include <geocl/status.h>
+#include <geocl/synth.h>
 #include <geocl/tensor.h>
 #include <geocl/version.h>
 
