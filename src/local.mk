@@ -43,7 +43,8 @@ src_libgeocl_la_SOURCES += src/fileio.c src/fileio.h src/text_lines.h \
 	src/image.c src/image_codec.h src/image_png.c src/image_jpeg.c \
 	src/kitti.c src/kitti_text.c src/pairs.c src/keyed_rng.h \
 	src/synth_internal.h src/synth_scene.c src/synth_room.c src/synth_street.c src/synth_raycast.c \
-	src/synth_shade.c src/synth_render.c src/synth_geometry.c src/synth_dataset.c src/synth_pair.c
+	src/synth_shade.c src/synth_render.c src/synth_geometry.c src/synth_dataset.c src/synth_pair.c \
+	src/augment.c src/points_augment.c src/pair_loader.c
 
 
 src_libgeocl_la_CPPFLAGS = $(AM_CPPFLAGS) \
@@ -67,7 +68,8 @@ geoclinclude_HEADERS = \
 	src/geocl/tensor.h
 nodist_geoclinclude_HEADERS = src/geocl/version.h
 # data
-geoclinclude_HEADERS += src/geocl/image.h src/geocl/kitti.h src/geocl/pairs.h src/geocl/synth.h
+geoclinclude_HEADERS += src/geocl/image.h src/geocl/kitti.h src/geocl/pairs.h src/geocl/synth.h \
+	src/geocl/augment.h src/geocl/pair_loader.h
 
 bin_PROGRAMS += src/cli/geocl
 src_cli_geocl_SOURCES = \

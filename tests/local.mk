@@ -62,7 +62,7 @@ clean-test-dirs:
 .PHONY: clean-test-dirs
 
 # data: readers, synthetic scenes, pair loader
-DATA_TESTS = tests/check_data_readers tests/check_synth
+DATA_TESTS = tests/check_data_readers tests/check_synth tests/check_pair_loader
 check_PROGRAMS += $(DATA_TESTS)
 TESTS += $(DATA_TESTS) tests/synth_cli.sh
 EXTRA_DIST += tests/synth_cli.sh
@@ -72,4 +72,7 @@ tests_check_data_readers_LDADD = $(TEST_LDADD)
 tests_check_synth_SOURCES = tests/check_synth.c
 tests_check_synth_CFLAGS = $(TEST_CFLAGS)
 tests_check_synth_LDADD = $(TEST_LDADD)
+tests_check_pair_loader_SOURCES = tests/check_pair_loader.c
+tests_check_pair_loader_CFLAGS = $(TEST_CFLAGS)
+tests_check_pair_loader_LDADD = $(TEST_LDADD)
 EXTRA_DIST += tests/fixtures/data

@@ -3,6 +3,7 @@
 #ifndef GEOCL_H
 #define GEOCL_H
 
+#include <geocl/augment.h>
 #include <geocl/autograd.h>
 #include <geocl/backend-api.h>
 #include <geocl/context.h>
@@ -10,6 +11,7 @@
 #include <geocl/kitti.h>
 #include <geocl/log.h>
 #include <geocl/ops.h>
+#include <geocl/pair_loader.h>
 #include <geocl/pairs.h>
 #include <geocl/rng.h>
 #include <geocl/status.h>
