@@ -102,6 +102,22 @@ static double depth_at(const geocl_image *d, double u, double v) {
   return (z00 * (1 - a) + z10 * a) * (1 - b) + (z01 * (1 - a) + z11 * a) * b;
 }
 
+/* Mean absolute RGB difference between pixel (u, v) of a and the bilinear
+ * sample of b at (ub, vb). */
+static double colour_difference(const geocl_image *a, int u, int v, const geocl_image *b, double ub, double vb) {
+  int u0 = (int)floor(ub), v0 = (int)floor(vb);
+  if (u0 < 0 || v0 < 0 || u0 + 1 >= b->width || v0 + 1 >= b->height) return 0.0;
+  double fu = ub - u0, fv = vb - v0, sum = 0.0;
+  const uint8_t *pa = a->data, *pb = b->data;
+  for (int c = 0; c < 3; c++) {
+    double s = 0.0;
+    for (int k = 0; k < 4; k++)
+      s += (k % 2 ? fu : 1 - fu) * (k / 2 ? fv : 1 - fv) * pb[((v0 + k / 2) * b->width + u0 + k % 2) * 3 + c];
+    sum += fabs(s - pa[(v * a->width + u) * 3 + c]);
+  }
+  return sum / 3.0;
+}
+
 START_TEST(same_arguments_same_bytes) {
   make_data_set();
   char again[4096], cmd[8300];
@@ -169,15 +185,18 @@ START_TEST(flow_depth_pose_consistency) {
   make_data_set();
   geocl_pair_list pairs;
   ck_assert_ok(geocl_pairs_read_dir(data_dir, &pairs));
-  double flow_err = 0.0, reproj_err = 0.0, worst_reproj = 0.0;
+  double flow_err = 0.0, reproj_err = 0.0, worst_reproj = 0.0, colour_err = 0.0;
   int64_t flow_n = 0, reproj_n = 0;
+  int misaligned = 0;
   for (int64_t i = 0; i < pairs.count; i++) {
     int seq, a, b;
     ck_assert_int_eq(sscanf(strstr(pairs.first[i], "sequences/"), "sequences/%d/image_2/%d.png", &seq, &a), 2);
     ck_assert_int_eq(sscanf(strstr(pairs.second[i], "sequences/"), "sequences/%*d/image_2/%d.png", &b), 1);
     sequence s;
     read_sequence(seq, &s);
-    geocl_image da, db, flow;
+    geocl_image da, db, flow, ia, ib;
+    ck_assert_ok(geocl_image_read(seq_path(seq, "image_2/%06d.png", a, 0), &ia));
+    ck_assert_ok(geocl_image_read(seq_path(seq, "image_2/%06d.png", b, 0), &ib));
     ck_assert_ok(geocl_kitti_depth_read(seq_path(seq, "depth/%06d.png", a, 0), &da));
     ck_assert_ok(geocl_kitti_depth_read(seq_path(seq, "depth/%06d.png", b, 0), &db));
     ck_assert_ok(geocl_kitti_flow_read(seq_path(seq, "flow/%06d_%06d.png", a, b), &flow));
@@ -185,6 +204,7 @@ START_TEST(flow_depth_pose_consistency) {
     relative(s.poses + 12 * a, s.poses + 12 * b, b_from_a);
     relative(s.poses + 12 * b, s.poses + 12 * a, a_from_b);
     const float *za = da.data, *f = flow.data;
+    double shifted[5][5] = {{0.0}}; /* colour difference with b sampled (dx, dy) / 4 px off */
     for (int v = 0; v < HEIGHT; v++)
       for (int u = 0; u < WIDTH; u++) {
         int px = v * WIDTH + u;
@@ -207,20 +227,33 @@ START_TEST(flow_depth_pose_consistency) {
         reproj_err += e;
         worst_reproj = e > worst_reproj ? e : worst_reproj;
         reproj_n++;
+        colour_err += colour_difference(&ia, u, v, &ib, ub, vb);
+        for (int dy = -2; dy <= 2; dy++)
+          for (int dx = -2; dx <= 2; dx++)
+            shifted[dy + 2][dx + 2] += colour_difference(&ia, u, v, &ib, ub + 0.25 * dx, vb + 0.25 * dy);
       }
+    /* the images line up best where the geometry says: no shift by half a pixel matches b better */
+    int best = 12;
+    for (int k = 0; k < 25; k++) best = shifted[k / 5][k % 5] < shifted[best / 5][best % 5] ? k : best;
+    misaligned += best / 5 == 0 || best / 5 == 4 || best % 5 == 0 || best % 5 == 4;
     free(s.poses);
     geocl_image_free(&da);
     geocl_image_free(&db);
     geocl_image_free(&flow);
+    geocl_image_free(&ia);
+    geocl_image_free(&ib);
   }
   ck_assert_int_gt(flow_n, 0);
   ck_assert_int_gt(reproj_n, flow_n / 3);
   printf("flow vs depth+poses: mean |error| %.4f px over %lld pixels; round-trip reprojection: mean %.4f px, "
-         "worst %.3f px over %lld non-occluded pixels of %lld pairs\n",
+         "worst %.3f px over %lld non-occluded pixels of %lld pairs; colour difference there %.2f levels; pairs that "
+         "match better with b shifted by half a pixel: %d\n",
          flow_err / flow_n / 2, (long long)flow_n, reproj_err / reproj_n, worst_reproj, (long long)reproj_n,
-         (long long)pairs.count);
+         (long long)pairs.count, colour_err / reproj_n, misaligned);
   ck_assert_double_lt(flow_err / flow_n / 2, 0.05); /* 1/64 px flow and 1/256 m depth quantisation */
   ck_assert_double_lt(reproj_err / reproj_n, 0.5);
+  /* shading does not depend on the viewpoint, so a surface point has one colour in both views */
+  ck_assert_int_eq(misaligned, 0);
   geocl_pair_list_free(&pairs);
 }
 END_TEST
