@@ -1,2 +1,4 @@
 dist_man_MANS += docs/geocl.1
 EXTRA_DIST += docs/adding-an-op.md docs/ops.md
+# data
+EXTRA_DIST += docs/data-formats.md
