@@ -71,6 +71,7 @@ geocl_status geocl_pair_augment_draw(uint64_t seed, int64_t epoch, int64_t posit
     if (crop_w < 1 || crop_h < 1 || sizes[k][0] < crop_w || sizes[k][1] < crop_h)
       return geocl_set_error(GEOCL_E_SHAPE, "image %d of the pair is %dx%d, smaller than the %dx%d crop", k + 1,
                              sizes[k][0], sizes[k][1], crop_w, crop_h);
+  memset(out, 0, sizeof *out); /* padding too: equal draws compare equal byte for byte */
   keyed_rng rng;
   keyed_rng_init(&rng, seed, KEYED_AUGMENT, (uint64_t)position, (uint32_t)epoch);
   /* draw order: crop 1 (y, x), crop 2 (y, x), jitter 1, jitter 2 */

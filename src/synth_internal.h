@@ -215,7 +215,7 @@ struct geocl_synth_renderer {
   int supers_x, supers_y;
   float (*beams)[3];                /* LiDAR frame, [column][beam] */
   synth_cone *groups, *beam_tiles;  /* LiDAR frame: per column group; per group and beam tile */
-  float *sweep;                     /* [column][beam] (x, y, z, reflectance); reflectance < 0: no return */
+  float *sweep;                     /* one column group [column][beam]: range, -, -, reflectance (< 0: none) */
   float *points;                    /* the sweep's returns, in order */
   uint8_t srgb[SRGB_LUT_SIZE];
   synth_block block;
@@ -234,8 +234,9 @@ geocl_status synth_render_lidar(geocl_synth_renderer *r, const synth_scene *scen
 
 /* --- two-view geometry --- */
 
-/* Share of frame-a pixels with a surface that frame b sees (in its image,
- * unoccluded: b's depth agrees with the point's depth within 1% + 2 cm). */
+/* Share of frame-a pixels with a surface that frame b sees: the point
+ * projects into b's image where b's depth (interpolated between the four
+ * nearest pixels, in inverse depth) agrees with the point's within 1% + 2 cm. */
 double synth_covisibility(const synth_camera *cam, const float *depth_a, const double pose_a[12],
                           const float *depth_b, const double pose_b[12]);
 /* Flow a -> b per pixel (u, v, valid): the pixel's 3D point projected into b.

@@ -18,7 +18,8 @@
 #define LIDAR_TILE_BEAMS 8   /* a LiDAR tile: 8 beams x 8 columns = one block of rays */
 #define LIDAR_TILE_COLUMNS 8
 #define LIDAR_GROUP_COLUMNS 16
-#define LIDAR_TILES_PER_GROUP ((LIDAR_GROUP_COLUMNS / LIDAR_TILE_COLUMNS) * (SYNTH_LIDAR_BEAMS / LIDAR_TILE_BEAMS))
+#define LIDAR_TILE_ACROSS (LIDAR_GROUP_COLUMNS / LIDAR_TILE_COLUMNS) /* tiles side by side in a group */
+#define LIDAR_TILES_PER_GROUP (LIDAR_TILE_ACROSS * (SYNTH_LIDAR_BEAMS / LIDAR_TILE_BEAMS))
 _Static_assert(TILE * TILE == SYNTH_BLOCK && LIDAR_TILE_BEAMS * LIDAR_TILE_COLUMNS == SYNTH_BLOCK, "a tile is a block");
 
 /* Cone around n unit directions: axis their normalised sum, half angle the
@@ -78,7 +79,8 @@ static void init_lidar(geocl_synth_renderer *r) {
     /* a group's columns are contiguous in the beam table */
     fit_cone(dirs + g * LIDAR_GROUP_COLUMNS * SYNTH_LIDAR_BEAMS, LIDAR_GROUP_COLUMNS * SYNTH_LIDAR_BEAMS, &r->groups[g]);
     for (int t = 0; t < LIDAR_TILES_PER_GROUP; t++) {
-      int c0 = g * LIDAR_GROUP_COLUMNS + (t % 2) * LIDAR_TILE_COLUMNS, b0 = (t / 2) * LIDAR_TILE_BEAMS, n = 0;
+      int c0 = g * LIDAR_GROUP_COLUMNS + (t % LIDAR_TILE_ACROSS) * LIDAR_TILE_COLUMNS;
+      int b0 = (t / LIDAR_TILE_ACROSS) * LIDAR_TILE_BEAMS, n = 0;
       for (int c = c0; c < c0 + LIDAR_TILE_COLUMNS; c++)
         for (int b = b0; b < b0 + LIDAR_TILE_BEAMS; b++) memcpy(block[n++], dirs[c * SYNTH_LIDAR_BEAMS + b], sizeof block[0]);
       fit_cone((const float(*)[3])block, n, &r->beam_tiles[g * LIDAR_TILES_PER_GROUP + t]);
@@ -143,7 +145,7 @@ geocl_synth_renderer *geocl_synth_renderer_new(int width, int height) {
   r->beams = malloc((size_t)n_rays * sizeof *r->beams);
   r->groups = malloc(n_groups * sizeof *r->groups);
   r->beam_tiles = malloc((size_t)n_groups * LIDAR_TILES_PER_GROUP * sizeof *r->beam_tiles);
-  r->sweep = malloc((size_t)n_rays * 4 * sizeof *r->sweep);
+  r->sweep = malloc((size_t)LIDAR_GROUP_COLUMNS * SYNTH_LIDAR_BEAMS * 4 * sizeof *r->sweep);
   r->points = malloc((size_t)n_rays * 4 * sizeof *r->points);
   r->pixel_rays = malloc(pixels * sizeof *r->pixel_rays);
   r->depth_a = malloc(pixels * sizeof *r->depth_a);
@@ -278,38 +280,45 @@ geocl_status synth_render_lidar(geocl_synth_renderer *r, const synth_scene *scen
   if (st != GEOCL_OK) return st;
   const synth_caster *c = &r->caster;
   synth_block *b = &r->block;
+  int64_t n = 0;
   for (int g = 0; g < SYNTH_LIDAR_COLUMNS / LIDAR_GROUP_COLUMNS; g++) {
     synth_cone cone = turn_cone(&r->groups[g], rot);
     int n_group = synth_cull(c, NULL, c->count, &cone, r->super_ids);
     for (int t = 0; t < LIDAR_TILES_PER_GROUP; t++) {
       cone = turn_cone(&r->beam_tiles[g * LIDAR_TILES_PER_GROUP + t], rot);
-      int n = synth_cull(c, r->super_ids, n_group, &cone, r->tile_ids);
-      int c0 = g * LIDAR_GROUP_COLUMNS + (t % 2) * LIDAR_TILE_COLUMNS, b0 = (t / 2) * LIDAR_TILE_BEAMS;
+      int n_tile = synth_cull(c, r->super_ids, n_group, &cone, r->tile_ids);
+      int c0 = (t % LIDAR_TILE_ACROSS) * LIDAR_TILE_COLUMNS, b0 = (t / LIDAR_TILE_ACROSS) * LIDAR_TILE_BEAMS;
       for (int i = 0; i < SYNTH_BLOCK; i++) {
-        const float *dl = r->beams[(c0 + i / LIDAR_TILE_BEAMS) * SYNTH_LIDAR_BEAMS + b0 + i % LIDAR_TILE_BEAMS];
+        const float *dl = r->beams[(g * LIDAR_GROUP_COLUMNS + c0 + i / LIDAR_TILE_BEAMS) * SYNTH_LIDAR_BEAMS + b0 +
+                                   i % LIDAR_TILE_BEAMS];
         b->dx[i] = rot[0] * dl[0] + rot[1] * dl[1] + rot[2] * dl[2];
         b->dy[i] = rot[3] * dl[0] + rot[4] * dl[1] + rot[5] * dl[2];
         b->dz[i] = rot[6] * dl[0] + rot[7] * dl[1] + rot[8] * dl[2];
         b->dlen[i] = 1.0f;
         b->t[i] = SYNTH_LIDAR_MAX_RANGE;
       }
-      synth_closest_block(c, r->tile_ids, n, b);
+      synth_closest_block(c, r->tile_ids, n_tile, b);
       for (int i = 0; i < SYNTH_BLOCK; i++) {
-        int ray = (c0 + i / LIDAR_TILE_BEAMS) * SYNTH_LIDAR_BEAMS + b0 + i % LIDAR_TILE_BEAMS;
-        const float *dl = r->beams[ray];
-        float *out = r->sweep + 4 * ray, range = b->t[i];
-        if (b->hit[i] < 0 || range < SYNTH_LIDAR_MIN_RANGE) {
-          out[3] = -1.0f; /* no return */
-          continue;
-        }
-        for (int j = 0; j < 3; j++) out[j] = range * dl[j];
-        out[3] = scene->prims[c->seen[b->hit[i]].prim].reflectance;
+        /* the group's returns, by column and beam, with reflectance -1 for none */
+        float *out = r->sweep + 4 * ((c0 + i / LIDAR_TILE_BEAMS) * SYNTH_LIDAR_BEAMS + b0 + i % LIDAR_TILE_BEAMS);
+        int k = b->hit[i];
+        float range = b->t[i];
+        out[0] = range;
+        out[3] = k >= 0 && range >= SYNTH_LIDAR_MIN_RANGE ? scene->prims[c->seen[k].prim].reflectance : -1.0f;
       }
     }
+    /* the group's points in sweep order, in the LiDAR frame */
+    for (int ray = 0; ray < LIDAR_GROUP_COLUMNS * SYNTH_LIDAR_BEAMS; ray++) {
+      const float *in = r->sweep + 4 * ray;
+      if (in[3] < 0.0f) continue;
+      const float *dl = r->beams[g * LIDAR_GROUP_COLUMNS * SYNTH_LIDAR_BEAMS + ray];
+      float range = in[0], *p = r->points + 4 * n++;
+      p[0] = range * dl[0];
+      p[1] = range * dl[1];
+      p[2] = range * dl[2];
+      p[3] = in[3];
+    }
   }
-  int64_t n = 0;
-  for (int ray = 0; ray < SYNTH_LIDAR_COLUMNS * SYNTH_LIDAR_BEAMS; ray++)
-    if (r->sweep[4 * ray + 3] >= 0.0f) memcpy(r->points + 4 * n++, r->sweep + 4 * ray, 4 * sizeof(float));
   *points = r->points;
   *count = n;
   return GEOCL_OK;

@@ -250,6 +250,18 @@ static geocl_status crates(room *r) {
   return st;
 }
 
+/* A rug: flat enough to pass under the camera, so it claims no floor. */
+static geocl_status rug(room *r) {
+  float w = keyed_range(r->rng, 1.5f, 2.2f * r->half_w * 0.6f), d = keyed_range(r->rng, 1.2f, 2.0f * r->half_d * 0.6f);
+  synth_place at = {keyed_range(r->rng, -0.3f, 0.3f), keyed_range(r->rng, -0.3f, 0.3f), 0.0f};
+  float c0[3], c1[3];
+  accent(r, c0);
+  accent(r, c1);
+  synth_material m = synth_mat(keyed_unit(r->rng) < 0.5f ? PATTERN_STRIPES : PATTERN_TILES, c0, c1,
+                               keyed_range(r->rng, 0.15f, 0.4f), r->rng);
+  return synth_box(r->scene, &at, 0, 0, 0, w, d, 0.01f, &m);
+}
+
 /* Flat things on the walls (pictures, a door, a window): no footprint. */
 static geocl_status wall_decor(room *r, int kind) {
   int w = (int)keyed_below(r->rng, 4);
@@ -335,8 +347,8 @@ static geocl_status shell(room *r) {
 geocl_status synth_scene_build_room(synth_scene *s, keyed_rng *rng, int frames) {
   (void)frames; /* the orbit repeats, so any length fits */
   room r = {.scene = s, .rng = rng};
-  r.half_w = 0.5f * keyed_range(rng, 6.0f, 10.0f);
-  r.half_d = 0.5f * keyed_range(rng, 5.0f, 8.0f);
+  r.half_w = 0.5f * keyed_range(rng, 5.5f, 8.5f);
+  r.half_d = 0.5f * keyed_range(rng, 4.5f, 7.0f);
   r.height = keyed_range(rng, 2.6f, 3.2f);
 
   s->outdoor = 0;
@@ -371,7 +383,7 @@ geocl_status synth_scene_build_room(synth_scene *s, keyed_rng *rng, int frames) 
 
   geocl_status st = shell(&r);
   /* furniture: a fixed menu in a seeded order of attempts */
-  int pieces = 14 + (int)keyed_below(rng, 8);
+  int pieces = 20 + (int)keyed_below(rng, 10); /* attempts: some find no room */
   for (int i = 0; st == GEOCL_OK && i < pieces; i++) {
     switch (keyed_below(rng, 11)) {
     case 0: st = cabinet(&r); break;
@@ -387,6 +399,7 @@ geocl_status synth_scene_build_room(synth_scene *s, keyed_rng *rng, int frames) 
     default: st = plant(&r, 0); break;
     }
   }
+  if (st == GEOCL_OK && keyed_unit(rng) < 0.7f) st = rug(&r);
   for (int i = 0, n = 2 + (int)keyed_below(rng, 4); st == GEOCL_OK && i < n; i++)
     st = wall_decor(&r, i == 0 ? 1 : i == 1 ? 2 : 0);
   return st;

@@ -23,11 +23,19 @@ static inline float cell_unit(int32_t x, int32_t y, uint32_t seed) {
   return (float)(hash_cell(x, y, seed) >> 8) * (1.0f / 16777216.0f);
 }
 
+/* floor for texture coordinates (|x| < 2^31): inline, where floorf may be a
+ * library call on plain x86-64 */
+static inline int32_t floor_int(float x) {
+  int32_t i = (int32_t)x;
+  return i - (x < (float)i);
+}
+
+static inline float fractf(float x) { return x - (float)floor_int(x); }
+
 /* Smooth value noise in [0, 1). */
 static float value_noise(float u, float v, uint32_t seed) {
-  float fu = floorf(u), fv = floorf(v);
-  int32_t iu = (int32_t)fu, iv = (int32_t)fv;
-  float a = u - fu, b = v - fv;
+  int32_t iu = floor_int(u), iv = floor_int(v);
+  float a = u - (float)iu, b = v - (float)iv;
   a = a * a * (3.0f - 2.0f * a);
   b = b * b * (3.0f - 2.0f * b);
   float n00 = cell_unit(iu, iv, seed), n10 = cell_unit(iu + 1, iv, seed);
@@ -41,8 +49,6 @@ static inline float fade(float feature, float footprint) {
   float x = (feature / footprint - 1.5f) / 1.5f;
   return x <= 0.0f ? 0.0f : x >= 1.0f ? 1.0f : x;
 }
-
-static inline float fractf(float x) { return x - floorf(x); }
 
 static inline void mix3(const float a[3], const float b[3], float t, float out[3]) {
   for (int i = 0; i < 3; i++) out[i] = a[i] + (b[i] - a[i]) * t;
@@ -67,7 +73,7 @@ static void pattern(const synth_material *m, float u, float v, float footprint, 
     mix3(c0, c1, 0.5f, mean);
     if ((f = fade(s, footprint)) == 0.0f) break;
     float fu = u / s, fv = v / s;
-    int32_t iu = (int32_t)floorf(fu), iv = (int32_t)floorf(fv);
+    int32_t iu = floor_int(fu), iv = floor_int(fv);
     scale3((iu + iv) & 1 ? c1 : c0, 0.9f + 0.2f * cell_unit(iu, iv, m->seed), detail);
     mix3(mean, detail, f, out);
     float gu = fractf(fu), gv = fractf(fv);
@@ -81,7 +87,7 @@ static void pattern(const synth_material *m, float u, float v, float footprint, 
   case PATTERN_STRIPES: {
     mix3(c0, c1, 0.5f, mean);
     if ((f = fade(s, footprint)) == 0.0f) break;
-    int32_t i = (int32_t)floorf(u / s);
+    int32_t i = floor_int(u / s);
     scale3(i & 1 ? c1 : c0, 0.95f + 0.1f * value_noise(u * 4.0f / s, v * 4.0f / s, m->seed), detail);
     mix3(mean, detail, f, out);
     return;
@@ -90,9 +96,9 @@ static void pattern(const synth_material *m, float u, float v, float footprint, 
     mix3(c0, c1, 0.15f, mean);
     if ((f = fade(s, footprint)) == 0.0f) break;
     float fv = v / s;
-    int32_t row = (int32_t)floorf(fv);
+    int32_t row = floor_int(fv);
     float fu = u / (2.2f * s) + (row & 1 ? 0.5f : 0.0f);
-    int32_t col = (int32_t)floorf(fu);
+    int32_t col = floor_int(fu);
     if (fractf(fv) < 0.12f || fractf(fu) < 0.055f) memcpy(detail, c1, sizeof detail); /* mortar */
     else scale3(c0, 0.75f + 0.5f * cell_unit(col, row, m->seed), detail);
     mix3(mean, detail, f, out);
@@ -102,7 +108,7 @@ static void pattern(const synth_material *m, float u, float v, float footprint, 
     mix3(c0, c1, 0.35f, mean);
     if ((f = fade(s, footprint)) == 0.0f) break;
     float fv = v / s;
-    int32_t plank = (int32_t)floorf(fv);
+    int32_t plank = floor_int(fv);
     float grain = value_noise(u * 1.5f / s + (float)plank * 7.31f, fv * 10.0f, m->seed);
     mix3(c0, c1, 0.7f * grain, detail);
     scale3(detail, 0.8f + 0.4f * cell_unit(plank, 0, m->seed), detail);
@@ -122,7 +128,7 @@ static void pattern(const synth_material *m, float u, float v, float footprint, 
     mix3(c0, c1, 0.31f, mean);
     if ((f = fade(0.5f * s, footprint)) == 0.0f) break;
     float fu = u / s, fv = v / s;
-    int32_t iu = (int32_t)floorf(fu), iv = (int32_t)floorf(fv);
+    int32_t iu = floor_int(fu), iv = floor_int(fv);
     float gu = fractf(fu), gv = fractf(fv);
     if (gu > 0.22f && gu < 0.78f && gv > 0.3f && gv < 0.85f) {
       scale3(c1, 0.5f + cell_unit(iu, iv, m->seed), detail); /* a window, some lit */

@@ -32,7 +32,7 @@ check_usage "bad option '--seed'" --out "$out" --seed
 check_usage "unexpected argument 'extra'" --out "$out" extra
 [ ! -e "$out" ] || fail "a refused command created $out"
 
-"$cli" synth --out "$out" --sequences 2 --frames 3 --size 48x32 --seed 5 >"$out.log" || fail "synth failed"
+"$cli" synth --out "$out" --sequences 2 --frames 4 --size 48x32 --seed 5 >"$out.log" || fail "synth failed"
 grep -q "frames/s" "$out.log" || fail "no speed in the summary: $(cat "$out.log")"
 for f in pairs.txt sequences/00/calib.txt sequences/01/poses.txt sequences/00/image_2/000002.png \
   sequences/01/depth/000000.png sequences/01/velodyne/000001.bin; do
@@ -41,12 +41,12 @@ done
 [ -z "$(find "$out" -name '*.tmp-*')" ] || fail "temporary files left behind"
 
 # an existing data set is not overwritten without --force
-"$cli" synth --out "$out" --frames 3 --size 48x32 2>"$out.err"
+"$cli" synth --out "$out" --frames 4 --size 48x32 2>"$out.err"
 rc=$?
 [ "$rc" -eq 1 ] || fail "overwrite: exit $rc, expected 1"
 grep -q "already exists.*--force" "$out.err" || fail "overwrite message: $(cat "$out.err")"
 cp "$out/pairs.txt" "$out.pairs"
-"$cli" synth --out "$out" --sequences 2 --frames 3 --size 48x32 --seed 5 --force --quiet || fail "--force failed"
+"$cli" synth --out "$out" --sequences 2 --frames 4 --size 48x32 --seed 5 --force --quiet || fail "--force failed"
 cmp -s "$out/pairs.txt" "$out.pairs" || fail "the same arguments gave another pairs.txt"
 
 rm -rf "$out" "$out.err" "$out.log" "$out.pairs"
