@@ -46,9 +46,12 @@ void geocl_color_jitter_apply(uint8_t *rgb, size_t pixels, const geocl_color_jit
     int op = jitter->order[k];
     float f = jitter->factor[op];
     if (f == 1.0f) continue; /* blending with factor 1 is the identity */
-    if (op == GEOCL_JITTER_BRIGHTNESS) brightness(rgb, pixels, f);
-    else if (op == GEOCL_JITTER_CONTRAST) contrast(rgb, pixels, f);
-    else saturation(rgb, pixels, f);
+    if (op == GEOCL_JITTER_BRIGHTNESS)
+      brightness(rgb, pixels, f);
+    else if (op == GEOCL_JITTER_CONTRAST)
+      contrast(rgb, pixels, f);
+    else
+      saturation(rgb, pixels, f);
   }
 }
 
@@ -92,8 +95,8 @@ geocl_status geocl_pair_augment_draw(uint64_t seed, int64_t epoch, int64_t posit
 geocl_status geocl_crop_normalize(const geocl_image *rgb8, int x, int y, int crop_w, int crop_h,
                                   const geocl_color_jitter *jitter, uint8_t *scratch, float *out) {
   if (rgb8->type != GEOCL_SAMPLE_U8 || rgb8->channels != 3)
-    return geocl_set_error(GEOCL_E_SHAPE, "crop: needs an 8-bit RGB image, got %d channels of type %d",
-                           rgb8->channels, (int)rgb8->type);
+    return geocl_set_error(GEOCL_E_SHAPE, "crop: needs an 8-bit RGB image, got %d channels of type %d", rgb8->channels,
+                           (int)rgb8->type);
   if (x < 0 || y < 0 || crop_w < 1 || crop_h < 1 || x + crop_w > rgb8->width || y + crop_h > rgb8->height)
     return geocl_set_error(GEOCL_E_SHAPE, "crop %dx%d at (%d, %d) does not fit a %dx%d image", crop_w, crop_h, x, y,
                            rgb8->width, rgb8->height);

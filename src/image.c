@@ -37,7 +37,8 @@ geocl_status geocl_image_decode(const void *bytes, size_t size, const char *name
   static const unsigned char png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   static const unsigned char jpeg_sig[3] = {0xff, 0xd8, 0xff};
   memset(img, 0, sizeof *img);
-  if (size >= sizeof png_sig && !memcmp(bytes, png_sig, sizeof png_sig)) return geocl_png_decode(bytes, size, name, img);
+  if (size >= sizeof png_sig && !memcmp(bytes, png_sig, sizeof png_sig))
+    return geocl_png_decode(bytes, size, name, img);
   if (size >= sizeof jpeg_sig && !memcmp(bytes, jpeg_sig, sizeof jpeg_sig))
     return geocl_jpeg_decode(bytes, size, name, img);
   return geocl_set_error(GEOCL_E_FORMAT, "%s: not a PNG or JPEG file (%zu bytes, unknown signature)", name, size);
@@ -57,8 +58,10 @@ geocl_status geocl_image_read(const char *path, geocl_image *img) {
 geocl_status geocl_image_to_rgb8(const geocl_image *in, geocl_image *out) {
   if ((in->type != GEOCL_SAMPLE_U8 && in->type != GEOCL_SAMPLE_U16) || in->channels < 1 || in->channels > 4) {
     memset(out, 0, sizeof *out);
-    return geocl_set_error(GEOCL_E_INVALID, "image to RGB8: needs 8- or 16-bit samples and 1 to 4 channels, got type %d "
-                           "with %d channels", (int)in->type, in->channels);
+    return geocl_set_error(GEOCL_E_INVALID,
+                           "image to RGB8: needs 8- or 16-bit samples and 1 to 4 channels, got type %d "
+                           "with %d channels",
+                           (int)in->type, in->channels);
   }
   geocl_status st = geocl_image_alloc(out, in->width, in->height, 3, GEOCL_SAMPLE_U8);
   if (st != GEOCL_OK) return st;

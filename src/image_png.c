@@ -20,7 +20,7 @@ typedef struct png_session {
   const unsigned char *input; /* decoding: the file */
   size_t input_size, input_pos;
   png_bytep *rows;
-  unsigned char *output;      /* encoding: the file being built */
+  unsigned char *output; /* encoding: the file being built */
   size_t output_size, output_capacity;
 } png_session;
 
@@ -123,8 +123,10 @@ geocl_status geocl_png_encode(const geocl_image *img, const char *name, unsigned
   *size = 0;
   if ((img->type != GEOCL_SAMPLE_U8 && img->type != GEOCL_SAMPLE_U16) || img->channels < 1 || img->channels > 4 ||
       img->width <= 0 || img->height <= 0 || !img->data)
-    return geocl_set_error(GEOCL_E_INVALID, "%s: PNG needs an 8- or 16-bit image with 1 to 4 channels (got %dx%d, "
-                           "%d channels, type %d)", name, img->width, img->height, img->channels, (int)img->type);
+    return geocl_set_error(GEOCL_E_INVALID,
+                           "%s: PNG needs an 8- or 16-bit image with 1 to 4 channels (got %dx%d, "
+                           "%d channels, type %d)",
+                           name, img->width, img->height, img->channels, (int)img->type);
   png_session *s = calloc(1, sizeof *s);
   png_structp png = s ? png_create_write_struct(PNG_LIBPNG_VER_STRING, s, on_error, on_warning) : NULL;
   png_infop info = png ? png_create_info_struct(png) : NULL;

@@ -16,10 +16,10 @@
 
 /* Stream names (8 bits). */
 enum {
-  KEYED_SHUFFLE = 1,    /* loader: epoch permutation, a = 0, b = epoch */
-  KEYED_AUGMENT = 2,    /* loader: one sample's crops and jitter, a = position, b = epoch */
-  KEYED_SCENE = 3,      /* generator: a scene's layout and trajectory, a = sequence or sample */
-  KEYED_PAIR_CHOICE = 4, /* generator: partner frames of a frame, a = sequence or sample, b = frame */
+  KEYED_SHUFFLE = 1,         /* loader: epoch permutation, a = 0, b = epoch */
+  KEYED_AUGMENT = 2,         /* loader: one sample's crops and jitter, a = position, b = epoch */
+  KEYED_SCENE = 3,           /* generator: a scene's layout and trajectory, a = sequence or sample */
+  KEYED_PAIR_CHOICE = 4,     /* generator: partner frames of a frame, a = sequence or sample, b = frame */
   KEYED_POINT_SUBSAMPLE = 5, /* point clouds: a = position, b = epoch */
   KEYED_POINT_AUGMENT = 6    /* point clouds: a = position, b = epoch */
 };

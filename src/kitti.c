@@ -120,8 +120,10 @@ geocl_status geocl_velodyne_read(const char *path, float **points, int64_t *coun
   if (st != GEOCL_OK) return st;
   if (size % 16 != 0) {
     free(bytes);
-    return geocl_set_error(GEOCL_E_FORMAT, "%s: velodyne file of %zu bytes is not a whole number of 16-byte points "
-                           "(float32 x, y, z, reflectance); truncated?", path, size);
+    return geocl_set_error(GEOCL_E_FORMAT,
+                           "%s: velodyne file of %zu bytes is not a whole number of 16-byte points "
+                           "(float32 x, y, z, reflectance); truncated?",
+                           path, size);
   }
   float *p = (float *)bytes; /* malloc'd, so aligned for floats */
   if (!host_is_little_endian()) swap_words((uint32_t *)p, size / 4);

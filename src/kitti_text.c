@@ -91,8 +91,10 @@ geocl_status geocl_kitti_calib_read(const char *path, geocl_kitti_calib *calib) 
   for (int k = KEY_P0; k <= KEY_P3; k++)
     if (!seen[k]) return geocl_set_error(GEOCL_E_FORMAT, "%s: no '%s' line", path, calib_keys[k]);
   if (seen[KEY_TR] && (seen[KEY_TR_VELO] || seen[KEY_R0]))
-    return geocl_set_error(GEOCL_E_FORMAT, "%s: mixes the odometry key 'Tr' with the object keys 'R0_rect'/"
-                           "'Tr_velo_to_cam'", path);
+    return geocl_set_error(GEOCL_E_FORMAT,
+                           "%s: mixes the odometry key 'Tr' with the object keys 'R0_rect'/"
+                           "'Tr_velo_to_cam'",
+                           path);
   if (seen[KEY_TR]) {
     calib->layout = GEOCL_CALIB_ODOMETRY;
     memset(calib->R0_rect, 0, sizeof calib->R0_rect);
@@ -100,8 +102,10 @@ geocl_status geocl_kitti_calib_read(const char *path, geocl_kitti_calib *calib) 
   } else if (seen[KEY_TR_VELO] && seen[KEY_R0]) {
     calib->layout = GEOCL_CALIB_OBJECT;
   } else {
-    return geocl_set_error(GEOCL_E_FORMAT, "%s: neither 'Tr' (odometry layout) nor 'R0_rect' and 'Tr_velo_to_cam' "
-                           "(object layout)", path);
+    return geocl_set_error(GEOCL_E_FORMAT,
+                           "%s: neither 'Tr' (odometry layout) nor 'R0_rect' and 'Tr_velo_to_cam' "
+                           "(object layout)",
+                           path);
   }
   if (!seen[KEY_TR_IMU]) set_identity_3x4(calib->Tr_imu_to_velo);
   return GEOCL_OK;
@@ -140,7 +144,8 @@ void geocl_kitti_lidar_to_image(const geocl_kitti_calib *calib, double out[12]) 
     for (int j = 0; j < 4; j++) rt[4 * i + j] = r[3 * i] * t[j] + r[3 * i + 1] * t[4 + j] + r[3 * i + 2] * t[8 + j];
   for (int i = 0; i < 3; i++)
     for (int j = 0; j < 4; j++)
-      out[4 * i + j] = p[4 * i] * rt[j] + p[4 * i + 1] * rt[4 + j] + p[4 * i + 2] * rt[8 + j] + (j == 3 ? p[4 * i + 3] : 0.0);
+      out[4 * i + j] =
+          p[4 * i] * rt[j] + p[4 * i + 1] * rt[4 + j] + p[4 * i + 2] * rt[8 + j] + (j == 3 ? p[4 * i + 3] : 0.0);
 }
 
 geocl_status geocl_kitti_poses_read(const char *path, double **poses, int64_t *count) {

@@ -23,7 +23,7 @@
 
 typedef struct slot {
   geocl_pair_batch batch;
-  int64_t seq;     /* the batch it holds, -1 while empty */
+  int64_t seq; /* the batch it holds, -1 while empty */
   geocl_status status;
   char message[1024];
 } slot;
@@ -34,7 +34,7 @@ typedef struct worker {
   pthread_t thread;
   int64_t perm_epoch; /* the epoch whose order perm holds, -1 for none */
   int32_t *perm;
-  uint8_t *crop;      /* crop scratch */
+  uint8_t *crop;                  /* crop scratch */
   geocl_synth_renderer *renderer; /* synthetic source */
   uint8_t *rgb[2];
 } worker;
@@ -50,9 +50,9 @@ struct geocl_pair_loader {
   worker *workers;
   pthread_mutex_t lock;
   pthread_cond_t changed;
-  int64_t released;  /* batches the consumer is done with */
-  int64_t next_seq;  /* the batch the consumer gets next */
-  int holding;       /* the consumer holds batch next_seq - 1 */
+  int64_t released; /* batches the consumer is done with */
+  int64_t next_seq; /* the batch the consumer gets next */
+  int holding;      /* the consumer holds batch next_seq - 1 */
   int stop;
   geocl_status failed; /* sticky error */
   char failed_message[1024];
@@ -148,8 +148,10 @@ static geocl_status make_batch(worker *w, int64_t seq, geocl_pair_batch *batch) 
                                 w->crop, out[k]);
     free_pair(w, img);
     if (st != GEOCL_OK) {
-      if (l->synthetic) geocl_error_prefix("synthetic pair %lld", (long long)index);
-      else geocl_error_prefix("pair %s %s", l->pairs.first[index], l->pairs.second[index]);
+      if (l->synthetic)
+        geocl_error_prefix("synthetic pair %lld", (long long)index);
+      else
+        geocl_error_prefix("pair %s %s", l->pairs.first[index], l->pairs.second[index]);
       return st;
     }
   }
@@ -238,17 +240,20 @@ static geocl_status check_config(const geocl_pair_loader_config *c) {
   if (!c->source || !*c->source) return geocl_set_error(GEOCL_E_INVALID, "pair loader: no source");
   if (c->batch_size < 1 || c->crop_width < 1 || c->crop_height < 1 || c->queue_depth < 1 || c->workers < 1 ||
       c->workers > MAX_WORKERS)
-    return geocl_set_error(GEOCL_E_INVALID, "pair loader: batch %d, crop %dx%d, queue %d, workers %d: each must be "
-                           "at least 1 (workers at most %d)", c->batch_size, c->crop_width, c->crop_height,
-                           c->queue_depth, c->workers, MAX_WORKERS);
+    return geocl_set_error(GEOCL_E_INVALID,
+                           "pair loader: batch %d, crop %dx%d, queue %d, workers %d: each must be "
+                           "at least 1 (workers at most %d)",
+                           c->batch_size, c->crop_width, c->crop_height, c->queue_depth, c->workers, MAX_WORKERS);
   if (c->start.epoch < 0 || c->start.epoch > INT32_MAX || c->start.index < 0)
     return geocl_set_error(GEOCL_E_INVALID, "pair loader: start position (epoch %lld, index %lld) is out of range",
                            (long long)c->start.epoch, (long long)c->start.index);
-  if (!strcmp(c->source, "synthetic") && (c->synthetic_pairs < 1 || c->synthetic_width < c->crop_width ||
-                                          c->synthetic_height < c->crop_height))
-    return geocl_set_error(GEOCL_E_INVALID, "pair loader: synthetic source of %lld pairs of %dx%d cannot give %dx%d "
-                           "crops", (long long)c->synthetic_pairs, c->synthetic_width, c->synthetic_height,
-                           c->crop_width, c->crop_height);
+  if (!strcmp(c->source, "synthetic") &&
+      (c->synthetic_pairs < 1 || c->synthetic_width < c->crop_width || c->synthetic_height < c->crop_height))
+    return geocl_set_error(GEOCL_E_INVALID,
+                           "pair loader: synthetic source of %lld pairs of %dx%d cannot give %dx%d "
+                           "crops",
+                           (long long)c->synthetic_pairs, c->synthetic_width, c->synthetic_height, c->crop_width,
+                           c->crop_height);
   return GEOCL_OK;
 }
 
@@ -262,8 +267,8 @@ static geocl_status open_source(geocl_pair_loader *l) {
     if (st != GEOCL_OK) return st;
     l->n = l->pairs.count;
   }
-  if (l->n > INT32_MAX) return geocl_set_error(GEOCL_E_INVALID, "%s: %lld pairs, more than supported", c->source,
-                                               (long long)l->n);
+  if (l->n > INT32_MAX)
+    return geocl_set_error(GEOCL_E_INVALID, "%s: %lld pairs, more than supported", c->source, (long long)l->n);
   if (l->n < c->batch_size)
     return geocl_set_error(GEOCL_E_INVALID, "%s: %lld pairs, fewer than one batch of %d", c->source, (long long)l->n,
                            c->batch_size);

@@ -15,10 +15,10 @@
 #include "fileio.h"
 #include "synth_internal.h"
 
-#define PAIR_WINDOW 8          /* a frame's partner is one of the next 8 frames */
+#define PAIR_WINDOW 8 /* a frame's partner is one of the next 8 frames */
 #define MIN_COVISIBILITY 0.5
-#define MIN_BASELINE 0.1       /* metres */
-#define STEREO_BASELINE 0.54   /* of the virtual right camera in P1 and P3, as on KITTI's car */
+#define MIN_BASELINE 0.1     /* metres */
+#define STEREO_BASELINE 0.54 /* of the virtual right camera in P1 and P3, as on KITTI's car */
 
 void geocl_synth_options_default(geocl_synth_options *opts) {
   memset(opts, 0, sizeof *opts);
@@ -46,11 +46,11 @@ typedef struct sequence {
   synth_scene scene;
   int index;
   char dir[PATH_MAX];
-  double *poses;          /* frames x 12, absolute */
+  double *poses;                 /* frames x 12, absolute */
   float *depth[PAIR_WINDOW + 1]; /* depth of the last frames, by frame % (PAIR_WINDOW + 1) */
   uint8_t *rgb;
   float *flow;
-  char *pairs;            /* pairs.txt text so far (all sequences) */
+  char *pairs; /* pairs.txt text so far (all sequences) */
   size_t pairs_size, pairs_capacity;
   geocl_synth_summary *summary;
 } sequence;

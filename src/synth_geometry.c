@@ -34,8 +34,8 @@ static inline float depth_between(const float *depth, int width, int height, flo
   return 1.0f / inv;
 }
 
-double synth_covisibility(const synth_camera *cam, const float *depth_a, const double pose_a[12],
-                          const float *depth_b, const double pose_b[12]) {
+double synth_covisibility(const synth_camera *cam, const float *depth_a, const double pose_a[12], const float *depth_b,
+                          const double pose_b[12]) {
   double md[12];
   relative_pose(pose_a, pose_b, md);
   /* single precision suffices for a count, and is what makes this cheap */

@@ -39,33 +39,33 @@ typedef struct synth_material {
 typedef struct synth_prim {
   synth_shape shape;
   float centre[3];
-  float axes[3][3]; /* local x, y, z axes in world coordinates (orthonormal rows);
-                       local z is a quad's normal and a cylinder's axis */
-  float half[3];    /* quad (x, y, -), box (x, y, z), sphere (r, -, -), cylinder (r, -, half height) */
-  float bound;      /* radius of a sphere around centre that holds the shape */
+  float axes[3][3];  /* local x, y, z axes in world coordinates (orthonormal rows);
+                        local z is a quad's normal and a cylinder's axis */
+  float half[3];     /* quad (x, y, -), box (x, y, z), sphere (r, -, -), cylinder (r, -, half height) */
+  float bound;       /* radius of a sphere around centre that holds the shape */
   float reflectance; /* what the LiDAR reports: the luminance of the material's mean albedo, <= 1 */
   synth_material material;
 } synth_prim;
 
 /* A smooth camera path: frame t (real) -> pose. */
 typedef struct synth_path {
-  int orbit;            /* 1: ellipse around a centre, looking across it; 0: straight along +x */
-  double origin[3];     /* orbit centre / start point, at eye height */
-  double radius[2];     /* orbit radii */
-  double phase, step;   /* orbit: start angle and radians per frame; straight: -, metres per frame */
+  int orbit;                              /* 1: ellipse around a centre, looking across it; 0: straight along +x */
+  double origin[3];                       /* orbit centre / start point, at eye height */
+  double radius[2];                       /* orbit radii */
+  double phase, step;                     /* orbit: start angle and radians per frame; straight: -, metres per frame */
   double sway_amp, sway_freq, sway_phase; /* orbit: up-down; straight: sideways */
   double yaw_amp, yaw_freq, yaw_phase;    /* look-direction sway */
-  double pitch;         /* radians, negative looks down */
+  double pitch;                           /* radians, negative looks down */
 } synth_path;
 
 typedef struct synth_scene {
   synth_prim *prims;
   int count, capacity;
-  int outdoor;            /* sky and sun; else a ceiling lamp */
-  float sun[3];           /* unit vector towards the sun */
-  float lamp[3];          /* lamp position (indoor) */
-  float lamp_reach;       /* distance at which the lamp's light halves */
-  float key_rgb[3];       /* sun or lamp colour */
+  int outdoor;      /* sky and sun; else a ceiling lamp */
+  float sun[3];     /* unit vector towards the sun */
+  float lamp[3];    /* lamp position (indoor) */
+  float lamp_reach; /* distance at which the lamp's light halves */
+  float key_rgb[3]; /* sun or lamp colour */
   float ambient_rgb[3];
   float sky_horizon[3], sky_zenith[3];
   synth_path path;
@@ -91,8 +91,8 @@ typedef struct synth_place {
 
 synth_material synth_mat(synth_pattern pattern, const float c0[3], const float c1[3], float scale, keyed_rng *rng);
 /* A box of size (sx, sy, sz) whose bottom centre is at (lx, ly, z0) in the object frame. */
-geocl_status synth_box(synth_scene *s, const synth_place *at, float lx, float ly, float z0, float sx, float sy, float sz,
-                       const synth_material *m);
+geocl_status synth_box(synth_scene *s, const synth_place *at, float lx, float ly, float z0, float sx, float sy,
+                       float sz, const synth_material *m);
 /* An upright cylinder of radius r from height z0 to z0 + height. */
 geocl_status synth_post(synth_scene *s, const synth_place *at, float lx, float ly, float z0, float r, float height,
                         const synth_material *m);
@@ -137,15 +137,15 @@ void synth_cone_set(synth_cone *cone, const float axis[3], float half_angle);
 
 /* A shape as seen from the caster's origin: all a ray test reads, packed. */
 typedef struct synth_seen {
-  float axes[3][3];   /* the shape's frame */
+  float axes[3][3]; /* the shape's frame */
   float half[3];
-  float local[3];     /* the origin in the shape's frame */
-  float offset[3];    /* bounding-sphere centre minus the origin */
-  float bound;        /* bounding-sphere radius */
-  float near;         /* distance from the origin to the shape: no hit is closer */
-  float sphere_c;     /* spheres: |origin - centre|^2 - r^2 */
-  float faces[3][3];  /* directions towards the shape's faces that face the origin */
-  int n_faces;        /* -1: no face test (round shapes, or the origin inside a box) */
+  float local[3];    /* the origin in the shape's frame */
+  float offset[3];   /* bounding-sphere centre minus the origin */
+  float bound;       /* bounding-sphere radius */
+  float near;        /* distance from the origin to the shape: no hit is closer */
+  float sphere_c;    /* spheres: |origin - centre|^2 - r^2 */
+  float faces[3][3]; /* directions towards the shape's faces that face the origin */
+  int n_faces;       /* -1: no face test (round shapes, or the origin inside a box) */
   int shape, prim;
 } synth_seen;
 
@@ -171,9 +171,9 @@ int synth_cull(const synth_caster *c, const int *in, int n, const synth_cone *co
 #define SYNTH_BLOCK 64
 typedef struct synth_block {
   float dx[SYNTH_BLOCK], dy[SYNTH_BLOCK], dz[SYNTH_BLOCK]; /* world directions */
-  float dlen[SYNTH_BLOCK]; /* their lengths */
-  float t[SYNTH_BLOCK];    /* in: the farthest hit wanted (0 for an unused ray); out: the hit, in units of d */
-  int hit[SYNTH_BLOCK];    /* out: the slot hit, or -1 */
+  float dlen[SYNTH_BLOCK];                                 /* their lengths */
+  float t[SYNTH_BLOCK]; /* in: the farthest hit wanted (0 for an unused ray); out: the hit, in units of d */
+  int hit[SYNTH_BLOCK]; /* out: the slot hit, or -1 */
 } synth_block;
 
 /* Closest hits of the block's rays among the slots (nearest first). */
@@ -209,14 +209,14 @@ struct geocl_synth_renderer {
   synth_camera cam;
   synth_caster caster;
   int *super_ids, *tile_ids, ids_capacity;
-  float (*pixel_rays)[3];           /* per pixel: camera-frame ray (x, y) with z = 1, and its length */
-  synth_cone view;                  /* the whole image, camera frame */
-  synth_cone *supers, *tiles;       /* camera frame, super-tile major */
+  float (*pixel_rays)[3];     /* per pixel: camera-frame ray (x, y) with z = 1, and its length */
+  synth_cone view;            /* the whole image, camera frame */
+  synth_cone *supers, *tiles; /* camera frame, super-tile major */
   int supers_x, supers_y;
-  float (*beams)[3];                /* LiDAR frame, [column][beam] */
-  synth_cone *groups, *beam_tiles;  /* LiDAR frame: per column group; per group and beam tile */
-  float *sweep;                     /* one column group [column][beam]: range, -, -, reflectance (< 0: none) */
-  float *points;                    /* the sweep's returns, in order */
+  float (*beams)[3];               /* LiDAR frame, [column][beam] */
+  synth_cone *groups, *beam_tiles; /* LiDAR frame: per column group; per group and beam tile */
+  float *sweep;                    /* one column group [column][beam]: range, -, -, reflectance (< 0: none) */
+  float *points;                   /* the sweep's returns, in order */
   uint8_t srgb[SRGB_LUT_SIZE];
   synth_block block;
   /* for geocl_synth_pair */
@@ -237,8 +237,8 @@ geocl_status synth_render_lidar(geocl_synth_renderer *r, const synth_scene *scen
 /* Share of frame-a pixels with a surface that frame b sees: the point
  * projects into b's image where b's depth (interpolated between the four
  * nearest pixels, in inverse depth) agrees with the point's within 1% + 2 cm. */
-double synth_covisibility(const synth_camera *cam, const float *depth_a, const double pose_a[12],
-                          const float *depth_b, const double pose_b[12]);
+double synth_covisibility(const synth_camera *cam, const float *depth_a, const double pose_a[12], const float *depth_b,
+                          const double pose_b[12]);
 /* Flow a -> b per pixel (u, v, valid): the pixel's 3D point projected into b.
  * Valid wherever a has depth and the point lies in front of b, within KITTI's
  * +-512 px; occluded and out-of-view points included. */

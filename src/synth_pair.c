@@ -5,7 +5,7 @@
 
 #define PATH_FRAMES 64 /* trajectory length the pair's scene is built for */
 #define TRIES 8
-#define MAX_GAP 8.0f   /* frames between the two views */
+#define MAX_GAP 8.0f /* frames between the two views */
 #define MIN_COVISIBILITY 0.5
 #define MIN_BASELINE 0.1
 
@@ -18,8 +18,8 @@ geocl_status geocl_synth_pair(geocl_synth_renderer *r, uint64_t seed, int64_t in
   synth_scene *scene = &r->scene;
   float *depth_a = r->depth_a, *depth_b = r->depth_b;
   if (index < 0) return geocl_set_error(GEOCL_E_INVALID, "synthetic pair: negative index %lld", (long long)index);
-  geocl_status st = synth_scene_build(scene, index & 1 ? GEOCL_SYNTH_STREET : GEOCL_SYNTH_ROOM, seed,
-                                      (uint64_t)index, PATH_FRAMES);
+  geocl_status st =
+      synth_scene_build(scene, index & 1 ? GEOCL_SYNTH_STREET : GEOCL_SYNTH_ROOM, seed, (uint64_t)index, PATH_FRAMES);
   if (st != GEOCL_OK) return st;
   keyed_rng rng;
   keyed_rng_init(&rng, seed, KEYED_PAIR_CHOICE, (uint64_t)index, 0);

@@ -20,7 +20,7 @@
 void synth_cone_set(synth_cone *cone, const float axis[3], float half_angle) {
   float n = sqrtf(axis[0] * axis[0] + axis[1] * axis[1] + axis[2] * axis[2]);
   for (int i = 0; i < 3; i++) cone->axis[i] = axis[i] / n;
-  half_angle += 1e-4f; /* margin for rounding */
+  half_angle += 1e-4f;                      /* margin for rounding */
   if (half_angle > 1.5f) half_angle = 1.5f; /* wide blocks: still a cone, as conservative as needed */
   cone->cos_half = cosf(half_angle);
   cone->sin_half = sinf(half_angle);

@@ -1,12 +1,13 @@
 /* Camera and LiDAR renderers.
  *
- * Rays are cast in blocks: 32x32-pixel super-tiles split into 8x8 tiles for
- * the camera; 16-column groups of all 64 beams split into 8-beam tiles for
- * the LiDAR.  Each block's rays fit in a cone (fitted once, in the sensor's
+ * Rays are cast in blocks of 64 neighbours: 8x8-pixel tiles of 32x32-pixel
+ * super-tiles for the camera; 8 beams x 8 columns of 16-column groups for the
+ * LiDAR.  Each tile and group fits in a cone (fitted once, in the sensor's
  * frame, when the renderer is made); per frame the cone is turned into the
- * world and the block keeps only the shapes whose bounding spheres it meets,
- * so a ray tests a handful of shapes.  Nothing is allocated per frame once
- * the buffers have grown to the scene. */
+ * world and keeps only the shapes a ray in it may hit (synth_cull), so a ray
+ * tests a handful of shapes, several rays per instruction
+ * (synth_closest_block).  Nothing is allocated per frame once the buffers
+ * have grown to the scene. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +16,12 @@
 
 #define TILE 8
 #define SUPER_TILE 32
-#define LIDAR_TILE_BEAMS 8   /* a LiDAR tile: 8 beams x 8 columns = one block of rays */
+#define LIDAR_TILE_BEAMS 8 /* a LiDAR tile: 8 beams x 8 columns = one block of rays */
 #define LIDAR_TILE_COLUMNS 8
 #define LIDAR_GROUP_COLUMNS 16
 #define LIDAR_TILE_ACROSS (LIDAR_GROUP_COLUMNS / LIDAR_TILE_COLUMNS) /* tiles side by side in a group */
 #define LIDAR_TILES_PER_GROUP (LIDAR_TILE_ACROSS * (SYNTH_LIDAR_BEAMS / LIDAR_TILE_BEAMS))
-_Static_assert(TILE * TILE == SYNTH_BLOCK && LIDAR_TILE_BEAMS * LIDAR_TILE_COLUMNS == SYNTH_BLOCK, "a tile is a block");
+_Static_assert(TILE *TILE == SYNTH_BLOCK && LIDAR_TILE_BEAMS * LIDAR_TILE_COLUMNS == SYNTH_BLOCK, "a tile is a block");
 
 /* Cone around n unit directions: axis their normalised sum, half angle the
  * largest angle to any of them. */
@@ -77,12 +78,14 @@ static void init_lidar(geocl_synth_renderer *r) {
   float block[SYNTH_BLOCK][3];
   for (int g = 0; g < SYNTH_LIDAR_COLUMNS / LIDAR_GROUP_COLUMNS; g++) {
     /* a group's columns are contiguous in the beam table */
-    fit_cone(dirs + g * LIDAR_GROUP_COLUMNS * SYNTH_LIDAR_BEAMS, LIDAR_GROUP_COLUMNS * SYNTH_LIDAR_BEAMS, &r->groups[g]);
+    fit_cone(dirs + g * LIDAR_GROUP_COLUMNS * SYNTH_LIDAR_BEAMS, LIDAR_GROUP_COLUMNS * SYNTH_LIDAR_BEAMS,
+             &r->groups[g]);
     for (int t = 0; t < LIDAR_TILES_PER_GROUP; t++) {
       int c0 = g * LIDAR_GROUP_COLUMNS + (t % LIDAR_TILE_ACROSS) * LIDAR_TILE_COLUMNS;
       int b0 = (t / LIDAR_TILE_ACROSS) * LIDAR_TILE_BEAMS, n = 0;
       for (int c = c0; c < c0 + LIDAR_TILE_COLUMNS; c++)
-        for (int b = b0; b < b0 + LIDAR_TILE_BEAMS; b++) memcpy(block[n++], dirs[c * SYNTH_LIDAR_BEAMS + b], sizeof block[0]);
+        for (int b = b0; b < b0 + LIDAR_TILE_BEAMS; b++)
+          memcpy(block[n++], dirs[c * SYNTH_LIDAR_BEAMS + b], sizeof block[0]);
       fit_cone((const float(*)[3])block, n, &r->beam_tiles[g * LIDAR_TILES_PER_GROUP + t]);
     }
   }
@@ -150,8 +153,8 @@ geocl_synth_renderer *geocl_synth_renderer_new(int width, int height) {
   r->pixel_rays = malloc(pixels * sizeof *r->pixel_rays);
   r->depth_a = malloc(pixels * sizeof *r->depth_a);
   r->depth_b = malloc(pixels * sizeof *r->depth_b);
-  if (!r->supers || !r->tiles || !r->beams || !r->groups || !r->beam_tiles || !r->sweep || !r->points || !r->pixel_rays || !r->depth_a ||
-      !r->depth_b) {
+  if (!r->supers || !r->tiles || !r->beams || !r->groups || !r->beam_tiles || !r->sweep || !r->points ||
+      !r->pixel_rays || !r->depth_a || !r->depth_b) {
     geocl_synth_renderer_free(r);
     geocl_set_error(GEOCL_E_NOMEM, "synthetic renderer: out of memory for %dx%d", width, height);
     return NULL;

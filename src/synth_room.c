@@ -24,11 +24,11 @@ static const float white[3] = {0.78f, 0.78f, 0.76f}, grey[3] = {0.35f, 0.35f, 0.
 static const float metal[3] = {0.55f, 0.56f, 0.58f};
 static const float green[3] = {0.12f, 0.36f, 0.08f}, dark_green[3] = {0.04f, 0.16f, 0.03f};
 /* saturated accents for fabrics, balls, pictures */
-static const float accents[8][3] = {{0.65f, 0.08f, 0.06f}, {0.08f, 0.2f, 0.6f},  {0.75f, 0.55f, 0.05f},
-                                    {0.1f, 0.45f, 0.2f},   {0.5f, 0.1f, 0.45f},  {0.8f, 0.35f, 0.1f},
+static const float accents[8][3] = {{0.65f, 0.08f, 0.06f}, {0.08f, 0.2f, 0.6f}, {0.75f, 0.55f, 0.05f},
+                                    {0.1f, 0.45f, 0.2f},   {0.5f, 0.1f, 0.45f}, {0.8f, 0.35f, 0.1f},
                                     {0.1f, 0.5f, 0.55f},   {0.55f, 0.5f, 0.42f}};
-static const float wall_colours[5][3] = {{0.75f, 0.72f, 0.62f}, {0.6f, 0.68f, 0.72f}, {0.72f, 0.6f, 0.55f},
-                                         {0.66f, 0.72f, 0.6f},  {0.8f, 0.8f, 0.78f}};
+static const float wall_colours[5][3] = {
+    {0.75f, 0.72f, 0.62f}, {0.6f, 0.68f, 0.72f}, {0.72f, 0.6f, 0.55f}, {0.66f, 0.72f, 0.6f}, {0.8f, 0.8f, 0.78f}};
 
 static const float *pick(keyed_rng *rng, const float (*colours)[3], int n) { return colours[keyed_below(rng, n)]; }
 
@@ -106,8 +106,10 @@ static geocl_status cabinet(room *r) {
     accent(r, a);
     synth_material m = synth_mat(PATTERN_STRIPES, a, white, 0.04f, r->rng);
     float size = keyed_range(r->rng, 0.1f, 0.22f);
-    if (keyed_unit(r->rng) < 0.5f) st = synth_ball(r->scene, &at, keyed_range(r->rng, -0.3f, 0.3f) * w, 0, h + size, size, &m);
-    else st = synth_post(r->scene, &at, keyed_range(r->rng, -0.3f, 0.3f) * w, 0, h, 0.6f * size, 2.0f * size, &m);
+    if (keyed_unit(r->rng) < 0.5f)
+      st = synth_ball(r->scene, &at, keyed_range(r->rng, -0.3f, 0.3f) * w, 0, h + size, size, &m);
+    else
+      st = synth_post(r->scene, &at, keyed_range(r->rng, -0.3f, 0.3f) * w, 0, h, 0.6f * size, 2.0f * size, &m);
   }
   return st;
 }
@@ -130,7 +132,8 @@ static geocl_status shelf(room *r) {
       float bc[3];
       accent(r, bc);
       synth_material book = synth_mat(PATTERN_PLAIN, bc, NULL, 0.1f, r->rng);
-      if (keyed_unit(r->rng) < 0.85f) st = synth_box(r->scene, &at, x + 0.5f * bw, 0.0f, z + 0.03f, bw, 0.22f, bh, &book);
+      if (keyed_unit(r->rng) < 0.85f)
+        st = synth_box(r->scene, &at, x + 0.5f * bw, 0.0f, z + 0.03f, bw, 0.22f, bh, &book);
       x += bw + 0.005f;
     }
   }
@@ -193,8 +196,8 @@ static geocl_status table(room *r) {
   synth_material top = synth_mat(PATTERN_PLANKS, c, dark_wood, 0.15f, r->rng);
   geocl_status st = synth_box(r->scene, &at, 0, 0, h - 0.04f, w, d, 0.04f, &top);
   for (int i = 0; st == GEOCL_OK && i < 4; i++)
-    st = synth_post(r->scene, &at, (i & 1 ? 1 : -1) * (0.5f * w - 0.07f), (i & 2 ? 1 : -1) * (0.5f * d - 0.07f), 0, 0.03f,
-                    h - 0.04f, &top);
+    st = synth_post(r->scene, &at, (i & 1 ? 1 : -1) * (0.5f * w - 0.07f), (i & 2 ? 1 : -1) * (0.5f * d - 0.07f), 0,
+                    0.03f, h - 0.04f, &top);
   /* a few things on the table */
   int things = (int)keyed_below(r->rng, 4);
   for (int i = 0; st == GEOCL_OK && i < things; i++) {
@@ -231,7 +234,8 @@ static geocl_status ball(room *r) {
   if (!free_place(r, rad, &at)) return GEOCL_OK;
   float a[3];
   accent(r, a);
-  synth_material m = synth_mat(keyed_unit(r->rng) < 0.5f ? PATTERN_STRIPES : PATTERN_TILES, a, white, rad * 0.6f, r->rng);
+  synth_material m =
+      synth_mat(keyed_unit(r->rng) < 0.5f ? PATTERN_STRIPES : PATTERN_TILES, a, white, rad * 0.6f, r->rng);
   return synth_ball(r->scene, &at, 0, 0, rad, rad, &m);
 }
 

@@ -52,8 +52,8 @@ static void place_point(const synth_place *at, float lx, float ly, float out[2])
   out[1] = at->y + s * lx + c * ly;
 }
 
-geocl_status synth_box(synth_scene *s, const synth_place *at, float lx, float ly, float z0, float sx, float sy, float sz,
-                       const synth_material *m) {
+geocl_status synth_box(synth_scene *s, const synth_place *at, float lx, float ly, float z0, float sx, float sy,
+                       float sz, const synth_material *m) {
   synth_prim p = {.shape = SHAPE_BOX, .half = {0.5f * sx, 0.5f * sy, 0.5f * sz}, .material = *m};
   place_point(at, lx, ly, p.centre);
   p.centre[2] = z0 + 0.5f * sz;
@@ -136,8 +136,8 @@ void synth_path_pose(const synth_path *path, double t, double pose[12]) {
     yaw = look;
   }
   double cp = cos(path->pitch), sp = sin(path->pitch), cy = cos(yaw), sy = sin(yaw);
-  const double x[3] = {sy, -cy, 0.0};           /* right */
-  const double z[3] = {cp * cy, cp * sy, sp};   /* forward */
+  const double x[3] = {sy, -cy, 0.0};                                                                    /* right */
+  const double z[3] = {cp * cy, cp * sy, sp};                                                            /* forward */
   const double y[3] = {z[1] * x[2] - z[2] * x[1], z[2] * x[0] - z[0] * x[2], z[0] * x[1] - z[1] * x[0]}; /* down */
   for (int i = 0; i < 3; i++) {
     pose[4 * i + 0] = x[i];
@@ -166,7 +166,8 @@ void synth_pose_compose(const double a[12], const double b[12], double out[12]) 
   double r[12];
   for (int i = 0; i < 3; i++)
     for (int j = 0; j < 4; j++)
-      r[4 * i + j] = a[4 * i] * b[j] + a[4 * i + 1] * b[4 + j] + a[4 * i + 2] * b[8 + j] + (j == 3 ? a[4 * i + 3] : 0.0);
+      r[4 * i + j] =
+          a[4 * i] * b[j] + a[4 * i + 1] * b[4 + j] + a[4 * i + 2] * b[8 + j] + (j == 3 ? a[4 * i + 3] : 0.0);
   memcpy(out, r, sizeof r);
 }
 

@@ -99,8 +99,10 @@ static void pattern(const synth_material *m, float u, float v, float footprint, 
     int32_t row = floor_int(fv);
     float fu = u / (2.2f * s) + (row & 1 ? 0.5f : 0.0f);
     int32_t col = floor_int(fu);
-    if (fractf(fv) < 0.12f || fractf(fu) < 0.055f) memcpy(detail, c1, sizeof detail); /* mortar */
-    else scale3(c0, 0.75f + 0.5f * cell_unit(col, row, m->seed), detail);
+    if (fractf(fv) < 0.12f || fractf(fu) < 0.055f)
+      memcpy(detail, c1, sizeof detail); /* mortar */
+    else
+      scale3(c0, 0.75f + 0.5f * cell_unit(col, row, m->seed), detail);
     mix3(mean, detail, f, out);
     return;
   }

@@ -12,9 +12,9 @@ typedef struct street {
   float x0, x1;          /* extent along the street */
 } street;
 
-static const float facade_colours[6][3] = {{0.62f, 0.55f, 0.45f}, {0.5f, 0.5f, 0.5f},  {0.55f, 0.28f, 0.2f},
+static const float facade_colours[6][3] = {{0.62f, 0.55f, 0.45f}, {0.5f, 0.5f, 0.5f},   {0.55f, 0.28f, 0.2f},
                                            {0.75f, 0.73f, 0.68f}, {0.6f, 0.62f, 0.48f}, {0.45f, 0.5f, 0.58f}};
-static const float car_colours[7][3] = {{0.6f, 0.04f, 0.03f}, {0.04f, 0.1f, 0.4f}, {0.7f, 0.7f, 0.72f},
+static const float car_colours[7][3] = {{0.6f, 0.04f, 0.03f},  {0.04f, 0.1f, 0.4f}, {0.7f, 0.7f, 0.72f},
                                         {0.05f, 0.05f, 0.05f}, {0.8f, 0.8f, 0.78f}, {0.25f, 0.3f, 0.2f},
                                         {0.7f, 0.5f, 0.05f}};
 static const float glass[3] = {0.05f, 0.07f, 0.1f}, tyre[3] = {0.03f, 0.03f, 0.03f};
@@ -84,8 +84,10 @@ static geocl_status car(street *s, float x, float y, float yaw) {
   float length = keyed_range(rng, 3.8f, 4.8f), width = keyed_range(rng, 1.7f, 1.9f);
   /* object frame: x across the car, y along it (the front) */
   geocl_status st = synth_box(s->scene, &at, 0, 0, 0.3f, width, length, 0.75f, &body);
-  if (st == GEOCL_OK) st = synth_box(s->scene, &at, 0, -0.1f * length, 1.05f, width - 0.1f, 0.5f * length, 0.5f, &windows);
-  if (st == GEOCL_OK) st = synth_box(s->scene, &at, 0, -0.1f * length, 1.55f, width - 0.12f, 0.45f * length, 0.04f, &body);
+  if (st == GEOCL_OK)
+    st = synth_box(s->scene, &at, 0, -0.1f * length, 1.05f, width - 0.1f, 0.5f * length, 0.5f, &windows);
+  if (st == GEOCL_OK)
+    st = synth_box(s->scene, &at, 0, -0.1f * length, 1.55f, width - 0.12f, 0.45f * length, 0.04f, &body);
   for (int i = 0; st == GEOCL_OK && i < 4; i++) {
     /* wheels turn about the car's x axis: a wheel frame turned a quarter */
     synth_place axle = {0, 0, yaw + (float)M_PI_2};
@@ -102,15 +104,16 @@ static geocl_status ground(street *s) {
   keyed_rng *rng = s->rng;
   float cx = 0.5f * (s->x0 + s->x1), hx = 0.5f * (s->x1 - s->x0);
   static const float x[3] = {1, 0, 0}, y[3] = {0, 1, 0};
-  synth_material road = synth_mat(PATTERN_ROAD, (const float[3]){0.1f, 0.1f, 0.11f}, (const float[3]){0.75f, 0.75f, 0.7f},
-                                  1.0f, rng);
+  synth_material road =
+      synth_mat(PATTERN_ROAD, (const float[3]){0.1f, 0.1f, 0.11f}, (const float[3]){0.75f, 0.75f, 0.7f}, 1.0f, rng);
   geocl_status st = synth_rect(s->scene, (const float[3]){cx, 0, 0}, x, y, hx, s->half_road, &road);
-  synth_material grass = synth_mat(PATTERN_NOISE, (const float[3]){0.15f, 0.25f, 0.07f},
-                                   (const float[3]){0.25f, 0.22f, 0.1f}, 1.5f, rng);
+  synth_material grass =
+      synth_mat(PATTERN_NOISE, (const float[3]){0.15f, 0.25f, 0.07f}, (const float[3]){0.25f, 0.22f, 0.1f}, 1.5f, rng);
   if (st == GEOCL_OK) st = synth_rect(s->scene, (const float[3]){cx, 0, -0.02f}, x, y, hx + 300.0f, 300.0f, &grass);
   float c[3];
   synth_colour_near(rng, concrete, 0.1f, c);
-  synth_material walk = synth_mat(PATTERN_TILES, c, (const float[3]){0.42f, 0.41f, 0.4f}, keyed_range(rng, 0.4f, 0.8f), rng);
+  synth_material walk =
+      synth_mat(PATTERN_TILES, c, (const float[3]){0.42f, 0.41f, 0.4f}, keyed_range(rng, 0.4f, 0.8f), rng);
   for (int side = -1; st == GEOCL_OK && side <= 1; side += 2) {
     synth_place at = {cx, side * (s->half_road + 0.5f * s->walk), 0.0f};
     st = synth_box(s->scene, &at, 0, 0, 0, 2.0f * hx, s->walk, 0.15f, &walk);
@@ -157,18 +160,21 @@ geocl_status synth_scene_build_street(synth_scene *s, keyed_rng *rng, int frames
       st = building(&st_, x, width, side);
       x += width + (keyed_unit(rng) < 0.25f ? keyed_range(rng, 2.0f, 6.0f) : 0.0f);
     }
-    for (float x = st_.x0 + keyed_range(rng, 0.0f, 10.0f); st == GEOCL_OK && x < st_.x1; x += keyed_range(rng, 8.0f, 16.0f))
+    for (float x = st_.x0 + keyed_range(rng, 0.0f, 10.0f); st == GEOCL_OK && x < st_.x1;
+         x += keyed_range(rng, 8.0f, 16.0f))
       if (keyed_unit(rng) < 0.75f) st = tree(&st_, x, side);
-    for (float x = st_.x0 + keyed_range(rng, 0.0f, 20.0f); st == GEOCL_OK && x < st_.x1; x += keyed_range(rng, 22.0f, 30.0f))
+    for (float x = st_.x0 + keyed_range(rng, 0.0f, 20.0f); st == GEOCL_OK && x < st_.x1;
+         x += keyed_range(rng, 22.0f, 30.0f))
       st = street_lamp(&st_, x, side);
     /* parked cars along the curb */
     for (float x = st_.x0; st == GEOCL_OK && x < st_.x1; x += keyed_range(rng, 5.5f, 8.0f))
       if (keyed_unit(rng) < 0.55f)
-        st = car(&st_, x, side * (st_.half_road - 1.1f), (side > 0 ? (float)M_PI_2 : (float)-M_PI_2) +
-                                                              keyed_range(rng, -0.05f, 0.05f));
+        st = car(&st_, x, side * (st_.half_road - 1.1f),
+                 (side > 0 ? (float)M_PI_2 : (float)-M_PI_2) + keyed_range(rng, -0.05f, 0.05f));
   }
   /* a few cars standing in the other lane */
-  for (float x = st_.x0 + keyed_range(rng, 0.0f, 30.0f); st == GEOCL_OK && x < st_.x1; x += keyed_range(rng, 25.0f, 60.0f))
+  for (float x = st_.x0 + keyed_range(rng, 0.0f, 30.0f); st == GEOCL_OK && x < st_.x1;
+       x += keyed_range(rng, 25.0f, 60.0f))
     st = car(&st_, x, 0.5f * (st_.half_road - 2.2f), (float)M_PI_2);
   /* buildings closing both ends of the street */
   float across = 2.0f * (st_.half_road + st_.walk + 25.0f);

@@ -69,8 +69,7 @@ START_TEST(png_low_bit_depth_and_palette) {
   read_fixture("gray1.png", &img);
   ck_assert_int_eq(img.channels, 1);
   for (int y = 0; y < 3; y++)
-    for (int x = 0; x < 10; x++)
-      ck_assert_int_eq(((uint8_t *)img.data)[y * 10 + x], (x + 2 * y) % 3 == 0 ? 255 : 0);
+    for (int x = 0; x < 10; x++) ck_assert_int_eq(((uint8_t *)img.data)[y * 10 + x], (x + 2 * y) % 3 == 0 ? 255 : 0);
   geocl_image_free(&img);
 
   static const uint8_t palette[4][3] = {{10, 20, 30}, {200, 100, 50}, {0, 255, 0}, {255, 255, 255}};
@@ -163,8 +162,8 @@ static void read_bytes(const char *name, unsigned char **bytes, size_t *size) {
 }
 
 START_TEST(every_truncation_is_an_error) {
-  static const char *const names[] = {"rgb8.png", "rgb16.png", "rgb8_interlaced.png", "palette_trns.png", "rgb.jpg",
-                                      "gray.jpg"};
+  static const char *const names[] = {"rgb8.png",         "rgb16.png", "rgb8_interlaced.png",
+                                      "palette_trns.png", "rgb.jpg",   "gray.jpg"};
   for (size_t f = 0; f < sizeof names / sizeof names[0]; f++) {
     unsigned char *bytes;
     size_t size;
@@ -227,15 +226,17 @@ START_TEST(png_writer_round_trip_and_determinism) {
   static const struct {
     int channels;
     geocl_sample_type type;
-  } kinds[] = {{3, GEOCL_SAMPLE_U8}, {1, GEOCL_SAMPLE_U16}, {3, GEOCL_SAMPLE_U16}, {1, GEOCL_SAMPLE_U8},
-               {4, GEOCL_SAMPLE_U8}};
+  } kinds[] = {
+      {3, GEOCL_SAMPLE_U8}, {1, GEOCL_SAMPLE_U16}, {3, GEOCL_SAMPLE_U16}, {1, GEOCL_SAMPLE_U8}, {4, GEOCL_SAMPLE_U8}};
   for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
     geocl_image img, back;
     ck_assert_ok(geocl_image_alloc(&img, 13, 7, kinds[k].channels, kinds[k].type));
     size_t n = 13 * 7 * (size_t)kinds[k].channels;
     for (size_t i = 0; i < n; i++) {
-      if (kinds[k].type == GEOCL_SAMPLE_U8) ((uint8_t *)img.data)[i] = (uint8_t)(i * 29 + 7);
-      else ((uint16_t *)img.data)[i] = (uint16_t)(i * 7919 + 3);
+      if (kinds[k].type == GEOCL_SAMPLE_U8)
+        ((uint8_t *)img.data)[i] = (uint8_t)(i * 29 + 7);
+      else
+        ((uint16_t *)img.data)[i] = (uint16_t)(i * 7919 + 3);
     }
     const char *path = tmp_path("roundtrip.png");
     ck_assert_ok(geocl_image_write_png(path, &img));
@@ -345,7 +346,7 @@ START_TEST(kitti_flow) {
   const float *b = back.data;
   ck_assert_float_eq(b[0], 1.5f);
   ck_assert_float_eq(b[1], -2.25f);
-  ck_assert_float_eq(b[5], 0.0f); /* invalid */
+  ck_assert_float_eq(b[5], 0.0f);                      /* invalid */
   ck_assert_float_eq(b[6], 65535.0f / 64.0f - 512.0f); /* clamped */
   ck_assert_float_eq(b[7], -512.0f);
   ck_assert_float_eq_tol(b[9], 3.3f, 1.0f / 128.0f);
@@ -358,8 +359,11 @@ START_TEST(kitti_flow) {
 END_TEST
 
 START_TEST(velodyne) {
-  static const float want[5][4] = {{1.5f, -2.25f, 0.5f, 0.25f}, {10.0f, 0.0f, -1.75f, 1.0f}, {-3.0f, 4.5f, 2.0f, 0.0f},
-                                   {0.125f, 0.0625f, -0.5f, 0.5f}, {70.0f, -39.5f, 0.75f, 0.875f}};
+  static const float want[5][4] = {{1.5f, -2.25f, 0.5f, 0.25f},
+                                   {10.0f, 0.0f, -1.75f, 1.0f},
+                                   {-3.0f, 4.5f, 2.0f, 0.0f},
+                                   {0.125f, 0.0625f, -0.5f, 0.5f},
+                                   {70.0f, -39.5f, 0.75f, 0.875f}};
   float *pts;
   int64_t n;
   ck_assert_ok(geocl_velodyne_read(fixture("velodyne.bin"), &pts, &n));
@@ -393,7 +397,8 @@ START_TEST(calib_layouts) {
   for (int i = 0; i < 3; i++)
     cam[i] = c.Tr_velo_to_cam[4 * i] * x[0] + c.Tr_velo_to_cam[4 * i + 1] * x[1] + c.Tr_velo_to_cam[4 * i + 2] * x[2] +
              c.Tr_velo_to_cam[4 * i + 3];
-  for (int i = 0; i < 3; i++) rect[i] = c.R0_rect[3 * i] * cam[0] + c.R0_rect[3 * i + 1] * cam[1] + c.R0_rect[3 * i + 2] * cam[2];
+  for (int i = 0; i < 3; i++)
+    rect[i] = c.R0_rect[3 * i] * cam[0] + c.R0_rect[3 * i + 1] * cam[1] + c.R0_rect[3 * i + 2] * cam[2];
   for (int i = 0; i < 3; i++)
     img[i] = c.P[2][4 * i] * rect[0] + c.P[2][4 * i + 1] * rect[1] + c.P[2][4 * i + 2] * rect[2] + c.P[2][4 * i + 3];
   for (int i = 0; i < 3; i++)
@@ -473,7 +478,8 @@ START_TEST(pair_listings) {
   ck_assert_int_eq(l.count, 0);
   name = fixture("not_an_image.png"); /* one token per line */
   expect_error(geocl_pairs_read_habitat(name, ".", &l), GEOCL_E_FORMAT, name, "line 1");
-  expect_error(geocl_pairs_read_dir(test_tmpdir(), &l), GEOCL_E_NOT_FOUND, test_tmpdir(), "no pairs.txt or listing.txt");
+  expect_error(geocl_pairs_read_dir(test_tmpdir(), &l), GEOCL_E_NOT_FOUND, test_tmpdir(),
+               "no pairs.txt or listing.txt");
 }
 END_TEST
 

@@ -45,7 +45,8 @@ static void make_pairs(void) {
       snprintf(path, sizeof path, "%s/p%02d_%d.png", data_dir, i, k + 1);
       ck_assert_ok(geocl_image_write_png(path, &img));
       geocl_image_free(&img);
-      if (k == 0) snprintf(listing + strlen(listing), sizeof listing - strlen(listing), "p%02d_1.png p%02d_2.png\n", i, i);
+      if (k == 0)
+        snprintf(listing + strlen(listing), sizeof listing - strlen(listing), "p%02d_1.png p%02d_2.png\n", i, i);
     }
   snprintf(path, sizeof path, "%s/pairs.txt", data_dir);
   ck_assert_ok(geocl_file_write_atomic(path, listing, strlen(listing)));
@@ -99,7 +100,8 @@ static void release(batches *b) {
 static int same_batch(const batches *a, int i, const batches *b, int j) {
   size_t bytes = (size_t)BATCH * 3 * CROP_W * CROP_H * sizeof(float);
   return !memcmp(a->image1[i], b->image1[j], bytes) && !memcmp(a->image2[i], b->image2[j], bytes) &&
-         a->meta[i].position.epoch == b->meta[j].position.epoch && a->meta[i].position.index == b->meta[j].position.index;
+         a->meta[i].position.epoch == b->meta[j].position.epoch &&
+         a->meta[i].position.index == b->meta[j].position.index;
 }
 
 START_TEST(epochs_shuffle_and_drop_the_last_batch) {
@@ -119,7 +121,8 @@ START_TEST(epochs_shuffle_and_drop_the_last_batch) {
     ck_assert_int_eq(m->next.epoch, (i + 1) / 3);
     ck_assert_int_eq(m->next.index, ((i + 1) % 3) * BATCH);
     for (int j = 0; j < BATCH; j++) {
-      const float *one = b.image1[i] + (size_t)j * 3 * CROP_W * CROP_H, *two = b.image2[i] + (size_t)j * 3 * CROP_W * CROP_H;
+      const float *one = b.image1[i] + (size_t)j * 3 * CROP_W * CROP_H,
+                  *two = b.image2[i] + (size_t)j * 3 * CROP_W * CROP_H;
       int id = (pixel_value(one, 0, 0) - 10) / 15;
       ck_assert_int_eq(pixel_value(one, 0, 0), 10 + 15 * id);
       ck_assert_int_eq(pixel_value(two, 0, 0), 12 + 15 * id); /* the pair stays together */
@@ -219,14 +222,15 @@ START_TEST(augmentation_statistics) {
   }
   double n = 6.0 * N, mean = fsum / n, var = fsq / n - mean * mean;
   printf("jitter factors: min %.4f max %.4f mean %.4f variance %.4f (uniform on [0.6, 1.4): 1, %.4f); crop x mean "
-         "%.3f (8); identical crops %d of %d\n", fmin, fmax, mean, var, 0.64 / 12, xsum / N, same_crop, N);
+         "%.3f (8); identical crops %d of %d\n",
+         fmin, fmax, mean, var, 0.64 / 12, xsum / N, same_crop, N);
   ck_assert(fmin >= 0.6f && fmax < 1.4f);
   ck_assert_double_eq_tol(mean, 1.0, 0.01);
   ck_assert_double_eq_tol(var, 0.64 / 12.0, 0.003);
   ck_assert_double_eq_tol(xsum / N, 8.0, 0.25);
   for (int x = 0; x <= 16; x++) ck_assert_int_gt(seen_x[x], N / 17 / 2); /* every place a crop fits */
-  ck_assert_int_lt(same_crop, N / 50);   /* the two crops are drawn independently */
-  ck_assert_int_eq(same_factor, 0);      /* asymmetric: each image its own factors */
+  ck_assert_int_lt(same_crop, N / 50);                                   /* the two crops are drawn independently */
+  ck_assert_int_eq(same_factor, 0);                                      /* asymmetric: each image its own factors */
   int permutations = 0;
   for (int a = 0; a < 3; a++)
     for (int b = 0; b < 3; b++)
@@ -289,7 +293,8 @@ START_TEST(normalisation_is_imagenet) {
     for (int y = 0; y < 2; y++)
       for (int x = 0; x < 2; x++) {
         uint8_t v = ((uint8_t *)img.data)[(y * 3 + x + 1) * 3 + c];
-        ck_assert_float_eq(out[(c * 2 + y) * 2 + x], ((float)v / 255.0f - geocl_imagenet_mean[c]) / geocl_imagenet_std[c]);
+        ck_assert_float_eq(out[(c * 2 + y) * 2 + x],
+                           ((float)v / 255.0f - geocl_imagenet_mean[c]) / geocl_imagenet_std[c]);
       }
   ck_assert_int_eq(geocl_crop_normalize(&img, 2, 0, 2, 2, NULL, scratch, out), GEOCL_E_SHAPE);
   geocl_image_free(&img);
@@ -319,8 +324,10 @@ START_TEST(synthetic_source) {
       ck_assert_ok(geocl_pair_loader_next(l, &b));
       for (size_t k = 0; k < floats; k++) ck_assert(isfinite(b->image1[k]) && isfinite(b->image2[k]));
       ck_assert(memcmp(b->image1, b->image2, floats * sizeof(float)) != 0);
-      if (workers == 1) memcpy(first + i * floats, b->image1, floats * sizeof(float));
-      else ck_assert(!memcmp(first + i * floats, b->image1, floats * sizeof(float)));
+      if (workers == 1)
+        memcpy(first + i * floats, b->image1, floats * sizeof(float));
+      else
+        ck_assert(!memcmp(first + i * floats, b->image1, floats * sizeof(float)));
     }
     geocl_pair_loader_close(l);
   }

@@ -156,8 +156,8 @@ START_TEST(same_arguments_same_bytes) {
   o.seed = 8;
   o.sequences = 1;
   ck_assert_ok(geocl_synth_write(&o, NULL));
-  snprintf(cmd, sizeof cmd, "cmp -s '%s/sequences/00/image_2/000000.png' '%s/sequences/00/image_2/000000.png'", data_dir,
-           again);
+  snprintf(cmd, sizeof cmd, "cmp -s '%s/sequences/00/image_2/000000.png' '%s/sequences/00/image_2/000000.png'",
+           data_dir, again);
   ck_assert_msg(system(cmd) != 0, "seeds 7 and 8 gave the same first image");
 }
 END_TEST
@@ -330,10 +330,14 @@ START_TEST(lidar_agrees_with_depth) {
         inside++;
         int planar = lo > 0.0 && is_planar(z, u0, v0);
         double camera = lo <= 0.0 ? INFINITY : 1.0 / inv, tol = 0.01 * q[2] + 2.0 / 256.0;
-        if (fabs(camera - q[2]) <= tol) agree++;
-        else if (hi < q[2] - tol) occluded++; /* the camera sees something nearer all round */
-        else if (!planar) edge++;             /* a depth edge, the sky, or a curved patch */
-        else farther++;
+        if (fabs(camera - q[2]) <= tol)
+          agree++;
+        else if (hi < q[2] - tol)
+          occluded++; /* the camera sees something nearer all round */
+        else if (!planar)
+          edge++; /* a depth edge, the sky, or a curved patch */
+        else
+          farther++;
       }
       free(pts);
       geocl_image_free(&depth);

@@ -167,4 +167,5 @@ static int run(int argc, char **argv) {
   return CLI_OK;
 }
 
-const cli_command cli_synth = {"synth", "render a synthetic multi-view data set (KITTI layout, CroCo pairs)", run, help};
+const cli_command cli_synth = {"synth", "render a synthetic multi-view data set (KITTI layout, CroCo pairs)", run,
+                               help};

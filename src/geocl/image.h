@@ -29,7 +29,7 @@ typedef struct geocl_image {
   int width, height;
   int channels; /* 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA (or any meaning for F32) */
   geocl_sample_type type;
-  void *data;   /* width * height * channels samples */
+  void *data; /* width * height * channels samples */
 } geocl_image;
 
 /* Largest width or height the decoders accept (protects against corrupt headers). */

@@ -27,16 +27,16 @@ typedef struct geocl_data_position {
 } geocl_data_position;
 
 typedef struct geocl_pair_loader_config {
-  const char *source;       /* directory with pairs.txt or listing.txt, or "synthetic" */
+  const char *source; /* directory with pairs.txt or listing.txt, or "synthetic" */
   int batch_size;
   int crop_width, crop_height; /* default 224 x 224 */
-  int color_jitter;         /* 1 (default): CroCo's asymmetric jitter; 0: crops only */
+  int color_jitter;            /* 1 (default): CroCo's asymmetric jitter; 0: crops only */
   uint64_t seed;
   geocl_data_position start; /* where to begin: {0, 0}, or a saved `next` */
-  int queue_depth;          /* batches prepared ahead (default 2) */
-  int workers;              /* threads (default 1) */
+  int queue_depth;           /* batches prepared ahead (default 2) */
+  int workers;               /* threads (default 1) */
   /* source "synthetic": geocl_synth_pair samples 0 .. synthetic_pairs - 1 */
-  int64_t synthetic_pairs;  /* pairs per epoch (default 10000) */
+  int64_t synthetic_pairs;               /* pairs per epoch (default 10000) */
   int synthetic_width, synthetic_height; /* rendered size (default 256 x 256) */
 } geocl_pair_loader_config;
 
@@ -44,9 +44,9 @@ void geocl_pair_loader_config_default(geocl_pair_loader_config *config);
 
 typedef struct geocl_pair_batch {
   int batch, height, width;
-  float *image1, *image2;        /* [batch][3][height][width]: image1 is masked, image2 the reference */
-  geocl_data_position position;  /* of the batch's first sample */
-  geocl_data_position next;      /* of the batch after it */
+  float *image1, *image2;       /* [batch][3][height][width]: image1 is masked, image2 the reference */
+  geocl_data_position position; /* of the batch's first sample */
+  geocl_data_position next;     /* of the batch after it */
 } geocl_pair_batch;
 
 typedef struct geocl_pair_loader geocl_pair_loader;
@@ -57,7 +57,7 @@ geocl_status geocl_pair_loader_open(const geocl_pair_loader_config *config, geoc
  * the next call or close.  A file that fails to decode stops the stream: this
  * and every later call return its error (naming the file). */
 geocl_status geocl_pair_loader_next(geocl_pair_loader *loader, const geocl_pair_batch **batch);
-int64_t geocl_pair_loader_pairs(const geocl_pair_loader *loader);             /* per epoch */
+int64_t geocl_pair_loader_pairs(const geocl_pair_loader *loader); /* per epoch */
 int64_t geocl_pair_loader_batches_per_epoch(const geocl_pair_loader *loader);
 void geocl_pair_loader_close(geocl_pair_loader *loader);
 

@@ -30,7 +30,7 @@ typedef struct geocl_synth_options {
   int frames;        /* per sequence, >= 2 */
   int width, height; /* image size, >= 16 each */
   uint64_t seed;
-  int overwrite;     /* 0: refuse when out_dir already holds a data set */
+  int overwrite; /* 0: refuse when out_dir already holds a data set */
   /* called after each frame when not NULL (for progress display) */
   void (*progress)(int sequence, int frame, void *user);
   void *progress_user;
