@@ -51,6 +51,15 @@ src_libgeocl_la_SOURCES += src/safetensors.c src/safetensors_write.c src/checkpo
 geocl_optimincludedir = $(includedir)/geocl
 geocl_optiminclude_HEADERS = src/geocl/safetensors.h src/geocl/params.h src/geocl/optim.h src/geocl/schedule.h
 
+# data: image and KITTI readers, pair listings, pair loader, synthetic scenes
+src_libgeocl_la_SOURCES += src/fileio.c src/fileio.h src/text_lines.h \
+	src/image.c src/image_codec.h src/image_png.c src/image_jpeg.c \
+	src/kitti.c src/kitti_text.c src/pairs.c src/keyed_rng.h \
+	src/synth_internal.h src/synth_scene.c src/synth_room.c src/synth_street.c src/synth_raycast.c \
+	src/synth_shade.c src/synth_render.c src/synth_geometry.c src/synth_dataset.c src/synth_pair.c \
+	src/augment.c src/points_augment.c src/pair_loader.c
+
+
 src_libgeocl_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DGEOCL_BACKENDSDIR=\"$(backendsdir)\" -DGEOCL_PLUGINSDIR=\"$(pluginsdir)\" \
 	$(PNG_CFLAGS) $(JSONC_CFLAGS) $(JPEG_CFLAGS)
@@ -74,6 +83,9 @@ geoclinclude_HEADERS = \
 	src/geocl/status.h \
 	src/geocl/tensor.h
 nodist_geoclinclude_HEADERS = src/geocl/version.h
+# data
+geoclinclude_HEADERS += src/geocl/image.h src/geocl/kitti.h src/geocl/pairs.h src/geocl/synth.h \
+	src/geocl/augment.h src/geocl/pair_loader.h
 
 bin_PROGRAMS += src/cli/geocl
 src_cli_geocl_SOURCES = \
@@ -82,4 +94,6 @@ src_cli_geocl_SOURCES = \
 	src/cli/cmd_devices.c \
 	src/cli/cmd_plugins.c \
 	src/cli/cli_common.c
+# data
+src_cli_geocl_SOURCES += src/cli/cmd_synth.c
 src_cli_geocl_LDADD = src/libgeocl.la

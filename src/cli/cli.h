@@ -24,6 +24,7 @@ extern const cli_command cli_forward;
 /* Print a plugin's options and presets (cmd_plugins.c). */
 struct geocl_plugin;
 void cli_print_plugin_options(FILE *out, const struct geocl_plugin *p);
+extern const cli_command cli_synth;
 
 /* Print "geocl <cmd>: <message>" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
