@@ -93,7 +93,9 @@ src_cli_geocl_SOURCES = \
 	src/cli/main.c \
 	src/cli/cmd_devices.c \
 	src/cli/cmd_plugins.c \
-	src/cli/cli_common.c
+	src/cli/cli_common.c \
+	src/cli/cli_image.c \
+	src/cli/cmd_forward.c
 # data
 src_cli_geocl_SOURCES += src/cli/cmd_synth.c
 src_cli_geocl_LDADD = src/libgeocl.la

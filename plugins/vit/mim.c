@@ -6,9 +6,6 @@
 
 #include "mim.h"
 
-/* ImageNet normalisation of the inputs */
-static const float IMAGENET_MEAN[3] = {0.485f, 0.456f, 0.406f};
-static const float IMAGENET_STD[3] = {0.229f, 0.224f, 0.225f};
 /* CroCo's norm-pix eps (inside the square root of the unbiased variance) */
 #define NORMPIX_EPS 1e-6f
 
@@ -349,8 +346,8 @@ geocl_status mim_predict_and_loss(mim_model *m, geocl_tensor *dec, geocl_tensor 
 
 /* Undo the ImageNet normalisation of [B, 3, H, W]. */
 static geocl_tensor *denormalize(geocl_ctx *ctx, geocl_tensor *img) {
-  geocl_tensor *mean = geocl_from_host(ctx, GEOCL_F32, GEOCL_SHAPE(1, 3, 1, 1), IMAGENET_MEAN);
-  geocl_tensor *std = geocl_from_host(ctx, GEOCL_F32, GEOCL_SHAPE(1, 3, 1, 1), IMAGENET_STD);
+  geocl_tensor *mean = geocl_from_host(ctx, GEOCL_F32, GEOCL_SHAPE(1, 3, 1, 1), geocl_imagenet_mean);
+  geocl_tensor *std = geocl_from_host(ctx, GEOCL_F32, GEOCL_SHAPE(1, 3, 1, 1), geocl_imagenet_std);
   return geocl_add(geocl_mul(img, std), mean);
 }
 

@@ -1,0 +1,174 @@
+/* geocl forward: one forward (and backward) pass of a model on given images,
+ * written to safetensors files for comparison with a reference
+ * implementation. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <geocl/geocl.h>
+#include <geocl/model.h>
+#include <geocl/safetensors.h>
+
+#include "cli.h"
+
+static void help(FILE *out) {
+  fprintf(out,
+          "Usage: geocl forward --weights W.safetensors --image1 A.png [--image2 B.png]\n"
+          "                     [--mask M.safetensors] --out O.safetensors [--grads G.safetensors]\n"
+          "                     [--task NAME] [--device SPEC] [--seed N] [key=value ...]\n"
+          "\n"
+          "Run one forward pass of a model on one image pair (or one image for single-view\n"
+          "tasks such as mae) and write its outputs; with --grads also run backward from\n"
+          "the loss and write the gradient of every parameter.  Used to check geocl\n"
+          "against a reference implementation (tools/croco-check-official).\n"
+          "\n"
+          "  --weights W      model file (safetensors with the task and config in its\n"
+          "                   metadata, or converted by tools/convert-croco)\n"
+          "  --task NAME      task, when W does not record one (croco, mae, ...)\n"
+          "  --image1 A       the masked view: PNG or JPEG, exactly the model's img_size;\n"
+          "                   RGB (alpha dropped), /255, ImageNet mean/std\n"
+          "  --image2 B       the reference view (pair tasks)\n"
+          "  --mask M         safetensors with a tensor 'mask' (BOOL or U8, [N] or [1, N],\n"
+          "                   1 = masked); without it the mask is drawn from --seed\n"
+          "  --out O          outputs: pred [1,N,3p²], target [1,N,3p²] (normalised as the\n"
+          "                   loss uses it), mask [1,N] (U8), loss, feat1, feat2, dec\n"
+          "  --grads G        gradient of the loss for every parameter, by official name\n"
+          "  --device SPEC    device index, name substring or 'reference' (geocl devices)\n"
+          "  --seed N         random stream for the mask (default 0)\n"
+          "  key=value        override a model option (see geocl plugins NAME)\n");
+}
+
+/* The mask file's tensor 'mask' as f32 [1, n]. */
+static geocl_tensor *read_mask(geocl_ctx *ctx, const char *path, int64_t n) {
+  geocl_st_file *f;
+  if (geocl_st_open(path, &f) != GEOCL_OK) return NULL;
+  geocl_tensor *t = NULL;
+  const geocl_st_info *info = geocl_st_find(f, "mask");
+  if (!info) geocl_set_error(GEOCL_E_NOT_FOUND, "%s: no tensor named 'mask'", path);
+  else if (geocl_st_numel(info) != n || info->ndim > 2 || (info->ndim == 2 && info->shape[0] != 1))
+    geocl_set_error(GEOCL_E_SHAPE, "%s: 'mask' must have shape [%lld] or [1, %lld]", path, (long long)n, (long long)n);
+  else if (info->dtype != GEOCL_ST_BOOL && info->dtype != GEOCL_ST_U8)
+    geocl_set_error(GEOCL_E_FORMAT, "%s: 'mask' is %s; expected BOOL or U8", path, geocl_st_dtype_name(info->dtype));
+  else {
+    float *m = malloc(sizeof(float) * (size_t)n);
+    if (m && geocl_st_read_f32(f, info, m, (size_t)n) == GEOCL_OK)
+      t = geocl_from_host(ctx, GEOCL_F32, GEOCL_SHAPE(1, n), m);
+    free(m);
+  }
+  geocl_st_close(f);
+  return t;
+}
+
+static geocl_status write_outputs(const geocl_outputs *out, const char *path) {
+  geocl_st_writer *w = geocl_st_writer_new();
+  if (!w) return geocl_set_error(GEOCL_E_NOMEM, "out of memory");
+  geocl_status st = GEOCL_OK;
+  uint8_t *mask = NULL; /* the writer keeps a pointer until it writes */
+  for (int i = 0; st == GEOCL_OK && i < out->n; i++) {
+    const geocl_tensor *t = out->tensors[i];
+    if (strcmp(out->names[i], "mask")) {
+      st = geocl_st_writer_add_tensor(w, out->names[i], t);
+      continue;
+    }
+    /* the mask as the official code returns it: booleans */
+    size_t n = (size_t)geocl_numel(t);
+    float *f = malloc(n * sizeof *f);
+    mask = malloc(n);
+    st = (f && mask) ? geocl_to_host(t, f, n * sizeof *f) : geocl_set_error(GEOCL_E_NOMEM, "out of memory");
+    for (size_t k = 0; st == GEOCL_OK && k < n; k++) mask[k] = f[k] != 0.0f;
+    if (st == GEOCL_OK) st = geocl_st_writer_add(w, "mask", GEOCL_ST_U8, geocl_ndim(t), geocl_shape(t), mask);
+    free(f);
+  }
+  if (st == GEOCL_OK) st = geocl_st_writer_write(w, path);
+  geocl_st_writer_free(w);
+  free(mask);
+  return st;
+}
+
+static geocl_status write_grads(geocl_params *p, const char *path) {
+  geocl_st_writer *w = geocl_st_writer_new();
+  if (!w) return geocl_set_error(GEOCL_E_NOMEM, "out of memory");
+  geocl_status st = geocl_params_finish_grads(p);
+  for (int i = 0; st == GEOCL_OK && i < geocl_params_count(p); i++)
+    if (!geocl_params_is_buffer(p, i))
+      st = geocl_st_writer_add_tensor(w, geocl_params_name(p, i), geocl_grad(geocl_params_get(p, i)));
+  if (st == GEOCL_OK) st = geocl_st_writer_write(w, path);
+  geocl_st_writer_free(w);
+  return st;
+}
+
+static int run(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"weights", required_argument, 0, 'w'}, {"task", required_argument, 0, 't'},
+      {"image1", required_argument, 0, '1'},  {"image2", required_argument, 0, '2'},
+      {"mask", required_argument, 0, 'm'},    {"out", required_argument, 0, 'o'},
+      {"grads", required_argument, 0, 'g'},   {"device", required_argument, 0, 'd'},
+      {"seed", required_argument, 0, 's'},    {"help", no_argument, 0, 'h'},
+      {0, 0, 0, 0}};
+  const char *weights = NULL, *task = NULL, *img1 = NULL, *img2 = NULL, *mask = NULL, *outp = NULL, *grads = NULL,
+             *device = NULL;
+  uint64_t seed = 0;
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'w': weights = optarg; break;
+    case 't': task = optarg; break;
+    case '1': img1 = optarg; break;
+    case '2': img2 = optarg; break;
+    case 'm': mask = optarg; break;
+    case 'o': outp = optarg; break;
+    case 'g': grads = optarg; break;
+    case 'd': device = optarg; break;
+    case 's':
+      if (cli_parse_u64("forward", "--seed", optarg, &seed)) return CLI_USAGE;
+      break;
+    case 'h': help(stdout); return CLI_OK;
+    default: help(stderr); return CLI_USAGE;
+    }
+  }
+  if (!weights || !img1 || !outp) {
+    cli_error("forward", "--weights, --image1 and --out are required (see geocl forward --help)");
+    return CLI_USAGE;
+  }
+  geocl_ctx *ctx;
+  geocl_ctx_opts co = {.device = device, .seed = seed};
+  if (geocl_ctx_create(&co, &ctx) != GEOCL_OK) return cli_fail("forward");
+  geocl_model *m = NULL;
+  geocl_model_opts mo = {.task = task, .weights = weights, .args = (const char *const *)argv + optind,
+                         .n_args = argc - optind};
+  geocl_status st = geocl_model_create(ctx, &mo, &m);
+  if (st == GEOCL_OK && !img2 && !strcmp(geocl_model_plugin(m)->inputs, "pair"))
+    st = geocl_set_error(GEOCL_E_INVALID, "task %s needs --image2", geocl_model_plugin(m)->name);
+  geocl_batch b = {.size = 1};
+  int64_t h = 0, w = 0, p = 0;
+  if (st == GEOCL_OK) {
+    geocl_config_size(geocl_model_config(m), "img_size", &h, &w);
+    p = geocl_config_int(geocl_model_config(m), "patch_size");
+    b.image1 = cli_load_image(ctx, img1, h, w);
+    b.image2 = img2 ? cli_load_image(ctx, img2, h, w) : NULL;
+    if (!b.image1 || (img2 && !b.image2)) st = geocl_last_status();
+  }
+  if (st == GEOCL_OK && mask) {
+    b.mask = read_mask(ctx, mask, (h / p) * (w / p));
+    if (!b.mask) st = geocl_last_status();
+  }
+  geocl_outputs out;
+  if (st == GEOCL_OK) st = geocl_model_forward(m, &b, &out);
+  if (st == GEOCL_OK && grads) st = geocl_backward(geocl_outputs_get(&out, "loss"));
+  if (st == GEOCL_OK) st = write_outputs(&out, outp);
+  if (st == GEOCL_OK && grads) st = write_grads(geocl_model_params(m), grads);
+  if (st == GEOCL_OK) {
+    float loss;
+    if (geocl_item(geocl_outputs_get(&out, "loss"), &loss) == GEOCL_OK)
+      printf("loss %.9g; wrote %s%s%s\n", loss, outp, grads ? " and " : "", grads ? grads : "");
+  }
+  int rc = st == GEOCL_OK ? CLI_OK : cli_fail("forward");
+  geocl_model_free(m);
+  geocl_ctx_free(ctx);
+  return rc;
+}
+
+const cli_command cli_forward = {"forward", "one forward/backward pass on given images, outputs to safetensors", run,
+                                 help};
