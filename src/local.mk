@@ -94,8 +94,9 @@ src_cli_geocl_SOURCES = \
 	src/cli/cmd_devices.c \
 	src/cli/cmd_plugins.c \
 	src/cli/cli_common.c \
-	src/cli/cli_image.c \
-	src/cli/cmd_forward.c
+	src/cli/cli_inputs.c \
+	src/cli/cmd_forward.c \
+	src/cli/cmd_reconstruct.c
 # data
 src_cli_geocl_SOURCES += src/cli/cmd_synth.c
 src_cli_geocl_LDADD = src/libgeocl.la

@@ -5,6 +5,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <geocl/geocl.h>
+#include <geocl/model.h>
+
 /* Exit codes */
 #define CLI_OK 0
 #define CLI_FAIL 1  /* the command ran and failed */
@@ -20,10 +23,10 @@ typedef struct cli_command {
 extern const cli_command cli_devices;
 extern const cli_command cli_plugins;
 extern const cli_command cli_forward;
+extern const cli_command cli_reconstruct;
 
 /* Print a plugin's options and presets (cmd_plugins.c). */
-struct geocl_plugin;
-void cli_print_plugin_options(FILE *out, const struct geocl_plugin *p);
+void cli_print_plugin_options(FILE *out, const geocl_plugin *p);
 extern const cli_command cli_synth;
 
 /* Print "geocl <cmd>: <message>" to stderr. */
@@ -34,8 +37,10 @@ int cli_fail(const char *cmd);
 int cli_parse_u64(const char *cmd, const char *opt, const char *text, uint64_t *out);
 /* An image file as a normalised [1, 3, height, width] tensor: RGB (alpha
  * dropped), /255, ImageNet mean/std; an error naming the file when its size differs. */
-struct geocl_ctx;
-struct geocl_tensor;
-struct geocl_tensor *cli_load_image(struct geocl_ctx *ctx, const char *path, int64_t height, int64_t width);
+geocl_tensor *cli_load_image(geocl_ctx *ctx, const char *path, int64_t height, int64_t width);
+/* One sample for a model: image1 (and image2 for pair tasks) at the model's
+ * img_size, and the mask file's tensor 'mask' (BOOL or U8, [N] or [1, N]) if given. */
+geocl_status cli_load_batch(geocl_ctx *ctx, geocl_model *m, const char *image1, const char *image2,
+                            const char *mask, geocl_batch *b);
 
 #endif

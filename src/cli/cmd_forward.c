@@ -39,27 +39,6 @@ static void help(FILE *out) {
           "  key=value        override a model option (see geocl plugins NAME)\n");
 }
 
-/* The mask file's tensor 'mask' as f32 [1, n]. */
-static geocl_tensor *read_mask(geocl_ctx *ctx, const char *path, int64_t n) {
-  geocl_st_file *f;
-  if (geocl_st_open(path, &f) != GEOCL_OK) return NULL;
-  geocl_tensor *t = NULL;
-  const geocl_st_info *info = geocl_st_find(f, "mask");
-  if (!info) geocl_set_error(GEOCL_E_NOT_FOUND, "%s: no tensor named 'mask'", path);
-  else if (geocl_st_numel(info) != n || info->ndim > 2 || (info->ndim == 2 && info->shape[0] != 1))
-    geocl_set_error(GEOCL_E_SHAPE, "%s: 'mask' must have shape [%lld] or [1, %lld]", path, (long long)n, (long long)n);
-  else if (info->dtype != GEOCL_ST_BOOL && info->dtype != GEOCL_ST_U8)
-    geocl_set_error(GEOCL_E_FORMAT, "%s: 'mask' is %s; expected BOOL or U8", path, geocl_st_dtype_name(info->dtype));
-  else {
-    float *m = malloc(sizeof(float) * (size_t)n);
-    if (m && geocl_st_read_f32(f, info, m, (size_t)n) == GEOCL_OK)
-      t = geocl_from_host(ctx, GEOCL_F32, GEOCL_SHAPE(1, n), m);
-    free(m);
-  }
-  geocl_st_close(f);
-  return t;
-}
-
 static geocl_status write_outputs(const geocl_outputs *out, const char *path) {
   geocl_st_writer *w = geocl_st_writer_new();
   if (!w) return geocl_set_error(GEOCL_E_NOMEM, "out of memory");
@@ -139,21 +118,8 @@ static int run(int argc, char **argv) {
   geocl_model_opts mo = {.task = task, .weights = weights, .args = (const char *const *)argv + optind,
                          .n_args = argc - optind};
   geocl_status st = geocl_model_create(ctx, &mo, &m);
-  if (st == GEOCL_OK && !img2 && !strcmp(geocl_model_plugin(m)->inputs, "pair"))
-    st = geocl_set_error(GEOCL_E_INVALID, "task %s needs --image2", geocl_model_plugin(m)->name);
-  geocl_batch b = {.size = 1};
-  int64_t h = 0, w = 0, p = 0;
-  if (st == GEOCL_OK) {
-    geocl_config_size(geocl_model_config(m), "img_size", &h, &w);
-    p = geocl_config_int(geocl_model_config(m), "patch_size");
-    b.image1 = cli_load_image(ctx, img1, h, w);
-    b.image2 = img2 ? cli_load_image(ctx, img2, h, w) : NULL;
-    if (!b.image1 || (img2 && !b.image2)) st = geocl_last_status();
-  }
-  if (st == GEOCL_OK && mask) {
-    b.mask = read_mask(ctx, mask, (h / p) * (w / p));
-    if (!b.mask) st = geocl_last_status();
-  }
+  geocl_batch b;
+  if (st == GEOCL_OK) st = cli_load_batch(ctx, m, img1, img2, mask, &b);
   geocl_outputs out;
   if (st == GEOCL_OK) st = geocl_model_forward(m, &b, &out);
   if (st == GEOCL_OK && grads) st = geocl_backward(geocl_outputs_get(&out, "loss"));

@@ -1,0 +1,73 @@
+/* Inputs of the subcommands that run a model: images and masks from files. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <geocl/augment.h>
+#include <geocl/geocl.h>
+#include <geocl/image.h>
+#include <geocl/model.h>
+#include <geocl/safetensors.h>
+
+#include "cli.h"
+
+geocl_tensor *cli_load_image(geocl_ctx *ctx, const char *path, int64_t height, int64_t width) {
+  geocl_image img = {0}, rgb = {0};
+  geocl_tensor *t = NULL;
+  if (geocl_image_read(path, &img) != GEOCL_OK || geocl_image_to_rgb8(&img, &rgb) != GEOCL_OK) goto done;
+  if (rgb.height != height || rgb.width != width) {
+    geocl_set_error(GEOCL_E_SHAPE, "%s is %dx%d (WxH) but the model's img_size is %lldx%lld", path, rgb.width,
+                    rgb.height, (long long)width, (long long)height);
+    goto done;
+  }
+  size_t n = (size_t)(height * width);
+  float *planes = malloc(n * 3 * sizeof *planes);
+  uint8_t *scratch = malloc(n * 3);
+  if (planes && scratch && geocl_crop_normalize(&rgb, 0, 0, (int)width, (int)height, NULL, scratch, planes) == GEOCL_OK)
+    t = geocl_from_host(ctx, GEOCL_F32, GEOCL_SHAPE(1, 3, height, width), planes);
+  else if (!planes || !scratch)
+    geocl_set_error(GEOCL_E_NOMEM, "out of memory reading %s", path);
+  free(planes);
+  free(scratch);
+done:
+  geocl_image_free(&img);
+  geocl_image_free(&rgb);
+  return t;
+}
+
+/* The mask file's tensor 'mask' as f32 [1, n]. */
+static geocl_tensor *read_mask(geocl_ctx *ctx, const char *path, int64_t n) {
+  geocl_st_file *f;
+  if (geocl_st_open(path, &f) != GEOCL_OK) return NULL;
+  geocl_tensor *t = NULL;
+  const geocl_st_info *info = geocl_st_find(f, "mask");
+  if (!info) geocl_set_error(GEOCL_E_NOT_FOUND, "%s: no tensor named 'mask'", path);
+  else if (geocl_st_numel(info) != n || info->ndim > 2 || (info->ndim == 2 && info->shape[0] != 1))
+    geocl_set_error(GEOCL_E_SHAPE, "%s: 'mask' must have shape [%lld] or [1, %lld]", path, (long long)n, (long long)n);
+  else if (info->dtype != GEOCL_ST_BOOL && info->dtype != GEOCL_ST_U8)
+    geocl_set_error(GEOCL_E_FORMAT, "%s: 'mask' is %s; expected BOOL or U8", path, geocl_st_dtype_name(info->dtype));
+  else {
+    float *m = malloc(sizeof(float) * (size_t)n);
+    if (m && geocl_st_read_f32(f, info, m, (size_t)n) == GEOCL_OK)
+      t = geocl_from_host(ctx, GEOCL_F32, GEOCL_SHAPE(1, n), m);
+    free(m);
+  }
+  geocl_st_close(f);
+  return t;
+}
+
+
+geocl_status cli_load_batch(geocl_ctx *ctx, geocl_model *m, const char *image1, const char *image2,
+                            const char *mask, geocl_batch *b) {
+  memset(b, 0, sizeof *b);
+  b->size = 1;
+  const geocl_plugin *p = geocl_model_plugin(m);
+  if (!image2 && !strcmp(p->inputs, "pair"))
+    return geocl_set_error(GEOCL_E_INVALID, "task %s needs --image2", p->name);
+  int64_t h, w, patch = geocl_config_int(geocl_model_config(m), "patch_size");
+  geocl_config_size(geocl_model_config(m), "img_size", &h, &w);
+  b->image1 = cli_load_image(ctx, image1, h, w);
+  if (!b->image1) return geocl_last_status();
+  if (image2 && !(b->image2 = cli_load_image(ctx, image2, h, w))) return geocl_last_status();
+  if (mask && !(b->mask = read_mask(ctx, mask, (h / patch) * (w / patch)))) return geocl_last_status();
+  return GEOCL_OK;
+}
