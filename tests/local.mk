@@ -19,6 +19,12 @@ TESTS += $(PLUGIN_TESTS)
 tests_check_plugins_SOURCES = tests/check_plugins.c
 tests_check_plugins_CFLAGS = $(TEST_CFLAGS)
 tests_check_plugins_LDADD = $(TEST_LDADD)
+# geocl forward/reconstruct on files made by a helper
+check_PROGRAMS += tests/make_model_files
+tests_make_model_files_SOURCES = tests/make_model_files.c
+tests_make_model_files_LDADD = src/libgeocl.la
+TESTS += tests/model_cli.sh
+EXTRA_DIST += tests/model_cli.sh
 tests_check_croco_SOURCES = tests/check_croco.c
 tests_check_croco_CFLAGS = $(TEST_CFLAGS) $(JSONC_CFLAGS)
 tests_check_croco_LDADD = $(TEST_LDADD) $(JSONC_LIBS)

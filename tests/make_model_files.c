@@ -1,0 +1,91 @@
+/* Writes the files tests/model_cli.sh feeds to geocl forward/reconstruct:
+ * a tiny random-init croco model, the same model with one tensor missing,
+ * images of the right and a wrong size, and masks of the right and a wrong
+ * shape.  Usage: make_model_files DIR */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <geocl/geocl.h>
+#include <geocl/image.h>
+#include <geocl/model.h>
+#include <geocl/safetensors.h>
+
+static int fail(const char *what) {
+  fprintf(stderr, "make_model_files: %s: %s\n", what, geocl_last_error());
+  return 1;
+}
+
+static int write_image(const char *dir, const char *name, int w, int h) {
+  geocl_image img;
+  if (geocl_image_alloc(&img, w, h, 3, GEOCL_SAMPLE_U8) != GEOCL_OK) return fail(name);
+  for (int i = 0; i < w * h * 3; i++) ((uint8_t *)img.data)[i] = (uint8_t)(i * 37 % 251);
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  geocl_status st = geocl_image_write_png(path, &img);
+  geocl_image_free(&img);
+  return st == GEOCL_OK ? 0 : fail(path);
+}
+
+static int write_mask(const char *dir, const char *name, int n) {
+  uint8_t m[16] = {0};
+  for (int i = 0; i < n; i++) m[i] = i % 2;
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  geocl_st_writer *w = geocl_st_writer_new();
+  geocl_status st = geocl_st_writer_add(w, "mask", GEOCL_ST_U8, 2, (int64_t[]){1, n}, m);
+  if (st == GEOCL_OK) st = geocl_st_writer_write(w, path);
+  geocl_st_writer_free(w);
+  return st == GEOCL_OK ? 0 : fail(path);
+}
+
+/* A copy of the model file without its first tensor. */
+static int write_missing(const char *dir) {
+  char src[4096], dst[4096];
+  snprintf(src, sizeof src, "%s/model.safetensors", dir);
+  snprintf(dst, sizeof dst, "%s/missing.safetensors", dir);
+  geocl_st_file *f;
+  if (geocl_st_open(src, &f) != GEOCL_OK) return fail(src);
+  geocl_st_writer *w = geocl_st_writer_new();
+  void **bufs = calloc((size_t)geocl_st_count(f), sizeof *bufs);
+  geocl_status st = GEOCL_OK;
+  for (int i = 0; st == GEOCL_OK && i < geocl_st_meta_count(f); i++)
+    st = geocl_st_writer_set_meta(w, geocl_st_meta_at(f, i).key, geocl_st_meta_at(f, i).value);
+  for (int i = 1; st == GEOCL_OK && i < geocl_st_count(f); i++) {
+    const geocl_st_info *t = geocl_st_at(f, i);
+    bufs[i] = malloc(t->end - t->begin + 1);
+    st = geocl_st_read_raw(f, t, bufs[i], t->end - t->begin);
+    if (st == GEOCL_OK) st = geocl_st_writer_add(w, t->name, t->dtype, t->ndim, t->shape, bufs[i]);
+  }
+  if (st == GEOCL_OK) st = geocl_st_writer_write(w, dst);
+  for (int i = 0; i < geocl_st_count(f); i++) free(bufs[i]);
+  free(bufs);
+  geocl_st_writer_free(w);
+  geocl_st_close(f);
+  return st == GEOCL_OK ? 0 : fail(dst);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: make_model_files DIR\n");
+    return 2;
+  }
+  const char *dir = argv[1];
+  geocl_ctx *ctx;
+  geocl_ctx_opts co = {.device = "reference"};
+  if (geocl_ctx_create(&co, &ctx) != GEOCL_OK) return fail("context");
+  const char *args[] = {"img_size=32x48", "patch_size=16", "enc_embed_dim=16", "enc_depth=1", "enc_num_heads=2",
+                        "dec_embed_dim=16", "dec_depth=1", "dec_num_heads=2", "pos_embed=RoPE100",
+                        "mask_ratio=0.5"};
+  geocl_model_opts mo = {.task = "croco", .args = args, .n_args = 10, .init_seed = 1};
+  geocl_model *m;
+  if (geocl_model_create(ctx, &mo, &m) != GEOCL_OK) return fail("model");
+  char path[4096];
+  snprintf(path, sizeof path, "%s/model.safetensors", dir);
+  if (geocl_model_save(m, path, 0, NULL) != GEOCL_OK) return fail(path);
+  geocl_model_free(m);
+  geocl_ctx_free(ctx);
+  return write_missing(dir) || write_image(dir, "img1.png", 48, 32) || write_image(dir, "img2.png", 48, 32) ||
+         write_image(dir, "small.png", 16, 16) || write_mask(dir, "mask.safetensors", 6) ||
+         write_mask(dir, "badmask.safetensors", 5);
+}
