@@ -1,6 +1,9 @@
 /* The autograd tape: recording nodes, gradient accumulation and backward. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <geocl/log.h>
 
 #include "internal.h"
 
@@ -141,6 +144,26 @@ geocl_status geocl_accumulate_grad(geocl_tensor *t, geocl_tensor *g) {
 
 /* --- backward --- */
 
+/* GEOCL_TRACE_BACKWARD=1 logs every node backward runs with the L2 norm of
+ * the gradient it received (synchronising the device each time): diffing
+ * the traces of two backends finds the first op where they part. */
+static bool trace_backward(void) {
+  const char *v = getenv("GEOCL_TRACE_BACKWARD");
+  return v && !strcmp(v, "1");
+}
+
+static void trace_node(const geocl_node *n, const geocl_tensor *dout, int index) {
+  size_t count = (size_t)geocl_numel(dout);
+  float *h = malloc(count * sizeof *h + 4);
+  double s = 0;
+  if (h && geocl_to_host(dout, h, count * sizeof *h) == GEOCL_OK)
+    for (size_t i = 0; i < count; i++) s += (double)h[i] * h[i];
+  free(h);
+  char shape[96];
+  geocl_logf(GEOCL_LOG_ERROR, "backward %4d %-14s %-24s |dout| %.9g", index, n->op, geocl_shape_str(dout, shape, sizeof shape),
+             sqrt(s));
+}
+
 static geocl_status check_versions(const geocl_node *n) {
   for (int i = 0; i < n->n_in; i++)
     if (n->in[i] && n->in[i]->storage->version != n->in_version[i])
@@ -171,6 +194,8 @@ geocl_status geocl_backward_from(geocl_tensor *out, geocl_tensor *dout) {
   /* Inputs always precede outputs on the tape, so one reverse sweep visits
    * every node after all of its consumers. */
   geocl_node *done = NULL; /* processed nodes, freed at the end */
+  bool trace = trace_backward();
+  int index = 0;
   for (geocl_node *n = ctx->tape_tail; n && st == GEOCL_OK;) {
     geocl_node *prev = n->prev;
     if (!n->reachable) {
@@ -179,6 +204,7 @@ geocl_status geocl_backward_from(geocl_tensor *out, geocl_tensor *dout) {
     }
     geocl_tensor *t = n->out;
     if (t->grad && !t->grad_stale) {
+      if (trace) trace_node(n, t->grad, index++);
       st = check_versions(n);
       if (st == GEOCL_OK) st = n->backward(n, t->grad);
       if (st != GEOCL_OK) {

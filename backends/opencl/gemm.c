@@ -1,4 +1,11 @@
-/* GEMM through CLBlast's strided-batched routine. */
+/* GEMM through CLBlast.
+ *
+ * CLBlast 1.5.3's SgemmStridedBatched returns wrong results for some shapes
+ * when an operand starts at a non-zero offset (e.g. 196x4096x1024 with B at
+ * offset 16: relative error 1.4; 5 of 80 random shapes of transformer sizes
+ * failed), while its plain Sgemm is right on the same inputs.  Parameters are
+ * views into one flat buffer, so offsets are the rule here: every batch item
+ * is one Sgemm call.  tests/check_opencl_smoke keeps the failing shapes. */
 #include <clblast_c.h>
 
 #include "ocl.h"
@@ -20,17 +27,18 @@ geocl_status ocl_gemm(geocl_backend *be, const geocl_gemm_args *g) {
   ocl_backend *ob = ocl_of(be);
   if (g->m == 0 || g->n == 0 || g->batch == 0) return GEOCL_OK;
   if (g->k == 0) return g->beta == 1.0f ? GEOCL_OK : scale_c(ob, g); /* CLBlast needs k > 0 */
-  CLBlastStatusCode s = CLBlastSgemmStridedBatched(
-      CLBlastLayoutRowMajor, g->trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
-      g->trans_b ? CLBlastTransposeYes : CLBlastTransposeNo, (size_t)g->m, (size_t)g->n, (size_t)g->k, g->alpha,
-      ocl_mem(g->a), g->a.off, (size_t)g->lda, (size_t)g->stride_a, ocl_mem(g->b), g->b.off, (size_t)g->ldb,
-      (size_t)g->stride_b, g->beta, ocl_mem(g->c), g->c.off, (size_t)g->ldc, (size_t)g->stride_c, (size_t)g->batch,
-      &ob->queue, NULL);
+  CLBlastStatusCode s = CLBlastSuccess;
+  for (int64_t i = 0; i < g->batch && s == CLBlastSuccess; i++)
+    s = CLBlastSgemm(CLBlastLayoutRowMajor, g->trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
+                     g->trans_b ? CLBlastTransposeYes : CLBlastTransposeNo, (size_t)g->m, (size_t)g->n, (size_t)g->k,
+                     g->alpha, ocl_mem(g->a), g->a.off + (size_t)(i * g->stride_a), (size_t)g->lda, ocl_mem(g->b),
+                     g->b.off + (size_t)(i * g->stride_b), (size_t)g->ldb, g->beta, ocl_mem(g->c),
+                     g->c.off + (size_t)(i * g->stride_c), (size_t)g->ldc, &ob->queue, NULL);
   if (s != CLBlastSuccess) {
     if (s == CLBlastTempBufferAllocFailure || s == CLBlastOpenCLOutOfResources || s == CLBlastOpenCLOutOfHostMemory)
-      return geocl_set_error(GEOCL_E_DEVICE_NOMEM, "CLBlast SgemmStridedBatched %lldx%lldx%lld (batch %lld): status %d",
+      return geocl_set_error(GEOCL_E_DEVICE_NOMEM, "CLBlast Sgemm %lldx%lldx%lld (batch %lld): status %d",
                              (long long)g->m, (long long)g->n, (long long)g->k, (long long)g->batch, (int)s);
-    return geocl_set_error(GEOCL_E_DEVICE, "CLBlast SgemmStridedBatched %lldx%lldx%lld (batch %lld) failed: status %d",
+    return geocl_set_error(GEOCL_E_DEVICE, "CLBlast Sgemm %lldx%lldx%lld (batch %lld) failed: status %d",
                            (long long)g->m, (long long)g->n, (long long)g->k, (long long)g->batch, (int)s);
   }
   return GEOCL_OK;

@@ -70,6 +70,11 @@ geocl_status mim_config_read(const char *task, const geocl_config *cfg, mim_conf
   c->grid_w = c->img_w / c->patch;
   c->n_tokens = c->grid_h * c->grid_w;
   c->num_mask = (int64_t)(c->mask_ratio * (double)c->n_tokens); /* floor, as int() in the official code */
+  if (c->num_mask < 1) {
+    snprintf(msg, sizeof msg, "mask_ratio=%g masks no patch of %lld (the loss averages over masked patches)",
+             c->mask_ratio, (long long)c->n_tokens);
+    return bad(task, msg);
+  }
   c->norm_im2_in_dec = true;
   return GEOCL_OK;
 }
