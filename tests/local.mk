@@ -155,3 +155,13 @@ tests_check_pair_loader_SOURCES = tests/check_pair_loader.c
 tests_check_pair_loader_CFLAGS = $(TEST_CFLAGS)
 tests_check_pair_loader_LDADD = $(TEST_LDADD)
 EXTRA_DIST += tests/fixtures/data
+# known answers: single ops against PyTorch (fixtures from tests/gen/gen_op_kats.py)
+check_PROGRAMS += tests/check_kat
+TESTS += tests/check_kat
+tests_check_kat_SOURCES = tests/check_kat.c
+tests_check_kat_CFLAGS = $(TEST_CFLAGS)
+tests_check_kat_LDADD = $(TEST_LDADD)
+EXTRA_DIST += tests/gen/gen_op_kats.py tests/fixtures/ops/attention.safetensors \
+	tests/fixtures/ops/attention_n197.safetensors tests/fixtures/ops/layernorm.safetensors \
+	tests/fixtures/ops/gelu.safetensors tests/fixtures/ops/masked_mse.safetensors \
+	tests/fixtures/ops/infonce.safetensors
