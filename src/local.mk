@@ -18,7 +18,10 @@ src_libgeocl_la_SOURCES = \
 	src/ops_shape.c
 
 # plugins and their configuration
-src_libgeocl_la_SOURCES += src/config.c src/plugins.c src/model.c
+src_libgeocl_la_SOURCES += src/config.c src/plugins.c src/model.c src/picture.c
+
+# training driver
+src_libgeocl_la_SOURCES += src/train.c src/train_config.c src/train_files.c src/train_internal.h
 
 # elementwise
 src_libgeocl_la_SOURCES += src/ops_elementwise.c
@@ -74,6 +77,7 @@ geoclinclude_HEADERS = \
 	src/geocl/config.h \
 	src/geocl/plugin.h \
 	src/geocl/model.h \
+	src/geocl/train.h \
 	src/geocl/context.h \
 	src/geocl/geocl.h \
 	src/geocl/log.h \
@@ -96,7 +100,8 @@ src_cli_geocl_SOURCES = \
 	src/cli/cli_common.c \
 	src/cli/cli_inputs.c \
 	src/cli/cmd_forward.c \
-	src/cli/cmd_reconstruct.c
+	src/cli/cmd_reconstruct.c \
+	src/cli/cmd_pretrain.c
 # data
 src_cli_geocl_SOURCES += src/cli/cmd_synth.c
 src_cli_geocl_LDADD = src/libgeocl.la

@@ -1,7 +1,6 @@
 /* geocl reconstruct: a picture of a masked-image model at work, like the
  * official CroCo demo. */
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -21,26 +20,6 @@ static void help(FILE *out) {
           "reference image 2 (pair tasks), and the original image 1.  Predictions are\n"
           "turned back into pixels with each true patch's mean and variance, as the\n"
           "official demo does.  Images must be exactly the model's img_size.\n");
-}
-
-/* [1, 3, H, W] floats in [0, 1] (clamped) to an 8-bit RGB PNG. */
-static geocl_status write_picture(const geocl_tensor *pic, const char *path) {
-  int64_t h = geocl_dim(pic, 2), w = geocl_dim(pic, 3);
-  size_t n = (size_t)(h * w);
-  float *v = malloc(n * 3 * sizeof *v);
-  geocl_image img = {0};
-  geocl_status st = v ? geocl_to_host(pic, v, n * 3 * sizeof *v) : geocl_set_error(GEOCL_E_NOMEM, "out of memory");
-  if (st == GEOCL_OK) st = geocl_image_alloc(&img, (int)w, (int)h, 3, GEOCL_SAMPLE_U8);
-  for (size_t i = 0; st == GEOCL_OK && i < n; i++)
-    for (int c = 0; c < 3; c++) {
-      float x = v[c * n + i];
-      x = isnan(x) ? 0.0f : (x < 0 ? 0 : (x > 1 ? 1 : x));
-      ((uint8_t *)img.data)[i * 3 + c] = (uint8_t)lrintf(x * 255.0f);
-    }
-  if (st == GEOCL_OK) st = geocl_image_write_png(path, &img);
-  geocl_image_free(&img);
-  free(v);
-  return st;
 }
 
 static int run(int argc, char **argv) {
@@ -87,7 +66,7 @@ static int run(int argc, char **argv) {
   if (st == GEOCL_OK) st = cli_load_batch(ctx, m, img1, img2, mask, &b);
   if (st == GEOCL_OK) st = geocl_model_forward(m, &b, &out);
   geocl_tensor *pic = st == GEOCL_OK ? geocl_model_visualize(m, &b, &out) : NULL;
-  if (st == GEOCL_OK) st = pic ? write_picture(pic, outp) : geocl_last_status();
+  if (st == GEOCL_OK) st = pic ? geocl_write_picture_png(geocl_narrow(pic, 0, 0, 1), outp) : geocl_last_status();
   if (st == GEOCL_OK) printf("wrote %s (%lldx%lld)\n", outp, (long long)geocl_dim(pic, 3), (long long)geocl_dim(pic, 2));
   int rc = st == GEOCL_OK ? CLI_OK : cli_fail("reconstruct");
   geocl_model_free(m);

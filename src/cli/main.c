@@ -6,7 +6,8 @@
 
 #include "cli.h"
 
-static const cli_command *commands[] = {&cli_devices, &cli_plugins, &cli_synth, &cli_forward, &cli_reconstruct};
+static const cli_command *commands[] = {&cli_pretrain, &cli_devices, &cli_plugins, &cli_synth, &cli_forward,
+                                        &cli_reconstruct};
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *out) {

@@ -58,6 +58,11 @@ geocl_status geocl_image_to_rgb8(const geocl_image *in, geocl_image *out);
 /* Write an 8- or 16-bit image with 1 to 4 channels as PNG. */
 geocl_status geocl_image_write_png(const char *path, const geocl_image *img);
 
+/* Write a picture tensor, [3, H, W] or [1, 3, H, W] with values in [0, 1]
+ * (clamped; NaN → 0), as an 8-bit RGB PNG. */
+struct geocl_tensor;
+geocl_status geocl_write_picture_png(const struct geocl_tensor *pic, const char *path);
+
 #ifdef __cplusplus
 }
 #endif
