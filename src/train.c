@@ -23,7 +23,6 @@ void geocl_train_opts_default(geocl_train_opts *o) {
   o->data = "synthetic";
   o->synthetic_pairs = 10000;
   o->batch = 8;
-  o->blr = 1.5e-4;
   o->warmup = -1;
   o->weight_decay = 0.05;
   o->beta1 = 0.9;
@@ -33,7 +32,8 @@ void geocl_train_opts_default(geocl_train_opts *o) {
   o->keep = 3;
 }
 
-#define DEFAULT_STEPS 300
+#define DEFAULT_STEPS 200
+#define DEFAULT_BLR 1.5e-4 /* CroCo's */
 
 typedef struct run {
   geocl_train_opts o; /* resolved: steps, lr, warmup set */
@@ -119,6 +119,12 @@ static void model_geometry(run *r) {
   r->pair = !strcmp(geocl_model_plugin(r->model)->inputs, "pair");
 }
 
+static double preset_blr(const geocl_plugin *p, const char *preset) {
+  for (const geocl_preset *s = p->presets; preset && s && s->name; s++)
+    if (!strcmp(s->name, preset) && s->blr > 0) return s->blr;
+  return DEFAULT_BLR;
+}
+
 static geocl_status setup_new(run *r) {
   geocl_train_opts *o = &r->o;
   if (o->batch < 1) return geocl_set_error(GEOCL_E_INVALID, "--batch %d: must be at least 1", o->batch);
@@ -136,6 +142,7 @@ static geocl_status setup_new(run *r) {
   if (st != GEOCL_OK) return st;
   if (o->steps == 0)
     o->steps = o->epochs > 0 ? (int64_t)ceil(o->epochs * (double)r->batches_per_epoch) : DEFAULT_STEPS;
+  if (o->blr == 0) o->blr = preset_blr(p, o->model);
   if (o->lr == 0) o->lr = o->blr * o->batch / 256.0;
   if (o->warmup < 0) o->warmup = o->steps / 20;
   if (o->recon_every == 0) o->recon_every = o->save_every;

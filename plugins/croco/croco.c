@@ -17,16 +17,16 @@ static const geocl_option options[] = {
 static const geocl_preset presets[] = {
     {"tiny", "CPU-sized: 128², ViT enc 192/6/3, dec 128/2/4, RoPE100",
      "img_size=128 enc_embed_dim=192 enc_depth=6 enc_num_heads=3 dec_embed_dim=128 dec_depth=2 dec_num_heads=4 "
-     "pos_embed=RoPE100"},
+     "pos_embed=RoPE100", 1e-2},
     {"small", "224², ViT enc 192/12/3, dec 192/4/3, RoPE100",
-     "enc_embed_dim=192 enc_depth=12 enc_num_heads=3 dec_embed_dim=192 dec_depth=4 dec_num_heads=3 pos_embed=RoPE100"},
-    {"base", "CroCo v1 (CroCo.pth): ViT-B enc 768/12/12, dec 512/8/16, cosine", "pos_embed=cosine"},
-    {"v2-base-small", "CroCo v2 ViT-B/small decoder: 768/12/12, 512/8/16, RoPE100", "pos_embed=RoPE100"},
+     "enc_embed_dim=192 enc_depth=12 enc_num_heads=3 dec_embed_dim=192 dec_depth=4 dec_num_heads=3 pos_embed=RoPE100", 0},
+    {"base", "CroCo v1 (CroCo.pth): ViT-B enc 768/12/12, dec 512/8/16, cosine", "pos_embed=cosine", 0},
+    {"v2-base-small", "CroCo v2 ViT-B/small decoder: 768/12/12, 512/8/16, RoPE100", "pos_embed=RoPE100", 0},
     {"v2-base-base", "CroCo v2 ViT-B/base decoder: 768/12/12, 768/12/12, RoPE100",
-     "dec_embed_dim=768 dec_depth=12 dec_num_heads=12 pos_embed=RoPE100"},
+     "dec_embed_dim=768 dec_depth=12 dec_num_heads=12 pos_embed=RoPE100", 0},
     {"v2-large-base", "CroCo v2 ViT-L/base decoder: 1024/24/16, 768/12/12, RoPE100",
      "enc_embed_dim=1024 enc_depth=24 enc_num_heads=16 dec_embed_dim=768 dec_depth=12 dec_num_heads=12 "
-     "pos_embed=RoPE100"},
+     "pos_embed=RoPE100", 0},
     {NULL},
 };
 

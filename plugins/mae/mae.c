@@ -13,11 +13,11 @@ static const geocl_option options[] = {MIM_COMMON_OPTIONS, {NULL}};
 static const geocl_preset presets[] = {
     {"tiny", "CPU-sized: 128², ViT enc 192/6/3, dec 128/2/4, RoPE100",
      "img_size=128 enc_embed_dim=192 enc_depth=6 enc_num_heads=3 dec_embed_dim=128 dec_depth=2 dec_num_heads=4 "
-     "pos_embed=RoPE100 mask_ratio=0.75"},
+     "pos_embed=RoPE100 mask_ratio=0.75", 1e-2},
     {"small", "224², ViT enc 192/12/3, dec 192/4/3, RoPE100",
      "enc_embed_dim=192 enc_depth=12 enc_num_heads=3 dec_embed_dim=192 dec_depth=4 dec_num_heads=3 pos_embed=RoPE100 "
-     "mask_ratio=0.75"},
-    {"base", "ViT-B enc 768/12/12, dec 512/8/16, cosine, mask 0.75 (the MAE recipe)", "pos_embed=cosine mask_ratio=0.75"},
+     "mask_ratio=0.75", 0},
+    {"base", "ViT-B enc 768/12/12, dec 512/8/16, cosine, mask 0.75 (the MAE recipe)", "pos_embed=cosine mask_ratio=0.75", 0},
     {NULL},
 };
 

@@ -39,7 +39,11 @@ void cli_print_plugin_options(FILE *out, const geocl_plugin *p) {
   if (p->presets && p->presets->name) {
     fprintf(out, "\nPresets (--model NAME; default %s):\n", p->default_preset ? p->default_preset : "none");
     for (const geocl_preset *s = p->presets; s->name; s++)
-      fprintf(out, "  %-24s %s\n  %-24s   %s\n", s->name, s->summary, "", s->settings);
+    {
+      fprintf(out, "  %-24s %s", s->name, s->summary);
+      if (s->blr > 0) fprintf(out, " (training base lr %g)", s->blr);
+      fprintf(out, "\n  %-24s   %s\n", "", s->settings);
+    }
   }
 }
 

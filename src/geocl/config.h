@@ -35,6 +35,9 @@ typedef struct geocl_preset {
   const char *name; /* NULL ends a list */
   const char *summary;
   const char *settings; /* space-separated key=value pairs over the defaults */
+  /* Base learning rate for training runs of this preset (lr = blr·batch/256);
+   * 0: the trainer's default, CroCo's 1.5e-4.  Short CPU runs need more. */
+  double blr;
 } geocl_preset;
 
 typedef struct geocl_config geocl_config;

@@ -31,13 +31,13 @@ typedef struct geocl_train_opts {
   /* data */
   const char *data;          /* "synthetic" (default) or a directory with pairs.txt / listing.txt */
   int64_t synthetic_pairs;   /* pairs per epoch of the synthetic source (default 10000) */
-  /* length: steps wins over epochs; default 300 steps */
+  /* length: steps wins over epochs; default 200 steps */
   int64_t steps;
   double epochs;
   int batch;                 /* default 8 */
   /* recipe (CroCo's defaults) */
   double lr;                 /* absolute peak lr; 0: blr·batch/256 */
-  double blr;                /* base lr, default 1.5e-4 */
+  double blr;                /* base lr; 0: the preset's (croco tiny: 1e-2), else 1.5e-4 */
   double min_lr;             /* default 0 */
   int64_t warmup;            /* warm-up steps (-1: 5% of the run) */
   double weight_decay;       /* default 0.05, on group 0 (weights); group 1 (biases, norms) gets 0 */

@@ -18,8 +18,8 @@ static const geocl_option options[] = {
 };
 
 static const geocl_preset presets[] = {
-    {"half", "scale 0.5", "scale=0.5 depth=3"},
-    {"broken", "a preset with a bad value", "depth=deep"},
+    {"half", "scale 0.5", "scale=0.5 depth=3", 0},
+    {"broken", "a preset with a bad value", "depth=deep", 0},
     {NULL},
 };
 
