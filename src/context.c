@@ -48,3 +48,13 @@ void geocl_ctx_mem_stats(geocl_ctx *ctx, geocl_mem_stats *out) {
 void geocl_ctx_reset_peak(geocl_ctx *ctx) { ctx->pool.peak = ctx->pool.current; }
 
 void geocl_ctx_trim(geocl_ctx *ctx) { geocl_pool_trim(ctx); }
+
+geocl_status geocl_ctx_profile_start(geocl_ctx *ctx) {
+  if (!ctx->be->ops->profile) return geocl_unsupported(ctx, "profile");
+  return ctx->be->ops->profile(ctx->be, 1, NULL, 0, NULL);
+}
+
+geocl_status geocl_ctx_profile_stop(geocl_ctx *ctx, geocl_kernel_time *out, int max, int *n) {
+  if (!ctx->be->ops->profile) return geocl_unsupported(ctx, "profile");
+  return ctx->be->ops->profile(ctx->be, 0, out, max, n);
+}

@@ -101,7 +101,8 @@ src_cli_geocl_SOURCES = \
 	src/cli/cli_inputs.c \
 	src/cli/cmd_forward.c \
 	src/cli/cmd_reconstruct.c \
-	src/cli/cmd_pretrain.c
+	src/cli/cmd_pretrain.c \
+	src/cli/cmd_bench.c
 # data
 src_cli_geocl_SOURCES += src/cli/cmd_synth.c
 src_cli_geocl_LDADD = src/libgeocl.la

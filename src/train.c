@@ -94,24 +94,26 @@ static geocl_status open_loader(run *r) {
 
 /* CroCo's recipe: AdamW on group 0 (weights, mask token) with weight decay,
  * group 1 (biases, norms) without. */
-static geocl_status make_optimizer(run *r) {
-  geocl_params *p = geocl_model_params(r->model);
+geocl_status geocl_train_optimizer(geocl_model *model, const geocl_train_opts *o, geocl_optim **out) {
+  geocl_params *p = geocl_model_params(model);
   int n = geocl_params_group_count(p);
   if (n < 1 || n > 2)
     return geocl_set_error(GEOCL_E_UNSUPPORTED, "task %s uses %d parameter groups; the trainer knows groups 0 (decayed) "
-                                                "and 1 (not decayed)", r->o.task, n);
+                                                "and 1 (not decayed)", geocl_model_plugin(model)->name, n);
   geocl_optim_group g[2];
   for (int i = 0; i < n; i++) {
     g[i] = geocl_adamw_defaults();
-    g[i].lr = r->o.lr;
-    g[i].beta1 = r->o.beta1;
-    g[i].beta2 = r->o.beta2;
+    g[i].lr = o->lr;
+    g[i].beta1 = o->beta1;
+    g[i].beta2 = o->beta2;
     g[i].eps = 1e-8;
-    g[i].weight_decay = i == 0 ? r->o.weight_decay : 0.0;
+    g[i].weight_decay = i == 0 ? o->weight_decay : 0.0;
   }
-  geocl_optim_opts oo = {.max_grad_norm = r->o.clip_grad};
-  return geocl_optim_new(p, n, g, &oo, &r->optim);
+  geocl_optim_opts oo = {.max_grad_norm = o->clip_grad};
+  return geocl_optim_new(p, n, g, &oo, out);
 }
+
+static geocl_status make_optimizer(run *r) { return geocl_train_optimizer(r->model, &r->o, &r->optim); }
 
 static void model_geometry(run *r) {
   const geocl_config *c = geocl_model_config(r->model);

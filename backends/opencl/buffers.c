@@ -29,6 +29,11 @@ geocl_status ocl_upload(geocl_backend *be, void *mem, size_t off, const void *sr
   memcpy(staging, src, bytes);
   cl_event ev;
   cl_int err = clEnqueueWriteBuffer(ob->queue, (cl_mem)mem, CL_FALSE, off, bytes, staging, 0, NULL, &ev);
+  if (err == CL_SUCCESS && ob->profile.on) {
+    clRetainEvent(ev);
+    *ocl_profile_event(ob) = ev;
+    ocl_profile_record(ob, "write_buffer");
+  }
   if (err != CL_SUCCESS) {
     free(staging);
     return ocl_fail(err, "clEnqueueWriteBuffer");

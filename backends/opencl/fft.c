@@ -155,7 +155,8 @@ static geocl_status transform(ocl_backend *ob, ocl_fft_plan *p, cl_mem src, geoc
   }
   if (st != GEOCL_OK) return st;
   clfftStatus s = clfftEnqueueTransform(p->handle, p->inverse ? CLFFT_BACKWARD : CLFFT_FORWARD, 1, &ob->queue, 0,
-                                        NULL, NULL, &src, &dst, NULL);
+                                        NULL, ocl_profile_event(ob), &src, &dst, NULL);
+  ocl_profile_record(ob, "clfft");
   if (s != CLFFT_SUCCESS) return fft_fail(s, "clfftEnqueueTransform", p->h, p->w);
   return out.off ? copy(ob, p->out, 0, ocl_mem(out), out.off * 4, out_elems * 4) : GEOCL_OK;
 }

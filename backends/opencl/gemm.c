@@ -28,12 +28,14 @@ geocl_status ocl_gemm(geocl_backend *be, const geocl_gemm_args *g) {
   if (g->m == 0 || g->n == 0 || g->batch == 0) return GEOCL_OK;
   if (g->k == 0) return g->beta == 1.0f ? GEOCL_OK : scale_c(ob, g); /* CLBlast needs k > 0 */
   CLBlastStatusCode s = CLBlastSuccess;
-  for (int64_t i = 0; i < g->batch && s == CLBlastSuccess; i++)
+  for (int64_t i = 0; i < g->batch && s == CLBlastSuccess; i++) {
     s = CLBlastSgemm(CLBlastLayoutRowMajor, g->trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
                      g->trans_b ? CLBlastTransposeYes : CLBlastTransposeNo, (size_t)g->m, (size_t)g->n, (size_t)g->k,
                      g->alpha, ocl_mem(g->a), g->a.off + (size_t)(i * g->stride_a), (size_t)g->lda, ocl_mem(g->b),
                      g->b.off + (size_t)(i * g->stride_b), (size_t)g->ldb, g->beta, ocl_mem(g->c),
-                     g->c.off + (size_t)(i * g->stride_c), (size_t)g->ldc, &ob->queue, NULL);
+                     g->c.off + (size_t)(i * g->stride_c), (size_t)g->ldc, &ob->queue, ocl_profile_event(ob));
+    ocl_profile_record(ob, "clblast_sgemm");
+  }
   if (s != CLBlastSuccess) {
     if (s == CLBlastTempBufferAllocFailure || s == CLBlastOpenCLOutOfResources || s == CLBlastOpenCLOutOfHostMemory)
       return geocl_set_error(GEOCL_E_DEVICE_NOMEM, "CLBlast Sgemm %lldx%lldx%lld (batch %lld): status %d",

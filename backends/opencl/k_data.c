@@ -22,7 +22,8 @@ geocl_status ocl_copy(geocl_backend *be, int ndim, const int64_t *shape, geocl_b
   if (d.n == 0) return GEOCL_OK;
   if (!accumulate && d.ndim == 1 && d.s0[0] == 1 && d.s1[0] == 1) {
     cl_int err = clEnqueueCopyBuffer(ob->queue, ocl_mem(x), ocl_mem(y), x.off * 4, y.off * 4, (size_t)d.n * 4, 0,
-                                     NULL, NULL);
+                                     NULL, ocl_profile_event(ob));
+    ocl_profile_record(ob, "copy_buffer");
     return err == CL_SUCCESS ? GEOCL_OK : ocl_fail(err, "clEnqueueCopyBuffer");
   }
   ocl_kernel_slot *k;

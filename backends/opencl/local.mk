@@ -10,6 +10,7 @@ backends_opencl_opencl_la_SOURCES = \
 	backends/opencl/gemm.c \
 	backends/opencl/k_data.c \
 	backends/opencl/module.c \
+	backends/opencl/profile.c \
 	backends/opencl/program.c \
 	backends/opencl/sha256.c \
 	backends/opencl/strided.c

@@ -42,6 +42,7 @@ static geocl_status list_devices(geocl_device_info **out, int *count, const char
 static void destroy(geocl_backend *be) {
   ocl_backend *ob = ocl_of(be);
   clFinish(ob->queue);
+  ocl_profile_release(ob);
   ocl_kernels_release(ob);
   ocl_fft_release(ob);
   clReleaseCommandQueue(ob->queue);
@@ -55,6 +56,7 @@ static const geocl_backend_ops ocl_ops = {
     .upload = ocl_upload,
     .download = ocl_download,
     .sync = ocl_sync,
+    .profile = ocl_profile_report,
     .fill = ocl_fill,
     .copy = ocl_copy,
     .rand_uniform = ocl_rand_uniform,
@@ -124,7 +126,7 @@ static geocl_status open_device(int index, geocl_backend **out) {
   ocl_backend *ob = calloc(1, sizeof *ob);
   if (!ob) return geocl_set_error(GEOCL_E_NOMEM, "out of memory opening %s", dev->info.name);
   cl_int err;
-  ob->queue = clCreateCommandQueue(dev->context, dev->id, 0, &err);
+  ob->queue = clCreateCommandQueue(dev->context, dev->id, CL_QUEUE_PROFILING_ENABLE, &err);
   if (err != CL_SUCCESS) {
     free(ob);
     return ocl_fail(err, "clCreateCommandQueue");

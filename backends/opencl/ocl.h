@@ -36,12 +36,21 @@ typedef struct ocl_kernel_slot {
 
 #define OCL_MAX_KERNELS 128
 
+/* Recorded launches while profiling. */
+typedef struct ocl_profile {
+  bool on;
+  int n, cap;
+  const char **names;
+  cl_event *events;
+} ocl_profile_log;
+
 typedef struct ocl_backend {
   geocl_backend base;
   ocl_device *dev;
-  cl_command_queue queue;
+  cl_command_queue queue; /* in order, with profiling enabled */
   ocl_kernel_slot kernels[OCL_MAX_KERNELS];
   int n_kernels;
+  ocl_profile_log profile;
   struct ocl_fft_plan *fft_plans; /* fft.c: clFFT plans baked on this queue */
 } ocl_backend;
 
@@ -155,6 +164,13 @@ void ocl_fft_release(ocl_backend *ob);
 geocl_status ocl_adamw(geocl_backend *be, const geocl_adamw_args *a);
 geocl_status ocl_sgd(geocl_backend *be, const geocl_sgd_args *a);
 geocl_status ocl_clip_coef(geocl_backend *be, float max_norm, geocl_bref sumsq, geocl_bref out);
+
+/* profile.c: pass ocl_profile_event(ob) as the event argument of an enqueue,
+ * then ocl_profile_record(ob, name) (both do nothing unless profiling). */
+cl_event *ocl_profile_event(ocl_backend *ob);
+void ocl_profile_record(ocl_backend *ob, const char *name);
+geocl_status ocl_profile_report(geocl_backend *be, int enable, geocl_kernel_time *out, int max, int *n);
+void ocl_profile_release(ocl_backend *ob);
 
 /* buffers.c */
 geocl_status ocl_alloc(geocl_backend *be, size_t bytes, void **mem);

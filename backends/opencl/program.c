@@ -206,7 +206,8 @@ geocl_status ocl_launch(ocl_backend *ob, ocl_kernel_slot *k, cl_uint dims, const
     /* round up to the work-group size; kernels guard the tail */
     g[d] = local ? (global[d] + local[d] - 1) / local[d] * local[d] : global[d];
   }
-  cl_int err = clEnqueueNDRangeKernel(ob->queue, k->kernel, dims, NULL, g, local, 0, NULL, NULL);
+  cl_int err = clEnqueueNDRangeKernel(ob->queue, k->kernel, dims, NULL, g, local, 0, NULL, ocl_profile_event(ob));
+  ocl_profile_record(ob, k->name);
   if (err != CL_SUCCESS) {
     char what[128];
     snprintf(what, sizeof what, "launching kernel '%s'", k->name);

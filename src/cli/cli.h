@@ -25,6 +25,7 @@ extern const cli_command cli_plugins;
 extern const cli_command cli_forward;
 extern const cli_command cli_reconstruct;
 extern const cli_command cli_pretrain;
+extern const cli_command cli_bench;
 
 /* Print a plugin's options and presets (cmd_plugins.c). */
 void cli_print_plugin_options(FILE *out, const geocl_plugin *p);

@@ -128,6 +128,13 @@ typedef struct geocl_sgd_args {
   int nesterov, first_step;
 } geocl_sgd_args;
 
+/* Device time spent in one kernel (or runtime operation) while profiling. */
+typedef struct geocl_kernel_time {
+  char name[48];
+  uint64_t calls;
+  double seconds;
+} geocl_kernel_time;
+
 typedef struct geocl_backend_ops {
   void (*destroy)(geocl_backend *be);
 
@@ -235,6 +242,11 @@ typedef struct geocl_backend_ops {
   geocl_status (*sgd)(geocl_backend *be, const geocl_sgd_args *args);
   /* out[0] = min(1, max_norm/(√sumsq[0] + 1e-6)): PyTorch's clip_grad_norm_ coefficient */
   geocl_status (*clip_coef)(geocl_backend *be, float max_norm, geocl_bref sumsq, geocl_bref out);
+
+  /* --- optional: per-kernel device times --- */
+  /* enable != 0: start recording (forgetting earlier records); enable == 0:
+   * stop, wait for the device and return up to max entries, most time first. */
+  geocl_status (*profile)(geocl_backend *be, int enable, geocl_kernel_time *out, int max, int *n);
 } geocl_backend_ops;
 
 struct geocl_backend {

@@ -48,6 +48,11 @@ void geocl_ctx_reset_peak(geocl_ctx *ctx);
 /* Return cached (unused) buffers to the device. */
 void geocl_ctx_trim(geocl_ctx *ctx);
 
+/* Per-kernel device times (backends that support it; E_UNSUPPORTED otherwise):
+ * start recording, then stop and get up to max entries, most time first. */
+geocl_status geocl_ctx_profile_start(geocl_ctx *ctx);
+geocl_status geocl_ctx_profile_stop(geocl_ctx *ctx, geocl_kernel_time *out, int max, int *n);
+
 /* --- device listing (for `geocl devices` and device selection) --- */
 typedef struct geocl_device_entry {
   int index;            /* the number a device spec uses; -1 for the reference backend */

@@ -90,6 +90,12 @@ typedef struct geocl_train_hooks {
 geocl_status geocl_train_run(const geocl_train_opts *opts, const geocl_train_hooks *hooks,
                              geocl_train_summary *summary);
 
+/* The optimizer the trainer uses for a model (CroCo's AdamW: group 0
+ * decayed, group 1 not), at peak lr o->lr. */
+struct geocl_model;
+struct geocl_optim;
+geocl_status geocl_train_optimizer(struct geocl_model *model, const geocl_train_opts *o, struct geocl_optim **out);
+
 #ifdef __cplusplus
 }
 #endif
