@@ -3,9 +3,6 @@
  * all of image 2; a decoder with cross-attention to image 2 reconstructs the
  * masked patches.  Parameter names, initialisation and loss follow the
  * official code (models/croco.py), so official checkpoints load directly. */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "../vit/mim.h"
 
 static const geocl_option options[] = {
@@ -30,73 +27,18 @@ static const geocl_preset presets[] = {
     {NULL},
 };
 
-typedef struct croco {
-  mim_model m;
-  vit_dec_block *dec_blocks;
-} croco;
-
-static void destroy(void *state) {
-  croco *s = state;
-  if (!s) return;
-  mim_release(&s->m);
-  free(s->dec_blocks);
-  free(s);
-}
-
 static geocl_status create(geocl_ctx *ctx, const geocl_config *cfg, geocl_params *params, void **out) {
-  croco *s = calloc(1, sizeof *s);
-  if (!s) return geocl_set_error(GEOCL_E_NOMEM, "croco: out of memory");
-  s->m.task = "croco";
-  s->m.ctx = ctx;
-  s->m.params = params;
-  geocl_status st = mim_config_read("croco", cfg, &s->m.cfg);
-  const mim_config *c = &s->m.cfg;
-  if (st == GEOCL_OK) {
-    s->m.cfg.norm_im2_in_dec = geocl_config_bool(cfg, "norm_im2_in_dec");
-    st = mim_declare_head(&s->m);
-  }
-  char n[64];
-  for (int64_t i = 0; st == GEOCL_OK && i < c->dec_depth; i++) {
-    snprintf(n, sizeof n, "dec_blocks.%lld", (long long)i);
-    st = vit_declare_dec_block(params, n, c->dec_dim, c->dec_hidden, c->norm_im2_in_dec);
-  }
-  if (st == GEOCL_OK) st = mim_declare_tail(&s->m);
-  if (st != GEOCL_OK) {
-    destroy(s);
-    return st;
-  }
-  *out = s;
-  return GEOCL_OK;
-}
-
-static geocl_status bind(croco *s) {
-  if (s->dec_blocks) return GEOCL_OK;
-  geocl_status st = mim_bind(&s->m);
-  const mim_config *c = &s->m.cfg;
-  vit_dec_block *blocks = st == GEOCL_OK ? calloc((size_t)(c->dec_depth ? c->dec_depth : 1), sizeof *blocks) : NULL;
-  if (st == GEOCL_OK && !blocks) st = geocl_set_error(GEOCL_E_NOMEM, "croco: out of memory");
-  char n[64];
-  for (int64_t i = 0; st == GEOCL_OK && i < c->dec_depth; i++) {
-    snprintf(n, sizeof n, "dec_blocks.%lld", (long long)i);
-    st = vit_bind_dec_block(s->m.params, n, (int)c->dec_heads, c->norm_im2_in_dec, &blocks[i]);
-  }
-  if (st == GEOCL_OK) s->dec_blocks = blocks;
-  else free(blocks);
+  mim_model *m;
+  geocl_status st = mim_create(ctx, cfg, params, "croco", true, &m);
+  if (st == GEOCL_OK) *out = m;
   return st;
 }
 
-static geocl_status init_weights(void *state, geocl_rng *rng) {
-  croco *s = state;
-  geocl_status st = bind(s);
-  if (st == GEOCL_OK) st = mim_init(&s->m, rng);
-  for (int64_t i = 0; st == GEOCL_OK && i < s->m.cfg.dec_depth; i++) st = vit_init_dec_block(&s->dec_blocks[i], rng);
-  return st;
-}
+static geocl_status init_weights(void *state, geocl_rng *rng) { return mim_init(state, rng); }
 
 static geocl_status forward(void *state, const geocl_batch *b, geocl_outputs *out) {
-  croco *s = state;
-  mim_model *m = &s->m;
-  geocl_status st = bind(s);
+  mim_model *m = state;
+  geocl_status st = mim_bind(m);
   if (st != GEOCL_OK) return st;
   if (!b->image1 || !b->image2) return geocl_set_error(GEOCL_E_INVALID, "croco: needs image1 and image2");
   mim_masking mk;
@@ -104,22 +46,21 @@ static geocl_status forward(void *state, const geocl_batch *b, geocl_outputs *ou
   if (st != GEOCL_OK) return st;
   geocl_tensor *grid = m->cfg.rope_base > 0 ? mim_grid_positions(m, b->size) : NULL;
   /* encoder: visible patches of image 1, all of image 2, same weights */
-  geocl_tensor *x1 = geocl_gather_rows(mim_embed(m, b->image1), mk.visible);
-  geocl_tensor *feat1 = mim_encode(m, x1, mk.visible_pos);
+  geocl_tensor *feat1 = mim_encode(m, geocl_gather_rows(mim_embed(m, b->image1), mk.visible), mk.visible_pos);
   geocl_tensor *feat2 = mim_encode(m, mim_embed(m, b->image2), grid);
   /* decoder: image-1 stream with mask tokens, cross-attending to image 2 */
-  geocl_tensor *f1 = mim_decoder_input(m, feat1, &mk);
-  geocl_tensor *f2 = mim_decoder_memory(m, feat2);
   vit_rope rope = {m->cfg.rope_base, grid};
-  for (int64_t i = 0; i < m->cfg.dec_depth; i++) f1 = vit_dec_block_apply(&s->dec_blocks[i], f1, f2, &rope, &rope);
-  st = mim_predict_and_loss(m, f1, b->image1, &mk, out);
+  geocl_tensor *dec = mim_decode(m, mim_decoder_input(m, feat1, &mk), mim_decoder_memory(m, feat2), &rope);
+  st = mim_predict_and_loss(m, dec, b->image1, &mk, out);
   if (st == GEOCL_OK) st = geocl_outputs_add(out, "feat1", feat1);
   if (st == GEOCL_OK) st = geocl_outputs_add(out, "feat2", feat2);
   return st;
 }
 
+static void destroy(void *state) { mim_free(state); }
+
 static geocl_tensor *visualize(void *state, const geocl_batch *b, const geocl_outputs *out) {
-  return mim_visualize(&((croco *)state)->m, b, out);
+  return mim_visualize(state, b, out);
 }
 
 static const geocl_plugin plugin = {

@@ -81,7 +81,7 @@ geocl_status mim_config_read(const char *task, const geocl_config *cfg, mim_conf
 
 /* ---- parameters ---- */
 
-geocl_status mim_declare_head(mim_model *m) {
+static geocl_status declare_head(mim_model *m) {
   const mim_config *c = &m->cfg;
   geocl_params *p = m->params;
   char n[64];
@@ -102,10 +102,53 @@ geocl_status mim_declare_head(mim_model *m) {
   return st;
 }
 
-geocl_status mim_declare_tail(mim_model *m) {
+static geocl_status declare_decoder(mim_model *m) {
   const mim_config *c = &m->cfg;
-  geocl_status st = vit_declare_norm(m->params, "dec_norm", c->dec_dim);
+  char n[64];
+  geocl_status st = GEOCL_OK;
+  for (int64_t i = 0; st == GEOCL_OK && i < c->dec_depth; i++) {
+    snprintf(n, sizeof n, "dec_blocks.%lld", (long long)i);
+    st = m->cross ? vit_declare_dec_block(m->params, n, c->dec_dim, c->dec_hidden, c->norm_im2_in_dec)
+                  : vit_declare_block(m->params, n, c->dec_dim, c->dec_hidden);
+  }
+  if (st == GEOCL_OK) st = vit_declare_norm(m->params, "dec_norm", c->dec_dim);
   if (st == GEOCL_OK) st = vit_declare_linear(m->params, "prediction_head", c->dec_dim, c->patch * c->patch * 3);
+  return st;
+}
+
+geocl_status mim_create(geocl_ctx *ctx, const geocl_config *cfg, geocl_params *params, const char *task, bool cross,
+                        mim_model **out) {
+  mim_model *m = calloc(1, sizeof *m);
+  if (!m) return geocl_set_error(GEOCL_E_NOMEM, "%s: out of memory", task);
+  m->task = task;
+  m->ctx = ctx;
+  m->params = params;
+  m->cross = cross;
+  geocl_status st = mim_config_read(task, cfg, &m->cfg);
+  if (st == GEOCL_OK && cross) m->cfg.norm_im2_in_dec = geocl_config_bool(cfg, "norm_im2_in_dec");
+  if (st == GEOCL_OK) st = declare_head(m);
+  if (st == GEOCL_OK) st = declare_decoder(m);
+  if (st != GEOCL_OK) {
+    mim_free(m);
+    return st;
+  }
+  *out = m;
+  return GEOCL_OK;
+}
+
+static geocl_status bind_decoder(mim_model *m) {
+  const mim_config *c = &m->cfg;
+  size_t count = (size_t)(c->dec_depth ? c->dec_depth : 1);
+  if (m->cross) m->dec_cross = calloc(count, sizeof *m->dec_cross);
+  else m->dec_self = calloc(count, sizeof *m->dec_self);
+  if (!m->dec_cross && !m->dec_self) return geocl_set_error(GEOCL_E_NOMEM, "%s: out of memory", m->task);
+  char n[64];
+  geocl_status st = GEOCL_OK;
+  for (int64_t i = 0; st == GEOCL_OK && i < c->dec_depth; i++) {
+    snprintf(n, sizeof n, "dec_blocks.%lld", (long long)i);
+    st = m->cross ? vit_bind_dec_block(m->params, n, (int)c->dec_heads, c->norm_im2_in_dec, &m->dec_cross[i])
+                  : vit_bind_block(m->params, n, (int)c->dec_heads, &m->dec_self[i]);
+  }
   return st;
 }
 
@@ -132,6 +175,7 @@ geocl_status mim_bind(mim_model *m) {
   }
   if (st == GEOCL_OK) st = vit_bind_norm(p, "enc_norm", &m->enc_norm);
   if (st == GEOCL_OK) st = vit_bind_linear(p, "decoder_embed", &m->decoder_embed);
+  if (st == GEOCL_OK) st = bind_decoder(m);
   if (st == GEOCL_OK) st = vit_bind_norm(p, "dec_norm", &m->dec_norm);
   if (st == GEOCL_OK) st = vit_bind_linear(p, "prediction_head", &m->prediction_head);
   m->bound = st == GEOCL_OK;
@@ -162,17 +206,20 @@ geocl_status mim_init(mim_model *m, geocl_rng *rng) {
   for (int64_t i = 0; i < c->enc_depth && st == GEOCL_OK; i++) st = vit_init_block(&m->enc_blocks[i], rng);
   if (st == GEOCL_OK) st = vit_init_norm(&m->enc_norm);
   if (st == GEOCL_OK) st = vit_init_linear(&m->decoder_embed, rng);
+  for (int64_t i = 0; i < c->dec_depth && st == GEOCL_OK; i++)
+    st = m->cross ? vit_init_dec_block(&m->dec_cross[i], rng) : vit_init_block(&m->dec_self[i], rng);
   if (st == GEOCL_OK) st = vit_init_norm(&m->dec_norm);
   if (st == GEOCL_OK) st = vit_init_linear(&m->prediction_head, rng);
   return st;
 }
 
-void mim_release(mim_model *m) {
+void mim_free(mim_model *m) {
+  if (!m) return;
   free(m->enc_blocks);
-  m->enc_blocks = NULL;
+  free(m->dec_cross);
+  free(m->dec_self);
   geocl_tensor_free(m->grid_pos);
-  m->grid_pos = NULL;
-  m->bound = false;
+  free(m);
 }
 
 /* ---- masking ---- */
@@ -312,6 +359,12 @@ geocl_tensor *mim_decoder_input(mim_model *m, geocl_tensor *enc_visible, const m
 geocl_tensor *mim_decoder_memory(mim_model *m, geocl_tensor *enc_full) {
   geocl_tensor *f = vit_linear_apply(&m->decoder_embed, enc_full);
   return m->cfg.rope_base == 0 ? geocl_add(f, m->dec_pos) : f;
+}
+
+geocl_tensor *mim_decode(mim_model *m, geocl_tensor *x, geocl_tensor *y, const vit_rope *rope) {
+  for (int64_t i = 0; i < m->cfg.dec_depth; i++)
+    x = m->cross ? vit_dec_block_apply(&m->dec_cross[i], x, y, rope, rope) : vit_block_apply(&m->dec_self[i], x, rope);
+  return x;
 }
 
 /* Optional frequency-domain term on the masked patches: spectra of the

@@ -44,14 +44,17 @@ typedef struct mim_model {
   mim_config cfg;
   geocl_ctx *ctx;
   geocl_params *params;
+  bool cross; /* decoder blocks cross-attend to image 2 (croco), or not (mae) */
   bool bound;
   /* encoder */
   geocl_tensor *mask_token, *enc_pos, *dec_pos, *pe_weight, *pe_bias;
   vit_block *enc_blocks;
   vit_norm enc_norm;
-  /* decoder ends (the blocks belong to each plugin) */
+  /* decoder */
   vit_linear decoder_embed, prediction_head;
   vit_norm dec_norm;
+  vit_dec_block *dec_cross; /* when cross */
+  vit_block *dec_self;      /* otherwise */
   /* grid positions [B, N, 2] for the current batch size (RoPE) */
   geocl_tensor *grid_pos;
   int64_t grid_pos_batch;
@@ -65,16 +68,16 @@ typedef struct mim_masking {
   geocl_tensor *mask;        /* f32 [B, N] */
 } mim_masking;
 
-/* Declare the parameters before the decoder blocks (mask_token, positional
- * buffers, patch_embed, enc_blocks, enc_norm, decoder_embed) and after them
- * (dec_norm, prediction_head), in the official state-dict order. */
-geocl_status mim_declare_head(mim_model *m);
-geocl_status mim_declare_tail(mim_model *m);
-/* Bind the encoder and decoder-end tensors after finalize (idempotent). */
+/* Read the configuration and declare every parameter in the official
+ * state-dict order (plugin create).  cross: croco's decoder, else mae's. */
+geocl_status mim_create(geocl_ctx *ctx, const geocl_config *cfg, geocl_params *params, const char *task, bool cross,
+                        mim_model **out);
+/* Bind the parameter tensors after finalize (idempotent; forward and
+ * init_weights call it). */
 geocl_status mim_bind(mim_model *m);
-/* Official initialisation of everything but the decoder blocks. */
+/* Official initialisation (plugin init_weights). */
 geocl_status mim_init(mim_model *m, geocl_rng *rng);
-void mim_release(mim_model *m);
+void mim_free(mim_model *m);
 
 /* Masks: from batch->mask when given (every sample must mask the same count),
  * else floor(mask_ratio·N) uniformly chosen patches per sample drawn from rng. */
@@ -90,6 +93,9 @@ geocl_tensor *mim_grid_positions(mim_model *m, int64_t batch);
 geocl_tensor *mim_decoder_input(mim_model *m, geocl_tensor *enc_visible, const mim_masking *mk);
 /* Image-2 memory for the decoder: decoder_embed (+ cosine positions). */
 geocl_tensor *mim_decoder_memory(mim_model *m, geocl_tensor *enc_full);
+/* The decoder blocks on x, cross-attending to memory y when the model has
+ * cross-attention (y NULL otherwise). */
+geocl_tensor *mim_decode(mim_model *m, geocl_tensor *x, geocl_tensor *y, const vit_rope *rope);
 /* dec_norm and prediction_head; fills out with pred, target, mask, loss, dec. */
 geocl_status mim_predict_and_loss(mim_model *m, geocl_tensor *dec, geocl_tensor *img1, const mim_masking *mk,
                                   geocl_outputs *out);

@@ -45,4 +45,18 @@ geocl_tensor *cli_load_image(geocl_ctx *ctx, const char *path, int64_t height, i
 geocl_status cli_load_batch(geocl_ctx *ctx, geocl_model *m, const char *image1, const char *image2,
                             const char *mask, geocl_batch *b);
 
+/* Options shared by the commands that run a model on image files. */
+typedef struct cli_model_args {
+  const char *weights, *task, *image1, *image2, *mask, *out, *grads, *device;
+  uint64_t seed;
+  int n_args;          /* key=value options after the flags */
+  char **args;
+} cli_model_args;
+/* Parse them (--grads only when with_grads); CLI_OK, CLI_USAGE, or -1 after
+ * printing help for --help.  --weights, --image1 and --out are required. */
+int cli_parse_model_args(const char *cmd, int argc, char **argv, bool with_grads, void (*help)(FILE *),
+                         cli_model_args *a);
+/* Context and model for parsed arguments, then the batch; prints the error. */
+geocl_status cli_open_model(const cli_model_args *a, bool grad, geocl_ctx **ctx, geocl_model **m, geocl_batch *b);
+
 #endif

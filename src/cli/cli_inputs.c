@@ -1,4 +1,5 @@
 /* Inputs of the subcommands that run a model: images and masks from files. */
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,4 +71,61 @@ geocl_status cli_load_batch(geocl_ctx *ctx, geocl_model *m, const char *image1, 
   if (image2 && !(b->image2 = cli_load_image(ctx, image2, h, w))) return geocl_last_status();
   if (mask && !(b->mask = read_mask(ctx, mask, (h / patch) * (w / patch)))) return geocl_last_status();
   return GEOCL_OK;
+}
+
+int cli_parse_model_args(const char *cmd, int argc, char **argv, bool with_grads, void (*help)(FILE *),
+                         cli_model_args *a) {
+  static const struct option opts[] = {
+      {"weights", required_argument, 0, 'w'}, {"task", required_argument, 0, 't'},
+      {"image1", required_argument, 0, '1'},  {"image2", required_argument, 0, '2'},
+      {"mask", required_argument, 0, 'm'},    {"out", required_argument, 0, 'o'},
+      {"grads", required_argument, 0, 'g'},   {"device", required_argument, 0, 'd'},
+      {"seed", required_argument, 0, 's'},    {"help", no_argument, 0, 'h'},
+      {0, 0, 0, 0}};
+  memset(a, 0, sizeof *a);
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'w': a->weights = optarg; break;
+    case 't': a->task = optarg; break;
+    case '1': a->image1 = optarg; break;
+    case '2': a->image2 = optarg; break;
+    case 'm': a->mask = optarg; break;
+    case 'o': a->out = optarg; break;
+    case 'g':
+      if (!with_grads) {
+        help(stderr);
+        return CLI_USAGE;
+      }
+      a->grads = optarg;
+      break;
+    case 'd': a->device = optarg; break;
+    case 's':
+      if (cli_parse_u64(cmd, "--seed", optarg, &a->seed)) return CLI_USAGE;
+      break;
+    case 'h': help(stdout); return -1;
+    default: help(stderr); return CLI_USAGE;
+    }
+  }
+  if (!a->weights || !a->image1 || !a->out) {
+    cli_error(cmd, "--weights, --image1 and --out are required (see geocl %s --help)", cmd);
+    return CLI_USAGE;
+  }
+  a->args = argv + optind;
+  a->n_args = argc - optind;
+  return CLI_OK;
+}
+
+geocl_status cli_open_model(const cli_model_args *a, bool grad, geocl_ctx **ctx, geocl_model **m, geocl_batch *b) {
+  *m = NULL;
+  geocl_ctx_opts co = {.device = a->device, .seed = a->seed};
+  geocl_status st = geocl_ctx_create(&co, ctx);
+  if (st != GEOCL_OK) return st;
+  geocl_set_grad_enabled(*ctx, grad);
+  geocl_model_opts mo = {.task = a->task, .weights = a->weights, .args = (const char *const *)a->args,
+                         .n_args = a->n_args};
+  st = geocl_model_create(*ctx, &mo, m);
+  if (st == GEOCL_OK) st = cli_load_batch(*ctx, *m, a->image1, a->image2, a->mask, b);
+  return st;
 }

@@ -1,7 +1,6 @@
 /* geocl forward: one forward (and backward) pass of a model on given images,
  * written to safetensors files for comparison with a reference
  * implementation. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,59 +77,24 @@ static geocl_status write_grads(geocl_params *p, const char *path) {
 }
 
 static int run(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"weights", required_argument, 0, 'w'}, {"task", required_argument, 0, 't'},
-      {"image1", required_argument, 0, '1'},  {"image2", required_argument, 0, '2'},
-      {"mask", required_argument, 0, 'm'},    {"out", required_argument, 0, 'o'},
-      {"grads", required_argument, 0, 'g'},   {"device", required_argument, 0, 'd'},
-      {"seed", required_argument, 0, 's'},    {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
-  const char *weights = NULL, *task = NULL, *img1 = NULL, *img2 = NULL, *mask = NULL, *outp = NULL, *grads = NULL,
-             *device = NULL;
-  uint64_t seed = 0;
-  int c;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    switch (c) {
-    case 'w': weights = optarg; break;
-    case 't': task = optarg; break;
-    case '1': img1 = optarg; break;
-    case '2': img2 = optarg; break;
-    case 'm': mask = optarg; break;
-    case 'o': outp = optarg; break;
-    case 'g': grads = optarg; break;
-    case 'd': device = optarg; break;
-    case 's':
-      if (cli_parse_u64("forward", "--seed", optarg, &seed)) return CLI_USAGE;
-      break;
-    case 'h': help(stdout); return CLI_OK;
-    default: help(stderr); return CLI_USAGE;
-    }
-  }
-  if (!weights || !img1 || !outp) {
-    cli_error("forward", "--weights, --image1 and --out are required (see geocl forward --help)");
-    return CLI_USAGE;
-  }
-  geocl_ctx *ctx;
-  geocl_ctx_opts co = {.device = device, .seed = seed};
-  if (geocl_ctx_create(&co, &ctx) != GEOCL_OK) return cli_fail("forward");
-  geocl_model *m = NULL;
-  geocl_model_opts mo = {.task = task, .weights = weights, .args = (const char *const *)argv + optind,
-                         .n_args = argc - optind};
-  geocl_status st = geocl_model_create(ctx, &mo, &m);
+  cli_model_args a;
+  int rc = cli_parse_model_args("forward", argc, argv, true, help, &a);
+  if (rc) return rc < 0 ? CLI_OK : rc;
+  geocl_ctx *ctx = NULL;
+  geocl_model *m;
   geocl_batch b;
-  if (st == GEOCL_OK) st = cli_load_batch(ctx, m, img1, img2, mask, &b);
   geocl_outputs out;
+  geocl_status st = cli_open_model(&a, a.grads != NULL, &ctx, &m, &b);
   if (st == GEOCL_OK) st = geocl_model_forward(m, &b, &out);
-  if (st == GEOCL_OK && grads) st = geocl_backward(geocl_outputs_get(&out, "loss"));
-  if (st == GEOCL_OK) st = write_outputs(&out, outp);
-  if (st == GEOCL_OK && grads) st = write_grads(geocl_model_params(m), grads);
+  if (st == GEOCL_OK && a.grads) st = geocl_backward(geocl_outputs_get(&out, "loss"));
+  if (st == GEOCL_OK) st = write_outputs(&out, a.out);
+  if (st == GEOCL_OK && a.grads) st = write_grads(geocl_model_params(m), a.grads);
   if (st == GEOCL_OK) {
     float loss;
     if (geocl_item(geocl_outputs_get(&out, "loss"), &loss) == GEOCL_OK)
-      printf("loss %.9g; wrote %s%s%s\n", loss, outp, grads ? " and " : "", grads ? grads : "");
+      printf("loss %.9g; wrote %s%s%s\n", loss, a.out, a.grads ? " and " : "", a.grads ? a.grads : "");
   }
-  int rc = st == GEOCL_OK ? CLI_OK : cli_fail("forward");
+  rc = st == GEOCL_OK ? CLI_OK : cli_fail("forward");
   geocl_model_free(m);
   geocl_ctx_free(ctx);
   return rc;
