@@ -56,3 +56,52 @@ inline float wg_reduce_sum(__local float *buf, float v) {
   barrier(CLK_LOCAL_MEM_FENCE);
   return r;
 }
+
+/* Vectors of VW 4-byte elements, VW the device's preferred float vector
+ * width (-DVW: 1, 2, 4, 8 or 16).  Elementwise kernels run one work-item per
+ * vector: CPU devices then get SIMD code even for builtins their compilers do
+ * not vectorise across work-items (erf on PoCL); with VW = 1 the kernels are
+ * the plain scalar ones. */
+#if VW == 1
+typedef float floatv;
+typedef uint uintv;
+#define vload_v(i, p) ((p)[i])
+#define vstore_v(x, i, p) ((p)[i] = (x))
+#define as_floatv(x) as_float(x)
+#define as_uintv(x) as_uint(x)
+#else
+#define PASTE_(a, b) a##b
+#define PASTE(a, b) PASTE_(a, b)
+typedef PASTE(float, VW) floatv;
+typedef PASTE(uint, VW) uintv;
+#define vload_v(i, p) PASTE(vload, VW)(i, p)
+#define vstore_v(x, i, p) PASTE(vstore, VW)(x, i, p)
+#define as_floatv(x) PASTE(as_float, VW)(x)
+#define as_uintv(x) PASTE(as_uint, VW)(x)
+#endif
+
+/* Vector i of p[0, n): whole, or at the tail with the lanes past n zero.
+ * Tail lanes go through the same vector code as the others, so an element's
+ * result does not depend on where it lies. */
+inline uintv load_v(__global const uint *p, long i, long n) {
+  if ((i + 1) * VW <= n) return vload_v(i, p);
+  uint t[VW];
+  for (int j = 0; j < VW; j++) t[j] = i * VW + j < n ? p[i * VW + j] : 0u;
+  return vload_v(0, t);
+}
+
+inline void store_v(uintv x, __global uint *p, long i, long n) {
+  if ((i + 1) * VW <= n) {
+    vstore_v(x, i, p);
+  } else {
+    uint t[VW];
+    vstore_v(x, 0, t);
+    for (int j = 0; j < VW && i * VW + j < n; j++) p[i * VW + j] = t[j];
+  }
+}
+
+inline floatv load_fv(__global const float *p, long i, long n) {
+  return as_floatv(load_v((__global const uint *)p, i, n));
+}
+
+inline void store_fv(floatv x, __global float *p, long i, long n) { store_v(as_uintv(x), (__global uint *)p, i, n); }

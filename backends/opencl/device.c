@@ -113,8 +113,15 @@ static void fill_info(cl_platform_id p, cl_device_id d, ocl_device *out) {
   size_t row_wg = 64;
   while (row_wg > 1 && row_wg > wg) row_wg /= 2;
   out->row_wg = row_wg;
+  cl_uint pref = 1;
+  clGetDeviceInfo(d, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT, sizeof pref, &pref, NULL);
+  const char *force = getenv("GEOCL_VECTOR_WIDTH"); /* tests run the narrow kernels GPUs get */
+  if (force && atoi(force) > 0) pref = (cl_uint)atoi(force);
+  size_t vw = 16; /* the widest OpenCL C vector at most the preferred width */
+  while (vw > 1 && vw > pref) vw /= 2;
+  out->vec_width = vw;
   /* strict IEEE math (no -cl-fast-relaxed-math): training must match the reference */
-  snprintf(out->build_options, sizeof out->build_options, "-cl-std=CL1.2 -DROW_WG=%zu", row_wg);
+  snprintf(out->build_options, sizeof out->build_options, "-cl-std=CL1.2 -DROW_WG=%zu -DVW=%zu", row_wg, vw);
 }
 
 geocl_status ocl_enumerate(ocl_device **devices, int *count, const char **note) {

@@ -220,3 +220,8 @@ geocl_status ocl_launch_1d(ocl_backend *ob, ocl_kernel_slot *k, size_t n) {
   size_t local = k->wg;
   return ocl_launch(ob, k, 1, &n, &local);
 }
+
+geocl_status ocl_launch_vectors(ocl_backend *ob, ocl_kernel_slot *k, size_t n) {
+  size_t vw = ob->dev->vec_width;
+  return ocl_launch_1d(ob, k, (n + vw - 1) / vw);
+}
