@@ -118,9 +118,10 @@ geocl_status geocl_accumulate_grad(geocl_tensor *t, geocl_tensor *g) {
   }
   geocl_backend *be = t->ctx->be;
   if (!t->grad) {
-    /* take g over when nothing else can see its storage */
-    if (g->owned_by_caller && g->refcount == 1 && g->storage->refcount == 1 && !g->node && geocl_is_contiguous(g) &&
-        g->offset == 0) {
+    /* take g over when nothing else can see its storage (a persisted tensor
+     * stays its caller's) */
+    if (g->owned_by_caller && g->seq != 0 && g->refcount == 1 && g->storage->refcount == 1 && !g->node &&
+        geocl_is_contiguous(g) && g->offset == 0) {
       geocl_tensor_disown(g);
       t->grad = g;
       t->grad_stale = false;
