@@ -167,18 +167,52 @@ inline void load_tile(__local float *rows, __local float *cols, const attn_desc 
   }
 }
 
-/* s[t] = Σ_e x[e]·cols[e·LDT + t] for t < n, whole vectors */
+/* s[t] = Σ_e x[e]·cols[e·LDT + t] for t < n, whole vectors: four at a time
+ * (independent sums hide the latency of the additions), then one by one */
 inline void dots(float *s, const float *x, __local const float *cols, int tile, int n, int dh) {
-  for (int tv = 0; tv < (n + VW - 1) / VW; tv++) {
+  int nv = (n + VW - 1) / VW, tv = 0;
+  for (; tv + 4 <= nv; tv += 4) {
+    floatv a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+    for (int e = 0; e < dh; e++) {
+      __local const float *c = cols + e * ROUND_VW(tile) + tv * VW;
+      float xe = x[e];
+      a0 += xe * vload_v(0, c);
+      a1 += xe * vload_v(1, c);
+      a2 += xe * vload_v(2, c);
+      a3 += xe * vload_v(3, c);
+    }
+    vstore_v(a0, tv, s);
+    vstore_v(a1, tv + 1, s);
+    vstore_v(a2, tv + 2, s);
+    vstore_v(a3, tv + 3, s);
+  }
+  for (; tv < nv; tv++) {
     floatv a = 0.0f;
     for (int e = 0; e < dh; e++) a += x[e] * vload_v(tv, cols + e * ROUND_VW(tile));
     vstore_v(a, tv, s);
   }
 }
 
-/* acc[e] += Σ_{t<n} w[t]·rows[t·LDR + e] for e < LDR */
+/* acc[e] += Σ_{t<n} w[t]·rows[t·LDR + e] for e < LDR, four vectors at a
+ * time, then one by one */
 inline void accumulate(float *acc, const float *w, __local const float *rows, int n, int dh) {
-  for (int ev = 0; ev < ROUND_VW(dh) / VW; ev++) {
+  int nv = ROUND_VW(dh) / VW, ev = 0;
+  for (; ev + 4 <= nv; ev += 4) {
+    floatv a0 = vload_v(ev, acc), a1 = vload_v(ev + 1, acc), a2 = vload_v(ev + 2, acc), a3 = vload_v(ev + 3, acc);
+    for (int t = 0; t < n; t++) {
+      __local const float *r = rows + t * ROUND_VW(dh) + ev * VW;
+      float wt = w[t];
+      a0 += wt * vload_v(0, r);
+      a1 += wt * vload_v(1, r);
+      a2 += wt * vload_v(2, r);
+      a3 += wt * vload_v(3, r);
+    }
+    vstore_v(a0, ev, acc);
+    vstore_v(a1, ev + 1, acc);
+    vstore_v(a2, ev + 2, acc);
+    vstore_v(a3, ev + 3, acc);
+  }
+  for (; ev < nv; ev++) {
     floatv a = vload_v(ev, acc);
     for (int t = 0; t < n; t++) a += w[t] * vload_v(ev, rows + t * ROUND_VW(dh));
     vstore_v(a, ev, acc);
