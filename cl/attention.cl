@@ -46,13 +46,6 @@ typedef struct {
 
 /* ---- vectors ---- */
 
-inline float sum_lanes(floatv x) {
-  float t[VW], s = 0.0f;
-  vstore_v(x, 0, t);
-  for (int j = 0; j < VW; j++) s += t[j];
-  return s;
-}
-
 inline float max_lanes(floatv x) {
   float t[VW], m = -INFINITY;
   vstore_v(x, 0, t);

@@ -105,3 +105,43 @@ inline floatv load_fv(__global const float *p, long i, long n) {
 }
 
 inline void store_fv(floatv x, __global float *p, long i, long n) { store_v(as_uintv(x), (__global uint *)p, i, n); }
+
+inline float sum_lanes(floatv x) {
+  float t[VW], s = 0.0f;
+  vstore_v(x, 0, t);
+  for (int j = 0; j < VW; j++) s += t[j];
+  return s;
+}
+
+/* 1 in the lanes of vector i of [0, n), 0 past n */
+inline floatv tail_mask(long i, long n) {
+  if ((i + 1) * VW <= n) return 1.0f;
+  float t[VW];
+  for (int j = 0; j < VW; j++) t[j] = i * VW + j < n ? 1.0f : 0.0f;
+  return vload_v(0, t);
+}
+
+/* Kahan-compensated s += v (the sum is s − c) */
+inline void kahan_add_v(floatv *s, floatv *c, floatv v) {
+  floatv t = v - *c, u = *s + t;
+  *c = (u - *s) - t;
+  *s = u;
+}
+
+/* Column kernels: a work-group of ROW_WG work-items per vector of columns,
+ * each work-item summing rows l, l + ROW_WG, …; this adds their sums in a
+ * fixed tree (no atomics: the same result on every run) and returns the
+ * total to every work-item, which must all call it.  buf holds ROW_WG
+ * vectors. */
+inline floatv wg_reduce_sum_v(__local floatv *buf, floatv v) {
+  int l = get_local_id(0);
+  buf[l] = v;
+  barrier(CLK_LOCAL_MEM_FENCE);
+  for (int w = ROW_WG / 2; w > 0; w >>= 1) {
+    if (l < w) buf[l] += buf[l + w];
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  floatv r = buf[0];
+  barrier(CLK_LOCAL_MEM_FENCE);
+  return r;
+}

@@ -43,30 +43,18 @@ __kernel void sum_strided(__global const float *x, ulong xoff, __global float *y
 }
 
 /* y[c] = alpha · Σ_r x[r·rs + c] for c < cols: the column sums of a matrix
- * (bias gradients).  Work-group g owns the columns of vector g; its ROW_WG
- * work-items sum rows l, l + ROW_WG, … (compensated), then add their partial
- * sums in a fixed tree: no atomics, the same result on every run.  Launched
- * exactly (no bounds guard before the barriers). */
+ * (bias gradients), compensated, one work-group per vector of columns (see
+ * wg_reduce_sum_v).  Launched exactly (no bounds guard before the barriers). */
 __kernel __attribute__((reqd_work_group_size(ROW_WG, 1, 1))) void sum_columns(__global const float *x, ulong xoff,
                                                                               long rows, long cols, long rs,
                                                                               __global float *y, ulong yoff,
                                                                               float alpha) {
-  __local floatv part[ROW_WG];
+  __local floatv buf[ROW_WG];
   long g = get_group_id(0);
-  int l = get_local_id(0);
   floatv s = 0.0f, c = 0.0f;
-  for (long r = l; r < rows; r += ROW_WG) {
-    floatv t = load_fv(x + xoff + r * rs, g, cols) - c, u = s + t;
-    c = (u - s) - t;
-    s = u;
-  }
-  part[l] = s - c;
-  barrier(CLK_LOCAL_MEM_FENCE);
-  for (int w = ROW_WG / 2; w > 0; w >>= 1) {
-    if (l < w) part[l] += part[l + w];
-    barrier(CLK_LOCAL_MEM_FENCE);
-  }
-  if (l == 0) store_fv(alpha * part[0], y + yoff, g, cols);
+  for (long r = get_local_id(0); r < rows; r += ROW_WG) kahan_add_v(&s, &c, load_fv(x + xoff + r * rs, g, cols));
+  s = wg_reduce_sum_v(buf, s - c);
+  if (get_local_id(0) == 0) store_fv(alpha * s, y + yoff, g, cols);
 }
 
 /* x [outer, len, inner]: y[o,i] = max_l x[o,l,i], arg = first index of the max (NaN wins) */

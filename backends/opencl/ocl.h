@@ -22,6 +22,7 @@ typedef struct ocl_device {
   bool is_pocl;
   size_t row_wg;      /* work-group size of row-wise kernels: a power of two ≤ 64 the device allows */
   size_t vec_width;   /* floats per vector in elementwise kernels: the device's preferred width (1 … 16) */
+  size_t row_lanes;   /* work-items per row of LayerNorm: row_wg, or 1 on CPUs (a row in vectors) */
   char build_options[128];
   cl_context context; /* created on first open */
   pthread_mutex_t lock;
