@@ -11,10 +11,17 @@ typedef struct {
   long s2[6];
 } strided_desc;
 
-/* Offsets of linear index i of the index space under each stride set. */
-inline void strided_offsets(const strided_desc *d, long i, long *o0, long *o1, long *o2) {
-  long a = 0, b = 0, c = 0;
-  for (int k = (int)d->ndim - 1; k >= 0; k--) {
+/* A run of up to VW elements of the index space's last dimension: the one
+ * of work-item (g0, g1) of a 2-D NDRange starts at element VW·g0 of the last
+ * dimension within index g1 of the other dimensions taken as one (so that
+ * one decoding of g1, with its divisions, serves the run).  Sets the first
+ * element's offsets under each stride set and returns the run's length (0
+ * past the end). */
+inline int strided_run(const strided_desc *d, long *o0, long *o1, long *o2) {
+  long last = d->ndim - 1, j = get_global_id(0) * VW, i = get_global_id(1);
+  if (j >= d->shape[last] || i >= d->n / d->shape[last]) return 0;
+  long a = j * d->s0[last], b = j * d->s1[last], c = j * d->s2[last];
+  for (long k = last - 1; k >= 0; k--) {
     long q = i / d->shape[k];
     long r = i - q * d->shape[k];
     i = q;
@@ -25,6 +32,7 @@ inline void strided_offsets(const strided_desc *d, long i, long *o0, long *o1, l
   *o0 = a;
   *o1 = b;
   *o2 = c;
+  return (int)min((long)VW, d->shape[last] - j);
 }
 
 /* Work-group reductions for row kernels launched with ROW_WG work-items (a

@@ -23,15 +23,16 @@ __kernel void copy_rows(__global const uint *x, ulong xoff, long xs, __global ui
 /* y[o1] = x[o0] (or += for f32 when accumulate) over a strided index space */
 __kernel void copy_strided(__global const uint *x, ulong xoff, __global uint *y, ulong yoff, strided_desc d,
                            int accumulate) {
-  long i = get_global_id(0);
-  if (i >= d.n) return;
-  long xo, yo, unused;
-  strided_offsets(&d, i, &xo, &yo, &unused);
-  if (accumulate) {
-    __global float *yf = (__global float *)y;
-    yf[yoff + yo] += as_float(x[xoff + xo]);
-  } else {
-    y[yoff + yo] = x[xoff + xo];
+  long xo, yo, unused, last = d.ndim - 1;
+  int count = strided_run(&d, &xo, &yo, &unused);
+  for (int j = 0; j < count; j++) {
+    long xi = xoff + xo + j * d.s0[last], yi = yoff + yo + j * d.s1[last];
+    if (accumulate) {
+      __global float *yf = (__global float *)y;
+      yf[yi] += as_float(x[xi]);
+    } else {
+      y[yi] = x[xi];
+    }
   }
 }
 

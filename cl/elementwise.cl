@@ -18,18 +18,18 @@
 /* out[o2] = a[o0] op b[o1] over a strided index space (s0: a, s1: b, s2: out) */
 __kernel void binary_strided(int op, __global const float *a, ulong aoff, __global const float *b, ulong boff,
                              __global float *out, ulong ooff, strided_desc d) {
-  long i = get_global_id(0);
-  if (i >= d.n) return;
-  long ao, bo, oo;
-  strided_offsets(&d, i, &ao, &bo, &oo);
-  float x = a[aoff + ao], y = b[boff + bo], r;
-  switch (op) {
-  case BIN_ADD: r = x + y; break;
-  case BIN_SUB: r = x - y; break;
-  case BIN_MUL: r = x * y; break;
-  default: r = x / y; break;
+  long ao, bo, oo, last = d.ndim - 1;
+  int count = strided_run(&d, &ao, &bo, &oo);
+  for (int j = 0; j < count; j++) {
+    float x = a[aoff + ao + j * d.s0[last]], y = b[boff + bo + j * d.s1[last]], r;
+    switch (op) {
+    case BIN_ADD: r = x + y; break;
+    case BIN_SUB: r = x - y; break;
+    case BIN_MUL: r = x * y; break;
+    default: r = x / y; break;
+    }
+    out[ooff + oo + j * d.s2[last]] = r;
   }
-  out[ooff + oo] = r;
 }
 
 /* out = a op b, all three contiguous: one vector per work-item */

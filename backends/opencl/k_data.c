@@ -53,7 +53,7 @@ geocl_status ocl_copy(geocl_backend *be, int ndim, const int64_t *shape, geocl_b
   cl_ulong xo = x.off, yo = y.off;
   cl_int acc = accumulate;
   st = ocl_args(k->kernel, 6, OCL_ARG(xm), OCL_ARG(xo), OCL_ARG(ym), OCL_ARG(yo), OCL_ARG(d), OCL_ARG(acc));
-  return st != GEOCL_OK ? st : ocl_launch_1d(ob, k, (size_t)d.n);
+  return st != GEOCL_OK ? st : ocl_launch_strided(ob, k, &d);
 }
 
 geocl_status ocl_rand_uniform(geocl_backend *be, int64_t n, uint64_t seed, uint64_t counter, geocl_bref y) {

@@ -37,7 +37,7 @@ geocl_status ocl_binary(geocl_backend *be, geocl_binop op, int ndim, const int64
   cl_ulong ao = a.off, bo = b.off, oo = out.off;
   st = ocl_args(k->kernel, 8, OCL_ARG(cop), OCL_ARG(am), OCL_ARG(ao), OCL_ARG(bm), OCL_ARG(bo), OCL_ARG(om),
                 OCL_ARG(oo), OCL_ARG(d));
-  return st != GEOCL_OK ? st : ocl_launch_1d(ob, k, (size_t)d.n);
+  return st != GEOCL_OK ? st : ocl_launch_strided(ob, k, &d);
 }
 
 geocl_status ocl_unary(geocl_backend *be, geocl_unop op, int64_t n, float alpha, geocl_bref x, geocl_bref y) {
