@@ -59,6 +59,8 @@ const op_case cases_attention[] = {
      {0, 100}, ATTN_TOL, GRAD},
     {"attention/cross_13x7_h1_d13", 2, {{3, {2, 13, 13}, U}, {3, {2, 7, 26}, U}}, run_attention, {1, 1}, {0, 0},
      ATTN_TOL, GRAD},
+    /* more rows than one work-group takes */
+    {"attention/self_n300_h1_d16", 1, {{3, {2, 300, 48}, U}}, run_attention, {1, 0}, {0, 0}, ATTN_TOL, NO_GRAD},
     {"rope2d/n13_h3_d32", 2, {{3, {2, 13, 288}, U}, {3, {2, 13, 2}, POS}}, run_rope2d, {3}, {100}, ROPE_TOL, GRAD},
     {"rope2d/n197_h2_d64", 2, {{3, {2, 197, 384}, U}, {3, {2, 197, 2}, POS}}, run_rope2d, {2}, {100}, ROPE_TOL, GRAD},
     {NULL},

@@ -54,12 +54,14 @@ static cl_long tile_rows(const ocl_backend *ob, int n_tiles, int64_t head_dim, i
   return tile > 0 ? tile : 1;
 }
 
-/* Work-items per work-group: what the kernel allows, at most MAX_BLOCK, and
- * no more powers of two than the rows need. */
+/* Work-items per work-group: what the kernel allows, at most MAX_BLOCK,
+ * spread evenly over the work-groups the rows need and rounded up to the
+ * kernel's preferred multiple (items past the last row only idle). */
 static size_t block_size(const ocl_kernel_slot *k, int64_t rows) {
-  size_t wg = k->wg < MAX_BLOCK ? k->wg : MAX_BLOCK;
-  while (wg > 1 && (int64_t)(wg / 2) >= rows) wg /= 2;
-  return wg;
+  size_t most = k->wg < MAX_BLOCK ? k->wg : MAX_BLOCK, m = k->multiple;
+  size_t groups = ((size_t)rows + most - 1) / most, per_group = ((size_t)rows + groups - 1) / groups;
+  size_t wg = (per_group + m - 1) / m * m; /* whole multiples of the device's preferred size */
+  return wg <= most ? wg : most;
 }
 
 static geocl_status check_head_dim(const char *op, int64_t head_dim) {

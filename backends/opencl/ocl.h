@@ -33,7 +33,8 @@ typedef struct ocl_device {
 typedef struct ocl_kernel_slot {
   const char *name;
   cl_kernel kernel;
-  size_t wg; /* work-group size to use for 1-D launches */
+  size_t wg;       /* work-group size to use for 1-D launches */
+  size_t multiple; /* the kernel's preferred work-group size multiple */
 } ocl_kernel_slot;
 
 #define OCL_MAX_KERNELS 128

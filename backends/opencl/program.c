@@ -167,10 +167,15 @@ geocl_status ocl_kernel(ocl_backend *ob, const char *program, const char *kernel
   clGetKernelWorkGroupInfo(k, ob->dev->id, CL_KERNEL_WORK_GROUP_SIZE, sizeof wg, &wg, NULL);
   if (wg == 0) wg = 1;
   if (wg > 256) wg = 256;
+  size_t multiple = 1;
+  clGetKernelWorkGroupInfo(k, ob->dev->id, CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE, sizeof multiple, &multiple,
+                           NULL);
+  if (multiple == 0 || multiple > wg) multiple = 1;
   ocl_kernel_slot *slot = &ob->kernels[ob->n_kernels++];
   slot->name = kernel;
   slot->kernel = k;
   slot->wg = wg;
+  slot->multiple = multiple;
   *out = slot;
   return GEOCL_OK;
 }
