@@ -6,14 +6,14 @@
  * (online softmax) and saves the log-sum-exp; the backward recomputes the
  * probabilities from it.  No atomics: every output has one writer.
  *
- * Arithmetic runs on vectors of VW floats (common.cl): scores along a tile's
- * rows, accumulators along the head dimension.  So that whole vectors fit,
- * local tiles pad their rows to LDR = ⌈dh⌉ floats and transposed tiles their
- * columns to LDT = ⌈TILE⌉, ⌈·⌉ rounding up to a multiple of VW: lanes past
- * dh or past a tile's last row are computed but never used.  RoPE's sines and
- * cosines are computed VW angles at a time (a scalar sincos does not
- * vectorise on CPU devices), as tiles are loaded and once per work-item for
- * its own row.
+ * Arithmetic runs on vectors of VWIDTH floats (common.cl): scores along a
+ * tile's rows, accumulators along the head dimension.  So that whole vectors
+ * fit, local tiles pad their rows to LDR = ⌈dh⌉ floats and transposed tiles
+ * their columns to LDT = ⌈TILE⌉, ⌈·⌉ rounding up to a multiple of VWIDTH:
+ * lanes past dh or past a tile's last row are computed but never used.
+ * RoPE's sines and cosines are computed VWIDTH angles at a time (a scalar
+ * sincos does not vectorise on CPU devices), as tiles are loaded and once per
+ * work-item for its own row.
  *
  * The launcher (backends/opencl/k_attention.c) picks the work-group size and
  * TILE ≤ MAX_TILE from the device's limits and passes the tiles as __local
@@ -23,7 +23,7 @@
 
 #define MAX_HEAD_DIM 128
 #define MAX_TILE 64
-#define ROUND_VW(n) (((n) + VW - 1) / VW * VW)
+#define ROUND_VW(n) (((n) + VWIDTH - 1) / VWIDTH * VWIDTH)
 
 /* Operands of attn_desc's offset and stride arrays. */
 #define OP_Q 0
@@ -46,10 +46,10 @@ typedef struct {
 
 /* ---- vectors ---- */
 
-inline float max_lanes(floatv x) {
-  float t[VW], m = -INFINITY;
+inline float max_lanes(vfloat x) {
+  float t[VWIDTH], m = -INFINITY;
   vstore_v(x, 0, t);
-  for (int j = 0; j < VW; j++) m = fmax(m, t[j]);
+  for (int j = 0; j < VWIDTH; j++) m = fmax(m, t[j]);
   return m;
 }
 
@@ -68,13 +68,14 @@ inline float2 rope_pair(float u, float v, float phi, float sign) {
  * barrier) */
 inline void rope_thetas(__local float *theta, float base, int dh) {
   int q = dh / 4;
-  for (int j = get_local_id(0); j < ROUND_VW(q); j += get_local_size(0)) theta[j] = j < q ? rope_theta(base, j, q) : 0.0f;
+  for (int j = get_local_id(0); j < ROUND_VW(q); j += get_local_size(0))
+    theta[j] = j < q ? rope_theta(base, j, q) : 0.0f;
 }
 
 /* c[j], s[j] = cos, sin of p·θ_j for j < Q (rounded up to a whole vector) */
 inline void rope_angles(float *c, float *s, float p, __local const float *theta, int q) {
-  for (int jv = 0; jv < ROUND_VW(q) / VW; jv++) {
-    floatv cv, sv = sincos(p * vload_v(jv, theta), &cv);
+  for (int jv = 0; jv < ROUND_VW(q) / VWIDTH; jv++) {
+    vfloat cv, sv = sincos(p * vload_v(jv, theta), &cv);
     vstore_v(cv, jv, c);
     vstore_v(sv, jv, s);
   }
@@ -122,10 +123,10 @@ __kernel void rope(long batch, long n, long heads, long dh, float base, float si
 /* Lanes [0, count) of x into rows (from element e of row t) and/or
  * transposed into cols (element e of row t at e·LDT + t); rows or cols may
  * be 0. */
-inline void put(__local float *rows, __local float *cols, int dh, int tile, int t, int e, floatv x, int count) {
-  float lane[VW];
+inline void put(__local float *rows, __local float *cols, int dh, int tile, int t, int e, vfloat x, int count) {
+  float lane[VWIDTH];
   vstore_v(x, 0, lane);
-  if (rows && count == VW) vstore_v(x, 0, rows + t * ROUND_VW(dh) + e);
+  if (rows && count == VWIDTH) vstore_v(x, 0, rows + t * ROUND_VW(dh) + e);
   else if (rows)
     for (int j = 0; j < count; j++) rows[t * ROUND_VW(dh) + e + j] = lane[j];
   if (cols)
@@ -142,18 +143,19 @@ inline void load_tile(__local float *rows, __local float *cols, const attn_desc 
   int dh = (int)d->dh, tile = (int)d->tile, l = get_local_id(0), ls = get_local_size(0);
   __global const float *src = ROW(d, p, o, b, r0, h);
   if (!rope) {
-    int per_row = ROUND_VW(dh) / VW;
+    int per_row = ROUND_VW(dh) / VWIDTH;
     for (int i = l; i < n * per_row; i += ls) {
       int t = i / per_row, c = i - t * per_row;
-      put(rows, cols, dh, tile, t, c * VW, load_fv(src + t * d->st[o], c, dh), VW);
+      put(rows, cols, dh, tile, t, c * VWIDTH, load_fv(src + t * d->st[o], c, dh), VWIDTH);
     }
   } else {
-    int q = dh / 4, qv = ROUND_VW(q) / VW;
+    int q = dh / 4, qv = ROUND_VW(q) / VWIDTH;
     for (int i = l; i < n * 2 * qv; i += ls) {
-      int t = i / (2 * qv), axis = i / qv % 2, jv = i % qv, e = axis * 2 * q + jv * VW, count = min(VW, q - jv * VW);
+      int t = i / (2 * qv), axis = i / qv % 2, jv = i % qv, e = axis * 2 * q + jv * VWIDTH;
+      int count = min(VWIDTH, q - jv * VWIDTH);
       __global const float *row = src + t * d->st[o] + axis * 2 * q;
-      floatv u = load_fv(row, jv, q), v = load_fv(row + q, jv, q);
-      floatv c, s = sincos((float)pos[2 * t + axis] * vload_v(jv, theta), &c);
+      vfloat u = load_fv(row, jv, q), v = load_fv(row + q, jv, q);
+      vfloat c, s = sincos((float)pos[2 * t + axis] * vload_v(jv, theta), &c);
       put(rows, cols, dh, tile, t, e, u * c - v * s, count);
       put(rows, cols, dh, tile, t, e + q, v * c + u * s, count);
     }
@@ -163,11 +165,11 @@ inline void load_tile(__local float *rows, __local float *cols, const attn_desc 
 /* s[t] = Σ_e x[e]·cols[e·LDT + t] for t < n, whole vectors: four at a time
  * (independent sums hide the latency of the additions), then one by one */
 inline void dots(float *s, const float *x, __local const float *cols, int tile, int n, int dh) {
-  int nv = (n + VW - 1) / VW, tv = 0;
+  int nv = (n + VWIDTH - 1) / VWIDTH, tv = 0;
   for (; tv + 4 <= nv; tv += 4) {
-    floatv a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+    vfloat a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
     for (int e = 0; e < dh; e++) {
-      __local const float *c = cols + e * ROUND_VW(tile) + tv * VW;
+      __local const float *c = cols + e * ROUND_VW(tile) + tv * VWIDTH;
       float xe = x[e];
       a0 += xe * vload_v(0, c);
       a1 += xe * vload_v(1, c);
@@ -180,7 +182,7 @@ inline void dots(float *s, const float *x, __local const float *cols, int tile, 
     vstore_v(a3, tv + 3, s);
   }
   for (; tv < nv; tv++) {
-    floatv a = 0.0f;
+    vfloat a = 0.0f;
     for (int e = 0; e < dh; e++) a += x[e] * vload_v(tv, cols + e * ROUND_VW(tile));
     vstore_v(a, tv, s);
   }
@@ -189,11 +191,11 @@ inline void dots(float *s, const float *x, __local const float *cols, int tile, 
 /* acc[e] += Σ_{t<n} w[t]·rows[t·LDR + e] for e < LDR, four vectors at a
  * time, then one by one */
 inline void accumulate(float *acc, const float *w, __local const float *rows, int n, int dh) {
-  int nv = ROUND_VW(dh) / VW, ev = 0;
+  int nv = ROUND_VW(dh) / VWIDTH, ev = 0;
   for (; ev + 4 <= nv; ev += 4) {
-    floatv a0 = vload_v(ev, acc), a1 = vload_v(ev + 1, acc), a2 = vload_v(ev + 2, acc), a3 = vload_v(ev + 3, acc);
+    vfloat a0 = vload_v(ev, acc), a1 = vload_v(ev + 1, acc), a2 = vload_v(ev + 2, acc), a3 = vload_v(ev + 3, acc);
     for (int t = 0; t < n; t++) {
-      __local const float *r = rows + t * ROUND_VW(dh) + ev * VW;
+      __local const float *r = rows + t * ROUND_VW(dh) + ev * VWIDTH;
       float wt = w[t];
       a0 += wt * vload_v(0, r);
       a1 += wt * vload_v(1, r);
@@ -206,14 +208,14 @@ inline void accumulate(float *acc, const float *w, __local const float *rows, in
     vstore_v(a3, ev + 3, acc);
   }
   for (; ev < nv; ev++) {
-    floatv a = vload_v(ev, acc);
+    vfloat a = vload_v(ev, acc);
     for (int t = 0; t < n; t++) a += w[t] * vload_v(ev, rows + t * ROUND_VW(dh));
     vstore_v(a, ev, acc);
   }
 }
 
 inline void scale_vector(float *x, float f, int dh) {
-  for (int ev = 0; ev < ROUND_VW(dh) / VW; ev++) vstore_v(f * vload_v(ev, x), ev, x);
+  for (int ev = 0; ev < ROUND_VW(dh) / VWIDTH; ev++) vstore_v(f * vload_v(ev, x), ev, x);
 }
 
 inline float dot_global(__global const float *a, __global const float *b, int n) {
@@ -245,23 +247,23 @@ __kernel void attn_fwd(attn_desc d, float scale, float base, __global const floa
   if (rope) rope_private(qi, dh, qpos + d.qpos_off + 2 * (b * d.nq + ic), theta, 1.0f);
   scale_vector(qi, scale, dh);
   float m = -INFINITY;
-  floatv lv = 0.0f; /* the running sum, lane-wise */
+  vfloat lv = 0.0f; /* the running sum, lane-wise */
   for (long k0 = 0; k0 < d.nk; k0 += d.tile) {
-    int n = (int)min(d.tile, d.nk - k0), nv = (n + VW - 1) / VW;
+    int n = (int)min(d.tile, d.nk - k0), nv = (n + VWIDTH - 1) / VWIDTH;
     __global const int *pos = kpos + d.kpos_off + 2 * (b * d.nk + k0);
     load_tile(0, kc, &d, OP_K, k, b, k0, n, h, rope, pos, theta);
     load_tile(vr, 0, &d, OP_V, v, b, k0, n, h, false, pos, theta);
     barrier(CLK_LOCAL_MEM_FENCE);
     dots(s, qi, kc, tile, n, dh);
-    for (int t = n; t < nv * VW; t++) s[t] = -INFINITY; /* lanes past the tile */
-    floatv mv = m;
+    for (int t = n; t < nv * VWIDTH; t++) s[t] = -INFINITY; /* lanes past the tile */
+    vfloat mv = m;
     for (int tv = 0; tv < nv; tv++) mv = fmax(mv, vload_v(tv, s));
     float mt = max_lanes(mv);
     float corr = exp(m - mt); /* 0 on the first tile */
     lv *= corr;
     scale_vector(acc, corr, dh);
     for (int tv = 0; tv < nv; tv++) {
-      floatv p = exp(vload_v(tv, s) - mt);
+      vfloat p = exp(vload_v(tv, s) - mt);
       lv += p;
       vstore_v(p, tv, s);
     }
@@ -313,7 +315,7 @@ __kernel void attn_bwd_dq(attn_desc d, float scale, float base, __global const f
     barrier(CLK_LOCAL_MEM_FENCE);
     dots(s, qi, kc, tile, n, dh);
     dots(dp, doi, vc, tile, n, dh);
-    for (int tv = 0; tv < (n + VW - 1) / VW; tv++) /* dS */
+    for (int tv = 0; tv < (n + VWIDTH - 1) / VWIDTH; tv++) /* dS */
       vstore_v(exp(vload_v(tv, s) - lse_i) * (vload_v(tv, dp) - D), tv, s);
     accumulate(acc, s, kr, n, dh);
     barrier(CLK_LOCAL_MEM_FENCE);
@@ -360,8 +362,8 @@ __kernel void attn_bwd_dkv(attn_desc d, float scale, float base, __global const 
     barrier(CLK_LOCAL_MEM_FENCE);
     dots(p, kj, qc, tile, n, dh);
     dots(ds, vj, gc, tile, n, dh);
-    for (int tv = 0; tv < (n + VW - 1) / VW; tv++) {
-      floatv pv = exp(vload_v(tv, p) - vload_v(tv, lse_t));
+    for (int tv = 0; tv < (n + VWIDTH - 1) / VWIDTH; tv++) {
+      vfloat pv = exp(vload_v(tv, p) - vload_v(tv, lse_t));
       vstore_v(pv, tv, p);
       vstore_v(pv * (vload_v(tv, ds) - vload_v(tv, D_t)), tv, ds);
     }

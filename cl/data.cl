@@ -3,20 +3,20 @@
 /* one vector per work-item */
 __kernel void fill_u32(__global uint *y, ulong yoff, ulong n, uint bits) {
   long i = get_global_id(0);
-  if (i * VW < n) store_v((uintv)bits, y + yoff, i, n);
+  if (i * VWIDTH < n) store_v((vuint)bits, y + yoff, i, n);
 }
 
 /* y[r·ys + c] = x[r·xs + c] (or += for f32 when accumulate) for r < rows,
  * c < cols; xs 0 broadcasts a row.  One vector of a row per work-item. */
 __kernel void copy_rows(__global const uint *x, ulong xoff, long xs, __global uint *y, ulong yoff, long ys, long rows,
                         long cols, int accumulate) {
-  long i = get_global_id(0), per_row = (cols + VW - 1) / VW;
+  long i = get_global_id(0), per_row = (cols + VWIDTH - 1) / VWIDTH;
   if (i >= rows * per_row) return;
   long r = i / per_row, c = i - r * per_row;
   __global const uint *xr = x + xoff + r * xs;
   __global uint *yr = y + yoff + r * ys;
-  uintv v = load_v(xr, c, cols);
-  if (accumulate) v = as_uintv(as_floatv(load_v(yr, c, cols)) + as_floatv(v));
+  vuint v = load_v(xr, c, cols);
+  if (accumulate) v = as_vuint(as_vfloat(load_v(yr, c, cols)) + as_vfloat(v));
   store_v(v, yr, c, cols);
 }
 

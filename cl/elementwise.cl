@@ -36,8 +36,8 @@ __kernel void binary_strided(int op, __global const float *a, ulong aoff, __glob
 __kernel void binary_contiguous(int op, ulong n, __global const float *a, ulong aoff, __global const float *b,
                                 ulong boff, __global float *out, ulong ooff) {
   long i = get_global_id(0);
-  if (i * VW >= n) return;
-  floatv x = load_fv(a + aoff, i, n), y = load_fv(b + boff, i, n), r;
+  if (i * VWIDTH >= n) return;
+  vfloat x = load_fv(a + aoff, i, n), y = load_fv(b + boff, i, n), r;
   switch (op) {
   case BIN_ADD: r = x + y; break;
   case BIN_SUB: r = x - y; break;
@@ -47,14 +47,14 @@ __kernel void binary_contiguous(int op, ulong n, __global const float *a, ulong 
   store_fv(r, out + ooff, i, n);
 }
 
-inline floatv normal_cdf(floatv x) { return 0.5f * (1.0f + erf(x * 0.70710678118654752f)); }
-inline floatv normal_pdf(floatv x) { return exp(-0.5f * x * x) * 0.39894228040143268f; }
+inline vfloat normal_cdf(vfloat x) { return 0.5f * (1.0f + erf(x * 0.70710678118654752f)); }
+inline vfloat normal_pdf(vfloat x) { return exp(-0.5f * x * x) * 0.39894228040143268f; }
 
-/* One vector per work-item (exact erf GELU is the costly case: see VW). */
+/* One vector per work-item (exact erf GELU is the costly case: see VWIDTH). */
 __kernel void unary(int op, ulong n, float alpha, __global const float *x, ulong xoff, __global float *y, ulong yoff) {
   long i = get_global_id(0);
-  if (i * VW >= n) return;
-  floatv v = load_fv(x + xoff, i, n), r;
+  if (i * VWIDTH >= n) return;
+  vfloat v = load_fv(x + xoff, i, n), r;
   switch (op) {
   case UN_SCALE: r = alpha * v; break;
   case UN_ADDS: r = v + alpha; break;
@@ -62,7 +62,7 @@ __kernel void unary(int op, ulong n, float alpha, __global const float *x, ulong
   case UN_LOG: r = log(v); break;
   case UN_SQRT: r = sqrt(v); break;
   case UN_GELU: r = v * normal_cdf(v); break;
-  case UN_RELU: r = select((floatv)0.0f, v, v > 0.0f); break;
+  case UN_RELU: r = select((vfloat)0.0f, v, v > 0.0f); break;
   case UN_SQUARE: r = v * v; break;
   default: r = fabs(v); break;
   }
@@ -74,8 +74,8 @@ __kernel void unary_backward(int op, ulong n, float alpha, __global const float 
                              __global const float *y, ulong yoff, __global const float *dy, ulong dyoff,
                              __global float *dx, ulong dxoff) {
   long i = get_global_id(0);
-  if (i * VW >= n) return;
-  floatv v = load_fv(x + xoff, i, n), d;
+  if (i * VWIDTH >= n) return;
+  vfloat v = load_fv(x + xoff, i, n), d;
   switch (op) {
   case UN_SCALE: d = alpha; break;
   case UN_ADDS: d = 1.0f; break;
@@ -83,9 +83,9 @@ __kernel void unary_backward(int op, ulong n, float alpha, __global const float 
   case UN_LOG: d = 1.0f / v; break;
   case UN_SQRT: d = 0.5f / load_fv(y + yoff, i, n); break;
   case UN_GELU: d = normal_cdf(v) + v * normal_pdf(v); break;
-  case UN_RELU: d = select((floatv)0.0f, (floatv)1.0f, v > 0.0f); break;
+  case UN_RELU: d = select((vfloat)0.0f, (vfloat)1.0f, v > 0.0f); break;
   case UN_SQUARE: d = 2.0f * v; break;
-  default: d = select(select((floatv)0.0f, (floatv)-1.0f, v < 0.0f), (floatv)1.0f, v > 0.0f); break;
+  default: d = select(select((vfloat)0.0f, (vfloat)-1.0f, v < 0.0f), (vfloat)1.0f, v > 0.0f); break;
   }
   store_fv(load_fv(dy + dyoff, i, n) * d, dx + dxoff, i, n);
 }

@@ -25,29 +25,29 @@ inline float row_sum(__local float *buf, float v) {
 }
 
 /* Vector c of an optional per-column parameter, or `absent` */
-inline floatv column_param(__global const float *p, ulong off, long c, long cols, float absent) {
-  return p ? load_fv(p + off, c, cols) : (floatv)absent;
+inline vfloat column_param(__global const float *p, ulong off, long c, long cols, float absent) {
+  return p ? load_fv(p + off, c, cols) : (vfloat)absent;
 }
 
 __kernel void layernorm_rows(long rows, long cols, float eps, __global const float *x, ulong xoff,
                              __global const float *gamma, ulong goff, __global const float *beta, ulong boff,
                              __global float *y, ulong yoff, __global float *mean, ulong moff, __global float *rstd,
                              ulong roff, __local float *buf) {
-  long r = get_global_id(1), nv = (cols + VW - 1) / VW;
+  long r = get_global_id(1), nv = (cols + VWIDTH - 1) / VWIDTH;
   int l = get_local_id(0), lanes = get_local_size(0);
   __global const float *xr = x + xoff + min(r, rows - 1) * cols;
-  floatv s = 0.0f;
+  vfloat s = 0.0f;
   for (long c = l; c < nv; c += lanes) s += load_fv(xr, c, cols);
   float mu = row_sum(buf, sum_lanes(s)) / (float)cols;
-  floatv v = 0.0f;
+  vfloat v = 0.0f;
   for (long c = l; c < nv; c += lanes) {
-    floatv d = (load_fv(xr, c, cols) - mu) * tail_mask(c, cols);
+    vfloat d = (load_fv(xr, c, cols) - mu) * tail_mask(c, cols);
     v += d * d;
   }
   float rs = rsqrt(row_sum(buf, sum_lanes(v)) / (float)cols + eps);
   if (r < rows) {
     for (long c = l; c < nv; c += lanes) {
-      floatv h = (load_fv(xr, c, cols) - mu) * rs;
+      vfloat h = (load_fv(xr, c, cols) - mu) * rs;
       h = h * column_param(gamma, goff, c, cols, 1.0f) + column_param(beta, boff, c, cols, 0.0f);
       store_fv(h, y + yoff + r * cols, c, cols);
     }
@@ -63,13 +63,13 @@ __kernel void layernorm_rows_backward(long rows, long cols, __global const float
                                       __global const float *gamma, ulong goff, __global const float *mean, ulong moff,
                                       __global const float *rstd, ulong roff, __global const float *dy, ulong dyoff,
                                       __global float *dx, ulong dxoff, __local float *buf) {
-  long r = get_global_id(1), rc = min(r, rows - 1), nv = (cols + VW - 1) / VW;
+  long r = get_global_id(1), rc = min(r, rows - 1), nv = (cols + VWIDTH - 1) / VWIDTH;
   int l = get_local_id(0), lanes = get_local_size(0);
   __global const float *xr = x + xoff + rc * cols, *gr = dy + dyoff + rc * cols;
   float mu = mean[moff + rc], rs = rstd[roff + rc];
-  floatv sg = 0.0f, sgh = 0.0f; /* the tail's lanes add zeros: dy reads 0 there */
+  vfloat sg = 0.0f, sgh = 0.0f; /* the tail's lanes add zeros: dy reads 0 there */
   for (long c = l; c < nv; c += lanes) {
-    floatv g = load_fv(gr, c, cols) * column_param(gamma, goff, c, cols, 1.0f);
+    vfloat g = load_fv(gr, c, cols) * column_param(gamma, goff, c, cols, 1.0f);
     sg += g;
     sgh += g * (load_fv(xr, c, cols) - mu) * rs;
   }
@@ -77,7 +77,7 @@ __kernel void layernorm_rows_backward(long rows, long cols, __global const float
   float mgh = row_sum(buf, sum_lanes(sgh)) / (float)cols;
   if (r < rows)
     for (long c = l; c < nv; c += lanes) {
-      floatv g = load_fv(gr, c, cols) * column_param(gamma, goff, c, cols, 1.0f);
+      vfloat g = load_fv(gr, c, cols) * column_param(gamma, goff, c, cols, 1.0f);
       store_fv(rs * (g - mg - (load_fv(xr, c, cols) - mu) * rs * mgh), dx + dxoff + r * cols, c, cols);
     }
 }
@@ -88,11 +88,11 @@ __kernel __attribute__((reqd_work_group_size(ROW_WG, 1, 1))) void layernorm_affi
     long rows, long cols, __global const float *x, ulong xoff, __global const float *mean, ulong moff,
     __global const float *rstd, ulong roff, __global const float *dy, ulong dyoff, __global float *dgamma,
     ulong dgoff, __global float *dbeta, ulong dboff) {
-  __local floatv buf[ROW_WG];
+  __local vfloat buf[ROW_WG];
   long g = get_group_id(0);
-  floatv sg = 0.0f, cg = 0.0f, sb = 0.0f, cb = 0.0f;
+  vfloat sg = 0.0f, cg = 0.0f, sb = 0.0f, cb = 0.0f;
   for (long r = get_local_id(0); r < rows; r += ROW_WG) {
-    floatv d = load_fv(dy + dyoff + r * cols, g, cols);
+    vfloat d = load_fv(dy + dyoff + r * cols, g, cols);
     kahan_add_v(&sg, &cg, d * (load_fv(x + xoff + r * cols, g, cols) - mean[moff + r]) * rstd[roff + r]);
     kahan_add_v(&sb, &cb, d);
   }

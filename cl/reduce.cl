@@ -49,9 +49,9 @@ __kernel __attribute__((reqd_work_group_size(ROW_WG, 1, 1))) void sum_columns(__
                                                                               long rows, long cols, long rs,
                                                                               __global float *y, ulong yoff,
                                                                               float alpha) {
-  __local floatv buf[ROW_WG];
+  __local vfloat buf[ROW_WG];
   long g = get_group_id(0);
-  floatv s = 0.0f, c = 0.0f;
+  vfloat s = 0.0f, c = 0.0f;
   for (long r = get_local_id(0); r < rows; r += ROW_WG) kahan_add_v(&s, &c, load_fv(x + xoff + r * rs, g, cols));
   s = wg_reduce_sum_v(buf, s - c);
   if (get_local_id(0) == 0) store_fv(alpha * s, y + yoff, g, cols);

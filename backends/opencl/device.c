@@ -130,7 +130,7 @@ static void fill_info(cl_platform_id p, cl_device_id d, ocl_device *out) {
   while (vw > 1 && vw > env_size("GEOCL_VECTOR_WIDTH", pref)) vw /= 2;
   out->vec_width = vw;
   /* strict IEEE math (no -cl-fast-relaxed-math): training must match the reference */
-  snprintf(out->build_options, sizeof out->build_options, "-cl-std=CL1.2 -DROW_WG=%zu -DVW=%zu", row_wg, vw);
+  snprintf(out->build_options, sizeof out->build_options, "-cl-std=CL1.2 -DROW_WG=%zu -DVWIDTH=%zu", row_wg, vw);
 }
 
 geocl_status ocl_enumerate(ocl_device **devices, int *count, const char **note) {
