@@ -1,22 +1,38 @@
 /* Fill, strided copy, random numbers. */
 
+/* one vector per work-item */
 __kernel void fill_u32(__global uint *y, ulong yoff, ulong n, uint bits) {
-  size_t i = get_global_id(0);
-  if (i < n) y[yoff + i] = bits;
+  long i = get_global_id(0);
+  if (i * VWIDTH < n) store_v((vuint)bits, y + yoff, i, n);
+}
+
+/* y[r·ys + c] = x[r·xs + c] (or += for f32 when accumulate) for r < rows,
+ * c < cols; xs 0 broadcasts a row.  One vector of a row per work-item. */
+__kernel void copy_rows(__global const uint *x, ulong xoff, long xs, __global uint *y, ulong yoff, long ys, long rows,
+                        long cols, int accumulate) {
+  long i = get_global_id(0), per_row = (cols + VWIDTH - 1) / VWIDTH;
+  if (i >= rows * per_row) return;
+  long r = i / per_row, c = i - r * per_row;
+  __global const uint *xr = x + xoff + r * xs;
+  __global uint *yr = y + yoff + r * ys;
+  vuint v = load_v(xr, c, cols);
+  if (accumulate) v = as_vuint(as_vfloat(load_v(yr, c, cols)) + as_vfloat(v));
+  store_v(v, yr, c, cols);
 }
 
 /* y[o1] = x[o0] (or += for f32 when accumulate) over a strided index space */
 __kernel void copy_strided(__global const uint *x, ulong xoff, __global uint *y, ulong yoff, strided_desc d,
                            int accumulate) {
-  long i = get_global_id(0);
-  if (i >= d.n) return;
-  long xo, yo, unused;
-  strided_offsets(&d, i, &xo, &yo, &unused);
-  if (accumulate) {
-    __global float *yf = (__global float *)y;
-    yf[yoff + yo] += as_float(x[xoff + xo]);
-  } else {
-    y[yoff + yo] = x[xoff + xo];
+  long xo, yo, unused, last = d.ndim - 1;
+  int count = strided_run(&d, &xo, &yo, &unused);
+  for (int j = 0; j < count; j++) {
+    long xi = xoff + xo + j * d.s0[last], yi = yoff + yo + j * d.s1[last];
+    if (accumulate) {
+      __global float *yf = (__global float *)y;
+      yf[yi] += as_float(x[xi]);
+    } else {
+      y[yi] = x[xi];
+    }
   }
 }
 

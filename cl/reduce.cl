@@ -42,6 +42,21 @@ __kernel void sum_strided(__global const float *x, ulong xoff, __global float *y
   y[yoff + o] = alpha * s;
 }
 
+/* y[c] = alpha · Σ_r x[r·rs + c] for c < cols: the column sums of a matrix
+ * (bias gradients), compensated, one work-group per vector of columns (see
+ * wg_reduce_sum_v).  Launched exactly (no bounds guard before the barriers). */
+__kernel __attribute__((reqd_work_group_size(ROW_WG, 1, 1))) void sum_columns(__global const float *x, ulong xoff,
+                                                                              long rows, long cols, long rs,
+                                                                              __global float *y, ulong yoff,
+                                                                              float alpha) {
+  __local vfloat buf[ROW_WG];
+  long g = get_group_id(0);
+  vfloat s = 0.0f, c = 0.0f;
+  for (long r = get_local_id(0); r < rows; r += ROW_WG) kahan_add_v(&s, &c, load_fv(x + xoff + r * rs, g, cols));
+  s = wg_reduce_sum_v(buf, s - c);
+  if (get_local_id(0) == 0) store_fv(alpha * s, y + yoff, g, cols);
+}
+
 /* x [outer, len, inner]: y[o,i] = max_l x[o,l,i], arg = first index of the max (NaN wins) */
 __kernel void max_axis(long outer, long len, long inner, __global const float *x, ulong xoff, __global float *y,
                        ulong yoff, __global int *arg, ulong argoff) {

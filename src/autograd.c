@@ -118,9 +118,10 @@ geocl_status geocl_accumulate_grad(geocl_tensor *t, geocl_tensor *g) {
   }
   geocl_backend *be = t->ctx->be;
   if (!t->grad) {
-    /* take g over when nothing else can see its storage */
-    if (g->owned_by_caller && g->refcount == 1 && g->storage->refcount == 1 && !g->node && geocl_is_contiguous(g) &&
-        g->offset == 0) {
+    /* take g over when nothing else can see its storage (a persisted tensor
+     * stays its caller's) */
+    if (g->owned_by_caller && g->seq != 0 && g->refcount == 1 && g->storage->refcount == 1 && !g->node &&
+        geocl_is_contiguous(g) && g->offset == 0) {
       geocl_tensor_disown(g);
       t->grad = g;
       t->grad_stale = false;
@@ -138,6 +139,28 @@ geocl_status geocl_accumulate_grad(geocl_tensor *t, geocl_tensor *g) {
   if (n > 0)
     st = be->ops->copy(be, d->ndim, d->shape, geocl_tensor_bref(g), g->stride, geocl_tensor_bref(d), d->stride,
                        t->grad_stale ? 0 : 1);
+  if (st == GEOCL_OK) t->grad_stale = false;
+  return st;
+}
+
+geocl_status geocl_accumulate_grad_narrow(geocl_tensor *t, geocl_tensor *g, int dim, int64_t start) {
+  if (!t || !t->requires_grad) return GEOCL_OK;
+  if (!g) return geocl_last_status() ? geocl_last_status() : geocl_set_error(GEOCL_E_STATE, "missing gradient");
+  geocl_backend *be = t->ctx->be;
+  geocl_status st = GEOCL_OK;
+  bool fresh = !t->grad || t->grad_stale;
+  if (!t->grad) {
+    geocl_tensor *c = geocl_empty(t->ctx, GEOCL_F32, t->ndim, t->shape);
+    if (!c) return geocl_last_status();
+    geocl_tensor_disown(c);
+    t->grad = c;
+  }
+  geocl_tensor *d = t->grad;
+  if (fresh && geocl_numel(d) > 0) st = be->ops->fill(be, geocl_numel(d), 0, geocl_tensor_bref(d));
+  geocl_bref dst = geocl_tensor_bref(d);
+  dst.off += (size_t)(start * d->stride[dim]);
+  if (st == GEOCL_OK && geocl_numel(g) > 0)
+    st = be->ops->copy(be, g->ndim, g->shape, geocl_tensor_bref(g), g->stride, dst, d->stride, fresh ? 0 : 1);
   if (st == GEOCL_OK) t->grad_stale = false;
   return st;
 }

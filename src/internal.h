@@ -92,6 +92,10 @@ void geocl_contiguous_strides(int ndim, const int64_t *shape, int64_t *stride);
 
 /* autograd.c */
 void geocl_node_free(geocl_node *n);
+/* Add g into the part of t's gradient that starts at index `start` of
+ * dimension dim and has g's shape (a new gradient is zero elsewhere): a
+ * narrow's backward without a zero-padded full-size copy. */
+geocl_status geocl_accumulate_grad_narrow(geocl_tensor *t, geocl_tensor *g, int dim, int64_t start);
 
 /* backends.c: the reference backend is built in */
 geocl_status geocl_reference_open(geocl_backend **out);

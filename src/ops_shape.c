@@ -120,18 +120,9 @@ geocl_tensor *geocl_transpose(geocl_tensor *x, int d0, int d1) {
 
 /* ---- narrow ---- */
 
-/* Gradient of a narrow: zeros with dout copied into the narrowed region. */
+/* Gradient of a narrow: dout added into the narrowed region of x's gradient. */
 static geocl_status narrow_backward(geocl_node *n, geocl_tensor *dout) {
-  geocl_tensor *x = n->in[0];
-  int dim = (int)n->p.i[0];
-  int64_t start = n->p.i[1];
-  geocl_tensor *g = geocl_zeros(x->ctx, GEOCL_F32, x->ndim, x->shape);
-  if (!g) return geocl_last_status();
-  geocl_backend *be = x->ctx->be;
-  geocl_bref dst = geocl_tensor_bref(g);
-  dst.off += (size_t)(start * g->stride[dim]);
-  geocl_status st = be->ops->copy(be, dout->ndim, dout->shape, geocl_tensor_bref(dout), dout->stride, dst, g->stride, 0);
-  return st != GEOCL_OK ? st : geocl_accumulate_grad(x, g);
+  return geocl_accumulate_grad_narrow(n->in[0], dout, (int)n->p.i[0], n->p.i[1]);
 }
 
 geocl_tensor *geocl_narrow(geocl_tensor *x, int dim, int64_t start, int64_t len) {

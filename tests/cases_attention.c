@@ -54,6 +54,13 @@ const op_case cases_attention[] = {
     {"attention/cross_20x196_h3_d64_rope", 4,
      {{3, {2, 20, 192}, U}, {3, {2, 196, 384}, U}, {3, {2, 20, 2}, POS}, {3, {2, 196, 2}, POS}}, run_attention,
      {3, 1}, {0, 100}, ATTN_TOL, NO_GRAD},
+    /* head dims no vector width divides: partial vectors of pairs and of rows */
+    {"attention/self_n13_h2_d20_rope", 2, {{3, {2, 13, 120}, U}, {3, {2, 13, 2}, POS}}, run_attention, {2, 0},
+     {0, 100}, ATTN_TOL, GRAD},
+    {"attention/cross_13x7_h1_d13", 2, {{3, {2, 13, 13}, U}, {3, {2, 7, 26}, U}}, run_attention, {1, 1}, {0, 0},
+     ATTN_TOL, GRAD},
+    /* more rows than one work-group takes */
+    {"attention/self_n300_h1_d16", 1, {{3, {2, 300, 48}, U}}, run_attention, {1, 0}, {0, 0}, ATTN_TOL, NO_GRAD},
     {"rope2d/n13_h3_d32", 2, {{3, {2, 13, 288}, U}, {3, {2, 13, 2}, POS}}, run_rope2d, {3}, {100}, ROPE_TOL, GRAD},
     {"rope2d/n197_h2_d64", 2, {{3, {2, 197, 384}, U}, {3, {2, 197, 2}, POS}}, run_rope2d, {2}, {100}, ROPE_TOL, GRAD},
     {NULL},

@@ -28,6 +28,8 @@ const op_case cases_reduce[] = {
     {"reduce/sum_last", 1, {{3, {2, 7, 13}, U}}, run_sum, {-1, 0}, {0}, TOL, GRAD},
     {"reduce/sum_mid_keep", 1, {{3, {2, 197, 13}, U}}, run_sum, {1, 1}, {0}, TOL, GRAD},
     {"reduce/sum_first", 1, {{2, {197, 64}, U}}, run_sum, {0, 0}, {0}, TOL, GRAD},
+    /* column sums with a column count no vector width divides */
+    {"reduce/sum_first_odd_cols", 1, {{2, {197, 13}, U}}, run_sum, {0, 0}, {0}, TOL, GRAD},
     {"reduce/mean_last_keep", 1, {{2, {7, 13}, U}}, run_mean, {-1, 1}, {0}, TOL, GRAD},
     {"reduce/mean_first", 1, {{3, {13, 7, 2}, U}}, run_mean, {0, 0}, {0}, TOL, GRAD},
     {"reduce/max_last", 1, {{2, {7, 13}, U}}, run_max, {-1, 0}, {0}, 0, 0, 1e-4, 1e-2},

@@ -168,3 +168,7 @@ EXTRA_DIST += tests/gen/gen_op_kats.py tests/fixtures/ops/attention.safetensors 
 	tests/fixtures/ops/attention_n197.safetensors tests/fixtures/ops/layernorm.safetensors \
 	tests/fixtures/ops/gelu.safetensors tests/fixtures/ops/masked_mse.safetensors \
 	tests/fixtures/ops/infonce.safetensors
+
+# kernels: the vector widths and row shapes of other devices, on this one
+TESTS += tests/kernel_shapes.sh
+EXTRA_DIST += tests/kernel_shapes.sh

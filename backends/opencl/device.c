@@ -70,6 +70,13 @@ static bool has_extension(cl_device_id d, const char *ext) {
   return found;
 }
 
+/* $name when set to a positive number, else value: tests run the kernel
+ * shapes of other devices (tests/kernel_shapes.sh) */
+static size_t env_size(const char *name, size_t value) {
+  const char *v = getenv(name);
+  return v && atol(v) > 0 ? (size_t)atol(v) : value;
+}
+
 static void fill_info(cl_platform_id p, cl_device_id d, ocl_device *out) {
   geocl_device_info *info = &out->info;
   memset(info, 0, sizeof *info);
@@ -113,8 +120,17 @@ static void fill_info(cl_platform_id p, cl_device_id d, ocl_device *out) {
   size_t row_wg = 64;
   while (row_wg > 1 && row_wg > wg) row_wg /= 2;
   out->row_wg = row_wg;
+  /* a CPU work-item walks a row in vectors faster than a work-group shares it */
+  size_t lanes = env_size("GEOCL_ROW_LANES", (type & CL_DEVICE_TYPE_CPU) ? 1 : row_wg);
+  out->row_lanes = row_wg;
+  while (out->row_lanes > 1 && out->row_lanes > lanes) out->row_lanes /= 2;
+  cl_uint pref = 1;
+  clGetDeviceInfo(d, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT, sizeof pref, &pref, NULL);
+  size_t vw = 16; /* the widest OpenCL C vector at most the preferred width */
+  while (vw > 1 && vw > env_size("GEOCL_VECTOR_WIDTH", pref)) vw /= 2;
+  out->vec_width = vw;
   /* strict IEEE math (no -cl-fast-relaxed-math): training must match the reference */
-  snprintf(out->build_options, sizeof out->build_options, "-cl-std=CL1.2 -DROW_WG=%zu", row_wg);
+  snprintf(out->build_options, sizeof out->build_options, "-cl-std=CL1.2 -DROW_WG=%zu -DVWIDTH=%zu", row_wg, vw);
 }
 
 geocl_status ocl_enumerate(ocl_device **devices, int *count, const char **note) {

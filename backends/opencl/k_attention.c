@@ -31,24 +31,37 @@ static void set_operand(attn_desc *d, int o, geocl_bref r, int64_t sb, int64_t s
   d->sh[o] = sh;
 }
 
-/* Rows per tile: n_tiles tiles of rows × head_dim floats must fit the
- * device's local memory next to the kernel's own arrays; no more rows than
- * exist. */
+/* n rounded up to whole vectors of the device */
+static int64_t round_vw(const ocl_backend *ob, int64_t n) {
+  int64_t vw = (int64_t)ob->dev->vec_width;
+  return (n + vw - 1) / vw * vw;
+}
+
+/* Local bytes of one tile of `tile` rows: cl/attention.cl pads rows and
+ * columns to whole vectors. */
+static size_t tile_bytes(const ocl_backend *ob, int64_t tile, int64_t head_dim) {
+  return (size_t)(round_vw(ob, tile) * round_vw(ob, head_dim)) * sizeof(cl_float);
+}
+
+/* Rows per tile: n_tiles tiles must fit the device's local memory next to
+ * the kernel's own arrays; whole vectors of rows unless fewer rows exist. */
 static cl_long tile_rows(const ocl_backend *ob, int n_tiles, int64_t head_dim, int64_t rows) {
   uint64_t local = ob->dev->info.local_mem_bytes;
   uint64_t avail = local > KERNEL_LOCAL_BYTES ? local - KERNEL_LOCAL_BYTES : 0;
-  int64_t tile = (int64_t)(avail / ((uint64_t)n_tiles * (uint64_t)head_dim * sizeof(cl_float)));
-  if (tile > MAX_TILE) tile = MAX_TILE;
-  if (tile > rows) tile = rows;
+  int64_t tile = rows < MAX_TILE ? rows : MAX_TILE, vw = (int64_t)ob->dev->vec_width;
+  if (tile > vw) tile -= tile % vw;
+  while (tile > 1 && (uint64_t)n_tiles * tile_bytes(ob, tile, head_dim) > avail) tile--;
   return tile > 0 ? tile : 1;
 }
 
-/* Work-items per work-group: what the kernel allows, at most MAX_BLOCK, and
- * no more powers of two than the rows need. */
+/* Work-items per work-group: what the kernel allows, at most MAX_BLOCK,
+ * spread evenly over the work-groups the rows need and rounded up to the
+ * kernel's preferred multiple (items past the last row only idle). */
 static size_t block_size(const ocl_kernel_slot *k, int64_t rows) {
-  size_t wg = k->wg < MAX_BLOCK ? k->wg : MAX_BLOCK;
-  while (wg > 1 && (int64_t)(wg / 2) >= rows) wg /= 2;
-  return wg;
+  size_t most = k->wg < MAX_BLOCK ? k->wg : MAX_BLOCK, m = k->multiple;
+  size_t groups = ((size_t)rows + most - 1) / most, per_group = ((size_t)rows + groups - 1) / groups;
+  size_t wg = (per_group + m - 1) / m * m; /* whole multiples of the device's preferred size */
+  return wg <= most ? wg : most;
 }
 
 static geocl_status check_head_dim(const char *op, int64_t head_dim) {
@@ -96,8 +109,8 @@ static geocl_status launch(ocl_backend *ob, const char *name, const geocl_attn_a
     cl_mem m = ocl_mem(mems[i]); /* NULL for positions without RoPE */
     err = clSetKernelArg(k->kernel, arg++, sizeof m, &m);
   }
-  size_t tile_bytes = (size_t)(d.tile * d.dh) * sizeof(cl_float);
-  for (int i = 0; i < n_tiles && err == CL_SUCCESS; i++) err = clSetKernelArg(k->kernel, arg++, tile_bytes, NULL);
+  size_t bytes = tile_bytes(ob, d.tile, d.dh);
+  for (int i = 0; i < n_tiles && err == CL_SUCCESS; i++) err = clSetKernelArg(k->kernel, arg++, bytes, NULL);
   if (st == GEOCL_OK && err != CL_SUCCESS) st = ocl_fail(err, name);
   if (st != GEOCL_OK) return st;
   size_t local[2] = {block_size(k, rows), 1}, global[2] = {(size_t)rows, (size_t)(a->batch * a->heads)};

@@ -30,6 +30,21 @@ static cl_long pack_dims(int n, const int64_t *shape, const int64_t *stride, cl_
   return k;
 }
 
+/* y[c] = alpha · Σ_r x[r·rs + c]: one work-group of dev->row_wg per vector of columns */
+static geocl_status sum_columns(ocl_backend *ob, cl_long rows, cl_long cols, cl_long rs, float alpha, geocl_bref x,
+                                geocl_bref y) {
+  ocl_kernel_slot *k;
+  geocl_status st = ocl_kernel(ob, "reduce", "sum_columns", &k);
+  if (st != GEOCL_OK) return st;
+  cl_mem xm = ocl_mem(x), ym = ocl_mem(y);
+  cl_ulong xo = x.off, yo = y.off;
+  cl_float a = alpha;
+  st = ocl_args(k->kernel, 8, OCL_ARG(xm), OCL_ARG(xo), OCL_ARG(rows), OCL_ARG(cols), OCL_ARG(rs), OCL_ARG(ym),
+                OCL_ARG(yo), OCL_ARG(a));
+  size_t vw = ob->dev->vec_width, local = ob->dev->row_wg, global = ((size_t)cols + vw - 1) / vw * local;
+  return st != GEOCL_OK ? st : ocl_launch(ob, k, 1, &global, &local);
+}
+
 geocl_status ocl_sum(geocl_backend *be, int kn, const int64_t *kshape, const int64_t *ks, int rn,
                      const int64_t *rshape, const int64_t *rs, float alpha, geocl_bref x, geocl_bref y) {
   ocl_backend *ob = ocl_of(be);
@@ -40,6 +55,9 @@ geocl_status ocl_sum(geocl_backend *be, int kn, const int64_t *kshape, const int
   d.kn = pack_dims(kn, kshape, ks, d.kshape, d.kstride, &d.nk);
   d.rn = pack_dims(rn, rshape, rs, d.rshape, d.rstride, &d.nr);
   if (d.nk == 0) return GEOCL_OK;
+  /* one reduced dimension over rows of a contiguous kept one (or of a single element) */
+  if (d.rn == 1 && d.kn <= 1 && (d.kn == 0 || d.kstride[0] == 1))
+    return sum_columns(ob, d.rshape[0], d.nk, d.rstride[0], alpha, x, y);
   if (d.rn == 0) { /* nothing to sum over: a single term */
     d.rn = 1;
     d.rshape[0] = 1;

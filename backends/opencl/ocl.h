@@ -21,6 +21,8 @@ typedef struct ocl_device {
   geocl_device_info info;
   bool is_pocl;
   size_t row_wg;      /* work-group size of row-wise kernels: a power of two ≤ 64 the device allows */
+  size_t vec_width;   /* floats per vector in elementwise kernels: the device's preferred width (1 … 16) */
+  size_t row_lanes;   /* work-items per row of LayerNorm: row_wg, or 1 on CPUs (a row in vectors) */
   char build_options[128];
   cl_context context; /* created on first open */
   pthread_mutex_t lock;
@@ -31,7 +33,8 @@ typedef struct ocl_device {
 typedef struct ocl_kernel_slot {
   const char *name;
   cl_kernel kernel;
-  size_t wg; /* work-group size to use for 1-D launches */
+  size_t wg;       /* work-group size to use for 1-D launches */
+  size_t multiple; /* the kernel's preferred work-group size multiple */
 } ocl_kernel_slot;
 
 #define OCL_MAX_KERNELS 128
@@ -68,6 +71,8 @@ geocl_status ocl_kernel(ocl_backend *ob, const char *program, const char *kernel
 void ocl_kernels_release(ocl_backend *ob);
 /* Enqueue a 1-D launch of n work-items rounded up to the work-group size. */
 geocl_status ocl_launch_1d(ocl_backend *ob, ocl_kernel_slot *k, size_t n);
+/* A 1-D launch of one work-item per vector of dev->vec_width of n elements. */
+geocl_status ocl_launch_vectors(ocl_backend *ob, ocl_kernel_slot *k, size_t n);
 geocl_status ocl_launch(ocl_backend *ob, ocl_kernel_slot *k, cl_uint dims, const size_t *global, const size_t *local);
 
 /* Set kernel arguments: ocl_args(kernel, n, size0, ptr0, size1, ptr1, ...) */

@@ -167,10 +167,15 @@ geocl_status ocl_kernel(ocl_backend *ob, const char *program, const char *kernel
   clGetKernelWorkGroupInfo(k, ob->dev->id, CL_KERNEL_WORK_GROUP_SIZE, sizeof wg, &wg, NULL);
   if (wg == 0) wg = 1;
   if (wg > 256) wg = 256;
+  size_t multiple = 1;
+  clGetKernelWorkGroupInfo(k, ob->dev->id, CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE, sizeof multiple, &multiple,
+                           NULL);
+  if (multiple == 0 || multiple > wg) multiple = 1;
   ocl_kernel_slot *slot = &ob->kernels[ob->n_kernels++];
   slot->name = kernel;
   slot->kernel = k;
   slot->wg = wg;
+  slot->multiple = multiple;
   *out = slot;
   return GEOCL_OK;
 }
@@ -219,4 +224,9 @@ geocl_status ocl_launch(ocl_backend *ob, ocl_kernel_slot *k, cl_uint dims, const
 geocl_status ocl_launch_1d(ocl_backend *ob, ocl_kernel_slot *k, size_t n) {
   size_t local = k->wg;
   return ocl_launch(ob, k, 1, &n, &local);
+}
+
+geocl_status ocl_launch_vectors(ocl_backend *ob, ocl_kernel_slot *k, size_t n) {
+  size_t vw = ob->dev->vec_width;
+  return ocl_launch_1d(ob, k, (n + vw - 1) / vw);
 }

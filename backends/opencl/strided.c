@@ -1,6 +1,7 @@
 /* Building strided index-space descriptors with collapsed dimensions. */
 #include <string.h>
 
+#include "ocl.h"
 #include "strided.h"
 
 void ocl_strided_build(ocl_strided_desc *d, int ndim, const int64_t *shape, const int64_t *s0, const int64_t *s1,
@@ -32,4 +33,11 @@ void ocl_strided_build(ocl_strided_desc *d, int ndim, const int64_t *shape, cons
     k = 1;
   }
   d->ndim = k;
+}
+
+geocl_status ocl_launch_strided(ocl_backend *ob, ocl_kernel_slot *k, const ocl_strided_desc *d) {
+  size_t last = (size_t)d->shape[d->ndim - 1], vw = ob->dev->vec_width, runs = (last + vw - 1) / vw, lanes = 1;
+  while (lanes < runs && lanes < k->wg) lanes *= 2;
+  size_t local[2] = {lanes, k->wg / lanes}, global[2] = {runs, (size_t)d->n / last};
+  return ocl_launch(ob, k, 2, global, local);
 }
