@@ -1,7 +1,9 @@
 /* GEMM: geocl's own kernel (gemm_kernel.c, cl/gemm.cl) or CLBlast, per
  * shape as the device's tuning table says (gemm_tune.c, `geocl tune`);
  * untuned, geocl's kernel on CPUs and CLBlast, with its database of tuned
- * parameters for known GPUs, elsewhere.  GEOCL_GEMM=geocl|clblast forces one.
+ * parameters for known GPUs, elsewhere.  GEOCL_GEMM=geocl|clblast forces one
+ * (read on every call; "geocl tm=… …" as the tuning cache writes it also
+ * forces the kernel's parameters: the tests use it).
  *
  * CLBlast 1.5.3's SgemmStridedBatched returns wrong results for some shapes
  * when an operand starts at a non-zero offset (e.g. 196x4096x1024 with B at
@@ -64,10 +66,13 @@ geocl_status ocl_gemm(geocl_backend *be, const geocl_gemm_args *g) {
   ocl_gemm_choice c;
   if (!ocl_gemm_tuned(ob->dev, g, &c)) ocl_gemm_untuned(ob->dev, &c);
   const char *force = getenv("GEOCL_GEMM");
-  if (force && !strcmp(force, "clblast")) c.impl = OCL_GEMM_CLBLAST;
-  if (force && !strcmp(force, "geocl") && c.impl != OCL_GEMM_GEOCL) {
+  if (force && !strcmp(force, "geocl")) {
+    if (c.impl != OCL_GEMM_GEOCL) ocl_gemm_untuned(ob->dev, &c);
     c.impl = OCL_GEMM_GEOCL;
-    ocl_gemm_default_params(ob->dev, &c.params);
-  }
+  } else if (force && *force && !ocl_gemm_choice_parse(force, &c))
+    return geocl_set_error(GEOCL_E_INVALID,
+                           "GEOCL_GEMM='%s': expected geocl, clblast or geocl with all its parameters "
+                           "(\"geocl tm=6 vw=16 nv=2 ku=4 wg=1x1 panels=1 pack_a=0 pack_wg=1\")",
+                           force);
   return ocl_gemm_run(ob, &c, g);
 }
