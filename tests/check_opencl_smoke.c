@@ -135,8 +135,9 @@ static double gemm_case_run(const gemm_case *t) {
 
 /* Every case with each GEMM the OpenCL backend has: its default choice,
  * CLBlast, and geocl's kernel with GPU-style parameters (padded-row layout,
- * 4x4 work-groups, packed A) and with scalar vectors, an odd micro-tile and
- * an unroll that divides no k here. */
+ * 4x4 work-groups, packed A), with scalar vectors, an odd micro-tile, an
+ * unroll that divides no k here and operands read in place, and with a tall
+ * tile, A packed though not transposed and B in place. */
 START_TEST(gemm_matches_reference) {
   /* odd sizes (not multiples of any tile), every transpose, batches with
    * shared operands, padded leading dimensions, offsets, beta 0, 1 and other;
@@ -151,8 +152,9 @@ START_TEST(gemm_matches_reference) {
       {0, 0, 197, 1, 13, 1, 2, 0, 0, 0, 0},      {0, 0, 6, 32, 16, 1, 1, 0, 0, 0, 0},
       {1, 0, 12, 48, 8, 2, 1, 0, 4, 1, 1},
   };
-  const char *gemms[] = {NULL, "clblast", "geocl tm=4 vw=4 nv=1 ku=4 wg=4x4 panels=0 pack_a=1 pack_wg=8",
-                         "geocl tm=5 vw=1 nv=3 ku=3 wg=1x2 panels=1 pack_a=0 pack_wg=2"};
+  const char *gemms[] = {NULL, "clblast", "geocl tm=4 vw=4 nv=1 ku=4 wg=4x4 panels=0 pack_a=1 pack_b=1 pack_wg=8",
+                         "geocl tm=5 vw=1 nv=3 ku=3 wg=1x2 panels=1 pack_a=0 pack_b=0 pack_wg=2",
+                         "geocl tm=16 vw=8 nv=1 ku=1 wg=2x1 panels=1 pack_a=1 pack_b=0 pack_wg=1"};
   for (size_t g = 0; g < sizeof gemms / sizeof *gemms; g++) {
     if (gemms[g]) setenv("GEOCL_GEMM", gemms[g], 1);
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -186,7 +188,7 @@ START_TEST(gemm_refuses_bad_forced_choice) {
   geocl_tensor *x = geocl_full(ocl, 1.0f, GEOCL_SHAPE(4)), *y = geocl_full(ocl, 0.0f, GEOCL_SHAPE(4));
   geocl_gemm_args g = {.m = 2, .n = 2, .k = 2, .batch = 1, .alpha = 1, .a = geocl_tensor_bref(x), .lda = 2,
                        .b = geocl_tensor_bref(x), .ldb = 2, .c = geocl_tensor_bref(y), .ldc = 2};
-  const char *bad[] = {"blas", "geocl tm=6", "geocl tm=6 vw=3 nv=2 ku=4 wg=1x1 panels=1 pack_a=0 pack_wg=1"};
+  const char *bad[] = {"blas", "geocl tm=6", "geocl tm=6 vw=3 nv=2 ku=4 wg=1x1 panels=1 pack_a=0 pack_b=1 pack_wg=1"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     setenv("GEOCL_GEMM", bad[i], 1);
     ck_assert_int_eq(be->ops->gemm(be, &g), GEOCL_E_INVALID);

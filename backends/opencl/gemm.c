@@ -72,7 +72,7 @@ geocl_status ocl_gemm(geocl_backend *be, const geocl_gemm_args *g) {
   } else if (force && *force && !ocl_gemm_choice_parse(force, &c))
     return geocl_set_error(GEOCL_E_INVALID,
                            "GEOCL_GEMM='%s': expected geocl, clblast or geocl with all its parameters "
-                           "(\"geocl tm=6 vw=16 nv=2 ku=4 wg=1x1 panels=1 pack_a=0 pack_wg=1\")",
+                           "(\"geocl tm=6 vw=16 nv=2 ku=4 wg=1x1 panels=1 pack_a=2 pack_b=1 pack_wg=1\")",
                            force);
   return ocl_gemm_run(ob, &c, g);
 }

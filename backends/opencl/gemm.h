@@ -10,12 +10,13 @@
 
 /* Parameters of cl/gemm.cl and its launches. */
 typedef struct ocl_gemm_params {
-  int tm, vw, nv; /* micro-tile of a work-item: tm rows × nv vectors of vw floats */
-  int ku;         /* steps of k per unrolled loop iteration */
-  int wg0, wg1;   /* work-group of the tile kernel, in micro-tiles (rows, columns) */
-  int panels;     /* 1: operands packed in panels one micro-tile wide (CPUs); 0: padded rows (GPUs) */
-  int pack_a;     /* 1: pack A even when it is not transposed (transposed A is always packed) */
-  int pack_wg;    /* work-group size of the packing kernels */
+  int tm, vw, nv;     /* micro-tile of a work-item: tm rows × nv vectors of vw floats */
+  int ku;             /* steps of k per unrolled loop iteration */
+  int wg0, wg1;       /* work-group of the tile kernel, in micro-tiles (rows, columns) */
+  int panels;         /* 1: operands packed in panels one micro-tile wide (CPUs); 0: padded rows (GPUs) */
+  int pack_a, pack_b; /* pack the operand always (1), when transposed (2), or never (0), where the tile
+                       * kernel can read it in place (A one tile tall, B not transposed and whole tiles wide) */
+  int pack_wg;        /* work-group size of the packing kernels */
 } ocl_gemm_params;
 
 typedef enum ocl_gemm_impl { OCL_GEMM_GEOCL, OCL_GEMM_CLBLAST } ocl_gemm_impl;
@@ -29,8 +30,12 @@ typedef struct ocl_gemm_choice {
 /* gemm_kernel.c */
 /* The parameters geocl's kernel uses on this device until tuned. */
 void ocl_gemm_default_params(const ocl_device *dev, ocl_gemm_params *p);
-/* Parameter sets worth timing on this device, the default first (malloc'd). */
-geocl_status ocl_gemm_candidates(const ocl_device *dev, bool quick, ocl_gemm_params **out, int *n);
+/* Variations of base worth timing on this device, into out (returns how
+ * many).  Stage 0: micro-tile shapes; stage 1: unrolling, work-groups,
+ * packing and layout.  quick: a few tile shapes only. */
+#define OCL_GEMM_MAX_VARIATIONS 32
+int ocl_gemm_variations(const ocl_device *dev, const ocl_gemm_params *base, int stage, bool quick,
+                        ocl_gemm_params *out);
 /* Run g (m, n, k, batch > 0) with geocl's kernel. */
 geocl_status ocl_gemm_kernel(ocl_backend *ob, const ocl_gemm_params *p, const geocl_gemm_args *g);
 /* "geocl tm=6 vw=16 ..." or "clblast", and back (false when text is not one). */

@@ -36,7 +36,8 @@ void ocl_gemm_default_params(const ocl_device *dev, ocl_gemm_params *p) {
     /* A CPU runs a work-group as a loop over its work-items: one work-item
      * per group, a micro-tile of 6 rows × 2 of the device's vectors (12
      * accumulators, 2 vectors of B and a broadcast fit 16 vector registers),
-     * operands packed so each work-item reads two sequential streams. */
+     * B packed so each work-item reads it as one sequential stream, A read
+     * in place unless transposed. */
     cl_uint pref = 0;
     clGetDeviceInfo(dev->id, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT, sizeof pref, &pref, NULL);
     *p = (ocl_gemm_params){.tm = 6,
@@ -46,7 +47,8 @@ void ocl_gemm_default_params(const ocl_device *dev, ocl_gemm_params *p) {
                            .wg0 = 1,
                            .wg1 = 1,
                            .panels = 1,
-                           .pack_a = 0,
+                           .pack_a = 2,
+                           .pack_b = 1,
                            .pack_wg = 1};
   } else {
     /* GPUs and accelerators: 4×4 per work-item, a square work-group of up to
@@ -61,6 +63,7 @@ void ocl_gemm_default_params(const ocl_device *dev, ocl_gemm_params *p) {
                            .wg1 = side,
                            .panels = 0,
                            .pack_a = 1,
+                           .pack_b = 1,
                            .pack_wg = floor_pow2(max_wg, 64)};
   }
 }
@@ -70,59 +73,64 @@ static bool params_valid(const ocl_device *dev, const ocl_gemm_params *p) {
   size_t max_wg = dev->info.max_work_group ? dev->info.max_work_group : 1;
   return vw_ok && p->tm >= 1 && p->tm <= 16 && p->nv >= 1 && p->nv <= 8 && p->ku >= 1 && p->ku <= 16 && p->wg0 >= 1 &&
          p->wg1 >= 1 && (size_t)p->wg0 * (size_t)p->wg1 <= max_wg && p->pack_wg >= 1 && (size_t)p->pack_wg <= max_wg &&
-         (p->panels == 0 || p->panels == 1) && (p->pack_a == 0 || p->pack_a == 1);
+         (p->panels == 0 || p->panels == 1) && p->pack_a >= 0 && p->pack_a <= 2 && p->pack_b >= 0 && p->pack_b <= 2;
 }
 
-/* Variations of the default worth timing: micro-tile shapes first, then
- * unrolling, work-group shapes and packing (quick: a few tile shapes). */
-geocl_status ocl_gemm_candidates(const ocl_device *dev, bool quick, ocl_gemm_params **out, int *n) {
-  ocl_gemm_params d;
-  ocl_gemm_default_params(dev, &d);
-  bool gpu = d.panels == 0;
-  static const int cpu_tiles[][2] = {{4, 2}, {8, 2}, {10, 2}, {12, 2}, {4, 3}, {6, 3}, {8, 3}, {12, 1}, {16, 1}};
-  static const int gpu_tiles[][2] = {{2, 1}, {8, 1}, {4, 2}, {8, 2}};
-  static const int ku[] = {1, 2, 8};
-  static const int cpu_wg[][2] = {{2, 1}, {4, 1}, {1, 2}};
-  static const int gpu_wg[][2] = {{8, 8}, {16, 8}, {8, 16}, {32, 8}, {16, 16}};
-  ocl_gemm_params *c = malloc(sizeof *c * 32);
-  if (!c) return geocl_set_error(GEOCL_E_NOMEM, "out of memory listing GEMM candidates");
-  int k = 0;
-  c[k++] = d;
-  const int(*tiles)[2] = gpu ? gpu_tiles : cpu_tiles;
-  int n_tiles = gpu ? (int)(sizeof gpu_tiles / sizeof *gpu_tiles) : (int)(sizeof cpu_tiles / sizeof *cpu_tiles);
-  for (int i = 0; i < (quick ? 2 : n_tiles); i++) {
-    c[k] = d;
-    c[k].tm = tiles[i][0];
-    c[k++].nv = tiles[i][1];
+static int add(const ocl_device *dev, const ocl_gemm_params *base, const ocl_gemm_params *v, ocl_gemm_params *out,
+               int n) {
+  if (n < OCL_GEMM_MAX_VARIATIONS && params_valid(dev, v) && memcmp(v, base, sizeof *v)) out[n++] = *v;
+  return n;
+}
+
+int ocl_gemm_variations(const ocl_device *dev, const ocl_gemm_params *base, int stage, bool quick,
+                        ocl_gemm_params *out) {
+  bool gpu = base->panels == 0;
+  static const int cpu_tiles[][2] = {{6, 2}, {4, 2}, {8, 2}, {10, 2}, {12, 2},
+                                     {4, 3}, {6, 3}, {8, 3}, {12, 1}, {16, 1}};
+  static const int gpu_tiles[][2] = {{4, 1}, {2, 1}, {8, 1}, {4, 2}, {8, 2}};
+  static const int cpu_wg[][2] = {{1, 1}, {2, 1}, {4, 1}, {1, 2}};
+  static const int gpu_wg[][2] = {{16, 16}, {8, 8}, {16, 8}, {8, 16}, {32, 8}};
+  int n = 0;
+  ocl_gemm_params v = *base;
+  if (stage == 0) {
+    const int(*tiles)[2] = gpu ? gpu_tiles : cpu_tiles;
+    int n_tiles = gpu ? (int)(sizeof gpu_tiles / sizeof *gpu_tiles) : (int)(sizeof cpu_tiles / sizeof *cpu_tiles);
+    for (int i = 0; i < (quick ? 3 : n_tiles); i++) {
+      v = *base;
+      v.tm = tiles[i][0];
+      v.nv = tiles[i][1];
+      n = add(dev, base, &v, out, n);
+    }
+    v = *base; /* the same tile in half-width vectors */
+    v.vw /= 2;
+    v.nv *= 2;
+    if (!quick && v.vw) n = add(dev, base, &v, out, n);
+    return n;
   }
-  if (!quick) {
-    for (size_t i = 0; i < sizeof ku / sizeof *ku; i++) {
-      c[k] = d;
-      c[k++].ku = ku[i];
-    }
-    const int(*wg)[2] = gpu ? gpu_wg : cpu_wg;
-    int n_wg = gpu ? (int)(sizeof gpu_wg / sizeof *gpu_wg) : (int)(sizeof cpu_wg / sizeof *cpu_wg);
-    for (int i = 0; i < n_wg; i++) {
-      c[k] = d;
-      c[k].wg0 = wg[i][0];
-      c[k++].wg1 = wg[i][1];
-    }
-    c[k] = d;
-    c[k++].pack_a = !d.pack_a;
-    c[k] = d;
-    c[k++].panels = !d.panels;
-    if (d.vw > 1) { /* the same tile in half-width vectors */
-      c[k] = d;
-      c[k].vw = d.vw / 2;
-      c[k++].nv = d.nv * 2;
-    }
+  if (quick) return 0;
+  for (int ku = 1; ku <= 8; ku *= 2) {
+    v = *base;
+    v.ku = ku;
+    n = add(dev, base, &v, out, n);
   }
-  int kept = 0;
-  for (int i = 0; i < k; i++)
-    if (params_valid(dev, &c[i])) c[kept++] = c[i];
-  *out = c;
-  *n = kept;
-  return GEOCL_OK;
+  const int(*wg)[2] = gpu ? gpu_wg : cpu_wg;
+  int n_wg = gpu ? (int)(sizeof gpu_wg / sizeof *gpu_wg) : (int)(sizeof cpu_wg / sizeof *cpu_wg);
+  for (int i = 0; i < n_wg; i++) {
+    v = *base;
+    v.wg0 = wg[i][0];
+    v.wg1 = wg[i][1];
+    n = add(dev, base, &v, out, n);
+  }
+  for (int pa = 0; pa <= 2; pa++)
+    for (int pb = 0; pb <= 1; pb++) {
+      v = *base;
+      v.pack_a = pa;
+      v.pack_b = pb;
+      n = add(dev, base, &v, out, n);
+    }
+  v = *base;
+  v.panels = !base->panels;
+  return add(dev, base, &v, out, n);
 }
 
 void ocl_gemm_choice_format(const ocl_gemm_choice *c, char *out, size_t size) {
@@ -130,8 +138,8 @@ void ocl_gemm_choice_format(const ocl_gemm_choice *c, char *out, size_t size) {
   if (c->impl == OCL_GEMM_CLBLAST)
     snprintf(out, size, "clblast");
   else
-    snprintf(out, size, "geocl tm=%d vw=%d nv=%d ku=%d wg=%dx%d panels=%d pack_a=%d pack_wg=%d", p->tm, p->vw, p->nv,
-             p->ku, p->wg0, p->wg1, p->panels, p->pack_a, p->pack_wg);
+    snprintf(out, size, "geocl tm=%d vw=%d nv=%d ku=%d wg=%dx%d panels=%d pack_a=%d pack_b=%d pack_wg=%d", p->tm, p->vw,
+             p->nv, p->ku, p->wg0, p->wg1, p->panels, p->pack_a, p->pack_b, p->pack_wg);
 }
 
 bool ocl_gemm_choice_parse(const char *text, ocl_gemm_choice *c) {
@@ -143,10 +151,11 @@ bool ocl_gemm_choice_parse(const char *text, ocl_gemm_choice *c) {
   }
   ocl_gemm_params *p = &c->params;
   used = 0;
-  int fields = sscanf(text, " geocl tm=%d vw=%d nv=%d ku=%d wg=%dx%d panels=%d pack_a=%d pack_wg=%d %n", &p->tm, &p->vw,
-                      &p->nv, &p->ku, &p->wg0, &p->wg1, &p->panels, &p->pack_a, &p->pack_wg, &used);
+  int fields =
+      sscanf(text, " geocl tm=%d vw=%d nv=%d ku=%d wg=%dx%d panels=%d pack_a=%d pack_b=%d pack_wg=%d %n", &p->tm,
+             &p->vw, &p->nv, &p->ku, &p->wg0, &p->wg1, &p->panels, &p->pack_a, &p->pack_b, &p->pack_wg, &used);
   c->impl = OCL_GEMM_GEOCL;
-  return fields == 9 && used > 0 && text[used] == '\0';
+  return fields == 10 && used > 0 && text[used] == '\0';
 }
 
 static geocl_status make_kernel(ocl_backend *ob, cl_program prog, const char *name, ocl_kernel_slot *slot) {
@@ -240,18 +249,24 @@ static geocl_status pack(ocl_backend *ob, ocl_kernel_slot *k, const ocl_gemm_par
   return st != GEOCL_OK ? st : ocl_launch(ob, k, 3, global, local);
 }
 
+/* Whether an operand is packed: always (1), when transposed (2), or never
+ * (0) — where the tile kernel can read it in place. */
+static bool packs(int choice, int trans) { return choice == 1 || (choice == 2 && trans); }
+
 geocl_status ocl_gemm_kernel(ocl_backend *ob, const ocl_gemm_params *p, const geocl_gemm_args *g) {
   gemm_variant *v = NULL;
   geocl_status st = get_variant(ob, p, &v);
   if (st != GEOCL_OK) return st;
   cl_long m = g->m, n = g->n, k = g->k, tn = p->vw * p->nv;
-  /* A is read where it is only when not transposed and at least one tile tall */
-  bool pack_a = g->trans_a || p->pack_a || g->m < p->tm;
+  /* in place, A must be one tile tall (the last tile reads the rows above
+   * it) and B not transposed and whole tiles wide (loads stay in its rows) */
+  bool pack_a = packs(p->pack_a, g->trans_a) || m < p->tm;
+  bool pack_b = packs(p->pack_b, g->trans_b) || g->trans_b || n % tn;
   bool shared_a = g->stride_a == 0, shared_b = g->stride_b == 0;
   /* padded extents and panel widths of the packed operands */
   cl_long mp = (cl_long)round_up((size_t)m, (size_t)p->tm), np = (cl_long)round_up((size_t)n, (size_t)tn);
   cl_long ph = p->panels ? p->tm : mp, pw = p->panels ? tn : np;
-  size_t a_item = pack_a ? round_up((size_t)(mp * k), 16) : 0, b_item = round_up((size_t)(np * k), 16);
+  size_t a_item = pack_a ? round_up((size_t)(mp * k), 16) : 0, b_item = pack_b ? round_up((size_t)(np * k), 16) : 0;
   size_t per_item = (shared_a ? 0 : a_item) + (shared_b ? 0 : b_item);
   size_t fixed = (shared_a ? a_item : 0) + (shared_b ? b_item : 0);
   int64_t chunk = g->batch;
@@ -259,10 +274,8 @@ geocl_status ocl_gemm_kernel(ocl_backend *ob, const ocl_gemm_params *p, const ge
     size_t fit = fixed < SCRATCH_CAP / sizeof(float) ? (SCRATCH_CAP / sizeof(float) - fixed) / per_item : 0;
     chunk = fit ? (int64_t)fit : 1;
   }
-  int64_t a_items = shared_a ? 1 : chunk, b_items = shared_b ? 1 : chunk;
-  size_t ap_off = 0, bp_off = a_item * (size_t)a_items;
-  st = ensure_scratch(ob, (bp_off + b_item * (size_t)b_items) * sizeof(float));
-  if (st != GEOCL_OK) return st;
+  size_t ap_off = 0, bp_off = a_item * (size_t)(shared_a ? 1 : chunk);
+  st = ensure_scratch(ob, (bp_off + b_item * (size_t)(shared_b ? 1 : chunk)) * sizeof(float));
   for (int64_t b0 = 0; st == GEOCL_OK && b0 < g->batch; b0 += chunk) {
     int64_t items = g->batch - b0 < chunk ? g->batch - b0 : chunk;
     size_t a_at = g->a.off + (size_t)(b0 * g->stride_a), b_at = g->b.off + (size_t)(b0 * g->stride_b);
@@ -270,21 +283,25 @@ geocl_status ocl_gemm_kernel(ocl_backend *ob, const ocl_gemm_params *p, const ge
     if (pack_a && (!shared_a || b0 == 0))
       st = pack(ob, &v->pack_a, p, g->trans_a, m, k, mp, p->tm, g->a, a_at, g->lda, g->stride_a, ap_off, ph,
                 (cl_long)a_item, shared_a ? 1 : items);
-    if (st == GEOCL_OK && (!shared_b || b0 == 0))
+    if (st == GEOCL_OK && pack_b && (!shared_b || b0 == 0))
       st = pack(ob, &v->pack_b, p, g->trans_b, n, k, np, tn, g->b, b_at, g->ldb, g->stride_b, bp_off, pw,
                 (cl_long)b_item, shared_b ? 1 : items);
     if (st != GEOCL_OK) break;
-    /* A as the tile kernel reads it: packed panels, or A itself */
-    cl_mem a = pack_a ? ob->gemm->scratch : ocl_mem(g->a), bp = ob->gemm->scratch, c = ocl_mem(g->c);
-    cl_ulong aoff = pack_a ? ap_off : a_at, bpoff = bp_off, coff = g->c.off + (size_t)(b0 * g->stride_c);
-    cl_long a_stride = shared_a ? 0 : pack_a ? (cl_long)a_item : g->stride_a;
-    cl_long a_rows = pack_a ? mp : m, a_ph = pack_a ? ph : mp, a_pstride = pack_a ? ph * k : 0,
-            a_rs = pack_a ? 1 : g->lda;
-    cl_long a_ps = pack_a ? ph : 1, b_stride = shared_b ? 0 : (cl_long)b_item, ldc = g->ldc, sc = g->stride_c;
+    /* the operands as the tile kernel reads them (see cl/gemm.cl): packed
+     * panels, or A and B themselves as one panel of rows */
+    cl_mem a = pack_a ? ob->gemm->scratch : ocl_mem(g->a), b = pack_b ? ob->gemm->scratch : ocl_mem(g->b);
+    cl_mem c = ocl_mem(g->c);
+    cl_ulong aoff = pack_a ? ap_off : a_at, boff = pack_b ? bp_off : b_at;
+    cl_ulong coff = g->c.off + (size_t)(b0 * g->stride_c);
+    cl_long a_stride = pack_a ? (shared_a ? 0 : (cl_long)a_item) : g->stride_a;
+    cl_long a_rows = pack_a ? mp : m, a_ph = pack_a ? ph : mp, a_pstride = pack_a ? ph * k : 0;
+    cl_long a_rs = pack_a || g->trans_a ? 1 : g->lda, a_ps = pack_a ? ph : g->trans_a ? g->lda : 1;
+    cl_long b_stride = pack_b ? (shared_b ? 0 : (cl_long)b_item) : g->stride_b, b_pw = pack_b ? pw : g->ldb;
+    cl_long ldc = g->ldc, sc = g->stride_c;
     cl_float alpha = g->alpha, beta = g->beta;
     st = ocl_args(v->tile.kernel, 21, OCL_ARG(m), OCL_ARG(n), OCL_ARG(k), OCL_ARG(alpha), OCL_ARG(beta), OCL_ARG(a),
                   OCL_ARG(aoff), OCL_ARG(a_stride), OCL_ARG(a_rows), OCL_ARG(a_ph), OCL_ARG(a_pstride), OCL_ARG(a_rs),
-                  OCL_ARG(a_ps), OCL_ARG(bp), OCL_ARG(bpoff), OCL_ARG(pw), OCL_ARG(b_stride), OCL_ARG(c), OCL_ARG(coff),
+                  OCL_ARG(a_ps), OCL_ARG(b), OCL_ARG(boff), OCL_ARG(b_pw), OCL_ARG(b_stride), OCL_ARG(c), OCL_ARG(coff),
                   OCL_ARG(ldc), OCL_ARG(sc));
     size_t global[3] = {(size_t)(mp / p->tm), (size_t)(np / tn), (size_t)items};
     size_t local[3] = {(size_t)p->wg0, (size_t)p->wg1, 1};

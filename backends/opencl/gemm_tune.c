@@ -218,40 +218,53 @@ static geocl_status random_buffer(ocl_backend *ob, size_t n, cl_mem *out) {
   return st;
 }
 
-/* Time every candidate on g; *best is the untuned choice unless another is
- * faster by MARGIN. */
+/* Time CLBlast and geocl's kernel on g, the kernel's parameters by
+ * coordinate search from its defaults: the best micro-tile, then the best
+ * of the other parameters around it.  *best is the untuned choice unless
+ * another is faster by MARGIN. */
 static geocl_status tune_shape(ocl_backend *ob, const geocl_gemm_args *g, int repeat, bool quick, ocl_gemm_choice *best,
                                geocl_gemm_tuned *out) {
-  ocl_gemm_params *params;
-  int n_params;
-  geocl_status st = ocl_gemm_candidates(ob->dev, quick, &params, &n_params);
-  double *runs = st == GEOCL_OK ? malloc(sizeof *runs * (size_t)repeat) : NULL;
-  if (st == GEOCL_OK && !runs) st = geocl_set_error(GEOCL_E_NOMEM, "out of memory tuning GEMM");
-  if (st != GEOCL_OK) {
-    free(params);
-    return st;
-  }
+  double *runs = malloc(sizeof *runs * (size_t)repeat);
+  if (!runs) return geocl_set_error(GEOCL_E_NOMEM, "out of memory tuning GEMM");
   ocl_gemm_choice untuned;
   ocl_gemm_untuned(ob->dev, &untuned);
   out->untuned_s = time_choice(ob, &untuned, g, repeat, runs);
-  if (out->untuned_s < 0) st = geocl_last_status();
+  if (out->untuned_s < 0) {
+    free(runs);
+    return geocl_last_status();
+  }
   *best = untuned;
   out->tuned_s = out->untuned_s;
   out->candidates = 1;
-  /* CLBlast, then geocl's kernel with each parameter set */
-  for (int i = -1; st == GEOCL_OK && i < n_params; i++) {
-    ocl_gemm_choice c = {i < 0 ? OCL_GEMM_CLBLAST : OCL_GEMM_GEOCL, i < 0 ? untuned.params : params[i]};
-    if (!memcmp(&c, &untuned, sizeof c)) continue;
-    double t = time_choice(ob, &c, g, repeat, runs);
-    out->candidates++;
-    if (t >= 0 && t < out->tuned_s && t < MARGIN * out->untuned_s) {
-      *best = c;
-      out->tuned_s = t;
+  ocl_gemm_choice other = untuned;
+  other.impl = untuned.impl == OCL_GEMM_GEOCL ? OCL_GEMM_CLBLAST : OCL_GEMM_GEOCL;
+  double t = time_choice(ob, &other, g, repeat, runs), kernel_s = untuned.impl == OCL_GEMM_GEOCL ? out->untuned_s : t;
+  out->candidates++;
+  if (t >= 0 && t < MARGIN * out->untuned_s) {
+    *best = other;
+    out->tuned_s = t;
+  }
+  ocl_gemm_params base = untuned.params, vars[OCL_GEMM_MAX_VARIATIONS];
+  for (int stage = 0; stage < 2; stage++) {
+    ocl_gemm_params stage_base = base;
+    int n = ocl_gemm_variations(ob->dev, &stage_base, stage, quick, vars);
+    for (int i = 0; i < n; i++) {
+      ocl_gemm_choice c = {OCL_GEMM_GEOCL, vars[i]};
+      t = time_choice(ob, &c, g, repeat, runs);
+      out->candidates++;
+      if (t < 0) continue;
+      if (kernel_s < 0 || t < kernel_s) {
+        kernel_s = t;
+        base = vars[i];
+      }
+      if (t < out->tuned_s && t < MARGIN * out->untuned_s) {
+        *best = c;
+        out->tuned_s = t;
+      }
     }
   }
   free(runs);
-  free(params);
-  return st;
+  return GEOCL_OK;
 }
 
 geocl_status ocl_tune_gemm(geocl_backend *be, const geocl_gemm_shape *shape, int repeat, int quick,

@@ -26,6 +26,7 @@ extern const cli_command cli_forward;
 extern const cli_command cli_reconstruct;
 extern const cli_command cli_pretrain;
 extern const cli_command cli_bench;
+extern const cli_command cli_tune;
 
 /* Print a plugin's options and presets (cmd_plugins.c). */
 void cli_print_plugin_options(FILE *out, const geocl_plugin *p);
@@ -44,5 +45,21 @@ geocl_tensor *cli_load_image(geocl_ctx *ctx, const char *path, int64_t height, i
  * img_size, and the mask file's tensor 'mask' (BOOL or U8, [N] or [1, N]) if given. */
 geocl_status cli_load_batch(geocl_ctx *ctx, geocl_model *m, const char *image1, const char *image2,
                             const char *mask, geocl_batch *b);
+
+/* One training step of a model on random images (cli_step.c): the model of
+ * task/preset with key=value args (img_size=224 unless they set it), AdamW,
+ * and `batch` random samples uploaded anew each step. */
+typedef struct cli_step {
+  geocl_model *model;
+  geocl_optim *optim;
+  geocl_batch batch;
+  float *host1, *host2;
+  int64_t shape[4];
+} cli_step;
+geocl_status cli_step_create(geocl_ctx *ctx, const char *task, const char *preset, int64_t batch, uint64_t seed,
+                             int n_args, const char *const *args, cli_step *s);
+/* forward, backward, optimizer step, and waiting for the loss */
+geocl_status cli_step_run(geocl_ctx *ctx, cli_step *s);
+void cli_step_free(cli_step *s);
 
 #endif
