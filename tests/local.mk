@@ -168,3 +168,7 @@ EXTRA_DIST += tests/gen/gen_op_kats.py tests/fixtures/ops/attention.safetensors 
 	tests/fixtures/ops/attention_n197.safetensors tests/fixtures/ops/layernorm.safetensors \
 	tests/fixtures/ops/gelu.safetensors tests/fixtures/ops/masked_mse.safetensors \
 	tests/fixtures/ops/infonce.safetensors
+
+# gemm: geocl tune and its cache
+TESTS += tests/tune_cli.sh
+EXTRA_DIST += tests/tune_cli.sh
