@@ -46,8 +46,9 @@ ran() { # which GEMM bench ran for m n k with the cache in $dir/cache
 [ "$(ran 50 36 33)" = "clblast_sgemm" ] || fail "a shape of the tuned one's class did not run CLBlast"
 [ "$(ran 40 48 40 off)" = "gemm_tile" ] || fail "GEOCL_TUNE_CACHE=off: the untuned GEMM did not run"
 [ "$(ran 100 48 40)" = "gemm_tile" ] || fail "a shape of another class did not run the untuned GEMM"
-echo "0 0 40 48 40 1 geocl tm=99" >>"$file" # a line that does not parse is skipped
-[ "$(ran 40 48 40)" = "clblast_sgemm" ] || fail "a bad line spoilt the file"
+# lines that do not parse, or name parameters the kernel cannot take, are skipped
+{ echo "0 0 40 48 40 1 geocl tm=99" && echo "0 0 40 48 40 1 geocl tm=6 vw=3 nv=2 ku=4 wg=1x1 panels=1 pack_a=0 pack_b=1 pack_wg=1"; } >>"$file"
+[ "$(ran 40 48 40)" = "clblast_sgemm" ] || fail "a bad line spoilt the file: $(cat "$dir/err")"
 echo "not a tuning file" >"$file"
 [ "$(ran 40 48 40)" = "gemm_tile" ] || fail "a corrupt file was used"
 grep -q "ignored" "$dir/err" || fail "no warning about the corrupt file: $(cat "$dir/err")"

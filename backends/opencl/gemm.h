@@ -30,6 +30,8 @@ typedef struct ocl_gemm_choice {
 /* gemm_kernel.c */
 /* The parameters geocl's kernel uses on this device until tuned. */
 void ocl_gemm_default_params(const ocl_device *dev, ocl_gemm_params *p);
+/* Whether the kernel can run with p on this device. */
+bool ocl_gemm_params_valid(const ocl_device *dev, const ocl_gemm_params *p);
 /* Variations of base worth timing on this device, into out (returns how
  * many).  Stage 0: micro-tile shapes; stage 1: unrolling, work-groups,
  * packing and layout.  quick: a few tile shapes only. */

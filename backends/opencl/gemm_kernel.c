@@ -68,7 +68,7 @@ void ocl_gemm_default_params(const ocl_device *dev, ocl_gemm_params *p) {
   }
 }
 
-static bool params_valid(const ocl_device *dev, const ocl_gemm_params *p) {
+bool ocl_gemm_params_valid(const ocl_device *dev, const ocl_gemm_params *p) {
   bool vw_ok = p->vw == 1 || p->vw == 2 || p->vw == 4 || p->vw == 8 || p->vw == 16;
   size_t max_wg = dev->info.max_work_group ? dev->info.max_work_group : 1;
   return vw_ok && p->tm >= 1 && p->tm <= 16 && p->nv >= 1 && p->nv <= 8 && p->ku >= 1 && p->ku <= 16 && p->wg0 >= 1 &&
@@ -78,7 +78,7 @@ static bool params_valid(const ocl_device *dev, const ocl_gemm_params *p) {
 
 static int add(const ocl_device *dev, const ocl_gemm_params *base, const ocl_gemm_params *v, ocl_gemm_params *out,
                int n) {
-  if (n < OCL_GEMM_MAX_VARIATIONS && params_valid(dev, v) && memcmp(v, base, sizeof *v)) out[n++] = *v;
+  if (n < OCL_GEMM_MAX_VARIATIONS && ocl_gemm_params_valid(dev, v) && memcmp(v, base, sizeof *v)) out[n++] = *v;
   return n;
 }
 
@@ -189,7 +189,7 @@ static geocl_status get_variant(ocl_backend *ob, const ocl_gemm_params *p, gemm_
       *out = v;
       return GEOCL_OK;
     }
-  if (!params_valid(ob->dev, p)) {
+  if (!ocl_gemm_params_valid(ob->dev, p)) {
     char text[160];
     ocl_gemm_choice_format(&(ocl_gemm_choice){OCL_GEMM_GEOCL, *p}, text, sizeof text);
     return geocl_set_error(GEOCL_E_INVALID, "GEMM parameters '%s' do not suit %s", text, ob->dev->info.name);

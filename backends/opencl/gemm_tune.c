@@ -75,7 +75,8 @@ static geocl_status table_put(struct ocl_gemm_table *t, const geocl_gemm_shape *
   return GEOCL_OK;
 }
 
-/* Entries of the cache file; lines that do not parse are skipped. */
+/* Entries of the cache file; lines that do not parse, or name parameters
+ * this device cannot run, are skipped. */
 static void table_read(const ocl_device *dev, struct ocl_gemm_table *t) {
   char path[4096], dir[3500];
   char *text = NULL;
@@ -96,7 +97,8 @@ static void table_read(const ocl_device *dev, struct ocl_gemm_table *t) {
     int used = 0;
     ocl_gemm_choice c;
     if (sscanf(line, "%d %d %lld %lld %lld %lld %n", &s.trans_a, &s.trans_b, &m, &n, &k, &b, &used) == 6 && used > 0 &&
-        ocl_gemm_choice_parse(line + used, &c)) {
+        m > 0 && n > 0 && k > 0 && b > 0 && ocl_gemm_choice_parse(line + used, &c) &&
+        (c.impl == OCL_GEMM_CLBLAST || ocl_gemm_params_valid(dev, &c.params))) {
       s = (geocl_gemm_shape){s.trans_a != 0, s.trans_b != 0, m, n, k, b};
       if (table_put(t, &s, &c) == GEOCL_OK) kept++;
     } else
@@ -190,80 +192,98 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* Median seconds per call of choice c on g after one untimed call (which
- * builds); a negative result when c cannot run here. */
-static double time_choice(ocl_backend *ob, const ocl_gemm_choice *c, const geocl_gemm_args *g, int repeat,
-                          double *runs) {
-  geocl_status st = ocl_gemm_run(ob, c, g);
-  if (st == GEOCL_OK) st = ocl_sync(&ob->base);
-  for (int i = 0; st == GEOCL_OK && i < repeat; i++) {
-    double t0 = now_s();
-    st = ocl_gemm_run(ob, c, g);
-    if (st == GEOCL_OK) st = ocl_sync(&ob->base);
-    runs[i] = now_s() - t0;
-  }
-  if (st != GEOCL_OK) {
-    char text[160];
-    ocl_gemm_choice_format(c, text, sizeof text);
-    geocl_debug("GEMM tuning: %s cannot run here: %s", text, geocl_last_error());
-    return -1;
-  }
-  qsort(runs, (size_t)repeat, sizeof *runs, cmp_double);
-  return repeat % 2 ? runs[repeat / 2] : 0.5 * (runs[repeat / 2 - 1] + runs[repeat / 2]);
-}
-
 static geocl_status random_buffer(ocl_backend *ob, size_t n, cl_mem *out) {
   geocl_status st = ocl_alloc(&ob->base, n * sizeof(float), (void **)out);
   if (st == GEOCL_OK) st = ocl_rand_uniform(&ob->base, (int64_t)n, 7, 0, (geocl_bref){*out, 0});
   return st;
 }
 
-/* Time CLBlast and geocl's kernel on g, the kernel's parameters by
- * coordinate search from its defaults: the best micro-tile, then the best
- * of the other parameters around it.  *best is the untuned choice unless
- * another is faster by MARGIN. */
+/* A candidate and its median time per call (< 0: it cannot run here). */
+typedef struct timed {
+  ocl_gemm_choice choice;
+  double median;
+} timed;
+
+static double median_of(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Median seconds per call of each candidate: one untimed call each (which
+ * builds), then `repeat` rounds of one timed call of each, so that a machine
+ * whose speed drifts (other jobs, clocks) slows every candidate alike. */
+static geocl_status time_round_robin(ocl_backend *ob, const geocl_gemm_args *g, int repeat, timed *t, int n) {
+  double *runs = malloc(sizeof *runs * (size_t)(n * repeat));
+  if (!runs) return geocl_set_error(GEOCL_E_NOMEM, "out of memory tuning GEMM");
+  for (int r = -1; r < repeat; r++)
+    for (int i = 0; i < n; i++) {
+      if (r >= 0 && t[i].median < 0) continue;
+      double t0 = now_s();
+      geocl_status st = ocl_gemm_run(ob, &t[i].choice, g);
+      if (st == GEOCL_OK) st = ocl_sync(&ob->base);
+      if (st != GEOCL_OK) {
+        char text[160];
+        ocl_gemm_choice_format(&t[i].choice, text, sizeof text);
+        geocl_debug("GEMM tuning: %s cannot run here: %s", text, geocl_last_error());
+        t[i].median = -1;
+      } else if (r >= 0)
+        runs[i * repeat + r] = now_s() - t0;
+      else
+        t[i].median = 0;
+    }
+  for (int i = 0; i < n; i++)
+    if (t[i].median >= 0) t[i].median = median_of(runs + i * repeat, repeat);
+  free(runs);
+  return GEOCL_OK;
+}
+
+/* The fastest geocl kernel among t (NULL if none ran). */
+static const timed *fastest_kernel(const timed *t, int n) {
+  const timed *best = NULL;
+  for (int i = 0; i < n; i++)
+    if (t[i].choice.impl == OCL_GEMM_GEOCL && t[i].median >= 0 && (!best || t[i].median < best->median)) best = &t[i];
+  return best;
+}
+
+/* Time CLBlast and geocl's kernel on g, the kernel's parameters by a
+ * coordinate search from its defaults: the micro-tile first (stage 0), then
+ * the other parameters around the fastest tile (stage 1).  Every stage also
+ * times the untuned choice, and *best is another only when it is faster by
+ * MARGIN in the same rounds. */
 static geocl_status tune_shape(ocl_backend *ob, const geocl_gemm_args *g, int repeat, bool quick, ocl_gemm_choice *best,
                                geocl_gemm_tuned *out) {
-  double *runs = malloc(sizeof *runs * (size_t)repeat);
-  if (!runs) return geocl_set_error(GEOCL_E_NOMEM, "out of memory tuning GEMM");
-  ocl_gemm_choice untuned;
-  ocl_gemm_untuned(ob->dev, &untuned);
-  out->untuned_s = time_choice(ob, &untuned, g, repeat, runs);
-  if (out->untuned_s < 0) {
-    free(runs);
-    return geocl_last_status();
-  }
-  *best = untuned;
-  out->tuned_s = out->untuned_s;
-  out->candidates = 1;
-  ocl_gemm_choice other = untuned;
-  other.impl = untuned.impl == OCL_GEMM_GEOCL ? OCL_GEMM_CLBLAST : OCL_GEMM_GEOCL;
-  double t = time_choice(ob, &other, g, repeat, runs), kernel_s = untuned.impl == OCL_GEMM_GEOCL ? out->untuned_s : t;
-  out->candidates++;
-  if (t >= 0 && t < MARGIN * out->untuned_s) {
-    *best = other;
-    out->tuned_s = t;
-  }
-  ocl_gemm_params base = untuned.params, vars[OCL_GEMM_MAX_VARIATIONS];
+  timed t[OCL_GEMM_MAX_VARIATIONS + 3];
+  ocl_gemm_params vars[OCL_GEMM_MAX_VARIATIONS];
+  ocl_gemm_untuned(ob->dev, &t[0].choice);
+  t[1].choice = t[0].choice;
+  t[1].choice.impl = t[0].choice.impl == OCL_GEMM_GEOCL ? OCL_GEMM_CLBLAST : OCL_GEMM_GEOCL;
+  ocl_gemm_params base = t[0].choice.params;
+  int n = 2;
+  out->candidates = 0;
   for (int stage = 0; stage < 2; stage++) {
-    ocl_gemm_params stage_base = base;
-    int n = ocl_gemm_variations(ob->dev, &stage_base, stage, quick, vars);
-    for (int i = 0; i < n; i++) {
-      ocl_gemm_choice c = {OCL_GEMM_GEOCL, vars[i]};
-      t = time_choice(ob, &c, g, repeat, runs);
-      out->candidates++;
-      if (t < 0) continue;
-      if (kernel_s < 0 || t < kernel_s) {
-        kernel_s = t;
-        base = vars[i];
+    int nv = ocl_gemm_variations(ob->dev, &base, stage, quick, vars);
+    if (stage > 0 && nv == 0) break;
+    for (int i = 0; i < nv; i++) t[n++].choice = (ocl_gemm_choice){OCL_GEMM_GEOCL, vars[i]};
+    out->candidates += stage == 0 ? n : nv;
+    geocl_status st = time_round_robin(ob, g, repeat, t, n);
+    if (st == GEOCL_OK && t[0].median < 0) st = geocl_last_status(); /* the untuned GEMM fails too */
+    if (st != GEOCL_OK) return st;
+    *best = t[0].choice;
+    out->untuned_s = out->tuned_s = t[0].median;
+    for (int i = 1; i < n; i++)
+      if (t[i].median >= 0 && t[i].median < out->tuned_s && t[i].median < MARGIN * out->untuned_s) {
+        *best = t[i].choice;
+        out->tuned_s = t[i].median;
       }
-      if (t < out->tuned_s && t < MARGIN * out->untuned_s) {
-        *best = c;
-        out->tuned_s = t;
-      }
-    }
+    /* next stage: the untuned choice, the fastest kernel and variations of
+     * it, and the best so far if it is neither */
+    const timed *fastest = fastest_kernel(t, n);
+    ocl_gemm_choice kernel = fastest ? fastest->choice : t[0].choice;
+    base = kernel.params;
+    n = 1;
+    if (fastest) t[n++].choice = kernel;
+    if (memcmp(best, &t[0].choice, sizeof *best) && memcmp(best, &kernel, sizeof *best)) t[n++].choice = *best;
   }
-  free(runs);
   return GEOCL_OK;
 }
 
