@@ -9,7 +9,7 @@
 /* Scratch for packed operands is grown up to this size; larger batches are
  * packed and multiplied a chunk of batch items at a time. */
 #define SCRATCH_CAP ((size_t)64 << 20)
-#define PACK_P 16 /* steps of k per packing work-item (cl/gemm.cl's default) */
+#define PACK_P 16 /* steps of k one packing work-item copies */
 
 /* The kernels of one parameter set on one backend instance. */
 typedef struct gemm_variant {
@@ -235,16 +235,17 @@ static geocl_status ensure_scratch(ocl_backend *ob, size_t bytes) {
 
 static size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
 
-/* Copy `items` batch items of op(X) into panels at scratch offset dst_off. */
+/* Copy `items` batch items of op(X) (rows × depth, padded to `padded` rows,
+ * `width` of them per work-item) into panels at scratch offset dst_off. */
 static geocl_status pack(ocl_backend *ob, ocl_kernel_slot *k, const ocl_gemm_params *p, int trans, cl_long rows,
-                         cl_long depth, cl_long padded, cl_long chunk, geocl_bref x, size_t x_off, cl_long ld,
+                         cl_long depth, cl_long padded, cl_long width, geocl_bref x, size_t x_off, cl_long ld,
                          cl_long stride, size_t dst_off, cl_long panel, cl_long dst_stride, int64_t items) {
   cl_mem src = ocl_mem(x), dst = ob->gemm->scratch;
   cl_ulong soff = x_off, doff = dst_off;
   geocl_status st = ocl_args(k->kernel, 12, OCL_ARG(trans), OCL_ARG(rows), OCL_ARG(depth), OCL_ARG(padded),
                              OCL_ARG(src), OCL_ARG(soff), OCL_ARG(ld), OCL_ARG(stride), OCL_ARG(dst), OCL_ARG(doff),
                              OCL_ARG(panel), OCL_ARG(dst_stride));
-  size_t global[3] = {(size_t)(padded / chunk), round_up((size_t)depth, PACK_P) / PACK_P, (size_t)items};
+  size_t global[3] = {(size_t)(padded / width), round_up((size_t)depth, PACK_P) / PACK_P, (size_t)items};
   size_t local[3] = {(size_t)p->pack_wg, 1, 1};
   return st != GEOCL_OK ? st : ocl_launch(ob, k, 3, global, local);
 }
