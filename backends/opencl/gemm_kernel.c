@@ -34,15 +34,18 @@ void ocl_gemm_default_params(const ocl_device *dev, ocl_gemm_params *p) {
   size_t max_wg = dev->info.max_work_group ? dev->info.max_work_group : 1;
   if (!dev->info.is_gpu && !strcmp(dev->info.type, "CPU")) {
     /* A CPU runs a work-group as a loop over its work-items: one work-item
-     * per group, a micro-tile of 6 rows × 2 of the device's vectors (12
-     * accumulators, 2 vectors of B and a broadcast fit 16 vector registers),
-     * B packed so each work-item reads it as one sequential stream, A read
-     * in place unless transposed. */
+     * per group, 12 accumulator vectors per micro-tile, B packed so each
+     * work-item reads it as one sequential stream, A read in place unless
+     * transposed.  6 rows × 2 vectors (plus 2 vectors of B and a broadcast)
+     * fit 16 vector registers; where the preferred width is 16 (AVX-512,
+     * 32 registers) 4 rows × 3 vectors load less per multiply-add and
+     * measured 10–40% faster on the transformer shapes (docs/performance.md). */
     cl_uint pref = 0;
     clGetDeviceInfo(dev->id, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT, sizeof pref, &pref, NULL);
-    *p = (ocl_gemm_params){.tm = 6,
-                           .vw = floor_pow2(pref ? pref : 4, 16),
-                           .nv = 2,
+    int vw = floor_pow2(pref ? pref : 4, 16);
+    *p = (ocl_gemm_params){.tm = vw >= 16 ? 4 : 6,
+                           .vw = vw,
+                           .nv = vw >= 16 ? 3 : 2,
                            .ku = 4,
                            .wg0 = 1,
                            .wg1 = 1,
