@@ -38,6 +38,9 @@ bool ocl_gemm_params_valid(const ocl_device *dev, const ocl_gemm_params *p);
 #define OCL_GEMM_MAX_VARIATIONS 32
 int ocl_gemm_variations(const ocl_device *dev, const ocl_gemm_params *base, int stage, bool quick,
                         ocl_gemm_params *out);
+/* Set the packing choices of p to what they do for these transposes (0 or
+ * 1), so parameter sets that behave alike compare equal. */
+void ocl_gemm_params_settle(ocl_gemm_params *p, int trans_a, int trans_b);
 /* Run g (m, n, k, batch > 0) with geocl's kernel. */
 geocl_status ocl_gemm_kernel(ocl_backend *ob, const ocl_gemm_params *p, const geocl_gemm_args *g);
 /* "geocl tm=6 vw=16 ..." or "clblast", and back (false when text is not one). */

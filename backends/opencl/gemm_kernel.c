@@ -257,6 +257,11 @@ static geocl_status pack(ocl_backend *ob, ocl_kernel_slot *k, const ocl_gemm_par
  * (0) — where the tile kernel can read it in place. */
 static bool packs(int choice, int trans) { return choice == 1 || (choice == 2 && trans); }
 
+void ocl_gemm_params_settle(ocl_gemm_params *p, int trans_a, int trans_b) {
+  p->pack_a = packs(p->pack_a, trans_a);
+  p->pack_b = packs(p->pack_b, trans_b) || trans_b;
+}
+
 geocl_status ocl_gemm_kernel(ocl_backend *ob, const ocl_gemm_params *p, const geocl_gemm_args *g) {
   gemm_variant *v = NULL;
   geocl_status st = get_variant(ob, p, &v);

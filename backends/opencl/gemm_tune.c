@@ -261,10 +261,21 @@ static geocl_status tune_shape(ocl_backend *ob, const geocl_gemm_args *g, int re
   int n = 2;
   out->candidates = 0;
   for (int stage = 0; stage < 2; stage++) {
-    int nv = ocl_gemm_variations(ob->dev, &base, stage, quick, vars);
-    if (stage > 0 && nv == 0) break;
-    for (int i = 0; i < nv; i++) t[n++].choice = (ocl_gemm_choice){OCL_GEMM_GEOCL, vars[i]};
-    out->candidates += stage == 0 ? n : nv;
+    int nv = ocl_gemm_variations(ob->dev, &base, stage, quick, vars), added = 0;
+    for (int i = 0; i < nv; i++) { /* those that behave like one already listed are left out */
+      ocl_gemm_choice c = {OCL_GEMM_GEOCL, vars[i]};
+      ocl_gemm_params_settle(&c.params, g->trans_a, g->trans_b);
+      bool seen = false;
+      for (int j = 0; j < n && !seen; j++) {
+        ocl_gemm_choice o = t[j].choice;
+        ocl_gemm_params_settle(&o.params, g->trans_a, g->trans_b);
+        seen = !memcmp(&o, &c, sizeof c);
+      }
+      if (!seen) t[n + added++].choice = c;
+    }
+    if (stage > 0 && added == 0) break;
+    n += added;
+    out->candidates += stage == 0 ? n : added;
     geocl_status st = time_round_robin(ob, g, repeat, t, n);
     if (st == GEOCL_OK && t[0].median < 0) st = geocl_last_status(); /* the untuned GEMM fails too */
     if (st != GEOCL_OK) return st;
