@@ -105,4 +105,6 @@ src_cli_geocl_SOURCES = \
 	src/cli/cmd_bench.c
 # data
 src_cli_geocl_SOURCES += src/cli/cmd_synth.c
+# gemm
+src_cli_geocl_SOURCES += src/cli/cmd_tune.c src/cli/cli_step.c
 src_cli_geocl_LDADD = src/libgeocl.la

@@ -21,6 +21,7 @@ static void setup(void) {
 }
 
 static void teardown(void) {
+  unsetenv("GEOCL_GEMM"); /* set by the gemm tests; a failed one leaves it */
   geocl_ctx_free(ocl);
   geocl_ctx_free(ref);
 }
@@ -79,29 +80,46 @@ START_TEST(fill_copy_and_rand_match_reference) {
 }
 END_TEST
 
-/* One GEMM case on both backends; returns the max relative error. */
-static double gemm_case_at(int ta, int tb, int64_t m, int64_t n, int64_t k, int64_t batch, float alpha, float beta,
-                           int64_t offset) {
-  int64_t lda = ta ? m : k, ldb = tb ? k : n, ldc = n;
-  int64_t sa = m * k, sb = k * n, sc = m * n;
-  size_t na = (size_t)(sa * batch + offset), nb = (size_t)(sb * batch + offset), nc = (size_t)(sc * batch + offset);
+/* A GEMM problem: every leading dimension is the smallest plus pad, every
+ * operand starts at offset; shared 1 or 2 gives A or B batch stride 0. */
+typedef struct gemm_case {
+  int ta, tb;
+  int64_t m, n, k, batch;
+  float alpha, beta;
+  int64_t pad, offset;
+  int shared;
+} gemm_case;
+
+/* One GEMM case on both backends; returns the max relative error over all of
+ * C's buffer, so writes outside C's rows and columns count too.  With beta = 0
+ * C starts as NaN, which must be overwritten. */
+static double gemm_case_run(const gemm_case *t) {
+  int64_t m = t->m, n = t->n, k = t->k, batch = t->batch;
+  int64_t lda = (t->ta ? m : k) + t->pad, ldb = (t->tb ? k : n) + t->pad, ldc = n + t->pad;
+  int64_t sa = t->shared == 1 ? 0 : (t->ta ? k : m) * lda, sb = t->shared == 2 ? 0 : (t->tb ? n : k) * ldb;
+  int64_t sc = m * ldc;
+  size_t na = (size_t)((t->ta ? k : m) * lda + sa * (batch - 1) + t->offset);
+  size_t nb = (size_t)((t->tb ? n : k) * ldb + sb * (batch - 1) + t->offset);
+  size_t nc = (size_t)(sc * batch + t->offset);
   float *A = malloc(na * 4 + 4), *B = malloc(nb * 4 + 4), *C = malloc(nc * 4 + 4);
   test_fill_uniform(A, na, 11, -1, 1);
   test_fill_uniform(B, nb, 12, -1, 1);
   test_fill_uniform(C, nc, 13, -1, 1);
+  if (t->beta == 0)
+    for (size_t i = 0; i < nc; i++) C[i] = NAN;
   float *res[2];
   geocl_ctx *ctxs[2] = {ocl, ref};
   for (int c = 0; c < 2; c++) {
     geocl_tensor *a = geocl_from_host(ctxs[c], GEOCL_F32, GEOCL_SHAPE((int64_t)na), A);
     geocl_tensor *b = geocl_from_host(ctxs[c], GEOCL_F32, GEOCL_SHAPE((int64_t)nb), B);
     geocl_tensor *cc = geocl_from_host(ctxs[c], GEOCL_F32, GEOCL_SHAPE((int64_t)nc), C);
-    geocl_gemm_args g = {.trans_a = ta, .trans_b = tb, .m = m, .n = n, .k = k, .batch = batch, .alpha = alpha,
-                         .beta = beta, .a = geocl_tensor_bref(a), .lda = lda, .stride_a = sa,
+    geocl_gemm_args g = {.trans_a = t->ta, .trans_b = t->tb, .m = m, .n = n, .k = k, .batch = batch,
+                         .alpha = t->alpha, .beta = t->beta, .a = geocl_tensor_bref(a), .lda = lda, .stride_a = sa,
                          .b = geocl_tensor_bref(b), .ldb = ldb, .stride_b = sb, .c = geocl_tensor_bref(cc),
                          .ldc = ldc, .stride_c = sc};
-    g.a.off += (size_t)offset;
-    g.b.off += (size_t)offset;
-    g.c.off += (size_t)offset;
+    g.a.off += (size_t)t->offset;
+    g.b.off += (size_t)t->offset;
+    g.c.off += (size_t)t->offset;
     geocl_backend *be = geocl_ctx_backend(ctxs[c]);
     ck_assert_ok(be->ops->gemm(be, &g));
     res[c] = test_download(cc);
@@ -115,34 +133,71 @@ static double gemm_case_at(int ta, int tb, int64_t m, int64_t n, int64_t k, int6
   return err;
 }
 
-static double gemm_case(int ta, int tb, int64_t m, int64_t n, int64_t k, int64_t batch, float alpha, float beta) {
-  return gemm_case_at(ta, tb, m, n, k, batch, alpha, beta, 0);
-}
-
+/* Every case with each GEMM the OpenCL backend has: its default choice,
+ * CLBlast, and geocl's kernel with GPU-style parameters (padded-row layout,
+ * 4x4 work-groups, packed A), with scalar vectors, an odd micro-tile, an
+ * unroll that divides no k here and operands read in place, and with a tall
+ * tile, A packed though not transposed and B in place. */
 START_TEST(gemm_matches_reference) {
-  /* odd sizes (not multiples of any tile), every transpose, batches, beta;
+  /* odd sizes (not multiples of any tile), every transpose, batches with
+   * shared operands, padded leading dimensions, offsets, beta 0, 1 and other;
    * tolerance: fp32 sums of k ≤ 197 terms of magnitude ≤ 1 against double */
   const double tol = 1e-5;
-  struct { int ta, tb; int64_t m, n, k, batch; float alpha, beta; } cases[] = {
-      {0, 0, 7, 13, 5, 1, 1, 0},       {1, 0, 13, 7, 197, 1, 1, 0}, {0, 1, 197, 64, 32, 3, 0.125f, 0},
-      {1, 1, 33, 17, 65, 2, -2, 0.5f}, {0, 0, 1, 1, 1, 1, 1, 1},    {0, 1, 64, 197, 64, 12, 1, 1},
+  const gemm_case cases[] = {
+      {0, 0, 7, 13, 5, 1, 1, 0, 0, 0, 0},        {1, 0, 13, 7, 197, 1, 1, 0, 0, 0, 0},
+      {0, 1, 197, 64, 32, 3, 0.125f, 0, 0, 0, 0}, {1, 1, 33, 17, 65, 2, -2, 0.5f, 0, 0, 0},
+      {0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0},         {0, 1, 64, 197, 64, 12, 1, 1, 0, 0, 0},
+      {0, 0, 197, 13, 7, 2, 1, 0.5f, 3, 5, 0},   {1, 0, 7, 197, 13, 3, 0.5f, 1, 1, 0, 1},
+      {0, 1, 13, 7, 197, 4, 1, 0, 0, 3, 2},      {1, 1, 1, 197, 7, 2, 1, -1, 2, 0, 2},
+      {0, 0, 197, 1, 13, 1, 2, 0, 0, 0, 0},      {0, 0, 6, 32, 16, 1, 1, 0, 0, 0, 0},
+      {1, 0, 12, 48, 8, 2, 1, 0, 4, 1, 1},
   };
-  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    double e = gemm_case(cases[i].ta, cases[i].tb, cases[i].m, cases[i].n, cases[i].k, cases[i].batch,
-                         cases[i].alpha, cases[i].beta);
-    ck_assert_msg(e < tol, "gemm case %zu: max rel err %g >= %g", i, e, tol);
+  const char *gemms[] = {NULL, "clblast", "geocl tm=4 vw=4 nv=1 ku=4 wg=4x4 panels=0 pack_a=1 pack_b=1 pack_wg=8",
+                         "geocl tm=5 vw=1 nv=3 ku=3 wg=1x2 panels=1 pack_a=0 pack_b=0 pack_wg=2",
+                         "geocl tm=16 vw=8 nv=1 ku=1 wg=2x1 panels=1 pack_a=1 pack_b=0 pack_wg=1"};
+  for (size_t g = 0; g < sizeof gemms / sizeof *gemms; g++) {
+    if (gemms[g]) setenv("GEOCL_GEMM", gemms[g], 1);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+      double e = gemm_case_run(&cases[i]);
+      ck_assert_msg(e < tol, "gemm case %zu with %s: max rel err %g >= %g", i, gemms[g] ? gemms[g] : "default", e,
+                    tol);
+    }
+    /* sums of 1000 and 4096 products (fp32 error ~√k ulp); the last two
+     * pack more than the 64 MiB scratch holds, so go a chunk of the batch at a time */
+    ck_assert_double_lt(gemm_case_run(&(gemm_case){1, 0, 96, 80, 1000, 2, 1, 0, 0, 7, 0}), 1e-4);
+    ck_assert_double_lt(gemm_case_run(&(gemm_case){1, 1, 1, 1, 4096, 110, 1, 0.5f, 0, 3, 0}), 2e-4);
+    ck_assert_double_lt(gemm_case_run(&(gemm_case){1, 1, 1, 1, 4096, 130, 1, 0, 0, 0, 1}), 2e-4);
+    /* size-0 shapes: k = 0 scales C by beta (beta = 0 zeroes it), m = 0 does nothing */
+    ck_assert_double_eq(gemm_case_run(&(gemm_case){0, 0, 5, 6, 0, 2, 1, 0.5f, 1, 2, 0}), 0);
+    ck_assert_double_eq(gemm_case_run(&(gemm_case){0, 0, 5, 6, 0, 1, 1, 0, 0, 0, 0}), 0);
+    ck_assert_double_eq(gemm_case_run(&(gemm_case){0, 0, 0, 6, 3, 1, 1, 0, 0, 0, 0}), 0);
+    unsetenv("GEOCL_GEMM");
   }
   /* operands at offsets, as parameter views into a flat buffer are: shapes
-   * where CLBlast 1.5.3's SgemmStridedBatched is wrong (see gemm.c)
+   * where CLBlast 1.5.3's SgemmStridedBatched is wrong (see gemm.c), with the
+   * GEMM the device uses by default (CLBlast on GPUs; on PoCL CLBlast takes
+   * 10 s more here)
    * (sums of 1024–4096 products: fp32 error ~√k ulp; a wrong result is off by ~1) */
   const double tol_long = 2e-4;
-  ck_assert_double_lt(gemm_case_at(0, 0, 196, 4096, 1024, 1, 1, 0, 16), tol_long);
-  ck_assert_double_lt(gemm_case_at(1, 0, 768, 1024, 1024, 1, 1, 0, 720), tol_long);
-  ck_assert_double_lt(gemm_case_at(1, 0, 3584, 64, 4096, 2, 1, 0, 1488), tol_long);
-  /* size-0 shapes: k = 0 scales C by beta, m = 0 does nothing */
-  ck_assert_double_eq(gemm_case(0, 0, 5, 6, 0, 2, 1, 0.5f), 0);
-  ck_assert_double_eq(gemm_case(0, 0, 5, 6, 0, 1, 1, 0), 0);
-  ck_assert_double_eq(gemm_case(0, 0, 0, 6, 3, 1, 1, 0), 0);
+  ck_assert_double_lt(gemm_case_run(&(gemm_case){0, 0, 196, 4096, 1024, 1, 1, 0, 0, 16, 0}), tol_long);
+  ck_assert_double_lt(gemm_case_run(&(gemm_case){1, 0, 768, 1024, 1024, 1, 1, 0, 0, 720, 0}), tol_long);
+  ck_assert_double_lt(gemm_case_run(&(gemm_case){1, 0, 3584, 64, 4096, 2, 1, 0, 0, 1488, 0}), tol_long);
+}
+END_TEST
+
+/* GEOCL_GEMM that names no GEMM, or parameters the kernel cannot take, is an error. */
+START_TEST(gemm_refuses_bad_forced_choice) {
+  geocl_backend *be = geocl_ctx_backend(ocl);
+  geocl_tensor *x = geocl_full(ocl, 1.0f, GEOCL_SHAPE(4)), *y = geocl_full(ocl, 0.0f, GEOCL_SHAPE(4));
+  geocl_gemm_args g = {.m = 2, .n = 2, .k = 2, .batch = 1, .alpha = 1, .a = geocl_tensor_bref(x), .lda = 2,
+                       .b = geocl_tensor_bref(x), .ldb = 2, .c = geocl_tensor_bref(y), .ldc = 2};
+  const char *bad[] = {"blas", "geocl tm=6", "geocl tm=6 vw=3 nv=2 ku=4 wg=1x1 panels=1 pack_a=0 pack_b=1 pack_wg=1"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    setenv("GEOCL_GEMM", bad[i], 1);
+    ck_assert_int_eq(be->ops->gemm(be, &g), GEOCL_E_INVALID);
+  }
+  unsetenv("GEOCL_GEMM");
+  ck_assert_ok(be->ops->gemm(be, &g));
 }
 END_TEST
 
@@ -242,6 +297,7 @@ int main(int argc, char **argv) {
   tcase_add_test(tc, transfers_round_trip);
   tcase_add_test(tc, fill_copy_and_rand_match_reference);
   tcase_add_test(tc, gemm_matches_reference);
+  tcase_add_test(tc, gemm_refuses_bad_forced_choice);
   tcase_add_test(tc, device_selection_by_name);
   suite_add_tcase(s, tc);
   TCase *cache = tcase_create("cache");

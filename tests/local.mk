@@ -172,3 +172,7 @@ EXTRA_DIST += tests/gen/gen_op_kats.py tests/fixtures/ops/attention.safetensors 
 # kernels: the vector widths and row shapes of other devices, on this one
 TESTS += tests/kernel_shapes.sh
 EXTRA_DIST += tests/kernel_shapes.sh
+
+# gemm: geocl tune and its cache
+TESTS += tests/tune_cli.sh
+EXTRA_DIST += tests/tune_cli.sh

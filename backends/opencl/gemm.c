@@ -1,4 +1,9 @@
-/* GEMM through CLBlast.
+/* GEMM: geocl's own kernel (gemm_kernel.c, cl/gemm.cl) or CLBlast, per
+ * shape as the device's tuning table says (gemm_tune.c, `geocl tune`);
+ * untuned, geocl's kernel on CPUs and CLBlast, with its database of tuned
+ * parameters for known GPUs, elsewhere.  GEOCL_GEMM=geocl|clblast forces one
+ * (read on every call; "geocl tm=… …" as the tuning cache writes it also
+ * forces the kernel's parameters: the tests use it).
  *
  * CLBlast 1.5.3's SgemmStridedBatched returns wrong results for some shapes
  * when an operand starts at a non-zero offset (e.g. 196x4096x1024 with B at
@@ -7,8 +12,10 @@
  * views into one flat buffer, so offsets are the rule here: every batch item
  * is one Sgemm call.  tests/check_opencl_smoke keeps the failing shapes. */
 #include <clblast_c.h>
+#include <stdlib.h>
+#include <string.h>
 
-#include "ocl.h"
+#include "gemm.h"
 
 static geocl_status scale_c(ocl_backend *ob, const geocl_gemm_args *g) {
   ocl_kernel_slot *k;
@@ -23,10 +30,7 @@ static geocl_status scale_c(ocl_backend *ob, const geocl_gemm_args *g) {
   return st != GEOCL_OK ? st : ocl_launch_1d(ob, k, (size_t)(g->batch * g->m * g->n));
 }
 
-geocl_status ocl_gemm(geocl_backend *be, const geocl_gemm_args *g) {
-  ocl_backend *ob = ocl_of(be);
-  if (g->m == 0 || g->n == 0 || g->batch == 0) return GEOCL_OK;
-  if (g->k == 0) return g->beta == 1.0f ? GEOCL_OK : scale_c(ob, g); /* CLBlast needs k > 0 */
+static geocl_status clblast_gemm(ocl_backend *ob, const geocl_gemm_args *g) {
   CLBlastStatusCode s = CLBlastSuccess;
   for (int64_t i = 0; i < g->batch && s == CLBlastSuccess; i++) {
     s = CLBlastSgemm(CLBlastLayoutRowMajor, g->trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
@@ -44,4 +48,31 @@ geocl_status ocl_gemm(geocl_backend *be, const geocl_gemm_args *g) {
                            (long long)g->m, (long long)g->n, (long long)g->k, (long long)g->batch, (int)s);
   }
   return GEOCL_OK;
+}
+
+void ocl_gemm_untuned(const ocl_device *dev, ocl_gemm_choice *c) {
+  c->impl = strcmp(dev->info.type, "CPU") ? OCL_GEMM_CLBLAST : OCL_GEMM_GEOCL;
+  ocl_gemm_default_params(dev, &c->params);
+}
+
+geocl_status ocl_gemm_run(ocl_backend *ob, const ocl_gemm_choice *c, const geocl_gemm_args *g) {
+  return c->impl == OCL_GEMM_CLBLAST ? clblast_gemm(ob, g) : ocl_gemm_kernel(ob, &c->params, g);
+}
+
+geocl_status ocl_gemm(geocl_backend *be, const geocl_gemm_args *g) {
+  ocl_backend *ob = ocl_of(be);
+  if (g->m == 0 || g->n == 0 || g->batch == 0) return GEOCL_OK;
+  if (g->k == 0) return g->beta == 1.0f ? GEOCL_OK : scale_c(ob, g);
+  ocl_gemm_choice c;
+  if (!ocl_gemm_tuned(ob->dev, g, &c)) ocl_gemm_untuned(ob->dev, &c);
+  const char *force = getenv("GEOCL_GEMM");
+  if (force && !strcmp(force, "geocl")) {
+    if (c.impl != OCL_GEMM_GEOCL) ocl_gemm_untuned(ob->dev, &c);
+    c.impl = OCL_GEMM_GEOCL;
+  } else if (force && *force && !ocl_gemm_choice_parse(force, &c))
+    return geocl_set_error(GEOCL_E_INVALID,
+                           "GEOCL_GEMM='%s': expected geocl, clblast or geocl with all its parameters "
+                           "(\"geocl tm=6 vw=16 nv=2 ku=4 wg=1x1 panels=1 pack_a=2 pack_b=1 pack_wg=1\")",
+                           force);
+  return ocl_gemm_run(ob, &c, g);
 }

@@ -15,6 +15,10 @@ backends_opencl_opencl_la_SOURCES = \
 	backends/opencl/sha256.c \
 	backends/opencl/strided.c
 
+# gemm
+OCL_KERNEL_FILES += cl/gemm.cl
+backends_opencl_opencl_la_SOURCES += backends/opencl/gemm.h backends/opencl/gemm_kernel.c backends/opencl/gemm_tune.c
+
 # elementwise
 OCL_KERNEL_FILES += cl/elementwise.cl
 backends_opencl_opencl_la_SOURCES += backends/opencl/k_elementwise.c

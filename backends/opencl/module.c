@@ -45,6 +45,7 @@ static void destroy(geocl_backend *be) {
   ocl_profile_release(ob);
   ocl_kernels_release(ob);
   ocl_fft_release(ob);
+  ocl_gemm_release(ob);
   clReleaseCommandQueue(ob->queue);
   free(ob);
 }
@@ -61,6 +62,7 @@ static const geocl_backend_ops ocl_ops = {
     .copy = ocl_copy,
     .rand_uniform = ocl_rand_uniform,
     .gemm = ocl_gemm,
+    .tune_gemm = ocl_tune_gemm,
     /* elementwise */
     .binary = ocl_binary,
     .unary = ocl_unary,

@@ -27,6 +27,7 @@ typedef struct ocl_device {
   cl_context context; /* created on first open */
   pthread_mutex_t lock;
   struct ocl_program *programs; /* built programs, by source name */
+  struct ocl_gemm_table *gemm_table; /* gemm_tune.c: tuned GEMM choices, read on first use */
 } ocl_device;
 
 /* One kernel object per (backend instance, kernel name). */
@@ -55,6 +56,7 @@ typedef struct ocl_backend {
   int n_kernels;
   ocl_profile_log profile;
   struct ocl_fft_plan *fft_plans; /* fft.c: clFFT plans baked on this queue */
+  struct ocl_gemm_state *gemm;    /* gemm_kernel.c: GEMM kernels and packing scratch */
 } ocl_backend;
 
 static inline ocl_backend *ocl_of(geocl_backend *be) { return (ocl_backend *)be; }
@@ -68,6 +70,8 @@ geocl_status ocl_enumerate(ocl_device **devices, int *count, const char **note);
 
 /* program.c: the kernel named `kernel` from cl/<program>.cl */
 geocl_status ocl_kernel(ocl_backend *ob, const char *program, const char *kernel, ocl_kernel_slot **out);
+/* cl/<name>.cl built (once per process) with the device's options plus `extra` */
+geocl_status ocl_program_get(ocl_device *dev, const char *name, const char *extra, cl_program *out);
 void ocl_kernels_release(ocl_backend *ob);
 /* Enqueue a 1-D launch of n work-items rounded up to the work-group size. */
 geocl_status ocl_launch_1d(ocl_backend *ob, ocl_kernel_slot *k, size_t n);
@@ -109,6 +113,9 @@ geocl_status ocl_copy(geocl_backend *be, int ndim, const int64_t *shape, geocl_b
                       geocl_bref y, const int64_t *ys, int accumulate);
 geocl_status ocl_rand_uniform(geocl_backend *be, int64_t n, uint64_t seed, uint64_t counter, geocl_bref y);
 geocl_status ocl_gemm(geocl_backend *be, const geocl_gemm_args *a);
+geocl_status ocl_tune_gemm(geocl_backend *be, const geocl_gemm_shape *shape, int repeat, int quick,
+                           geocl_gemm_tuned *out);
+void ocl_gemm_release(ocl_backend *ob);
 
 /* k_elementwise.c */
 geocl_status ocl_binary(geocl_backend *be, geocl_binop op, int ndim, const int64_t *shape, geocl_bref a,

@@ -10,6 +10,7 @@
 
 typedef struct ocl_program {
   char name[64];
+  char extra[256]; /* options added to the device's build options */
   cl_program program;
   struct ocl_program *next;
 } ocl_program;
@@ -91,11 +92,13 @@ static geocl_status build_failure(ocl_device *dev, cl_program prog, const char *
 }
 
 /* Build (or load from the cache) the program `name` on the device; lock held. */
-static geocl_status build_program(ocl_device *dev, const char *name, cl_program *out) {
+static geocl_status build_program(ocl_device *dev, const char *name, const char *extra, cl_program *out) {
   char *src = program_source(name);
   if (!src) return geocl_last_status();
+  char options[sizeof dev->build_options + sizeof((ocl_program *)0)->extra + 1];
+  snprintf(options, sizeof options, "%s %s", dev->build_options, extra);
   char key[65] = "";
-  cl_program prog = ocl_bincache_load(dev, src, dev->build_options, key);
+  cl_program prog = ocl_bincache_load(dev, src, options, key);
   if (prog) {
     geocl_debug("cl/%s.cl loaded from the program cache (%s)", name, key);
     free(src);
@@ -107,7 +110,7 @@ static geocl_status build_program(ocl_device *dev, const char *name, cl_program 
   prog = clCreateProgramWithSource(dev->context, 1, srcs, NULL, &err);
   free(src);
   if (err != CL_SUCCESS) return ocl_fail(err, "clCreateProgramWithSource");
-  err = clBuildProgram(prog, 1, &dev->id, dev->build_options, NULL, NULL);
+  err = clBuildProgram(prog, 1, &dev->id, options, NULL, NULL);
   if (err != CL_SUCCESS) {
     geocl_status st = build_failure(dev, prog, name, err);
     clReleaseProgram(prog);
@@ -119,14 +122,16 @@ static geocl_status build_program(ocl_device *dev, const char *name, cl_program 
   return GEOCL_OK;
 }
 
-static geocl_status get_program(ocl_device *dev, const char *name, cl_program *out) {
+geocl_status ocl_program_get(ocl_device *dev, const char *name, const char *extra, cl_program *out) {
+  if (strlen(extra) >= sizeof((ocl_program *)0)->extra)
+    return geocl_set_error(GEOCL_E_INVALID, "build options for cl/%s.cl too long: %s", name, extra);
   pthread_mutex_lock(&dev->lock);
   geocl_status st = GEOCL_OK;
   ocl_program *p = dev->programs;
-  while (p && strcmp(p->name, name)) p = p->next;
+  while (p && (strcmp(p->name, name) || strcmp(p->extra, extra))) p = p->next;
   if (!p) {
     cl_program prog = NULL;
-    st = build_program(dev, name, &prog);
+    st = build_program(dev, name, extra, &prog);
     if (st == GEOCL_OK) {
       p = calloc(1, sizeof *p);
       if (!p) {
@@ -134,6 +139,7 @@ static geocl_status get_program(ocl_device *dev, const char *name, cl_program *o
         st = geocl_set_error(GEOCL_E_NOMEM, "out of memory");
       } else {
         snprintf(p->name, sizeof p->name, "%s", name);
+        snprintf(p->extra, sizeof p->extra, "%s", extra);
         p->program = prog;
         p->next = dev->programs;
         dev->programs = p;
@@ -154,7 +160,7 @@ geocl_status ocl_kernel(ocl_backend *ob, const char *program, const char *kernel
   if (ob->n_kernels == OCL_MAX_KERNELS)
     return geocl_set_error(GEOCL_E_DEVICE, "OpenCL backend: more than %d kernels in use", OCL_MAX_KERNELS);
   cl_program prog = NULL;
-  geocl_status st = get_program(ob->dev, program, &prog);
+  geocl_status st = ocl_program_get(ob->dev, program, "", &prog);
   if (st != GEOCL_OK) return st;
   cl_int err;
   cl_kernel k = clCreateKernel(prog, kernel, &err);

@@ -26,6 +26,7 @@ extern const cli_command cli_forward;
 extern const cli_command cli_reconstruct;
 extern const cli_command cli_pretrain;
 extern const cli_command cli_bench;
+extern const cli_command cli_tune;
 
 /* Print a plugin's options and presets (cmd_plugins.c). */
 void cli_print_plugin_options(FILE *out, const geocl_plugin *p);
@@ -58,5 +59,21 @@ int cli_parse_model_args(const char *cmd, int argc, char **argv, bool with_grads
                          cli_model_args *a);
 /* Context and model for parsed arguments, then the batch; prints the error. */
 geocl_status cli_open_model(const cli_model_args *a, bool grad, geocl_ctx **ctx, geocl_model **m, geocl_batch *b);
+
+/* One training step of a model on random images (cli_step.c): the model of
+ * task/preset with key=value args (img_size=224 unless they set it), AdamW,
+ * and `batch` random samples uploaded anew each step. */
+typedef struct cli_step {
+  geocl_model *model;
+  geocl_optim *optim;
+  geocl_batch batch;
+  float *host1, *host2;
+  int64_t shape[4];
+} cli_step;
+geocl_status cli_step_create(geocl_ctx *ctx, const char *task, const char *preset, int64_t batch, uint64_t seed,
+                             int n_args, const char *const *args, cli_step *s);
+/* forward, backward, optimizer step, and waiting for the loss */
+geocl_status cli_step_run(geocl_ctx *ctx, cli_step *s);
+void cli_step_free(cli_step *s);
 
 #endif

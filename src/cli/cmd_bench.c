@@ -246,70 +246,20 @@ static geocl_status bench_infonce(geocl_ctx *ctx, const bench_opts *o) {
 
 /* ---- training step ---- */
 
-typedef struct step_arg {
-  geocl_model *model;
-  geocl_optim *optim;
-  geocl_batch batch;
-  float *host1, *host2;
-  int64_t shape[4];
-} step_arg;
-
-static geocl_status run_step(geocl_ctx *ctx, void *arg) {
-  step_arg *a = arg;
-  geocl_batch b = a->batch; /* uploaded each step, as the trainer does */
-  b.image1 = geocl_from_host(ctx, GEOCL_F32, 4, a->shape, a->host1);
-  b.image2 = a->host2 ? geocl_from_host(ctx, GEOCL_F32, 4, a->shape, a->host2) : NULL;
-  geocl_params_zero_grad(geocl_model_params(a->model));
-  geocl_outputs out;
-  geocl_status st = geocl_model_forward(a->model, &b, &out);
-  if (st == GEOCL_OK) st = geocl_backward(geocl_outputs_get(&out, "loss"));
-  if (st == GEOCL_OK) st = geocl_optim_step(a->optim);
-  float loss;
-  if (st == GEOCL_OK) st = geocl_item(geocl_outputs_get(&out, "loss"), &loss);
-  return st;
-}
+static geocl_status run_step(geocl_ctx *ctx, void *arg) { return cli_step_run(ctx, arg); }
 
 static geocl_status bench_step(geocl_ctx *ctx, const bench_opts *o, int n_args, const char *const *args) {
-  geocl_train_opts to;
-  geocl_train_opts_default(&to);
-  to.lr = 1e-4;
-  const char *size224[] = {"img_size=224"};
-  geocl_model_opts mo = {.task = o->task, .preset = o->model, .args = size224, .n_args = 1, .init_seed = o->seed};
-  /* img_size 224 unless the arguments set it */
-  const char **all = malloc(sizeof *all * (size_t)(n_args + 1));
-  if (!all) return geocl_set_error(GEOCL_E_NOMEM, "out of memory");
-  all[0] = size224[0];
-  for (int i = 0; i < n_args; i++) all[i + 1] = args[i];
-  mo.args = all;
-  mo.n_args = n_args + 1;
-  step_arg a = {0};
-  geocl_status st = geocl_model_create(ctx, &mo, &a.model);
-  free(all);
-  if (st == GEOCL_OK) st = geocl_train_optimizer(a.model, &to, &a.optim);
-  int64_t h = 0, w = 0, B = o->batch ? o->batch : 8;
-  if (st == GEOCL_OK) {
-    geocl_config_size(geocl_model_config(a.model), "img_size", &h, &w);
-    int64_t shape[4] = {B, 3, h, w};
-    memcpy(a.shape, shape, sizeof shape);
-    size_t n = (size_t)(B * 3 * h * w);
-    a.host1 = malloc(n * sizeof(float));
-    a.host2 = strcmp(geocl_model_plugin(a.model)->inputs, "pair") ? NULL : malloc(n * sizeof(float));
-    if (!a.host1 || (!a.host2 && !strcmp(geocl_model_plugin(a.model)->inputs, "pair")))
-      st = geocl_set_error(GEOCL_E_NOMEM, "out of memory");
-    else {
-      geocl_rng_normal(geocl_ctx_rng(ctx), a.host1, n, 0, 1);
-      if (a.host2) geocl_rng_normal(geocl_ctx_rng(ctx), a.host2, n, 0, 1);
-    }
-    a.batch.size = B;
-  }
+  int64_t B = o->batch ? o->batch : 8;
+  cli_step a;
+  geocl_status st = cli_step_create(ctx, o->task, o->model, B, o->seed, n_args, args, &a);
+  if (st != GEOCL_OK) return st;
+  int64_t h = a.shape[2], w = a.shape[3];
   geocl_mem_stats before, after;
   timing t;
-  if (st == GEOCL_OK) {
-    geocl_ctx_mem_stats(ctx, &before);
-    geocl_ctx_reset_peak(ctx);
-    st = measure(ctx, o, run_step, &a, &t);
-    geocl_ctx_mem_stats(ctx, &after);
-  }
+  geocl_ctx_mem_stats(ctx, &before);
+  geocl_ctx_reset_peak(ctx);
+  st = measure(ctx, o, run_step, &a, &t);
+  geocl_ctx_mem_stats(ctx, &after);
   if (st == GEOCL_OK) {
     double pps = (double)B / t.median;
     if (o->json)
@@ -326,10 +276,7 @@ static geocl_status bench_step(geocl_ctx *ctx, const bench_opts *o, int n_args, 
              (double)(after.peak_bytes - before.current_bytes) / (1 << 20));
     print_profile(ctx, o, t.median);
   }
-  free(a.host1);
-  free(a.host2);
-  geocl_optim_free(a.optim);
-  geocl_model_free(a.model);
+  cli_step_free(&a);
   return st;
 }
 

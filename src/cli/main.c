@@ -7,7 +7,7 @@
 #include "cli.h"
 
 static const cli_command *commands[] = {&cli_pretrain, &cli_devices, &cli_plugins, &cli_synth, &cli_forward,
-                                        &cli_reconstruct, &cli_bench};
+                                        &cli_reconstruct, &cli_bench, &cli_tune};
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *out) {
@@ -28,6 +28,8 @@ static void usage(FILE *out) {
           "  GEOCL_BACKEND_PATH  extra directories searched for backend modules\n"
           "  GEOCL_PLUGIN_PATH   extra directories searched for plugins\n"
           "  GEOCL_CL_CACHE      OpenCL program cache directory, or 'off'\n"
+          "  GEOCL_TUNE_CACHE    GEMM tuning results directory, or 'off' (see geocl tune --help)\n"
+          "  GEOCL_GEMM          force the OpenCL GEMM: geocl or clblast\n"
           "  GEOCL_KERNEL_DIR    read OpenCL kernels from this directory instead of the built-in copies\n");
 }
 

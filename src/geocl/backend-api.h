@@ -83,6 +83,22 @@ typedef struct geocl_gemm_args {
   int64_t ldc, stride_c;
 } geocl_gemm_args;
 
+/* A GEMM shape (contiguous operands) to tune the backend's GEMM for. */
+typedef struct geocl_gemm_shape {
+  int trans_a, trans_b;
+  int64_t m, n, k, batch;
+} geocl_gemm_shape;
+
+/* What tune_gemm found for one shape: median seconds per call untuned and
+ * tuned, the variants timed, what runs the shape now, and the cache file
+ * that keeps it ("" when caching is off). */
+typedef struct geocl_gemm_tuned {
+  double untuned_s, tuned_s;
+  int candidates;
+  char variant[128];
+  char cache_file[512];
+} geocl_gemm_tuned;
+
 /* Multi-head attention o = softmax(scale·q·kᵀ)·v per (batch, head).
  * q is [batch, nq, heads, head_dim] addressed by the element strides
  * (sb, st, sh) for batch, token and head, head_dim contiguous; likewise k, v
@@ -247,6 +263,14 @@ typedef struct geocl_backend_ops {
   /* enable != 0: start recording (forgetting earlier records); enable == 0:
    * stop, wait for the device and return up to max entries, most time first. */
   geocl_status (*profile)(geocl_backend *be, int enable, geocl_kernel_time *out, int max, int *n);
+
+  /* --- optional: GEMM autotuning --- */
+  /* Time the backend's GEMM variants on one shape (one warm-up, then
+   * `repeat` runs each; quick: a few variants only) and keep the fastest for
+   * this device: the untuned choice unless another is clearly faster.  The
+   * choice is used from then on and kept in the device's tuning cache. */
+  geocl_status (*tune_gemm)(geocl_backend *be, const geocl_gemm_shape *shape, int repeat, int quick,
+                            geocl_gemm_tuned *out);
 } geocl_backend_ops;
 
 struct geocl_backend {

@@ -1,0 +1,61 @@
+/* Internals of the OpenCL GEMM: geocl's own kernel (gemm_kernel.c), the
+ * per-device table of tuned choices and the tuner (gemm_tune.c), and the
+ * dispatch between that kernel and CLBlast (gemm.c). */
+#ifndef GEOCL_OCL_GEMM_H
+#define GEOCL_OCL_GEMM_H
+
+#include <stddef.h>
+
+#include "ocl.h"
+
+/* Parameters of cl/gemm.cl and its launches. */
+typedef struct ocl_gemm_params {
+  int tm, vw, nv;     /* micro-tile of a work-item: tm rows × nv vectors of vw floats */
+  int ku;             /* steps of k per unrolled loop iteration */
+  int wg0, wg1;       /* work-group of the tile kernel, in micro-tiles (rows, columns) */
+  int panels;         /* 1: operands packed in panels one micro-tile wide (CPUs); 0: padded rows (GPUs) */
+  int pack_a, pack_b; /* pack the operand always (1), when transposed (2), or never (0), where the tile
+                       * kernel can read it in place (A one tile tall, B not transposed and whole tiles wide) */
+  int pack_wg;        /* work-group size of the packing kernels */
+} ocl_gemm_params;
+
+typedef enum ocl_gemm_impl { OCL_GEMM_GEOCL, OCL_GEMM_CLBLAST } ocl_gemm_impl;
+
+/* Which GEMM runs a shape: geocl's kernel with its parameters, or CLBlast. */
+typedef struct ocl_gemm_choice {
+  ocl_gemm_impl impl;
+  ocl_gemm_params params;
+} ocl_gemm_choice;
+
+/* gemm_kernel.c */
+/* The parameters geocl's kernel uses on this device until tuned. */
+void ocl_gemm_default_params(const ocl_device *dev, ocl_gemm_params *p);
+/* Whether the kernel can run with p on this device. */
+bool ocl_gemm_params_valid(const ocl_device *dev, const ocl_gemm_params *p);
+/* Variations of base worth timing on this device, into out (returns how
+ * many).  Stage 0: micro-tile shapes; stage 1: unrolling, work-groups,
+ * packing and layout.  quick: a few tile shapes only. */
+#define OCL_GEMM_MAX_VARIATIONS 32
+int ocl_gemm_variations(const ocl_device *dev, const ocl_gemm_params *base, int stage, bool quick,
+                        ocl_gemm_params *out);
+/* Set the packing choices of p to what they do for these transposes (0 or
+ * 1), so parameter sets that behave alike compare equal. */
+void ocl_gemm_params_settle(ocl_gemm_params *p, int trans_a, int trans_b);
+/* Run g (m, n, k, batch > 0) with geocl's kernel. */
+geocl_status ocl_gemm_kernel(ocl_backend *ob, const ocl_gemm_params *p, const geocl_gemm_args *g);
+/* "geocl tm=6 vw=16 ..." or "clblast", and back (false when text is not one). */
+void ocl_gemm_choice_format(const ocl_gemm_choice *c, char *out, size_t size);
+bool ocl_gemm_choice_parse(const char *text, ocl_gemm_choice *c);
+
+/* gemm.c */
+/* Run g (m, n, k, batch > 0) as choice c says. */
+geocl_status ocl_gemm_run(ocl_backend *ob, const ocl_gemm_choice *c, const geocl_gemm_args *g);
+/* What runs g on this device untuned: geocl's kernel on CPUs, CLBlast (with
+ * its own tuning database) elsewhere. */
+void ocl_gemm_untuned(const ocl_device *dev, ocl_gemm_choice *c);
+
+/* gemm_tune.c */
+/* The tuned choice for g's shape on this device (false: none). */
+bool ocl_gemm_tuned(ocl_device *dev, const geocl_gemm_args *g, ocl_gemm_choice *out);
+
+#endif

@@ -1,0 +1,67 @@
+/* One training step of a model on random images: what geocl bench step
+ * times and geocl tune records. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <geocl/train.h>
+
+#include "cli.h"
+
+geocl_status cli_step_create(geocl_ctx *ctx, const char *task, const char *preset, int64_t batch, uint64_t seed,
+                             int n_args, const char *const *args, cli_step *s) {
+  memset(s, 0, sizeof *s);
+  geocl_train_opts to;
+  geocl_train_opts_default(&to);
+  to.lr = 1e-4;
+  /* img_size 224 unless the arguments set it */
+  const char **all = malloc(sizeof *all * (size_t)(n_args + 1));
+  if (!all) return geocl_set_error(GEOCL_E_NOMEM, "out of memory");
+  all[0] = "img_size=224";
+  for (int i = 0; i < n_args; i++) all[i + 1] = args[i];
+  geocl_model_opts mo = {.task = task, .preset = preset, .args = all, .n_args = n_args + 1, .init_seed = seed};
+  geocl_status st = geocl_model_create(ctx, &mo, &s->model);
+  free(all);
+  if (st == GEOCL_OK) st = geocl_train_optimizer(s->model, &to, &s->optim);
+  if (st != GEOCL_OK) {
+    cli_step_free(s);
+    return st;
+  }
+  int64_t h = 0, w = 0;
+  geocl_config_size(geocl_model_config(s->model), "img_size", &h, &w);
+  int64_t shape[4] = {batch, 3, h, w};
+  memcpy(s->shape, shape, sizeof shape);
+  size_t n = (size_t)(batch * 3 * h * w);
+  bool pair = !strcmp(geocl_model_plugin(s->model)->inputs, "pair");
+  s->host1 = malloc(n * sizeof(float));
+  s->host2 = pair ? malloc(n * sizeof(float)) : NULL;
+  if (!s->host1 || (pair && !s->host2)) {
+    cli_step_free(s);
+    return geocl_set_error(GEOCL_E_NOMEM, "out of memory");
+  }
+  geocl_rng_normal(geocl_ctx_rng(ctx), s->host1, n, 0, 1);
+  if (s->host2) geocl_rng_normal(geocl_ctx_rng(ctx), s->host2, n, 0, 1);
+  s->batch.size = batch;
+  return GEOCL_OK;
+}
+
+geocl_status cli_step_run(geocl_ctx *ctx, cli_step *s) {
+  geocl_batch b = s->batch; /* uploaded each step, as the trainer does */
+  b.image1 = geocl_from_host(ctx, GEOCL_F32, 4, s->shape, s->host1);
+  b.image2 = s->host2 ? geocl_from_host(ctx, GEOCL_F32, 4, s->shape, s->host2) : NULL;
+  geocl_params_zero_grad(geocl_model_params(s->model));
+  geocl_outputs out;
+  geocl_status st = geocl_model_forward(s->model, &b, &out);
+  if (st == GEOCL_OK) st = geocl_backward(geocl_outputs_get(&out, "loss"));
+  if (st == GEOCL_OK) st = geocl_optim_step(s->optim);
+  float loss;
+  if (st == GEOCL_OK) st = geocl_item(geocl_outputs_get(&out, "loss"), &loss);
+  return st;
+}
+
+void cli_step_free(cli_step *s) {
+  free(s->host1);
+  free(s->host2);
+  geocl_optim_free(s->optim);
+  geocl_model_free(s->model);
+  memset(s, 0, sizeof *s);
+}

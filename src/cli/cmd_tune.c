@@ -1,0 +1,223 @@
+/* geocl tune: autotuning of a device's GEMM for the shapes a model trains
+ * with (recorded from one training step), or for one given shape. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+static void help(FILE *out) {
+  fprintf(out, "Usage: geocl tune [--task croco] [--model PRESET] [--batch B] [key=value ...]\n"
+               "       geocl tune --m M --n N --k K [--batch B] [--ta] [--tb]\n"
+               "       (both:) [--repeat R] [--quick] [--device SPEC] [--seed S]\n"
+               "\n"
+               "Autotune the device's GEMM (matrix products: linear layers, their gradients, batched\n"
+               "matmuls) for the shapes a model trains with, and keep the result for every later run.\n"
+               "\n"
+               "Without --m/--n/--k, runs one training step of the task (as 'geocl bench step' does:\n"
+               "random 224x224 images unless img_size= says otherwise, default batch 8, options as\n"
+               "key=value with the official constructor names) and records the shapes of its GEMM\n"
+               "calls.  Each shape is then timed with every GEMM the device's backend has: on OpenCL,\n"
+               "CLBlast and geocl's own kernel with a range of micro-tile, vector, unroll, work-group\n"
+               "and packing parameters (one untimed run, then R timed ones each; the median counts).\n"
+               "The fastest is kept only if it beats the untuned choice by at least 10%%, in the same\n"
+               "rounds and again in a confirming run, so that a tuned run does not lose to an untuned\n"
+               "one when the load on the machine changes.\n"
+               "\n"
+               "Results are kept per device, driver and geocl version in $GEOCL_TUNE_CACHE (a\n"
+               "directory, or 'off' to keep them for this run only), else $XDG_CACHE_HOME/geocl/tune,\n"
+               "else ~/.cache/geocl/tune; the backend reads them when it first multiplies on the\n"
+               "device.  A shape that was not tuned uses the nearest tuned shape of its class (same\n"
+               "transposes, sizes within the same power of two), else the untuned choice.  Tuning a\n"
+               "shape again replaces its entry; delete the file to forget them all.\n"
+               "\n"
+               "  --m/--n/--k  tune C[m,n] = op(A)[m,k]·op(B)[k,n] only (--ta, --tb: transposed)\n"
+               "  --repeat R   timed runs per variant (default 5)\n"
+               "  --quick      time a few variants only (seconds instead of a minute or two)\n"
+               "\n"
+               "Timings are wall-clock and share the machine with whatever else runs: tune on a quiet\n"
+               "machine.  A CroCo step (enc 192/12/3, dec 192/4/3, batch 8) has 18 shapes and takes\n"
+               "about 90 s on a 2-core CPU through PoCL.\n");
+}
+
+typedef struct tune_shape {
+  geocl_gemm_shape s;
+  uint64_t calls;
+} tune_shape;
+
+/* Shapes of the GEMM calls made while recording: the context's ops table is
+ * replaced by a copy whose gemm notes the shape, then runs it. */
+static struct {
+  const geocl_backend_ops *real;
+  geocl_backend_ops recording;
+  tune_shape *shapes;
+  int n, cap;
+  bool out_of_memory;
+} rec;
+
+static geocl_status record_gemm(geocl_backend *be, const geocl_gemm_args *g) {
+  geocl_gemm_shape s = {g->trans_a != 0, g->trans_b != 0, g->m, g->n, g->k, g->batch};
+  int i = 0;
+  while (i < rec.n && memcmp(&rec.shapes[i].s, &s, sizeof s)) i++;
+  if (i == rec.n && rec.n == rec.cap) {
+    int cap = rec.cap ? 2 * rec.cap : 32;
+    tune_shape *grown = realloc(rec.shapes, sizeof *grown * (size_t)cap);
+    if (grown) {
+      rec.shapes = grown;
+      rec.cap = cap;
+    } else
+      rec.out_of_memory = true;
+  }
+  if (i < rec.cap) {
+    if (i == rec.n) rec.shapes[rec.n++] = (tune_shape){s, 0};
+    rec.shapes[i].calls++;
+  }
+  return rec.real->gemm(be, g);
+}
+
+static geocl_status record_step(geocl_ctx *ctx, const char *task, const char *model, int64_t batch, uint64_t seed,
+                                int n_args, const char *const *args) {
+  cli_step step;
+  geocl_status st = cli_step_create(ctx, task, model, batch, seed, n_args, args, &step);
+  if (st != GEOCL_OK) return st;
+  geocl_backend *be = geocl_ctx_backend(ctx);
+  rec.real = be->ops;
+  rec.recording = *be->ops;
+  rec.recording.gemm = record_gemm;
+  be->ops = &rec.recording;
+  geocl_scope scope = geocl_scope_begin(ctx);
+  st = cli_step_run(ctx, &step);
+  geocl_scope_end(ctx, scope);
+  be->ops = rec.real;
+  cli_step_free(&step);
+  if (st == GEOCL_OK && rec.out_of_memory) st = geocl_set_error(GEOCL_E_NOMEM, "out of memory recording GEMM shapes");
+  return st;
+}
+
+static double flops(const tune_shape *t) {
+  return 2.0 * (double)t->s.m * (double)t->s.n * (double)t->s.k * (double)t->s.batch * (double)t->calls;
+}
+
+/* most work first, so an interrupted run has tuned what matters most */
+static int by_work(const void *a, const void *b) {
+  double x = flops(a), y = flops(b);
+  return (x < y) - (x > y);
+}
+
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static geocl_status tune_all(geocl_ctx *ctx, const char *what, int repeat, bool quick) {
+  geocl_backend *be = geocl_ctx_backend(ctx);
+  if (!be->ops->tune_gemm)
+    return geocl_set_error(GEOCL_E_UNSUPPORTED, "the %s backend has no GEMM tuning", geocl_ctx_backend_name(ctx));
+  qsort(rec.shapes, (size_t)rec.n, sizeof *rec.shapes, by_work);
+  printf("tuning %d GEMM shape%s of %s on %s\n", rec.n, rec.n == 1 ? "" : "s", what, geocl_ctx_device(ctx)->name);
+  printf("  %-24s %6s %12s %12s  %s\n", "m x n x k (batch)", "calls", "untuned", "tuned", "variant");
+  double t0 = now_s(), untuned = 0, tuned = 0;
+  geocl_gemm_tuned r = {0};
+  geocl_status st = GEOCL_OK;
+  for (int i = 0; st == GEOCL_OK && i < rec.n; i++) {
+    const geocl_gemm_shape *s = &rec.shapes[i].s;
+    st = be->ops->tune_gemm(be, s, repeat, quick, &r);
+    if (st != GEOCL_OK) break;
+    char name[64];
+    snprintf(name, sizeof name, "%lldx%lldx%lld%s%s (%lld)", (long long)s->m, (long long)s->n, (long long)s->k,
+             s->trans_a ? " Aᵀ" : "", s->trans_b ? " Bᵀ" : "", (long long)s->batch);
+    printf("  %-24s %6llu %9.3f ms %9.3f ms  %s\n", name, (unsigned long long)rec.shapes[i].calls, r.untuned_s * 1e3,
+           r.tuned_s * 1e3, r.variant);
+    fflush(stdout);
+    untuned += r.untuned_s * (double)rec.shapes[i].calls;
+    tuned += r.tuned_s * (double)rec.shapes[i].calls;
+  }
+  if (st != GEOCL_OK) return st;
+  printf("GEMM time of %s: %.1f ms untuned, %.1f ms tuned; tuning took %.0f s (%d variants per shape)\n", what,
+         untuned * 1e3, tuned * 1e3, now_s() - t0, r.candidates);
+  printf("kept in %s\n", r.cache_file[0] ? r.cache_file : "memory only (GEOCL_TUNE_CACHE=off)");
+  return GEOCL_OK;
+}
+
+static int run(int argc, char **argv) {
+  enum { M = 256, N, K, BATCH, TA, TB, REPEAT, QUICK, DEVICE, TASK, MODEL, SEED };
+  static const struct option opts[] = {{"m", required_argument, 0, M},
+                                       {"n", required_argument, 0, N},
+                                       {"k", required_argument, 0, K},
+                                       {"batch", required_argument, 0, BATCH},
+                                       {"ta", no_argument, 0, TA},
+                                       {"tb", no_argument, 0, TB},
+                                       {"repeat", required_argument, 0, REPEAT},
+                                       {"quick", no_argument, 0, QUICK},
+                                       {"device", required_argument, 0, DEVICE},
+                                       {"task", required_argument, 0, TASK},
+                                       {"model", required_argument, 0, MODEL},
+                                       {"seed", required_argument, 0, SEED},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  uint64_t m = 0, n = 0, k = 0, batch = 0, repeat = 5, seed = 0;
+  bool ta = false, tb = false, quick = false;
+  const char *device = NULL, *task = "croco", *model = NULL;
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    uint64_t *target = NULL;
+    switch (c) {
+    case M: target = &m; break;
+    case N: target = &n; break;
+    case K: target = &k; break;
+    case BATCH: target = &batch; break;
+    case REPEAT: target = &repeat; break;
+    case SEED: target = &seed; break;
+    case TA: ta = true; break;
+    case TB: tb = true; break;
+    case QUICK: quick = true; break;
+    case DEVICE: device = optarg; break;
+    case TASK: task = optarg; break;
+    case MODEL: model = optarg; break;
+    case 'h': help(stdout); return CLI_OK;
+    default: return CLI_USAGE;
+    }
+    if (target && cli_parse_u64("tune", opts[c - M].name, optarg, target)) return CLI_USAGE;
+  }
+  bool sized = m || n || k;
+  if (sized && (!m || !n || !k)) {
+    cli_error("tune", "--m, --n and --k go together, each at least 1");
+    return CLI_USAGE;
+  }
+  if (sized && optind < argc) {
+    cli_error("tune", "unexpected argument '%s' (model options need no --m/--n/--k)", argv[optind]);
+    return CLI_USAGE;
+  }
+  if (repeat < 1 || repeat > 1000) {
+    cli_error("tune", "--repeat must be between 1 and 1000");
+    return CLI_USAGE;
+  }
+  geocl_ctx *ctx;
+  geocl_ctx_opts co = {.device = device, .seed = seed};
+  if (geocl_ctx_create(&co, &ctx) != GEOCL_OK) return cli_fail("tune");
+  char what[128];
+  geocl_status st = GEOCL_OK;
+  if (sized) {
+    rec.shapes = malloc(sizeof *rec.shapes);
+    if (!rec.shapes)
+      st = geocl_set_error(GEOCL_E_NOMEM, "out of memory");
+    else
+      rec.shapes[rec.n++] = (tune_shape){{ta, tb, (int64_t)m, (int64_t)n, (int64_t)k, batch ? (int64_t)batch : 1}, 1};
+    snprintf(what, sizeof what, "the given shape");
+  } else {
+    st = record_step(ctx, task, model, batch ? (int64_t)batch : 8, seed, argc - optind,
+                     (const char *const *)argv + optind);
+    snprintf(what, sizeof what, "one %s step (batch %llu)", task, (unsigned long long)(batch ? batch : 8));
+  }
+  if (st == GEOCL_OK) st = tune_all(ctx, what, (int)repeat, quick);
+  int rc = st == GEOCL_OK ? CLI_OK : cli_fail("tune");
+  free(rec.shapes);
+  geocl_ctx_free(ctx);
+  return rc;
+}
+
+const cli_command cli_tune = {"tune", "autotune the device's GEMM for a model's shapes (kept per device)", run, help};

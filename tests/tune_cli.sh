@@ -1,0 +1,57 @@
+#!/bin/sh
+# geocl tune: bad arguments, a tuning run writes the device's cache file
+# (atomically, not with GEOCL_TUNE_CACHE=off), and later runs use what it
+# says for the tuned shape and its class, and ignore a corrupt file.
+set -u
+cli="${GEOCL_CLI:?run through tests/wrapper.sh}"
+dir="${GEOCL_TEST_TMP:?}/tune-cli"
+rm -rf "$dir" && mkdir -p "$dir"
+fail() { echo "FAIL: $*"; exit 1; }
+
+"$cli" --help | grep -q "tune" || fail "geocl --help does not list tune"
+"$cli" tune --help | grep -q "GEOCL_TUNE_CACHE" || fail "--help does not say where results go"
+check_usage() {
+  expect="$1"
+  shift
+  "$cli" tune "$@" >/dev/null 2>"$dir/err"
+  rc=$?
+  [ "$rc" -eq 2 ] || fail "tune $*: exit $rc, expected 2"
+  [ "$(wc -l <"$dir/err")" -eq 1 ] || fail "tune $*: stderr is not one line: $(cat "$dir/err")"
+  grep -q -- "$expect" "$dir/err" || fail "tune $*: message lacks '$expect': $(cat "$dir/err")"
+}
+check_usage "go together" --m 8
+check_usage "--repeat" --m 8 --n 8 --k 8 --repeat 0
+check_usage "unexpected argument 'x=1'" --m 8 --n 8 --k 8 x=1
+
+"$cli" devices | grep -q "opencl" || { echo "SKIP: no OpenCL device"; exit 77; }
+
+# a quick tuning run keeps its result in one file of the cache directory
+GEOCL_TUNE_CACHE="$dir/cache" "$cli" tune --m 13 --n 32 --k 24 --quick --repeat 1 >"$dir/out" ||
+  fail "tune failed: $(cat "$dir/out")"
+file=$(ls "$dir"/cache/gemm-*.txt) || fail "no cache file: $(cat "$dir/out")"
+grep -q "kept in $file" "$dir/out" || fail "the output does not name $file: $(cat "$dir/out")"
+[ "$(head -n 1 "$file")" = "geocl-gemm-tune 1" ] || fail "no format line in $file"
+grep -q "^0 0 13 32 24 1 \(geocl\|clblast\)" "$file" || fail "no entry for the tuned shape: $(cat "$file")"
+[ "$(ls "$dir/cache" | wc -l)" -eq 1 ] || fail "files besides $file: $(ls "$dir/cache")"
+GEOCL_TUNE_CACHE=off "$cli" tune --m 13 --n 32 --k 24 --quick --repeat 1 >"$dir/out" || fail "tune (off) failed"
+grep -q "memory only" "$dir/out" || fail "GEOCL_TUNE_CACHE=off: $(cat "$dir/out")"
+
+# what the file says runs: CLBlast for 40x48x40 and its class (50x36x33), geocl's kernel elsewhere
+ran() { # which GEMM bench ran for m n k with the cache in $dir/cache
+  GEOCL_TUNE_CACHE="${4:-$dir/cache}" "$cli" bench gemm --m "$1" --n "$2" --k "$3" --repeat 1 --warmup 0 --profile \
+    2>"$dir/err" | grep -o "clblast_sgemm\|gemm_tile"
+}
+{ head -n 1 "$file" && echo "0 0 40 48 40 1 clblast"; } >"$dir/new" && mv "$dir/new" "$file"
+[ "$(ran 40 48 40)" = "clblast_sgemm" ] || fail "the tuned shape did not run CLBlast"
+[ "$(ran 50 36 33)" = "clblast_sgemm" ] || fail "a shape of the tuned one's class did not run CLBlast"
+[ "$(ran 40 48 40 off)" = "gemm_tile" ] || fail "GEOCL_TUNE_CACHE=off: the untuned GEMM did not run"
+[ "$(ran 100 48 40)" = "gemm_tile" ] || fail "a shape of another class did not run the untuned GEMM"
+# lines that do not parse, or name parameters the kernel cannot take, are skipped
+{ echo "0 0 40 48 40 1 geocl tm=99" && echo "0 0 40 48 40 1 geocl tm=6 vw=3 nv=2 ku=4 wg=1x1 panels=1 pack_a=0 pack_b=1 pack_wg=1"; } >>"$file"
+[ "$(ran 40 48 40)" = "clblast_sgemm" ] || fail "a bad line spoilt the file: $(cat "$dir/err")"
+echo "not a tuning file" >"$file"
+[ "$(ran 40 48 40)" = "gemm_tile" ] || fail "a corrupt file was used"
+grep -q "ignored" "$dir/err" || fail "no warning about the corrupt file: $(cat "$dir/err")"
+
+rm -rf "$dir"
+echo "PASS: tune command line and cache"
