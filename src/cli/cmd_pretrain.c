@@ -238,8 +238,11 @@ static int run(int argc, char **argv) {
   if (st != GEOCL_OK) return cli_fail("pretrain");
   char el[32];
   fmt_duration(s.elapsed_s, el, sizeof el);
-  printf("%s: %lld steps in %s, %.2f pairs/s, peak device memory %.1f MiB, loss %.4f -> %.4f\n",
-         s.interrupted ? "interrupted" : "done", (long long)s.steps_done, el, s.pairs_per_s,
+  /* the rate leaves out the first step (kernel builds): none for a one-step run */
+  char rate[48] = "no rate after one step";
+  if (s.pairs_per_s > 0) snprintf(rate, sizeof rate, "%.2f pairs/s", s.pairs_per_s);
+  printf("%s: %lld steps in %s, %s, peak device memory %.1f MiB, loss %.4f -> %.4f\n",
+         s.interrupted ? "interrupted" : "done", (long long)s.steps_done, el, rate,
          (double)s.peak_device_bytes / (1 << 20), s.first_loss, s.last_loss);
   printf("checkpoint: %s/last.safetensors%s\n", s.run_dir, s.interrupted ? " (continue with --resume)" : "");
   return s.interrupted ? 128 + SIGINT : CLI_OK;
