@@ -17,7 +17,7 @@ static void help(FILE *out) {
           "Usage: geocl pretrain [options] [key=value ...]\n"
           "\n"
           "Pre-train a model.  With no options: CroCo 'tiny' on built-in synthetic scenes\n"
-          "for 200 steps of 8 pairs, which takes a few minutes on a 2-core CPU.\n"
+          "for 200 steps of 8 pairs, which takes under a minute on a 2-core CPU.\n"
           "\n"
           "What to train:\n"
           "  --task NAME         pretext plugin: croco (default), mae, ... (geocl plugins)\n"
