@@ -11,8 +11,9 @@
  * Last, the kept candidate is applied, else the cached parameters again, else
  * (nothing to restore) the fastest candidate stays applied for the rest of
  * this process: the per-shape stages then time CLBlast with it, no more than
- * the margin faster than the database's values.  Later processes use the
- * database again, as the cache then has no clblast-xgemm line. */
+ * the margin faster than the database's values (if no candidate ran, the last
+ * one that failed stays).  Later processes use the database again, as the
+ * cache then has no clblast-xgemm line. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +71,6 @@ static geocl_status tune(ocl_backend *ob, const geocl_gemm_args *g, const uint64
   else
     snprintf(out->before, sizeof out->before, "CLBlast's database values");
   geocl_status st = time_params(ob, NULL, g, calls, n, 2 * repeat, &out->before_s);
-  if (st == GEOCL_OK && out->before_s < 0) st = geocl_last_status();
   if (st != GEOCL_OK) return st;
   int nc = ocl_xgemm_candidates(ob->dev, quick, cand, OCL_XGEMM_MAX_CANDIDATES), best = -1;
   out->best_s = -1;
@@ -83,6 +83,7 @@ static geocl_status tune(ocl_backend *ob, const geocl_gemm_args *g, const uint64
       out->best_s = t;
     }
   }
+  if (st == GEOCL_OK && best < 0 && has_cur) st = ocl_xgemm_apply(ob->dev, &cur);
   if (st != GEOCL_OK || best < 0) return st;
   ocl_xgemm_format(&cand[best], out->best, sizeof out->best);
   double confirm = -1;

@@ -167,7 +167,7 @@ static geocl_status tune_all(geocl_ctx *ctx, const char *what, int repeat, bool 
   qsort(rec.shapes, (size_t)rec.n, sizeof *rec.shapes, by_work);
   printf("tuning %d GEMM shape%s of %s on %s\n", rec.n, rec.n == 1 ? "" : "s", what, geocl_ctx_device(ctx)->name);
   double t0 = now_s(), untuned = 0, tuned = 0;
-  geocl_status st = be->ops->tune_gemm_device ? tune_device(be, repeat, quick) : GEOCL_OK;
+  geocl_status st = be->ops->tune_gemm_device && rec.n > 0 ? tune_device(be, repeat, quick) : GEOCL_OK;
   printf("  %-24s %6s %12s %12s  %s\n", "m x n x k (batch)", "calls", "untuned", "tuned", "variant");
   geocl_gemm_tuned r = {0};
   for (int i = 0; st == GEOCL_OK && i < rec.n; i++) {
