@@ -1,6 +1,7 @@
 /* OpenCL backend smoke tests on whatever device exists (PoCL in CI):
  * transfers, fill, strided copy, random numbers and GEMM against the
- * reference backend, device selection, and the program-binary cache.
+ * reference backend, device selection, the program-binary cache, and
+ * CLBlast parameters from the GEMM tuning cache.
  * Exits 77 (skipped) when no OpenCL device exists. */
 #include <dirent.h>
 #include <math.h>
@@ -90,10 +91,11 @@ typedef struct gemm_case {
   int shared;
 } gemm_case;
 
-/* One GEMM case on both backends; returns the max relative error over all of
- * C's buffer, so writes outside C's rows and columns count too.  With beta = 0
- * C starts as NaN, which must be overwritten. */
-static double gemm_case_run(const gemm_case *t) {
+/* One GEMM case on both backends: *err is the max relative error over all
+ * of C's buffer, so writes outside C's rows and columns count too.  With
+ * beta = 0 C starts as NaN, which must be overwritten.  No Check asserts: the
+ * tune child runs it outside a test. */
+static geocl_status gemm_case_try(const gemm_case *t, double *err) {
   int64_t m = t->m, n = t->n, k = t->k, batch = t->batch;
   int64_t lda = (t->ta ? m : k) + t->pad, ldb = (t->tb ? k : n) + t->pad, ldc = n + t->pad;
   int64_t sa = t->shared == 1 ? 0 : (t->ta ? k : m) * lda, sb = t->shared == 2 ? 0 : (t->tb ? n : k) * ldb;
@@ -107,9 +109,10 @@ static double gemm_case_run(const gemm_case *t) {
   test_fill_uniform(C, nc, 13, -1, 1);
   if (t->beta == 0)
     for (size_t i = 0; i < nc; i++) C[i] = NAN;
-  float *res[2];
+  float *res[2] = {malloc(nc * 4 + 4), malloc(nc * 4 + 4)};
   geocl_ctx *ctxs[2] = {ocl, ref};
-  for (int c = 0; c < 2; c++) {
+  geocl_status st = A && B && C && res[0] && res[1] ? GEOCL_OK : GEOCL_E_NOMEM;
+  for (int c = 0; c < 2 && st == GEOCL_OK; c++) {
     geocl_tensor *a = geocl_from_host(ctxs[c], GEOCL_F32, GEOCL_SHAPE((int64_t)na), A);
     geocl_tensor *b = geocl_from_host(ctxs[c], GEOCL_F32, GEOCL_SHAPE((int64_t)nb), B);
     geocl_tensor *cc = geocl_from_host(ctxs[c], GEOCL_F32, GEOCL_SHAPE((int64_t)nc), C);
@@ -121,15 +124,21 @@ static double gemm_case_run(const gemm_case *t) {
     g.b.off += (size_t)t->offset;
     g.c.off += (size_t)t->offset;
     geocl_backend *be = geocl_ctx_backend(ctxs[c]);
-    ck_assert_ok(be->ops->gemm(be, &g));
-    res[c] = test_download(cc);
+    st = a && b && cc ? be->ops->gemm(be, &g) : geocl_last_status();
+    if (st == GEOCL_OK) st = geocl_to_host(cc, res[c], nc * 4);
   }
-  double err = test_max_rel_err(res[0], res[1], nc, 1.0, NULL);
+  if (st == GEOCL_OK) *err = test_max_rel_err(res[0], res[1], nc, 1.0, NULL);
   free(res[0]);
   free(res[1]);
   free(A);
   free(B);
   free(C);
+  return st;
+}
+
+static double gemm_case_run(const gemm_case *t) {
+  double err = 0;
+  ck_assert_msg(gemm_case_try(t, &err) == GEOCL_OK, "gemm: %s", geocl_last_error());
   return err;
 }
 
@@ -287,9 +296,105 @@ START_TEST(program_cache_store_load_and_corruption) {
 }
 END_TEST
 
+static int xgemm_applied, xgemm_ignored;
+static void xgemm_sink(geocl_log_level l, const char *msg, void *user) {
+  (void)user;
+  if (strstr(msg, "CLBlast Xgemm parameters applied: GEMMK=0 KREG=1 KWG=16 KWI=2 MDIMA=16 MDIMC=8 MWG=32 NDIMB=8"))
+    xgemm_applied = 1;
+  if (l == GEOCL_LOG_WARN && strstr(msg, "CLBlast parameters ignored")) xgemm_ignored = 1;
+  if (l <= GEOCL_LOG_WARN) fprintf(stderr, "child: %s\n", msg);
+}
+
+/* Child, with GEOCL_TUNE_CACHE set: "init" tunes a tiny shape, which writes
+ * the device's cache file; "check" runs GEMMs through CLBlast and exits 2
+ * when one is wrong, else 10 + 1 if the cache's CLBlast parameters were
+ * applied + 2 if they were ignored with a warning. */
+static int tune_child(const char *what) {
+  geocl_log_set_level(GEOCL_LOG_DEBUG);
+  geocl_log_set_sink(xgemm_sink, NULL);
+  ocl = test_ocl_ctx();
+  ref = test_ref_ctx();
+  if (!ocl) return 3;
+  geocl_backend *be = geocl_ctx_backend(ocl);
+  if (!strcmp(what, "init")) {
+    geocl_gemm_tuned r;
+    return be->ops->tune_gemm(be, &(geocl_gemm_shape){0, 0, 13, 32, 24, 1}, 1, 1, &r) == GEOCL_OK ? 0 : 4;
+  }
+  setenv("GEOCL_GEMM", "clblast", 1);
+  /* m·n·k ≥ 1024³ runs Xgemm wherever CLBlast's threshold for it is ≤ 1024
+   * (all CPUs in its database); the small ones its direct kernel */
+  const gemm_case cases[] = {{1, 1, 1030, 1041, 1003, 1, 1, 0.5f, 1, 3, 0},
+                             {0, 1, 197, 64, 32, 3, 0.125f, 0, 0, 0, 0},
+                             {1, 0, 13, 7, 197, 1, 1, 0, 0, 0, 0}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    double e = INFINITY;
+    if (gemm_case_try(&cases[i], &e) != GEOCL_OK) fprintf(stderr, "child: gemm case %zu: %s\n", i, geocl_last_error());
+    if (!(e < 2e-4)) {
+      fprintf(stderr, "child: gemm case %zu: max rel err %g\n", i, e);
+      return 2;
+    }
+  }
+  geocl_ctx_free(ocl);
+  geocl_ctx_free(ref);
+  return 10 + xgemm_applied + 2 * xgemm_ignored;
+}
+
+static int run_tune_child(const char *cache_dir, const char *what) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    setenv("GEOCL_TUNE_CACHE", cache_dir, 1);
+    execl(self_path, self_path, "tune-child", what, (char *)NULL);
+    _exit(127);
+  }
+  int status;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* Replace the cache file in dir by FORMAT 2 and the given clblast-xgemm line. */
+static void write_tune_cache(const char *dir, const char *xgemm) {
+  DIR *d = opendir(dir);
+  ck_assert_ptr_nonnull(d);
+  char path[8400] = "";
+  for (struct dirent *e; (e = readdir(d));)
+    if (!strncmp(e->d_name, "gemm-", 5)) snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+  closedir(d);
+  ck_assert_msg(path[0], "no tuning cache file in %s", dir);
+  FILE *f = fopen(path, "w");
+  ck_assert_ptr_nonnull(f);
+  fprintf(f, "geocl-gemm-tune 2\nclblast-xgemm %s\n", xgemm);
+  ck_assert_int_eq(fclose(f), 0);
+}
+
+/* A valid, non-default parameter set from the cache is applied, and CLBlast
+ * still matches the reference; one with a missing name, an unknown one, or
+ * values that break a rule is ignored with a warning, results still right. */
+START_TEST(tune_cache_clblast_parameters) {
+  char dir[4200], cmd[8600];
+  snprintf(dir, sizeof dir, "%s/tunecache-test", test_tmpdir());
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  ck_assert_int_eq(system(cmd), 0);
+  ck_assert_int_eq(run_tune_child(dir, "init"), 0);
+  write_tune_cache(dir, "GEMMK=0 KREG=1 KWG=16 KWI=2 MDIMA=16 MDIMC=8 MWG=32 NDIMB=8 NDIMC=16 NWG=64 SA=1 SB=0 STRM=1 "
+                        "STRN=0 VWM=2 VWN=4");
+  ck_assert_int_eq(run_tune_child(dir, "check"), 11);
+  const char *bad[] = {
+      "GEMMK=0 KREG=1 KWG=16 KWI=2 MDIMA=16 MDIMC=8 MWG=32 NDIMB=8 NDIMC=16 NWG=64 SA=1 SB=0 STRM=1 STRN=0 VWM=2",
+      "GEMMK=0 KREG=1 KWG=16 KWI=2 MDIMA=16 MDIMC=8 MWG=32 NDIMB=8 NDIMC=16 NWG=64 SA=1 SB=0 STRM=1 STRN=0 VWM=2 "
+      "VWN=4 FOO=1",
+      "GEMMK=0 KREG=1 KWG=16 KWI=2 MDIMA=16 MDIMC=8 MWG=48 NDIMB=8 NDIMC=16 NWG=64 SA=1 SB=0 STRM=1 STRN=0 VWM=2 VWN=4",
+      "garbage"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    write_tune_cache(dir, bad[i]);
+    ck_assert_msg(run_tune_child(dir, "check") == 12, "clblast-xgemm %s: not ignored with a warning", bad[i]);
+  }
+}
+END_TEST
+
 int main(int argc, char **argv) {
   self_path = argv[0];
   if (argc > 1 && !strcmp(argv[1], "cache-child")) return cache_child();
+  if (argc > 2 && !strcmp(argv[1], "tune-child")) return tune_child(argv[2]);
   if (!test_have_opencl()) return TEST_SKIP;
   Suite *s = suite_create("opencl-smoke");
   TCase *tc = tcase_create("smoke");
@@ -302,6 +407,7 @@ int main(int argc, char **argv) {
   suite_add_tcase(s, tc);
   TCase *cache = tcase_create("cache");
   tcase_add_test(cache, program_cache_store_load_and_corruption);
+  tcase_add_test(cache, tune_cache_clblast_parameters);
   suite_add_tcase(s, cache);
   return test_run_suite(s);
 }

@@ -3,7 +3,9 @@
  * untuned, geocl's kernel on CPUs and CLBlast, with its database of tuned
  * parameters for known GPUs, elsewhere.  GEOCL_GEMM=geocl|clblast forces one
  * (read on every call; "geocl tm=… …" as the tuning cache writes it also
- * forces the kernel's parameters: the tests use it).
+ * forces the kernel's parameters: the tests use it).  CLBlast's own kernel
+ * parameters may be tuned too, once per device (gemm_clblast.c): the table
+ * sets them when it is read, before the first GEMM.
  *
  * CLBlast 1.5.3's SgemmStridedBatched returns wrong results for some shapes
  * when an operand starts at a non-zero offset (e.g. 196x4096x1024 with B at

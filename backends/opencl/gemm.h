@@ -1,6 +1,8 @@
 /* Internals of the OpenCL GEMM: geocl's own kernel (gemm_kernel.c), the
- * per-device table of tuned choices and the tuner (gemm_tune.c), and the
- * dispatch between that kernel and CLBlast (gemm.c). */
+ * per-device table of tuned choices and the tuner (gemm_tune.c), CLBlast's
+ * device-wide Xgemm parameters (gemm_clblast.c) and their tuning stage
+ * (gemm_clblast_tune.c), and the dispatch between that kernel and CLBlast
+ * (gemm.c). */
 #ifndef GEOCL_OCL_GEMM_H
 #define GEOCL_OCL_GEMM_H
 
@@ -54,8 +56,50 @@ geocl_status ocl_gemm_run(ocl_backend *ob, const ocl_gemm_choice *c, const geocl
  * its own tuning database) elsewhere. */
 void ocl_gemm_untuned(const ocl_device *dev, ocl_gemm_choice *c);
 
+/* gemm_clblast.c: device-wide parameters of CLBlast's "Xgemm" kernel */
+enum {
+  X_GEMMK, X_KREG, X_KWG, X_KWI, X_MDIMA, X_MDIMC, X_MWG, X_NDIMB,
+  X_NDIMC, X_NWG, X_SA, X_SB, X_STRM, X_STRN, X_VWM, X_VWN, OCL_XGEMM_N
+};
+typedef struct ocl_xgemm_params {
+  size_t v[OCL_XGEMM_N]; /* indexed by X_…, named as ocl_xgemm_names says */
+} ocl_xgemm_params;
+extern const char *const ocl_xgemm_names[OCL_XGEMM_N];
+/* Whether CLBlast can run p on this device (false: why says what breaks). */
+bool ocl_xgemm_valid(const ocl_device *dev, const ocl_xgemm_params *p, char *why, size_t size);
+/* Valid parameter sets worth timing on this device, into out (returns how
+ * many, at most max; quick: a few). */
+#define OCL_XGEMM_MAX_CANDIDATES 16
+int ocl_xgemm_candidates(const ocl_device *dev, bool quick, ocl_xgemm_params *out, int max);
+/* "GEMMK=0 KREG=1 …", all OCL_XGEMM_N in ocl_xgemm_names order, and back
+ * (any order; false with why set when a name is unknown, repeated or missing). */
+void ocl_xgemm_format(const ocl_xgemm_params *p, char *out, size_t size);
+bool ocl_xgemm_parse(const char *text, ocl_xgemm_params *p, char *why, size_t size);
+/* Make CLBlast use p on this device from its next GEMM on (it recompiles). */
+geocl_status ocl_xgemm_apply(ocl_device *dev, const ocl_xgemm_params *p);
+
 /* gemm_tune.c */
+/* Another choice (gemm_tune.c), or other CLBlast parameters
+ * (gemm_clblast_tune.c), replace the untuned one only when this much faster, in
+ * the stage that finds it and again in a confirming round, so that noise
+ * cannot make a tuned run slower than an untuned one.  (On a shared machine
+ * the ranking of close variants changes with the load on it: with 3% and no
+ * confirmation, three of seven shapes tuned in a quiet minute ran 7–21%
+ * slower than untuned in a busy one: docs/performance.md.) */
+#define OCL_TUNE_MARGIN 0.90
 /* The tuned choice for g's shape on this device (false: none). */
 bool ocl_gemm_tuned(ocl_device *dev, const geocl_gemm_args *g, ocl_gemm_choice *out);
+/* The CLBlast Xgemm parameters applied on this device from the cache or the
+ * tuner (false: CLBlast's database values, or the tuner's last candidate). */
+bool ocl_gemm_xgemm_current(ocl_device *dev, ocl_xgemm_params *out);
+/* Keep p (already applied) as the device's Xgemm parameters: in the table
+ * and the cache file, whose path goes to path ("" when caching is off). */
+geocl_status ocl_gemm_xgemm_keep(ocl_device *dev, const ocl_xgemm_params *p, char *path, size_t size);
+/* For the tuning stages: contiguous random operands of shape s (freed with
+ * ocl_gemm_tune_operands_free), a monotonic clock, the median of v (sorts it). */
+geocl_status ocl_gemm_tune_operands(ocl_backend *ob, const geocl_gemm_shape *s, geocl_gemm_args *g);
+void ocl_gemm_tune_operands_free(ocl_backend *ob, geocl_gemm_args *g);
+double ocl_tune_now_s(void);
+double ocl_tune_median(double *v, int n);
 
 #endif

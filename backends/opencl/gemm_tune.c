@@ -5,13 +5,21 @@
  * choice of the nearest tuned shape of its class (same transposes, the same
  * power-of-two bucket of m, n and k, batched or not), else the untuned one.
  *
+ * The table also holds the device-wide parameters of CLBlast's Xgemm kernel
+ * found by the CLBlast stage of the tuner (gemm_clblast_tune.c), if any.
+ *
  * Cache: one text file per device, driver and geocl version, named by the
  * SHA-256 of the three, in $GEOCL_TUNE_CACHE (a directory, or "off"), else
- * $XDG_CACHE_HOME/geocl/tune, else ~/.cache/geocl/tune.  Line 1 is FORMAT,
- * comment lines start with '#', then one line per shape:
+ * $XDG_CACHE_HOME/geocl/tune, else ~/.cache/geocl/tune.  Line 1 is FORMAT
+ * (FORMAT_V1 is read too: it has no clblast-xgemm line), comment lines start
+ * with '#', then at most one line of CLBlast's parameters:
+ *   clblast-xgemm GEMMK=0 KREG=1 KWG=32 …
+ * with all of them as ocl_xgemm_format writes them, and one line per shape:
  *   trans_a trans_b m n k batch choice
  * with choice as ocl_gemm_choice_format writes it.  Read on the device's
- * first GEMM; rewritten atomically after each tuned shape.  A file that does
+ * first GEMM, which applies the clblast-xgemm line before any CLBlast call
+ * (one with unknown, missing or invalid parameters is skipped with a
+ * warning); rewritten atomically after each tuning stage.  A file that does
  * not parse is ignored (and replaced by the next tuning run). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,14 +29,9 @@
 #include "fileio.h"
 #include "gemm.h"
 
-#define FORMAT "geocl-gemm-tune 1"
-/* Another choice replaces the untuned one only when this much faster, in
- * the stage that finds it and again in a confirming round, so that noise
- * cannot make a tuned run slower than an untuned one.  (On a shared machine
- * the ranking of close variants changes with the load on it: with 3% and no
- * confirmation, three of seven shapes tuned in a quiet minute ran 7–21%
- * slower than untuned in a busy one: docs/performance.md.) */
-#define MARGIN 0.90
+#define FORMAT "geocl-gemm-tune 2"
+#define FORMAT_V1 "geocl-gemm-tune 1"
+#define XGEMM_KEY "clblast-xgemm "
 
 typedef struct tune_entry {
   geocl_gemm_shape shape;
@@ -38,6 +41,8 @@ typedef struct tune_entry {
 struct ocl_gemm_table {
   tune_entry *e;
   int n, cap;
+  bool has_xgemm; /* xgemm applied to CLBlast on this device */
+  ocl_xgemm_params xgemm;
 };
 
 static bool cache_file(const ocl_device *dev, char *out, size_t size, char *dir, size_t dir_size) {
@@ -79,9 +84,28 @@ static geocl_status table_put(struct ocl_gemm_table *t, const geocl_gemm_shape *
   return GEOCL_OK;
 }
 
+/* The clblast-xgemm line: applied to CLBlast and kept in t, or skipped with
+ * a warning. */
+static void xgemm_read(ocl_device *dev, struct ocl_gemm_table *t, const char *path, const char *text) {
+  ocl_xgemm_params p;
+  char why[160], applied[192];
+  if (!ocl_xgemm_parse(text, &p, why, sizeof why) || !ocl_xgemm_valid(dev, &p, why, sizeof why)) {
+    geocl_warn("GEMM tuning cache %s: CLBlast parameters ignored: %s", path, why);
+    return;
+  }
+  if (ocl_xgemm_apply(dev, &p) != GEOCL_OK) {
+    geocl_warn("GEMM tuning cache %s: CLBlast parameters ignored: %s", path, geocl_last_error());
+    return;
+  }
+  t->has_xgemm = true;
+  t->xgemm = p;
+  ocl_xgemm_format(&p, applied, sizeof applied);
+  geocl_debug("GEMM tuning cache %s: CLBlast Xgemm parameters applied: %s", path, applied);
+}
+
 /* Entries of the cache file; lines that do not parse, or name parameters
  * this device cannot run, are skipped. */
-static void table_read(const ocl_device *dev, struct ocl_gemm_table *t) {
+static void table_read(ocl_device *dev, struct ocl_gemm_table *t) {
   char path[4096], dir[3500];
   char *text = NULL;
   size_t size;
@@ -89,13 +113,17 @@ static void table_read(const ocl_device *dev, struct ocl_gemm_table *t) {
       geocl_file_read_all(path, (size_t)1 << 20, &text, &size) != GEOCL_OK)
     return;
   char *save = NULL, *line = strtok_r(text, "\n", &save);
-  if (!line || strcmp(line, FORMAT)) {
+  if (!line || (strcmp(line, FORMAT) && strcmp(line, FORMAT_V1))) {
     geocl_warn("GEMM tuning cache %s: not a %s file; ignored", path, FORMAT);
     line = NULL;
   }
   int kept = 0;
   while (line && (line = strtok_r(NULL, "\n", &save))) {
     if (line[0] == '#') continue;
+    if (!strncmp(line, XGEMM_KEY, strlen(XGEMM_KEY))) {
+      xgemm_read(dev, t, path, line + strlen(XGEMM_KEY));
+      continue;
+    }
     geocl_gemm_shape s;
     long long m, n, k, b;
     int used = 0;
@@ -119,11 +147,16 @@ static geocl_status table_write(const ocl_device *dev, const struct ocl_gemm_tab
     path[0] = '\0';
     return GEOCL_OK;
   }
-  size_t cap = 512 + (size_t)t->n * 256, len = 0;
+  size_t cap = 768 + (size_t)t->n * 256, len = 0;
   char *text = malloc(cap);
   if (!text) return geocl_set_error(GEOCL_E_NOMEM, "out of memory writing %s", path);
   len += (size_t)snprintf(text + len, cap - len, "%s\n# %s, driver %s, geocl %s\n# ta tb m n k batch choice\n", FORMAT,
                           dev->info.name, dev->info.driver, GEOCL_VERSION);
+  if (t->has_xgemm) {
+    char xgemm[192];
+    ocl_xgemm_format(&t->xgemm, xgemm, sizeof xgemm);
+    len += (size_t)snprintf(text + len, cap - len, "%s%s\n", XGEMM_KEY, xgemm);
+  }
   for (int i = 0; i < t->n && len < cap; i++) {
     const geocl_gemm_shape *s = &t->e[i].shape;
     char choice[160];
@@ -183,9 +216,31 @@ bool ocl_gemm_tuned(ocl_device *dev, const geocl_gemm_args *g, ocl_gemm_choice *
   return best != NULL;
 }
 
+bool ocl_gemm_xgemm_current(ocl_device *dev, ocl_xgemm_params *out) {
+  pthread_mutex_lock(&dev->lock);
+  struct ocl_gemm_table *t = table_of(dev);
+  bool has = t && t->has_xgemm;
+  if (has) *out = t->xgemm;
+  pthread_mutex_unlock(&dev->lock);
+  return has;
+}
+
+geocl_status ocl_gemm_xgemm_keep(ocl_device *dev, const ocl_xgemm_params *p, char *path, size_t size) {
+  pthread_mutex_lock(&dev->lock);
+  struct ocl_gemm_table *t = table_of(dev);
+  geocl_status st = t ? GEOCL_OK : geocl_set_error(GEOCL_E_NOMEM, "out of memory for the GEMM tuning table");
+  if (st == GEOCL_OK) {
+    t->has_xgemm = true;
+    t->xgemm = *p;
+    st = table_write(dev, t, path, size);
+  }
+  pthread_mutex_unlock(&dev->lock);
+  return st;
+}
+
 /* ---- the tuner ---- */
 
-static double now_s(void) {
+double ocl_tune_now_s(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
@@ -208,7 +263,7 @@ typedef struct timed {
   double median;
 } timed;
 
-static double median_of(double *v, int n) {
+double ocl_tune_median(double *v, int n) {
   qsort(v, (size_t)n, sizeof *v, cmp_double);
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
@@ -222,7 +277,7 @@ static geocl_status time_round_robin(ocl_backend *ob, const geocl_gemm_args *g, 
   for (int r = -1; r < repeat; r++)
     for (int i = 0; i < n; i++) {
       if (r >= 0 && t[i].median < 0) continue;
-      double t0 = now_s();
+      double t0 = ocl_tune_now_s();
       geocl_status st = ocl_gemm_run(ob, &t[i].choice, g);
       if (st == GEOCL_OK) st = ocl_sync(&ob->base);
       if (st != GEOCL_OK) {
@@ -231,12 +286,12 @@ static geocl_status time_round_robin(ocl_backend *ob, const geocl_gemm_args *g, 
         geocl_debug("GEMM tuning: %s cannot run here: %s", text, geocl_last_error());
         t[i].median = -1;
       } else if (r >= 0)
-        runs[i * repeat + r] = now_s() - t0;
+        runs[i * repeat + r] = ocl_tune_now_s() - t0;
       else
         t[i].median = 0;
     }
   for (int i = 0; i < n; i++)
-    if (t[i].median >= 0) t[i].median = median_of(runs + i * repeat, repeat);
+    if (t[i].median >= 0) t[i].median = ocl_tune_median(runs + i * repeat, repeat);
   free(runs);
   return GEOCL_OK;
 }
@@ -253,7 +308,7 @@ static const timed *fastest_kernel(const timed *t, int n) {
  * coordinate search from its defaults: the micro-tile first (stage 0), then
  * the other parameters around the fastest tile (stage 1).  Every stage also
  * times the untuned choice, and *best is another only when it is faster by
- * MARGIN in the same rounds, and again when the two are timed once more. */
+ * OCL_TUNE_MARGIN in the same rounds, and again when the two are timed once more. */
 static geocl_status tune_shape(ocl_backend *ob, const geocl_gemm_args *g, int repeat, bool quick, ocl_gemm_choice *best,
                                geocl_gemm_tuned *out) {
   timed t[OCL_GEMM_MAX_VARIATIONS + 3];
@@ -286,7 +341,7 @@ static geocl_status tune_shape(ocl_backend *ob, const geocl_gemm_args *g, int re
     *best = t[0].choice;
     out->untuned_s = out->tuned_s = t[0].median;
     for (int i = 1; i < n; i++)
-      if (t[i].median >= 0 && t[i].median < out->tuned_s && t[i].median < MARGIN * out->untuned_s) {
+      if (t[i].median >= 0 && t[i].median < out->tuned_s && t[i].median < OCL_TUNE_MARGIN * out->untuned_s) {
         *best = t[i].choice;
         out->tuned_s = t[i].median;
       }
@@ -304,7 +359,7 @@ static geocl_status tune_shape(ocl_backend *ob, const geocl_gemm_args *g, int re
   t[1].choice = *best;
   geocl_status st = time_round_robin(ob, g, 2 * repeat, t, 2);
   if (st != GEOCL_OK) return st;
-  if (t[0].median >= 0 && t[1].median >= 0 && t[1].median < MARGIN * t[0].median) {
+  if (t[0].median >= 0 && t[1].median >= 0 && t[1].median < OCL_TUNE_MARGIN * t[0].median) {
     out->untuned_s = t[0].median;
     out->tuned_s = t[1].median;
   } else {
@@ -312,6 +367,41 @@ static geocl_status tune_shape(ocl_backend *ob, const geocl_gemm_args *g, int re
     out->untuned_s = out->tuned_s = t[0].median;
   }
   return GEOCL_OK;
+}
+
+geocl_status ocl_gemm_tune_operands(ocl_backend *ob, const geocl_gemm_shape *s, geocl_gemm_args *g) {
+  size_t na = (size_t)(s->batch * s->m * s->k), nb = (size_t)(s->batch * s->k * s->n),
+         nc = (size_t)(s->batch * s->m * s->n);
+  cl_mem a = NULL, b = NULL, c = NULL;
+  geocl_status st = random_buffer(ob, na, &a);
+  if (st == GEOCL_OK) st = random_buffer(ob, nb, &b);
+  if (st == GEOCL_OK) st = random_buffer(ob, nc, &c);
+  *g = (geocl_gemm_args){.trans_a = s->trans_a,
+                         .trans_b = s->trans_b,
+                         .m = s->m,
+                         .n = s->n,
+                         .k = s->k,
+                         .batch = s->batch,
+                         .alpha = 1.0f,
+                         .beta = 0.0f,
+                         .a = {a, 0},
+                         .lda = s->trans_a ? s->m : s->k,
+                         .stride_a = s->m * s->k,
+                         .b = {b, 0},
+                         .ldb = s->trans_b ? s->k : s->n,
+                         .stride_b = s->k * s->n,
+                         .c = {c, 0},
+                         .ldc = s->n,
+                         .stride_c = s->m * s->n};
+  if (st != GEOCL_OK) ocl_gemm_tune_operands_free(ob, g);
+  return st;
+}
+
+void ocl_gemm_tune_operands_free(ocl_backend *ob, geocl_gemm_args *g) {
+  cl_mem m[3] = {ocl_mem(g->a), ocl_mem(g->b), ocl_mem(g->c)};
+  for (int i = 0; i < 3; i++)
+    if (m[i]) ocl_free(&ob->base, m[i]);
+  g->a.mem = g->b.mem = g->c.mem = NULL;
 }
 
 geocl_status ocl_tune_gemm(geocl_backend *be, const geocl_gemm_shape *shape, int repeat, int quick,
@@ -322,34 +412,12 @@ geocl_status ocl_tune_gemm(geocl_backend *be, const geocl_gemm_shape *shape, int
   if (s->m < 1 || s->n < 1 || s->k < 1 || s->batch < 1 || repeat < 1)
     return geocl_set_error(GEOCL_E_INVALID, "tune gemm: shape %lldx%lldx%lld batch %lld (repeat %d) is not tunable",
                            (long long)s->m, (long long)s->n, (long long)s->k, (long long)s->batch, repeat);
-  size_t na = (size_t)(s->batch * s->m * s->k), nb = (size_t)(s->batch * s->k * s->n),
-         nc = (size_t)(s->batch * s->m * s->n);
-  cl_mem a = NULL, b = NULL, c = NULL;
-  geocl_status st = random_buffer(ob, na, &a);
-  if (st == GEOCL_OK) st = random_buffer(ob, nb, &b);
-  if (st == GEOCL_OK) st = random_buffer(ob, nc, &c);
-  geocl_gemm_args g = {.trans_a = s->trans_a,
-                       .trans_b = s->trans_b,
-                       .m = s->m,
-                       .n = s->n,
-                       .k = s->k,
-                       .batch = s->batch,
-                       .alpha = 1.0f,
-                       .beta = 0.0f,
-                       .a = {a, 0},
-                       .lda = s->trans_a ? s->m : s->k,
-                       .stride_a = s->m * s->k,
-                       .b = {b, 0},
-                       .ldb = s->trans_b ? s->k : s->n,
-                       .stride_b = s->k * s->n,
-                       .c = {c, 0},
-                       .ldc = s->n,
-                       .stride_c = s->m * s->n};
+  geocl_gemm_args g;
+  geocl_status st = ocl_gemm_tune_operands(ob, s, &g);
   ocl_gemm_choice best;
-  if (st == GEOCL_OK) st = tune_shape(ob, &g, repeat, quick, &best, out);
-  if (a) ocl_free(be, a);
-  if (b) ocl_free(be, b);
-  if (c) ocl_free(be, c);
+  if (st != GEOCL_OK) return st;
+  st = tune_shape(ob, &g, repeat, quick, &best, out);
+  ocl_gemm_tune_operands_free(ob, &g);
   if (st != GEOCL_OK) return st;
   ocl_gemm_choice_format(&best, out->variant, sizeof out->variant);
   geocl_gemm_shape key = {s->trans_a != 0, s->trans_b != 0, s->m, s->n, s->k, s->batch};

@@ -17,7 +17,8 @@ backends_opencl_opencl_la_SOURCES = \
 
 # gemm
 OCL_KERNEL_FILES += cl/gemm.cl
-backends_opencl_opencl_la_SOURCES += backends/opencl/gemm.h backends/opencl/gemm_kernel.c backends/opencl/gemm_tune.c
+backends_opencl_opencl_la_SOURCES += backends/opencl/gemm.h backends/opencl/gemm_kernel.c backends/opencl/gemm_tune.c \
+	backends/opencl/gemm_clblast.c backends/opencl/gemm_clblast_tune.c
 
 # elementwise
 OCL_KERNEL_FILES += cl/elementwise.cl

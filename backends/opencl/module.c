@@ -63,6 +63,7 @@ static const geocl_backend_ops ocl_ops = {
     .rand_uniform = ocl_rand_uniform,
     .gemm = ocl_gemm,
     .tune_gemm = ocl_tune_gemm,
+    .tune_gemm_device = ocl_tune_gemm_device,
     /* elementwise */
     .binary = ocl_binary,
     .unary = ocl_unary,

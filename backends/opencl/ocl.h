@@ -115,6 +115,8 @@ geocl_status ocl_rand_uniform(geocl_backend *be, int64_t n, uint64_t seed, uint6
 geocl_status ocl_gemm(geocl_backend *be, const geocl_gemm_args *a);
 geocl_status ocl_tune_gemm(geocl_backend *be, const geocl_gemm_shape *shape, int repeat, int quick,
                            geocl_gemm_tuned *out);
+geocl_status ocl_tune_gemm_device(geocl_backend *be, const geocl_gemm_shape *shapes, const uint64_t *calls, int n,
+                                  int repeat, int quick, geocl_gemm_device_tuned *out);
 void ocl_gemm_release(ocl_backend *ob);
 
 /* k_elementwise.c */

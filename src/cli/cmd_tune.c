@@ -19,19 +19,29 @@ static void help(FILE *out) {
                "Without --m/--n/--k, runs one training step of the task (as 'geocl bench step' does:\n"
                "random 224x224 images unless img_size= says otherwise, default batch 8, options as\n"
                "key=value with the official constructor names) and records the shapes of its GEMM\n"
-               "calls.  Each shape is then timed with every GEMM the device's backend has: on OpenCL,\n"
-               "CLBlast and geocl's own kernel with a range of micro-tile, vector, unroll, work-group\n"
-               "and packing parameters (one untimed run, then R timed ones each; the median counts).\n"
-               "The fastest is kept only if it beats the untuned choice by at least 10%%, in the same\n"
-               "rounds and again in a confirming run, so that a tuned run does not lose to an untuned\n"
-               "one when the load on the machine changes.\n"
+               "calls.\n"
+               "\n"
+               "On OpenCL, CLBlast's own GEMM kernel (Xgemm) is tuned first, once for the device: what\n"
+               "it runs now (its database values, or those an earlier run kept) and up to 16 other\n"
+               "parameter sets (3 with --quick) are timed on the up to 3 largest shapes (1 with\n"
+               "--quick) of at least 64x64x64 (smaller ones run CLBlast's direct kernel, not tuned).\n"
+               "Then each shape is timed with every GEMM the device's backend has: CLBlast (so tuned)\n"
+               "and geocl's own kernel with a range of micro-tile, vector, unroll, work-group and\n"
+               "packing parameters (one untimed run, then R timed ones each; the median counts).\n"
+               "In both stages the fastest is kept only if it beats the untuned choice by at least\n"
+               "10%%, in the same rounds and again in a confirming run, so that a tuned run does not\n"
+               "lose to an untuned one when the load on the machine changes.  (CLBlast cannot return\n"
+               "to its database values within a process: if no parameter set is kept, the rest of\n"
+               "this run times CLBlast with the fastest one; later runs use the database again.)\n"
                "\n"
                "Results are kept per device, driver and geocl version in $GEOCL_TUNE_CACHE (a\n"
                "directory, or 'off' to keep them for this run only), else $XDG_CACHE_HOME/geocl/tune,\n"
                "else ~/.cache/geocl/tune; the backend reads them when it first multiplies on the\n"
                "device.  A shape that was not tuned uses the nearest tuned shape of its class (same\n"
-               "transposes, sizes within the same power of two), else the untuned choice.  Tuning a\n"
-               "shape again replaces its entry; delete the file to forget them all.\n"
+               "transposes, sizes within the same power of two), else the untuned choice.  CLBlast's\n"
+               "parameters are one line 'clblast-xgemm GEMMK=0 KREG=1 KWG=32 ...' (all 16), set before\n"
+               "its first GEMM; a line with a missing, unknown or invalid one is ignored with a\n"
+               "warning.  Tuning a shape again replaces its entry; delete the file to forget them all.\n"
                "\n"
                "  --m/--n/--k  tune C[m,n] = op(A)[m,k]·op(B)[k,n] only (--ta, --tb: transposed)\n"
                "  --repeat R   timed runs per variant (default 5)\n"
@@ -112,16 +122,54 @@ static double now_s(void) {
   return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
+/* printf's %-*s counts bytes: pad text to `width` display columns (UTF-8
+ * continuation bytes take none, as in "Aᵀ") */
+static void print_padded(const char *text, int width) {
+  int cols = 0;
+  for (const char *c = text; *c; c++) cols += ((unsigned char)*c & 0xc0) != 0x80;
+  printf("%s%*s", text, width > cols ? width - cols : 0, "");
+}
+
+/* The backend's device-wide stage (on OpenCL: CLBlast's parameters). */
+static geocl_status tune_device(geocl_backend *be, int repeat, bool quick) {
+  uint64_t *calls = malloc(sizeof *calls * (size_t)rec.n);
+  geocl_gemm_shape *shapes = malloc(sizeof *shapes * (size_t)rec.n);
+  geocl_status st = calls && shapes ? GEOCL_OK : geocl_set_error(GEOCL_E_NOMEM, "out of memory");
+  for (int i = 0; st == GEOCL_OK && i < rec.n; i++) {
+    shapes[i] = rec.shapes[i].s;
+    calls[i] = rec.shapes[i].calls;
+  }
+  geocl_gemm_device_tuned r;
+  if (st == GEOCL_OK) st = be->ops->tune_gemm_device(be, shapes, calls, rec.n, repeat, quick, &r);
+  free(calls);
+  free(shapes);
+  if (st != GEOCL_OK) return st;
+  if (r.shapes == 0) {
+    printf("CLBlast parameters: not tuned (every shape is below 64x64x64, where CLBlast never runs Xgemm)\n");
+    return GEOCL_OK;
+  }
+  printf("CLBlast parameters (the %d largest shape%s, %d candidates):\n", r.shapes, r.shapes == 1 ? "" : "s",
+         r.candidates);
+  printf("  before %9.3f ms  %s\n", r.before_s * 1e3, r.before);
+  if (r.best_s >= 0)
+    printf("  best   %9.3f ms  %s: %s\n", r.best_s * 1e3, r.best,
+           r.kept ? "kept" : "not kept (not 10% faster, or not again in the confirming run)");
+  else
+    printf("  no candidate ran on this device\n");
+  fflush(stdout);
+  return GEOCL_OK;
+}
+
 static geocl_status tune_all(geocl_ctx *ctx, const char *what, int repeat, bool quick) {
   geocl_backend *be = geocl_ctx_backend(ctx);
   if (!be->ops->tune_gemm)
     return geocl_set_error(GEOCL_E_UNSUPPORTED, "the %s backend has no GEMM tuning", geocl_ctx_backend_name(ctx));
   qsort(rec.shapes, (size_t)rec.n, sizeof *rec.shapes, by_work);
   printf("tuning %d GEMM shape%s of %s on %s\n", rec.n, rec.n == 1 ? "" : "s", what, geocl_ctx_device(ctx)->name);
-  printf("  %-24s %6s %12s %12s  %s\n", "m x n x k (batch)", "calls", "untuned", "tuned", "variant");
   double t0 = now_s(), untuned = 0, tuned = 0;
+  geocl_status st = be->ops->tune_gemm_device && rec.n > 0 ? tune_device(be, repeat, quick) : GEOCL_OK;
+  printf("  %-24s %6s %12s %12s  %s\n", "m x n x k (batch)", "calls", "untuned", "tuned", "variant");
   geocl_gemm_tuned r = {0};
-  geocl_status st = GEOCL_OK;
   for (int i = 0; st == GEOCL_OK && i < rec.n; i++) {
     const geocl_gemm_shape *s = &rec.shapes[i].s;
     st = be->ops->tune_gemm(be, s, repeat, quick, &r);
@@ -129,7 +177,9 @@ static geocl_status tune_all(geocl_ctx *ctx, const char *what, int repeat, bool 
     char name[64];
     snprintf(name, sizeof name, "%lldx%lldx%lld%s%s (%lld)", (long long)s->m, (long long)s->n, (long long)s->k,
              s->trans_a ? " Aᵀ" : "", s->trans_b ? " Bᵀ" : "", (long long)s->batch);
-    printf("  %-24s %6llu %9.3f ms %9.3f ms  %s\n", name, (unsigned long long)rec.shapes[i].calls, r.untuned_s * 1e3,
+    printf("  ");
+    print_padded(name, 24);
+    printf(" %6llu %9.3f ms %9.3f ms  %s\n", (unsigned long long)rec.shapes[i].calls, r.untuned_s * 1e3,
            r.tuned_s * 1e3, r.variant);
     fflush(stdout);
     untuned += r.untuned_s * (double)rec.shapes[i].calls;

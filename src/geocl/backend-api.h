@@ -99,6 +99,17 @@ typedef struct geocl_gemm_tuned {
   char cache_file[512];
 } geocl_gemm_tuned;
 
+/* What tune_gemm_device found: the weighted time per step of the shapes it
+ * timed with the device-wide GEMM parameters as they were (before, as text)
+ * and with the fastest candidate (best), how many candidates ran, whether
+ * best is kept (faster by the tuner's margin) and the cache file. */
+typedef struct geocl_gemm_device_tuned {
+  double before_s, best_s;
+  int candidates, shapes, kept;
+  char before[192], best[192];
+  char cache_file[512];
+} geocl_gemm_device_tuned;
+
 /* Multi-head attention o = softmax(scale·q·kᵀ)·v per (batch, head).
  * q is [batch, nq, heads, head_dim] addressed by the element strides
  * (sb, st, sh) for batch, token and head, head_dim contiguous; likewise k, v
@@ -271,6 +282,11 @@ typedef struct geocl_backend_ops {
    * choice is used from then on and kept in the device's tuning cache. */
   geocl_status (*tune_gemm)(geocl_backend *be, const geocl_gemm_shape *shape, int repeat, int quick,
                             geocl_gemm_tuned *out);
+  /* Tune what the backend's GEMM sets once for the whole device (before
+   * tune_gemm): shapes[i] weighted by calls[i], n ≥ 1, sorted by work, most
+   * first.  Optional even where tune_gemm exists. */
+  geocl_status (*tune_gemm_device)(geocl_backend *be, const geocl_gemm_shape *shapes, const uint64_t *calls, int n,
+                                   int repeat, int quick, geocl_gemm_device_tuned *out);
 } geocl_backend_ops;
 
 struct geocl_backend {
