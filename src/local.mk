@@ -12,6 +12,8 @@ src_libgeocl_la_SOURCES = \
 	src/pool.c \
 	src/rng.c \
 	src/tensor.c \
+	src/timing.c \
+	src/timing.h \
 	src/internal.h \
 	src/ops_common.c \
 	src/ops_internal.h \

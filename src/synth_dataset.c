@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <geocl/image.h>
 #include <geocl/kitti.h>
 
 #include "fileio.h"
 #include "synth_internal.h"
+#include "timing.h"
 
 #define PAIR_WINDOW 8 /* a frame's partner is one of the next 8 frames */
 #define MIN_COVISIBILITY 0.5
@@ -219,8 +219,7 @@ geocl_status geocl_synth_write(const geocl_synth_options *opts, geocl_synth_summ
   geocl_status st = check_options(opts);
   if (st == GEOCL_OK) st = geocl_mkdir_p(opts->out_dir);
   if (st != GEOCL_OK) return st;
-  struct timespec t0, t1;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  double t0 = geocl_clock_s();
   size_t pixels = (size_t)opts->width * opts->height;
   sequence q = {.opts = opts, .summary = summary};
   q.renderer = geocl_synth_renderer_new(opts->width, opts->height);
@@ -239,8 +238,7 @@ geocl_status geocl_synth_write(const geocl_synth_options *opts, geocl_synth_summ
     st = make_path(path, "%s/pairs.txt", opts->out_dir);
     if (st == GEOCL_OK) st = geocl_file_write_atomic(path, q.pairs ? q.pairs : "", q.pairs_size);
   }
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  summary->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+  summary->seconds = geocl_clock_s() - t0;
   geocl_synth_renderer_free(q.renderer);
   synth_scene_free(&q.scene);
   free(q.poses);

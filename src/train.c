@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <geocl/geocl.h>
@@ -15,6 +14,7 @@
 #include <geocl/optim.h>
 #include <geocl/schedule.h>
 
+#include "timing.h"
 #include "train_internal.h"
 
 void geocl_train_opts_default(geocl_train_opts *o) {
@@ -50,12 +50,6 @@ typedef struct run {
   int64_t img_h, img_w;
   bool pair;                /* the task uses image 2 */
 } run;
-
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 static void note(const run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(const run *r, const char *fmt, ...) {
@@ -287,7 +281,7 @@ static geocl_status log_metrics(run *r, const geocl_train_progress *p) {
 static geocl_status loop(run *r, geocl_train_summary *sum) {
   const geocl_train_opts *o = &r->o;
   int64_t end = o->stop_at > 0 && o->stop_at < o->steps ? o->stop_at : o->steps;
-  double start = now_s(), interval_start = start, after_first = 0;
+  double start = geocl_clock_s(), interval_start = start, after_first = 0;
   int64_t interval_steps = 0, first_step = r->step;
   bool saved = true;
   geocl_status st = GEOCL_OK;
@@ -306,7 +300,7 @@ static geocl_status loop(run *r, geocl_train_summary *sum) {
     r->next = pb->next;
     saved = false;
     interval_steps++;
-    double t = now_s();
+    double t = geocl_clock_s();
     if (r->step == first_step + 1) { /* the first step builds kernels: leave it out of the speed */
       after_first = t;
       interval_start = t;
@@ -339,7 +333,7 @@ static geocl_status loop(run *r, geocl_train_summary *sum) {
     }
   }
   if (st == GEOCL_OK && !saved) st = save_checkpoint(r);
-  double t = now_s();
+  double t = geocl_clock_s();
   sum->elapsed_s = t - start;
   int64_t timed = sum->steps_done - 1;
   sum->pairs_per_s = timed > 0 && after_first > 0 ? (double)(timed * o->batch) / (t - after_first) : 0;

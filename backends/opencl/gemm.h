@@ -96,10 +96,8 @@ bool ocl_gemm_xgemm_current(ocl_device *dev, ocl_xgemm_params *out);
  * and the cache file, whose path goes to path ("" when caching is off). */
 geocl_status ocl_gemm_xgemm_keep(ocl_device *dev, const ocl_xgemm_params *p, char *path, size_t size);
 /* For the tuning stages: contiguous random operands of shape s (freed with
- * ocl_gemm_tune_operands_free), a monotonic clock, the median of v (sorts it). */
+ * ocl_gemm_tune_operands_free). */
 geocl_status ocl_gemm_tune_operands(ocl_backend *ob, const geocl_gemm_shape *s, geocl_gemm_args *g);
 void ocl_gemm_tune_operands_free(ocl_backend *ob, geocl_gemm_args *g);
-double ocl_tune_now_s(void);
-double ocl_tune_median(double *v, int n);
 
 #endif

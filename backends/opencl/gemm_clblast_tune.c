@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "gemm.h"
+#include "timing.h"
 
 /* shapes timed: the ones with most work (the caller sorts them) */
 #define MAX_SHAPES 3
@@ -32,11 +33,11 @@ static geocl_status time_round(ocl_backend *ob, const geocl_gemm_args *g, const 
   static const ocl_gemm_choice clblast = {.impl = OCL_GEMM_CLBLAST};
   *s = 0;
   for (int i = 0; i < n; i++) {
-    double t0 = ocl_tune_now_s();
+    double t0 = geocl_clock_s();
     geocl_status st = ocl_gemm_run(ob, &clblast, &g[i]);
     if (st == GEOCL_OK) st = ocl_sync(&ob->base);
     if (st != GEOCL_OK) return st;
-    *s += (ocl_tune_now_s() - t0) * (double)calls[i];
+    *s += (geocl_clock_s() - t0) * (double)calls[i];
   }
   return GEOCL_OK;
 }
@@ -51,7 +52,7 @@ static geocl_status time_params(ocl_backend *ob, const ocl_xgemm_params *p, cons
   double warm;
   if (st == GEOCL_OK) st = time_round(ob, g, calls, n, &warm);
   for (int r = 0; r < repeat && st == GEOCL_OK; r++) st = time_round(ob, g, calls, n, &runs[r]);
-  *median = st == GEOCL_OK ? ocl_tune_median(runs, repeat) : -1;
+  *median = st == GEOCL_OK ? geocl_median(runs, repeat) : -1;
   free(runs);
   if (st != GEOCL_OK && p) {
     char text[192];

@@ -24,10 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "fileio.h"
 #include "gemm.h"
+#include "timing.h"
 
 #define FORMAT "geocl-gemm-tune 2"
 #define FORMAT_V1 "geocl-gemm-tune 1"
@@ -240,17 +240,6 @@ geocl_status ocl_gemm_xgemm_keep(ocl_device *dev, const ocl_xgemm_params *p, cha
 
 /* ---- the tuner ---- */
 
-double ocl_tune_now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 static geocl_status random_buffer(ocl_backend *ob, size_t n, cl_mem *out) {
   geocl_status st = ocl_alloc(&ob->base, n * sizeof(float), (void **)out);
   if (st == GEOCL_OK) st = ocl_rand_uniform(&ob->base, (int64_t)n, 7, 0, (geocl_bref){*out, 0});
@@ -263,11 +252,6 @@ typedef struct timed {
   double median;
 } timed;
 
-double ocl_tune_median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 /* Median seconds per call of each candidate: one untimed call each (which
  * builds), then `repeat` rounds of one timed call of each, so that a machine
  * whose speed drifts (other jobs, clocks) slows every candidate alike. */
@@ -277,7 +261,7 @@ static geocl_status time_round_robin(ocl_backend *ob, const geocl_gemm_args *g, 
   for (int r = -1; r < repeat; r++)
     for (int i = 0; i < n; i++) {
       if (r >= 0 && t[i].median < 0) continue;
-      double t0 = ocl_tune_now_s();
+      double t0 = geocl_clock_s();
       geocl_status st = ocl_gemm_run(ob, &t[i].choice, g);
       if (st == GEOCL_OK) st = ocl_sync(&ob->base);
       if (st != GEOCL_OK) {
@@ -286,12 +270,12 @@ static geocl_status time_round_robin(ocl_backend *ob, const geocl_gemm_args *g, 
         geocl_debug("GEMM tuning: %s cannot run here: %s", text, geocl_last_error());
         t[i].median = -1;
       } else if (r >= 0)
-        runs[i * repeat + r] = ocl_tune_now_s() - t0;
+        runs[i * repeat + r] = geocl_clock_s() - t0;
       else
         t[i].median = 0;
     }
   for (int i = 0; i < n; i++)
-    if (t[i].median >= 0) t[i].median = ocl_tune_median(runs + i * repeat, repeat);
+    if (t[i].median >= 0) t[i].median = geocl_median(runs + i * repeat, repeat);
   free(runs);
   return GEOCL_OK;
 }

@@ -4,12 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <geocl/optim.h>
 #include <geocl/train.h>
 
 #include "cli.h"
+#include "timing.h"
 
 static void help(FILE *out) {
   fprintf(out,
@@ -47,17 +47,6 @@ typedef struct timing {
   double median, min, max;
 } timing;
 
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 /* Run fn warmup + repeat times, timing the repeats to completion. */
 typedef geocl_status (*bench_fn)(geocl_ctx *ctx, void *arg);
 static geocl_status measure(geocl_ctx *ctx, const bench_opts *o, bench_fn fn, void *arg, timing *t) {
@@ -66,15 +55,14 @@ static geocl_status measure(geocl_ctx *ctx, const bench_opts *o, bench_fn fn, vo
   geocl_status st = GEOCL_OK;
   for (int i = 0; st == GEOCL_OK && i < o->warmup + o->repeat; i++) {
     if (o->profile && i == o->warmup) geocl_ctx_profile_start(ctx);
-    double t0 = now_s();
+    double t0 = geocl_clock_s();
     geocl_scope scope = geocl_scope_begin(ctx);
     st = fn(ctx, arg);
     if (st == GEOCL_OK) st = geocl_ctx_sync(ctx);
     geocl_scope_end(ctx, scope);
-    if (i >= o->warmup) s[i - o->warmup] = now_s() - t0;
+    if (i >= o->warmup) s[i - o->warmup] = geocl_clock_s() - t0;
   }
-  qsort(s, (size_t)o->repeat, sizeof *s, cmp_double);
-  t->median = o->repeat % 2 ? s[o->repeat / 2] : 0.5 * (s[o->repeat / 2 - 1] + s[o->repeat / 2]);
+  t->median = geocl_median(s, o->repeat);
   t->min = s[0];
   t->max = s[o->repeat - 1];
   free(s);

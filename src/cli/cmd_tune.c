@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
+#include "timing.h"
 
 static void help(FILE *out) {
   fprintf(out, "Usage: geocl tune [--task croco] [--model PRESET] [--batch B] [key=value ...]\n"
@@ -116,12 +116,6 @@ static int by_work(const void *a, const void *b) {
   return (x < y) - (x > y);
 }
 
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 /* printf's %-*s counts bytes: pad text to `width` display columns (UTF-8
  * continuation bytes take none, as in "Aᵀ") */
 static void print_padded(const char *text, int width) {
@@ -166,7 +160,7 @@ static geocl_status tune_all(geocl_ctx *ctx, const char *what, int repeat, bool 
     return geocl_set_error(GEOCL_E_UNSUPPORTED, "the %s backend has no GEMM tuning", geocl_ctx_backend_name(ctx));
   qsort(rec.shapes, (size_t)rec.n, sizeof *rec.shapes, by_work);
   printf("tuning %d GEMM shape%s of %s on %s\n", rec.n, rec.n == 1 ? "" : "s", what, geocl_ctx_device(ctx)->name);
-  double t0 = now_s(), untuned = 0, tuned = 0;
+  double t0 = geocl_clock_s(), untuned = 0, tuned = 0;
   geocl_status st = be->ops->tune_gemm_device && rec.n > 0 ? tune_device(be, repeat, quick) : GEOCL_OK;
   printf("  %-24s %6s %12s %12s  %s\n", "m x n x k (batch)", "calls", "untuned", "tuned", "variant");
   geocl_gemm_tuned r = {0};
@@ -187,7 +181,7 @@ static geocl_status tune_all(geocl_ctx *ctx, const char *what, int repeat, bool 
   }
   if (st != GEOCL_OK) return st;
   printf("GEMM time of %s: %.1f ms untuned, %.1f ms tuned; tuning took %.0f s (%d variants per shape)\n", what,
-         untuned * 1e3, tuned * 1e3, now_s() - t0, r.candidates);
+         untuned * 1e3, tuned * 1e3, geocl_clock_s() - t0, r.candidates);
   printf("kept in %s\n", r.cache_file[0] ? r.cache_file : "memory only (GEOCL_TUNE_CACHE=off)");
   return GEOCL_OK;
 }
