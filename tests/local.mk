@@ -176,3 +176,7 @@ EXTRA_DIST += tests/kernel_shapes.sh
 # gemm: geocl tune and its cache
 TESTS += tests/tune_cli.sh
 EXTRA_DIST += tests/tune_cli.sh
+
+# geocl bench
+TESTS += tests/bench_cli.sh
+EXTRA_DIST += tests/bench_cli.sh

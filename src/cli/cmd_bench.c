@@ -28,7 +28,8 @@ static void help(FILE *out) {
           "  infonce    forward+backward of the InfoNCE loss of q, k [M, D]\n"
           "  step       whole training steps: forward, backward, AdamW; images 224x224\n"
           "             unless img_size= says otherwise; pairs/s = batch / median step time;\n"
-          "             peak_bytes is the device memory high-water mark of a step\n"
+          "             peak_bytes is the device memory high-water mark of a step;\n"
+          "             without --model, the official constructor's defaults (CroCo base)\n"
           "  --profile  also print the device time per kernel (OpenCL)\n"
           "  --json     print one JSON object\n"
           "Defaults: --repeat 10 --warmup 2 (step: --repeat 5 --warmup 2 --batch 8).\n");
@@ -338,7 +339,7 @@ static int run(int argc, char **argv) {
   }
   if ((!strcmp(what, "gemm") && (!o.m || !o.n || !o.k)) || (!strcmp(what, "attention") && (!o.nq || !o.heads || !o.head_dim)) ||
       (!strcmp(what, "infonce") && (!o.m || !o.dim))) {
-    cli_error("bench", "%s needs its sizes (see geocl bench --help)", what);
+    cli_error("bench", "%s needs all its sizes, each at least 1 (see geocl bench --help)", what);
     return CLI_USAGE;
   }
   if (!step && optind < argc) {

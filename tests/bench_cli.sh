@@ -1,0 +1,63 @@
+#!/bin/sh
+# geocl bench: bad arguments are one-line usage errors; each benchmark's JSON
+# has its fields, with figures consistent with each other (GFLOP/s from the
+# sizes and the median; a step's peak memory is parameters + activations) and
+# a step's memory the same on OpenCL as on the reference backend.
+set -u
+cli="${GEOCL_CLI:?run through tests/wrapper.sh}"
+dir="${GEOCL_TEST_TMP:?}/bench-cli"
+rm -rf "$dir" && mkdir -p "$dir"
+fail() { echo "FAIL: $*"; exit 1; }
+
+check_usage() {
+  expect="$1"
+  shift
+  "$cli" bench "$@" >/dev/null 2>"$dir/err"
+  rc=$?
+  [ "$rc" -eq 2 ] || fail "bench $*: exit $rc, expected 2"
+  [ "$(wc -l <"$dir/err")" -eq 1 ] || fail "bench $*: stderr is not one line: $(cat "$dir/err")"
+  grep -q -- "$expect" "$dir/err" || fail "bench $*: message lacks '$expect': $(cat "$dir/err")"
+}
+check_usage "no benchmark 'foo'" foo
+check_usage "gemm needs all its sizes" gemm --m 0 --n 4 --k 4
+check_usage "attention needs all its sizes" attention --batch 1 --n 8 --heads 2
+check_usage "--repeat must be at least 1" infonce --m 8 --dim 4 --repeat 0
+check_usage "unexpected argument 'x=1'" gemm --m 4 --n 4 --k 4 x=1
+"$cli" bench step --model nope >/dev/null 2>"$dir/err" && fail "an unknown preset was accepted"
+grep -q "no preset 'nope'" "$dir/err" || fail "unknown preset: $(cat "$dir/err")"
+
+# the number after "key": in a one-line JSON object
+field() { sed -n "s/.*\"$1\": \([-0-9.e+]*\).*/\1/p" "$2"; }
+
+for dev in reference opencl; do
+  if [ "$dev" = opencl ]; then
+    "$cli" devices | grep -q "opencl" || { echo "SKIP: no OpenCL device"; exit 77; }
+    d=0
+  else
+    d=reference
+  fi
+  "$cli" bench gemm --device "$d" --m 64 --n 48 --k 32 --batch 2 --repeat 3 --json >"$dir/gemm.$dev" ||
+    fail "bench gemm on $dev"
+  awk -v g="$(field gflops "$dir/gemm.$dev")" -v t="$(field median_s "$dir/gemm.$dev")" \
+    'BEGIN { e = 2 * 64 * 48 * 32 * 2 / t * 1e-9; exit !(g > 0 && (g - e) ^ 2 < (1e-3 * e) ^ 2 + 1e-6) }' ||
+    fail "GFLOP/s is not 2mnk·batch/median on $dev: $(cat "$dir/gemm.$dev")"
+  "$cli" bench attention --device "$d" --batch 1 --n 13 --heads 2 --head-dim 8 --rope --repeat 2 --json \
+    >"$dir/attn.$dev" || fail "bench attention on $dev"
+  grep -q '"nq": 13, "nk": 13, "heads": 2, "head_dim": 8, "rope": 1' "$dir/attn.$dev" ||
+    fail "attention JSON on $dev: $(cat "$dir/attn.$dev")"
+  "$cli" bench infonce --device "$d" --m 16 --dim 8 --repeat 2 --json >"$dir/nce.$dev" || fail "bench infonce on $dev"
+  [ -n "$(field median_s "$dir/nce.$dev")" ] || fail "infonce JSON on $dev: $(cat "$dir/nce.$dev")"
+  "$cli" bench step --device "$d" --model tiny --batch 2 --repeat 1 --warmup 1 --json img_size=64 \
+    >"$dir/step.$dev" || fail "bench step on $dev"
+  peak=$(field peak_bytes "$dir/step.$dev")
+  model=$(field model_bytes "$dir/step.$dev")
+  act=$(field activation_bytes "$dir/step.$dev")
+  [ -n "$peak" ] && [ "$peak" -gt 0 ] && [ "$peak" -eq $((model + act)) ] ||
+    fail "step memory on $dev: $(cat "$dir/step.$dev")"
+  awk -v p="$(field pairs_per_s "$dir/step.$dev")" 'BEGIN { exit !(p > 0) }' ||
+    fail "no pairs/s on $dev: $(cat "$dir/step.$dev")"
+done
+# the pool's accounting does not depend on the backend
+[ "$(field model_bytes "$dir/step.opencl")" -eq "$(field model_bytes "$dir/step.reference")" ] ||
+  fail "parameter memory differs between backends"
+echo "bench: usage errors, JSON of gemm/attention/infonce/step on both backends"
