@@ -83,6 +83,35 @@ START_TEST(fused_vs_unfused) {
 }
 END_TEST
 
+/* Launch limits other than the untuned ones (GEOCL_ATTENTION: smaller tiles,
+ * tiles and work-groups of no preferred size) give the reference backend's
+ * results, forward and backward.  _i = case·3 + limits */
+START_TEST(forced_limits_match_reference) {
+  static const char *const limits[] = {"tile=16 block=32", "tile=48 block=64", "tile=5 block=7"};
+  const op_case *c = attn_cases[_i / 3];
+  if (!ctxs[1]) return;
+  void *host[6];
+  for (int i = 0; i < c->n_in; i++) host[i] = harness_make_input(c, i, 555);
+  result r = run(ctxs[0], c, false, host);
+  setenv("GEOCL_ATTENTION", limits[_i % 3], 1);
+  result f = run(ctxs[1], c, false, host);
+  unsetenv("GEOCL_ATTENTION");
+  double e = harness_scaled_err(f.y, r.y, f.n);
+  ck_assert_msg(e <= FUSED_TOL_OCL, "%s with %s: forward error %.3g vs the reference", c->name, limits[_i % 3], e);
+  for (int i = 0; i < c->n_in; i++) {
+    if (!f.g[i]) continue;
+    size_t n = 1;
+    for (int d = 0; d < c->in[i].ndim; d++) n *= (size_t)c->in[i].shape[d];
+    double eg = harness_scaled_err(f.g[i], r.g[i], n);
+    ck_assert_msg(eg <= FUSED_TOL_OCL, "%s with %s: gradient of input %d: error %.3g vs the reference", c->name,
+                  limits[_i % 3], i, eg);
+  }
+  free_result(&f);
+  free_result(&r);
+  for (int i = 0; i < c->n_in; i++) free(host[i]);
+}
+END_TEST
+
 /* §1.4 for h = 2, w = 3, dim 8: Q = 2, ω = (1, 0.01); rows (i, j) = (1, 2) and (0, 1):
  * [sin jω, cos jω, sin iω, cos iω]. */
 START_TEST(sincos_known_values) {
@@ -254,6 +283,18 @@ START_TEST(bad_input) {
 }
 END_TEST
 
+START_TEST(bad_forced_limits) {
+  if (!ctxs[1]) return;
+  geocl_scope s = geocl_scope_begin(ctxs[1]);
+  geocl_tensor *q = geocl_zeros(ctxs[1], GEOCL_F32, GEOCL_SHAPE(2, 7, 64));
+  geocl_attn_opts o = {.heads = 2};
+  setenv("GEOCL_ATTENTION", "tile=99 block=8", 1);
+  expect_error(geocl_attention(q, q, q, &o), GEOCL_E_INVALID, "tile 99", "GEOCL_ATTENTION='tile=99 block=8'");
+  unsetenv("GEOCL_ATTENTION");
+  geocl_scope_end(ctxs[1], s);
+}
+END_TEST
+
 int main(void) {
   ctxs[0] = test_ref_ctx();
   ctxs[1] = test_have_opencl() ? test_ocl_ctx() : NULL;
@@ -263,11 +304,13 @@ int main(void) {
   TCase *tc = tcase_create("attention");
   tcase_set_timeout(tc, 120);
   tcase_add_loop_test(tc, fused_vs_unfused, 0, 2 * n_attn_cases);
+  tcase_add_loop_test(tc, forced_limits_match_reference, 0, 3 * n_attn_cases);
   tcase_add_test(tc, sincos_known_values);
   tcase_add_test(tc, grid_positions);
   tcase_add_loop_test(tc, rope_known_values, 0, 2);
   tcase_add_loop_test(tc, rope_relative_positions, 0, 2);
   tcase_add_loop_test(tc, bad_input, 0, 2);
+  tcase_add_test(tc, bad_forced_limits);
   suite_add_tcase(s, tc);
   int rc = test_run_suite(s);
   printf("fused vs unfused attention, worst scaled error over output and gradients: reference %.2e", worst[0]);

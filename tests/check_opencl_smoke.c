@@ -296,19 +296,21 @@ START_TEST(program_cache_store_load_and_corruption) {
 }
 END_TEST
 
-static int xgemm_applied, xgemm_ignored;
+static int xgemm_applied, xgemm_ignored, attention_ignored;
 static void xgemm_sink(geocl_log_level l, const char *msg, void *user) {
   (void)user;
   if (strstr(msg, "CLBlast Xgemm parameters applied: GEMMK=0 KREG=1 KWG=16 KWI=2 MDIMA=16 MDIMC=8 MWG=32 NDIMB=8"))
     xgemm_applied = 1;
   if (l == GEOCL_LOG_WARN && strstr(msg, "CLBlast parameters ignored")) xgemm_ignored = 1;
+  if (l == GEOCL_LOG_WARN && strstr(msg, "attention line ignored: 'fwd 2 7 x'")) attention_ignored = 1;
   if (l <= GEOCL_LOG_WARN) fprintf(stderr, "child: %s\n", msg);
 }
 
 /* Child, with GEOCL_TUNE_CACHE set: "init" tunes a tiny shape, which writes
  * the device's cache file; "check" runs GEMMs through CLBlast and exits 2
  * when one is wrong, else 10 + 1 if the cache's CLBlast parameters were
- * applied + 2 if they were ignored with a warning. */
+ * applied + 2 if they were ignored with a warning + 4 if the attention line
+ * 'fwd 2 7 x' was. */
 static int tune_child(const char *what) {
   geocl_log_set_level(GEOCL_LOG_DEBUG);
   geocl_log_set_sink(xgemm_sink, NULL);
@@ -336,7 +338,7 @@ static int tune_child(const char *what) {
   }
   geocl_ctx_free(ocl);
   geocl_ctx_free(ref);
-  return 10 + xgemm_applied + 2 * xgemm_ignored;
+  return 10 + xgemm_applied + 2 * xgemm_ignored + 4 * attention_ignored;
 }
 
 static int run_tune_child(const char *cache_dir, const char *what) {
@@ -351,8 +353,8 @@ static int run_tune_child(const char *cache_dir, const char *what) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-/* Replace the cache file in dir by FORMAT 2 and the given clblast-xgemm line. */
-static void write_tune_cache(const char *dir, const char *xgemm) {
+/* Replace the cache file in dir by the given lines. */
+static void write_tune_cache_lines(const char *dir, const char *lines) {
   DIR *d = opendir(dir);
   ck_assert_ptr_nonnull(d);
   char path[8400] = "";
@@ -362,8 +364,15 @@ static void write_tune_cache(const char *dir, const char *xgemm) {
   ck_assert_msg(path[0], "no tuning cache file in %s", dir);
   FILE *f = fopen(path, "w");
   ck_assert_ptr_nonnull(f);
-  fprintf(f, "geocl-gemm-tune 2\nclblast-xgemm %s\n", xgemm);
+  fputs(lines, f);
   ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Replace the cache file in dir by FORMAT 2 and the given clblast-xgemm line. */
+static void write_tune_cache(const char *dir, const char *xgemm) {
+  char lines[512];
+  snprintf(lines, sizeof lines, "geocl-gemm-tune 2\nclblast-xgemm %s\n", xgemm);
+  write_tune_cache_lines(dir, lines);
 }
 
 /* A valid, non-default parameter set from the cache is applied, and CLBlast
@@ -388,6 +397,9 @@ START_TEST(tune_cache_clblast_parameters) {
     write_tune_cache(dir, bad[i]);
     ck_assert_msg(run_tune_child(dir, "check") == 12, "clblast-xgemm %s: not ignored with a warning", bad[i]);
   }
+  /* format 3: a corrupt attention line is ignored with a warning, not an error */
+  write_tune_cache_lines(dir, "geocl-gemm-tune 3\nattention fwd 2 7 7 1 32 0 tile=16 block=32\nattention fwd 2 7 x\n");
+  ck_assert_int_eq(run_tune_child(dir, "check"), 14);
 }
 END_TEST
 

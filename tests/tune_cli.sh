@@ -31,7 +31,7 @@ GEOCL_TUNE_CACHE="$dir/cache" "$cli" tune --m 13 --n 32 --k 24 --quick --repeat 
   fail "tune failed: $(cat "$dir/out")"
 file=$(ls "$dir"/cache/gemm-*.txt) || fail "no cache file: $(cat "$dir/out")"
 grep -q "kept in $file" "$dir/out" || fail "the output does not name $file: $(cat "$dir/out")"
-[ "$(head -n 1 "$file")" = "geocl-gemm-tune 2" ] || fail "no format line in $file"
+[ "$(head -n 1 "$file")" = "geocl-gemm-tune 3" ] || fail "no format line in $file"
 grep -q "^CLBlast parameters: not tuned" "$dir/out" || fail "no CLBlast stage (skipped for a tiny shape): $(cat "$dir/out")"
 grep -q "^0 0 13 32 24 1 \(geocl\|clblast\)" "$file" || fail "no entry for the tuned shape: $(cat "$file")"
 [ "$(ls "$dir/cache" | wc -l)" -eq 1 ] || fail "files besides $file: $(ls "$dir/cache")"
@@ -49,9 +49,9 @@ ran() { # which GEMM bench ran for m n k with the cache in $dir/cache
 [ "$(ran 40 48 40 off)" = "gemm_tile" ] || fail "GEOCL_TUNE_CACHE=off: the untuned GEMM did not run"
 [ "$(ran 100 48 40)" = "gemm_tile" ] || fail "a shape of another class did not run the untuned GEMM"
 # a file of format 1 (no clblast-xgemm line) is still read
-sed -i 1s/2/1/ "$file"
+sed -i 1s/3/1/ "$file"
 [ "$(ran 40 48 40)" = "clblast_sgemm" ] || fail "a format 1 file was not read: $(cat "$dir/err")"
-sed -i 1s/1/2/ "$file"
+sed -i 1s/1/3/ "$file"
 # lines that do not parse, or name parameters the kernel cannot take, are skipped
 { echo "0 0 40 48 40 1 geocl tm=99" && echo "0 0 40 48 40 1 geocl tm=6 vw=3 nv=2 ku=4 wg=1x1 panels=1 pack_a=0 pack_b=1 pack_wg=1"; } >>"$file"
 [ "$(ran 40 48 40)" = "clblast_sgemm" ] || fail "a bad line spoilt the file: $(cat "$dir/err")"

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "ocl.h"
+#include "tune.h"
 
 /* Parameters of cl/gemm.cl and its launches. */
 typedef struct ocl_gemm_params {
@@ -79,14 +80,6 @@ bool ocl_xgemm_parse(const char *text, ocl_xgemm_params *p, char *why, size_t si
 geocl_status ocl_xgemm_apply(ocl_device *dev, const ocl_xgemm_params *p);
 
 /* gemm_tune.c */
-/* Another choice (gemm_tune.c), or other CLBlast parameters
- * (gemm_clblast_tune.c), replace the untuned one only when this much faster, in
- * the stage that finds it and again in a confirming round, so that noise
- * cannot make a tuned run slower than an untuned one.  (On a shared machine
- * the ranking of close variants changes with the load on it: with 3% and no
- * confirmation, three of seven shapes tuned in a quiet minute ran 7–21%
- * slower than untuned in a busy one: docs/performance.md.) */
-#define OCL_TUNE_MARGIN 0.90
 /* The tuned choice for g's shape on this device (false: none). */
 bool ocl_gemm_tuned(ocl_device *dev, const geocl_gemm_args *g, ocl_gemm_choice *out);
 /* The CLBlast Xgemm parameters applied on this device from the cache or the

@@ -11,13 +11,18 @@
  * Cache: one text file per device, driver and geocl version, named by the
  * SHA-256 of the three, in $GEOCL_TUNE_CACHE (a directory, or "off"), else
  * $XDG_CACHE_HOME/geocl/tune, else ~/.cache/geocl/tune.  Line 1 is FORMAT
- * (FORMAT_V1 is read too: it has no clblast-xgemm line), comment lines start
- * with '#', then at most one line of CLBlast's parameters:
+ * (FORMAT_V2 and FORMAT_V1 are read too: they have no attention lines, and
+ * V1 no clblast-xgemm line), comment lines start with '#', then at most one
+ * line of CLBlast's parameters:
  *   clblast-xgemm GEMMK=0 KREG=1 KWG=32 …
  * with all of them as ocl_xgemm_format writes them, and one line per shape:
  *   trans_a trans_b m n k batch choice
- * with choice as ocl_gemm_choice_format writes it.  Read on the device's
- * first GEMM, which applies the clblast-xgemm line before any CLBlast call
+ * with choice as ocl_gemm_choice_format writes it, and the tuned tile and
+ * work-group sizes of the attention kernels (attention_tune.c), a line per
+ * kernel and shape:
+ *   attention fwd|dq|dkv batch nq nk heads head_dim rope tile=T block=W
+ * (one that does not parse is skipped with a warning).  Read on the device's
+ * first GEMM or attention, which applies the clblast-xgemm line before any CLBlast call
  * (one with unknown, missing or invalid parameters is skipped with a
  * warning); rewritten atomically after each tuning stage.  A file that does
  * not parse is ignored (and replaced by the next tuning run). */
@@ -25,13 +30,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attention.h"
 #include "fileio.h"
 #include "gemm.h"
 #include "timing.h"
 
-#define FORMAT "geocl-gemm-tune 2"
+#define FORMAT "geocl-gemm-tune 3"
+#define FORMAT_V2 "geocl-gemm-tune 2"
 #define FORMAT_V1 "geocl-gemm-tune 1"
 #define XGEMM_KEY "clblast-xgemm "
+#define ATTENTION_KEY "attention "
 
 typedef struct tune_entry {
   geocl_gemm_shape shape;
@@ -113,7 +121,7 @@ static void table_read(ocl_device *dev, struct ocl_gemm_table *t) {
       geocl_file_read_all(path, (size_t)1 << 20, &text, &size) != GEOCL_OK)
     return;
   char *save = NULL, *line = strtok_r(text, "\n", &save);
-  if (!line || (strcmp(line, FORMAT) && strcmp(line, FORMAT_V1))) {
+  if (!line || (strcmp(line, FORMAT) && strcmp(line, FORMAT_V2) && strcmp(line, FORMAT_V1))) {
     geocl_warn("GEMM tuning cache %s: not a %s file; ignored", path, FORMAT);
     line = NULL;
   }
@@ -122,6 +130,10 @@ static void table_read(ocl_device *dev, struct ocl_gemm_table *t) {
     if (line[0] == '#') continue;
     if (!strncmp(line, XGEMM_KEY, strlen(XGEMM_KEY))) {
       xgemm_read(dev, t, path, line + strlen(XGEMM_KEY));
+      continue;
+    }
+    if (!strncmp(line, ATTENTION_KEY, strlen(ATTENTION_KEY))) {
+      ocl_attn_cache_read(dev, path, line + strlen(ATTENTION_KEY));
       continue;
     }
     geocl_gemm_shape s;
@@ -147,7 +159,8 @@ static geocl_status table_write(const ocl_device *dev, const struct ocl_gemm_tab
     path[0] = '\0';
     return GEOCL_OK;
   }
-  size_t cap = 768 + (size_t)t->n * 256, len = 0;
+  size_t attention = ocl_attn_cache_format(dev, ATTENTION_KEY, NULL, 0);
+  size_t cap = 768 + (size_t)t->n * 256 + attention + 1, len = 0;
   char *text = malloc(cap);
   if (!text) return geocl_set_error(GEOCL_E_NOMEM, "out of memory writing %s", path);
   len += (size_t)snprintf(text + len, cap - len, "%s\n# %s, driver %s, geocl %s\n# ta tb m n k batch choice\n", FORMAT,
@@ -164,6 +177,7 @@ static geocl_status table_write(const ocl_device *dev, const struct ocl_gemm_tab
     len += (size_t)snprintf(text + len, cap - len, "%d %d %lld %lld %lld %lld %s\n", s->trans_a, s->trans_b,
                             (long long)s->m, (long long)s->n, (long long)s->k, (long long)s->batch, choice);
   }
+  if (len < cap) len += ocl_attn_cache_format(dev, ATTENTION_KEY, text + len, cap - len);
   geocl_status st = geocl_mkdir_p(dir);
   if (st == GEOCL_OK) st = geocl_file_write_atomic(path, text, len);
   free(text);
@@ -176,25 +190,22 @@ static struct ocl_gemm_table *table_of(ocl_device *dev) {
   return dev->gemm_table;
 }
 
-static int bucket(int64_t x) {
-  int b = 0;
-  while (x > 1) {
-    x >>= 1;
-    b++;
-  }
-  return b;
+void ocl_tune_cache_load(ocl_device *dev) { table_of(dev); }
+
+geocl_status ocl_tune_cache_write(ocl_device *dev, char *path, size_t size) {
+  struct ocl_gemm_table *t = table_of(dev);
+  if (!t) return geocl_set_error(GEOCL_E_NOMEM, "out of memory for the GEMM tuning table");
+  return table_write(dev, t, path, size);
 }
 
 static bool same_class(const geocl_gemm_shape *a, const geocl_gemm_shape *b) {
-  return a->trans_a == b->trans_a && a->trans_b == b->trans_b && bucket(a->m) == bucket(b->m) &&
-         bucket(a->n) == bucket(b->n) && bucket(a->k) == bucket(b->k) && (a->batch > 1) == (b->batch > 1);
+  return a->trans_a == b->trans_a && a->trans_b == b->trans_b && ocl_tune_bucket(a->m) == ocl_tune_bucket(b->m) &&
+         ocl_tune_bucket(a->n) == ocl_tune_bucket(b->n) && ocl_tune_bucket(a->k) == ocl_tune_bucket(b->k) && (a->batch > 1) == (b->batch > 1);
 }
-
-static double ratio(int64_t x, int64_t y) { return x > y ? (double)x / (double)y : (double)y / (double)x; }
 
 /* how far apart two shapes are: the product of their size ratios */
 static double distance(const geocl_gemm_shape *a, const geocl_gemm_shape *b) {
-  return ratio(a->m, b->m) * ratio(a->n, b->n) * ratio(a->k, b->k) * ratio(a->batch, b->batch);
+  return ocl_tune_ratio(a->m, b->m) * ocl_tune_ratio(a->n, b->n) * ocl_tune_ratio(a->k, b->k) * ocl_tune_ratio(a->batch, b->batch);
 }
 
 bool ocl_gemm_tuned(ocl_device *dev, const geocl_gemm_args *g, ocl_gemm_choice *out) {
@@ -240,44 +251,35 @@ geocl_status ocl_gemm_xgemm_keep(ocl_device *dev, const ocl_xgemm_params *p, cha
 
 /* ---- the tuner ---- */
 
-static geocl_status random_buffer(ocl_backend *ob, size_t n, cl_mem *out) {
-  geocl_status st = ocl_alloc(&ob->base, n * sizeof(float), (void **)out);
-  if (st == GEOCL_OK) st = ocl_rand_uniform(&ob->base, (int64_t)n, 7, 0, (geocl_bref){*out, 0});
-  return st;
-}
-
 /* A candidate and its median time per call (< 0: it cannot run here). */
 typedef struct timed {
   ocl_gemm_choice choice;
   double median;
 } timed;
 
-/* Median seconds per call of each candidate: one untimed call each (which
- * builds), then `repeat` rounds of one timed call of each, so that a machine
- * whose speed drifts (other jobs, clocks) slows every candidate alike. */
+typedef struct gemm_timing {
+  const geocl_gemm_args *args;
+  const timed *t;
+} gemm_timing;
+
+static geocl_status run_choice(ocl_backend *ob, void *user, int i) {
+  const gemm_timing *g = user;
+  return ocl_gemm_run(ob, &g->t[i].choice, g->args);
+}
+
+static void name_choice(void *user, int i, char *buf, size_t size) {
+  const gemm_timing *g = user;
+  ocl_gemm_choice_format(&g->t[i].choice, buf, size);
+}
+
+/* Median seconds per call of each of t[0 … n-1] (ocl_tune_round_robin). */
 static geocl_status time_round_robin(ocl_backend *ob, const geocl_gemm_args *g, int repeat, timed *t, int n) {
-  double *runs = malloc(sizeof *runs * (size_t)(n * repeat));
-  if (!runs) return geocl_set_error(GEOCL_E_NOMEM, "out of memory tuning GEMM");
-  for (int r = -1; r < repeat; r++)
-    for (int i = 0; i < n; i++) {
-      if (r >= 0 && t[i].median < 0) continue;
-      double t0 = geocl_clock_s();
-      geocl_status st = ocl_gemm_run(ob, &t[i].choice, g);
-      if (st == GEOCL_OK) st = ocl_sync(&ob->base);
-      if (st != GEOCL_OK) {
-        char text[160];
-        ocl_gemm_choice_format(&t[i].choice, text, sizeof text);
-        geocl_debug("GEMM tuning: %s cannot run here: %s", text, geocl_last_error());
-        t[i].median = -1;
-      } else if (r >= 0)
-        runs[i * repeat + r] = geocl_clock_s() - t0;
-      else
-        t[i].median = 0;
-    }
-  for (int i = 0; i < n; i++)
-    if (t[i].median >= 0) t[i].median = geocl_median(runs + i * repeat, repeat);
-  free(runs);
-  return GEOCL_OK;
+  double median[OCL_GEMM_MAX_VARIATIONS + 3];
+  gemm_timing user = {g, t};
+  ocl_tune_candidates c = {run_choice, name_choice, &user};
+  geocl_status st = ocl_tune_round_robin(ob, &c, n, repeat, median);
+  for (int i = 0; i < n; i++) t[i].median = median[i];
+  return st;
 }
 
 /* The fastest geocl kernel among t (NULL if none ran). */
@@ -357,9 +359,9 @@ geocl_status ocl_gemm_tune_operands(ocl_backend *ob, const geocl_gemm_shape *s, 
   size_t na = (size_t)(s->batch * s->m * s->k), nb = (size_t)(s->batch * s->k * s->n),
          nc = (size_t)(s->batch * s->m * s->n);
   cl_mem a = NULL, b = NULL, c = NULL;
-  geocl_status st = random_buffer(ob, na, &a);
-  if (st == GEOCL_OK) st = random_buffer(ob, nb, &b);
-  if (st == GEOCL_OK) st = random_buffer(ob, nc, &c);
+  geocl_status st = ocl_tune_random_buffer(ob, na, &a);
+  if (st == GEOCL_OK) st = ocl_tune_random_buffer(ob, nb, &b);
+  if (st == GEOCL_OK) st = ocl_tune_random_buffer(ob, nc, &c);
   *g = (geocl_gemm_args){.trans_a = s->trans_a,
                          .trans_b = s->trans_b,
                          .m = s->m,

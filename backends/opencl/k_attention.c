@@ -1,16 +1,17 @@
 /* Launchers for cl/attention.cl: fused attention forward, its two backward
  * kernels (dq per query, dk and dv per key), and 2D RoPE. */
+#include <stdlib.h>
 #include <string.h>
 
-#include "ocl.h"
+#include "attention.h"
 
 /* As in cl/attention.cl: the longest head vector a work-item keeps in private
  * memory, and the most rows of a local-memory tile. */
 #define MAX_HEAD_DIM 128
-#define MAX_TILE 64
+#define MAX_TILE OCL_ATTN_MAX_TILE
 /* Bytes of __local arrays the kernels declare themselves (θ, lse and D of a tile). */
 #define KERNEL_LOCAL_BYTES ((MAX_HEAD_DIM / 4 + 2 * MAX_TILE) * sizeof(cl_float))
-/* Most work-items (rows) per work-group.  Every work-group loads and rotates
+/* Most work-items (rows) per work-group, untuned.  Every work-group loads and rotates
  * all tiles of the other side, so the more rows share them the less is
  * repeated (on PoCL at N = 196, 256 halves the RoPE overhead of 64). */
 #define MAX_BLOCK 256
@@ -43,22 +44,23 @@ static size_t tile_bytes(const ocl_backend *ob, int64_t tile, int64_t head_dim) 
   return (size_t)(round_vw(ob, tile) * round_vw(ob, head_dim)) * sizeof(cl_float);
 }
 
-/* Rows per tile: n_tiles tiles must fit the device's local memory next to
- * the kernel's own arrays; whole vectors of rows unless fewer rows exist. */
-static cl_long tile_rows(const ocl_backend *ob, int n_tiles, int64_t head_dim, int64_t rows) {
+/* Rows per tile, at most `most`: n_tiles tiles must fit the device's local
+ * memory next to the kernel's own arrays; whole vectors of rows unless fewer
+ * rows exist.  (The kernels take any tile ≤ MAX_TILE: attn_desc passes it.) */
+static cl_long tile_rows(const ocl_backend *ob, int n_tiles, int64_t head_dim, int64_t rows, int64_t most) {
   uint64_t local = ob->dev->info.local_mem_bytes;
   uint64_t avail = local > KERNEL_LOCAL_BYTES ? local - KERNEL_LOCAL_BYTES : 0;
-  int64_t tile = rows < MAX_TILE ? rows : MAX_TILE, vw = (int64_t)ob->dev->vec_width;
+  int64_t tile = rows < most ? rows : most, vw = (int64_t)ob->dev->vec_width;
   if (tile > vw) tile -= tile % vw;
   while (tile > 1 && (uint64_t)n_tiles * tile_bytes(ob, tile, head_dim) > avail) tile--;
   return tile > 0 ? tile : 1;
 }
 
-/* Work-items per work-group: what the kernel allows, at most MAX_BLOCK,
+/* Work-items per work-group: what the kernel allows, at most `limit`,
  * spread evenly over the work-groups the rows need and rounded up to the
  * kernel's preferred multiple (items past the last row only idle). */
-static size_t block_size(const ocl_kernel_slot *k, int64_t rows) {
-  size_t most = k->wg < MAX_BLOCK ? k->wg : MAX_BLOCK, m = k->multiple;
+static size_t block_size(const ocl_kernel_slot *k, int64_t rows, size_t limit) {
+  size_t most = k->wg < limit ? k->wg : limit, m = k->multiple;
   size_t groups = ((size_t)rows + most - 1) / most, per_group = ((size_t)rows + groups - 1) / groups;
   size_t wg = (per_group + m - 1) / m * m; /* whole multiples of the device's preferred size */
   return wg <= most ? wg : most;
@@ -92,46 +94,90 @@ static attn_desc describe(const geocl_attn_args *a, cl_long tile) {
   return d;
 }
 
-/* One launch of an attention kernel: a work-item per row (query or key) of
- * every (batch, head), walking tiles of tile_of rows; the arguments are the
- * descriptor, scale and base, the n_mem buffers, then n_tiles local tiles. */
-static geocl_status launch(ocl_backend *ob, const char *name, const geocl_attn_args *a, int64_t rows,
-                           int64_t tile_of, int n_mem, const geocl_bref *mems, int n_tiles) {
+/* The kernels: a work-item per row of one side (queries or keys), walking
+ * tiles of the other; after the descriptor, scale and base, the arguments
+ * are n_mem buffers (these operands of geocl_attn_args), then n_tiles local
+ * tiles. */
+static const struct {
+  const char *name;
+  bool rows_are_keys;
+  int n_mem, n_tiles;
+} kernels[OCL_ATTN_KERNELS] = {{"attn_fwd", false, 7, 2}, {"attn_bwd_dq", false, 9, 3}, {"attn_bwd_dkv", true, 10, 4}};
+
+static void operands(int kernel, const geocl_attn_args *a, geocl_bref *mems) {
+  geocl_bref common[] = {a->q, a->k, a->v, a->o, a->lse, a->qpos, a->kpos, a->dout};
+  memcpy(mems, common, sizeof common);
+  mems[8] = kernel == OCL_ATTN_DQ ? a->dq : a->dk;
+  mems[9] = a->dv;
+}
+
+ocl_attn_params ocl_attn_untuned(void) { return (ocl_attn_params){MAX_TILE, MAX_BLOCK}; }
+
+/* GEOCL_ATTENTION, else the tuned limits, else the untuned ones. */
+static geocl_status limits(ocl_backend *ob, int kernel, const geocl_attn_args *a, ocl_attn_params *p) {
+  const char *force = getenv("GEOCL_ATTENTION");
+  if (force && *force) {
+    if (ocl_attn_params_parse(force, p)) return GEOCL_OK;
+    return geocl_set_error(GEOCL_E_INVALID, "GEOCL_ATTENTION='%s': expected tile=T block=W, 1 <= T <= %d, W >= 1",
+                           force, MAX_TILE);
+  }
+  geocl_attn_shape s = {a->batch, a->nq, a->nk, a->heads, a->head_dim, a->rope_base > 0};
+  if (!ocl_attn_tuned(ob->dev, kernel, &s, p)) *p = ocl_attn_untuned();
+  return GEOCL_OK;
+}
+
+geocl_status ocl_attn_kernel(ocl_backend *ob, int kernel, ocl_kernel_slot **k) {
+  return ocl_kernel(ob, "attention", kernels[kernel].name, k);
+}
+
+geocl_status ocl_attn_effective(ocl_backend *ob, int kernel, const geocl_attn_args *a, const ocl_attn_params *p,
+                                ocl_attn_params *out) {
   ocl_kernel_slot *k;
-  geocl_status st = ocl_kernel(ob, "attention", name, &k);
+  geocl_status st = ocl_attn_kernel(ob, kernel, &k);
   if (st != GEOCL_OK) return st;
-  attn_desc d = describe(a, tile_rows(ob, n_tiles, a->head_dim, tile_of));
+  int64_t rows = kernels[kernel].rows_are_keys ? a->nk : a->nq, other = kernels[kernel].rows_are_keys ? a->nq : a->nk;
+  out->tile = (int)tile_rows(ob, kernels[kernel].n_tiles, a->head_dim, other, p->tile);
+  out->block = (int)block_size(k, rows, (size_t)p->block);
+  return GEOCL_OK;
+}
+
+geocl_status ocl_attn_launch(ocl_backend *ob, int kernel, const geocl_attn_args *a, const ocl_attn_params *p) {
+  ocl_attn_params lim, run;
+  geocl_status st = p ? GEOCL_OK : limits(ob, kernel, a, &lim);
+  if (st == GEOCL_OK) st = ocl_attn_effective(ob, kernel, a, p ? p : &lim, &run);
+  ocl_kernel_slot *k;
+  if (st == GEOCL_OK) st = ocl_attn_kernel(ob, kernel, &k);
+  if (st != GEOCL_OK) return st;
+  attn_desc d = describe(a, run.tile);
   cl_float scale = a->scale, base = a->rope_base;
   st = ocl_args(k->kernel, 3, OCL_ARG(d), OCL_ARG(scale), OCL_ARG(base));
+  geocl_bref mems[10];
+  operands(kernel, a, mems);
   cl_uint arg = 3;
   cl_int err = CL_SUCCESS;
-  for (int i = 0; i < n_mem && err == CL_SUCCESS; i++) {
+  for (int i = 0; i < kernels[kernel].n_mem && err == CL_SUCCESS; i++) {
     cl_mem m = ocl_mem(mems[i]); /* NULL for positions without RoPE */
     err = clSetKernelArg(k->kernel, arg++, sizeof m, &m);
   }
   size_t bytes = tile_bytes(ob, d.tile, d.dh);
-  for (int i = 0; i < n_tiles && err == CL_SUCCESS; i++) err = clSetKernelArg(k->kernel, arg++, bytes, NULL);
-  if (st == GEOCL_OK && err != CL_SUCCESS) st = ocl_fail(err, name);
+  for (int i = 0; i < kernels[kernel].n_tiles && err == CL_SUCCESS; i++)
+    err = clSetKernelArg(k->kernel, arg++, bytes, NULL);
+  if (st == GEOCL_OK && err != CL_SUCCESS) st = ocl_fail(err, kernels[kernel].name);
   if (st != GEOCL_OK) return st;
-  size_t local[2] = {block_size(k, rows), 1}, global[2] = {(size_t)rows, (size_t)(a->batch * a->heads)};
+  int64_t rows = kernels[kernel].rows_are_keys ? a->nk : a->nq;
+  size_t local[2] = {(size_t)run.block, 1}, global[2] = {(size_t)rows, (size_t)(a->batch * a->heads)};
   return ocl_launch(ob, k, 2, global, local);
 }
 
 geocl_status ocl_attention(geocl_backend *be, const geocl_attn_args *a) {
   geocl_status st = check_head_dim("attention", a->head_dim);
-  if (st != GEOCL_OK) return st;
-  geocl_bref mems[] = {a->q, a->k, a->v, a->o, a->lse, a->qpos, a->kpos};
-  return launch(ocl_of(be), "attn_fwd", a, a->nq, a->nk, 7, mems, 2);
+  return st != GEOCL_OK ? st : ocl_attn_launch(ocl_of(be), OCL_ATTN_FWD, a, NULL);
 }
 
 geocl_status ocl_attention_backward(geocl_backend *be, const geocl_attn_args *a) {
   geocl_status st = check_head_dim("attention", a->head_dim);
-  if (st != GEOCL_OK) return st;
-  ocl_backend *ob = ocl_of(be);
-  geocl_bref dq_mems[] = {a->q, a->k, a->v, a->o, a->lse, a->qpos, a->kpos, a->dout, a->dq};
-  geocl_bref dkv_mems[] = {a->q, a->k, a->v, a->o, a->lse, a->qpos, a->kpos, a->dout, a->dk, a->dv};
-  st = launch(ob, "attn_bwd_dq", a, a->nq, a->nk, 9, dq_mems, 3);
-  return st != GEOCL_OK ? st : launch(ob, "attn_bwd_dkv", a, a->nk, a->nq, 10, dkv_mems, 4);
+  if (st == GEOCL_OK) st = ocl_attn_launch(ocl_of(be), OCL_ATTN_DQ, a, NULL);
+  return st != GEOCL_OK ? st : ocl_attn_launch(ocl_of(be), OCL_ATTN_DKV, a, NULL);
 }
 
 geocl_status ocl_rope(geocl_backend *be, int64_t batch, int64_t n, int64_t heads, int64_t head_dim, float base,

@@ -17,7 +17,7 @@ backends_opencl_opencl_la_SOURCES = \
 
 # gemm
 OCL_KERNEL_FILES += cl/gemm.cl
-backends_opencl_opencl_la_SOURCES += backends/opencl/gemm.h backends/opencl/gemm_kernel.c backends/opencl/gemm_tune.c \
+backends_opencl_opencl_la_SOURCES += backends/opencl/tune.h backends/opencl/tune.c backends/opencl/gemm.h backends/opencl/gemm_kernel.c backends/opencl/gemm_tune.c \
 	backends/opencl/gemm_clblast.c backends/opencl/gemm_clblast_tune.c
 
 # elementwise
@@ -38,7 +38,7 @@ backends_opencl_opencl_la_SOURCES += backends/opencl/k_norm.c
 
 # attention
 OCL_KERNEL_FILES += cl/attention.cl
-backends_opencl_opencl_la_SOURCES += backends/opencl/k_attention.c
+backends_opencl_opencl_la_SOURCES += backends/opencl/attention.h backends/opencl/k_attention.c backends/opencl/attention_tune.c
 
 # tokens
 OCL_KERNEL_FILES += cl/tokens.cl

@@ -64,6 +64,7 @@ static const geocl_backend_ops ocl_ops = {
     .gemm = ocl_gemm,
     .tune_gemm = ocl_tune_gemm,
     .tune_gemm_device = ocl_tune_gemm_device,
+    .tune_attention = ocl_tune_attention,
     /* elementwise */
     .binary = ocl_binary,
     .unary = ocl_unary,

@@ -28,6 +28,7 @@ typedef struct ocl_device {
   pthread_mutex_t lock;
   struct ocl_program *programs; /* built programs, by source name */
   struct ocl_gemm_table *gemm_table; /* gemm_tune.c: tuned GEMM choices, read on first use */
+  struct ocl_attn_table *attn_table; /* attention_tune.c: tuned attention tiles, read with gemm_table */
 } ocl_device;
 
 /* One kernel object per (backend instance, kernel name). */
@@ -118,6 +119,8 @@ geocl_status ocl_tune_gemm(geocl_backend *be, const geocl_gemm_shape *shape, int
 geocl_status ocl_tune_gemm_device(geocl_backend *be, const geocl_gemm_shape *shapes, const uint64_t *calls, int n,
                                   int repeat, int quick, geocl_gemm_device_tuned *out);
 void ocl_gemm_release(ocl_backend *ob);
+geocl_status ocl_tune_attention(geocl_backend *be, const geocl_attn_shape *shape, int repeat, int quick,
+                                geocl_attn_tuned *out);
 
 /* k_elementwise.c */
 geocl_status ocl_binary(geocl_backend *be, geocl_binop op, int ndim, const int64_t *shape, geocl_bref a,

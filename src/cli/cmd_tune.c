@@ -34,6 +34,15 @@ static void help(FILE *out) {
                "to its database values within a process: if no parameter set is kept, the rest of\n"
                "this run times CLBlast with the fastest one; later runs use the database again.)\n"
                "\n"
+               "Then each attention shape of the step (batch, tokens, heads, head size, RoPE) is\n"
+               "timed with the fused attention kernels' launch limits, kernel by kernel (forward, dq,\n"
+               "dk-dv): most rows per local tile 16, 32, 48 or the default 64 (32 with --quick), then\n"
+               "most work-items per work-group, multiples of the kernel's preferred size up to the\n"
+               "default 256 (two with --quick); at most 3 rounds each, kept by the same 10%% rule, as\n"
+               "lines 'attention fwd|dq|dkv B NQ NK H D ROPE tile=T block=W' (a bad one is ignored\n"
+               "with a warning).  An untuned shape uses the nearest tuned one with the same head size\n"
+               "and RoPE and token counts within the same power of two, else the defaults.\n"
+               "\n"
                "Results are kept per device, driver and geocl version in $GEOCL_TUNE_CACHE (a\n"
                "directory, or 'off' to keep them for this run only), else $XDG_CACHE_HOME/geocl/tune,\n"
                "else ~/.cache/geocl/tune; the backend reads them when it first multiplies on the\n"
@@ -49,7 +58,7 @@ static void help(FILE *out) {
                "\n"
                "Timings are wall-clock and share the machine with whatever else runs: tune on a quiet\n"
                "machine.  A CroCo step (enc 192/12/3, dec 192/4/3, batch 8) has 24 shapes and takes\n"
-               "about 2 minutes on a 2-core CPU through PoCL.\n");
+               "one to two minutes (GEMM and attention) on a 2-core CPU through PoCL.\n");
 }
 
 typedef struct tune_shape {
@@ -57,13 +66,21 @@ typedef struct tune_shape {
   uint64_t calls;
 } tune_shape;
 
-/* Shapes of the GEMM calls made while recording: the context's ops table is
- * replaced by a copy whose gemm notes the shape, then runs it. */
+typedef struct attn_shape {
+  geocl_attn_shape s;
+  uint64_t calls, backward_calls;
+} attn_shape;
+
+/* Shapes of the GEMM and attention calls made while recording: the context's ops table is
+ * replaced by a copy whose gemm and attention entries note the shape, then
+ * run it. */
 static struct {
   const geocl_backend_ops *real;
   geocl_backend_ops recording;
   tune_shape *shapes;
   int n, cap;
+  attn_shape *attn;
+  int n_attn, cap_attn;
   bool out_of_memory;
 } rec;
 
@@ -87,6 +104,36 @@ static geocl_status record_gemm(geocl_backend *be, const geocl_gemm_args *g) {
   return rec.real->gemm(be, g);
 }
 
+static attn_shape *attn_entry(const geocl_attn_args *a) {
+  geocl_attn_shape s = {a->batch, a->nq, a->nk, a->heads, a->head_dim, a->rope_base > 0};
+  int i = 0;
+  while (i < rec.n_attn && memcmp(&rec.attn[i].s, &s, sizeof s)) i++;
+  if (i == rec.n_attn && rec.n_attn == rec.cap_attn) {
+    int cap = rec.cap_attn ? 2 * rec.cap_attn : 8;
+    attn_shape *grown = realloc(rec.attn, sizeof *grown * (size_t)cap);
+    if (!grown) {
+      rec.out_of_memory = true;
+      return NULL;
+    }
+    rec.attn = grown;
+    rec.cap_attn = cap;
+  }
+  if (i == rec.n_attn) rec.attn[rec.n_attn++] = (attn_shape){s, 0, 0};
+  return &rec.attn[i];
+}
+
+static geocl_status record_attention(geocl_backend *be, const geocl_attn_args *a) {
+  attn_shape *e = attn_entry(a);
+  if (e) e->calls++;
+  return rec.real->attention(be, a);
+}
+
+static geocl_status record_attention_backward(geocl_backend *be, const geocl_attn_args *a) {
+  attn_shape *e = attn_entry(a);
+  if (e) e->backward_calls++;
+  return rec.real->attention_backward(be, a);
+}
+
 static geocl_status record_step(geocl_ctx *ctx, const char *task, const char *model, int64_t batch, uint64_t seed,
                                 int n_args, const char *const *args) {
   cli_step step;
@@ -96,13 +143,15 @@ static geocl_status record_step(geocl_ctx *ctx, const char *task, const char *mo
   rec.real = be->ops;
   rec.recording = *be->ops;
   rec.recording.gemm = record_gemm;
+  if (rec.real->attention) rec.recording.attention = record_attention;
+  if (rec.real->attention_backward) rec.recording.attention_backward = record_attention_backward;
   be->ops = &rec.recording;
   geocl_scope scope = geocl_scope_begin(ctx);
   st = cli_step_run(ctx, &step);
   geocl_scope_end(ctx, scope);
   be->ops = rec.real;
   cli_step_free(&step);
-  if (st == GEOCL_OK && rec.out_of_memory) st = geocl_set_error(GEOCL_E_NOMEM, "out of memory recording GEMM shapes");
+  if (st == GEOCL_OK && rec.out_of_memory) st = geocl_set_error(GEOCL_E_NOMEM, "out of memory recording shapes");
   return st;
 }
 
@@ -154,6 +203,34 @@ static geocl_status tune_device(geocl_backend *be, int repeat, bool quick) {
   return GEOCL_OK;
 }
 
+/* Attention rounds: fewer than the GEMM's, as a call takes longer. */
+#define ATTN_MAX_REPEAT 3
+
+/* The attention stage: each recorded shape's kernels; *untuned and *tuned
+ * get the step's attention time. */
+static geocl_status tune_attention(geocl_backend *be, int repeat, bool quick, double *untuned, double *tuned,
+                                   geocl_attn_tuned *r) {
+  printf("tuning %d attention shape%s\n", rec.n_attn, rec.n_attn == 1 ? "" : "s");
+  printf("  %-28s %6s %6s %12s %12s  %s\n", "batch nq x nk heads dim", "kernel", "calls", "untuned", "tuned", "choice");
+  for (int i = 0; i < rec.n_attn; i++) {
+    const attn_shape *e = &rec.attn[i];
+    geocl_status st = be->ops->tune_attention(be, &e->s, repeat < ATTN_MAX_REPEAT ? repeat : ATTN_MAX_REPEAT, quick, r);
+    if (st != GEOCL_OK) return st;
+    char name[64];
+    snprintf(name, sizeof name, "%lld %lldx%lld h%lld d%lld%s", (long long)e->s.batch, (long long)e->s.nq,
+             (long long)e->s.nk, (long long)e->s.heads, (long long)e->s.head_dim, e->s.rope ? " rope" : "");
+    for (int k = 0; k < r->kernels; k++) {
+      uint64_t calls = k == 0 ? e->calls : e->backward_calls;
+      printf("  %-28s %6s %6llu %9.3f ms %9.3f ms  %s\n", k == 0 ? name : "", r->kernel[k], (unsigned long long)calls,
+             r->untuned_s[k] * 1e3, r->tuned_s[k] * 1e3, r->choice[k]);
+      *untuned += r->untuned_s[k] * (double)calls;
+      *tuned += r->tuned_s[k] * (double)calls;
+    }
+    fflush(stdout);
+  }
+  return GEOCL_OK;
+}
+
 static geocl_status tune_all(geocl_ctx *ctx, const char *what, int repeat, bool quick) {
   geocl_backend *be = geocl_ctx_backend(ctx);
   if (!be->ops->tune_gemm)
@@ -179,10 +256,19 @@ static geocl_status tune_all(geocl_ctx *ctx, const char *what, int repeat, bool 
     untuned += r.untuned_s * (double)rec.shapes[i].calls;
     tuned += r.tuned_s * (double)rec.shapes[i].calls;
   }
+  double attn_untuned = 0, attn_tuned = 0;
+  geocl_attn_tuned ra = {0};
+  bool attention = be->ops->tune_attention && rec.n_attn > 0;
+  if (st == GEOCL_OK && attention) st = tune_attention(be, repeat, quick, &attn_untuned, &attn_tuned, &ra);
   if (st != GEOCL_OK) return st;
-  printf("GEMM time of %s: %.1f ms untuned, %.1f ms tuned; tuning took %.0f s (%d variants per shape)\n", what,
-         untuned * 1e3, tuned * 1e3, geocl_clock_s() - t0, r.candidates);
-  printf("kept in %s\n", r.cache_file[0] ? r.cache_file : "memory only (GEOCL_TUNE_CACHE=off)");
+  printf("GEMM time of %s: %.1f ms untuned, %.1f ms tuned (%d variants per shape)\n", what, untuned * 1e3,
+         tuned * 1e3, r.candidates);
+  if (attention)
+    printf("attention time of %s: %.1f ms untuned, %.1f ms tuned (%d candidates per shape)\n", what,
+           attn_untuned * 1e3, attn_tuned * 1e3, ra.candidates);
+  printf("tuning took %.0f s\n", geocl_clock_s() - t0);
+  const char *file = ra.cache_file[0] ? ra.cache_file : r.cache_file;
+  printf("kept in %s\n", file[0] ? file : "memory only (GEOCL_TUNE_CACHE=off)");
   return GEOCL_OK;
 }
 
@@ -260,8 +346,10 @@ static int run(int argc, char **argv) {
   if (st == GEOCL_OK) st = tune_all(ctx, what, (int)repeat, quick);
   int rc = st == GEOCL_OK ? CLI_OK : cli_fail("tune");
   free(rec.shapes);
+  free(rec.attn);
   geocl_ctx_free(ctx);
   return rc;
 }
 
-const cli_command cli_tune = {"tune", "autotune the device's GEMM for a model's shapes (kept per device)", run, help};
+const cli_command cli_tune = {"tune", "autotune the device's GEMM and attention for a model's shapes (kept per device)",
+                              run, help};

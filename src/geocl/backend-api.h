@@ -136,6 +136,25 @@ typedef struct geocl_attn_args {
   int64_t dv_sb, dv_st, dv_sh;
 } geocl_attn_args;
 
+/* An attention shape (contiguous operands) to tune the backend's fused
+ * attention kernels for; rope: rotated by 2D RoPE. */
+typedef struct geocl_attn_shape {
+  int64_t batch, nq, nk, heads, head_dim;
+  int rope;
+} geocl_attn_shape;
+
+/* What tune_attention found for one shape, per kernel (forward, then the
+ * backward kernels, as many as the backend has, up to 4): median seconds per
+ * call untuned and tuned and what runs now ("default" when untuned); the
+ * candidates timed and the cache file ("" when caching is off). */
+typedef struct geocl_attn_tuned {
+  int kernels, candidates;
+  char kernel[4][16];
+  double untuned_s[4], tuned_s[4];
+  char choice[4][48];
+  char cache_file[512];
+} geocl_attn_tuned;
+
 /* PyTorch AdamW over n elements: p ← p − lr·wd·p; m ← β1·m + (1−β1)·g;
  * v ← β2·v + (1−β2)·g²; p ← p − lr·(m/bc1)/(√(v/bc2) + eps), with
  * g = grad·s where s is the f32 scalar at grad_scale (1 if grad_scale.mem is NULL). */
@@ -287,6 +306,14 @@ typedef struct geocl_backend_ops {
    * first.  Optional even where tune_gemm exists. */
   geocl_status (*tune_gemm_device)(geocl_backend *be, const geocl_gemm_shape *shapes, const uint64_t *calls, int n,
                                    int repeat, int quick, geocl_gemm_device_tuned *out);
+
+  /* --- optional: attention autotuning --- */
+  /* Time the fused attention kernels' launch parameters on one shape (one
+   * warm-up, then `repeat` runs each; quick: fewer candidates) and keep, per
+   * kernel, the untuned ones unless others are clearly faster; used from
+   * then on and kept in the device's tuning cache. */
+  geocl_status (*tune_attention)(geocl_backend *be, const geocl_attn_shape *shape, int repeat, int quick,
+                                 geocl_attn_tuned *out);
 } geocl_backend_ops;
 
 struct geocl_backend {

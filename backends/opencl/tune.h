@@ -1,0 +1,48 @@
+/* What the GEMM (gemm_tune.c, gemm_clblast_tune.c) and attention
+ * (attention_tune.c) tuners share: the margin, the interleaved timing of
+ * candidates, random operands, and the tuning cache file they both keep
+ * lines in (read and written by gemm_tune.c). */
+#ifndef GEOCL_OCL_TUNE_H
+#define GEOCL_OCL_TUNE_H
+
+#include <stddef.h>
+
+#include "ocl.h"
+
+/* Another choice replaces the untuned one only when this much faster, in
+ * the stage that finds it and again in a confirming round, so that noise
+ * cannot make a tuned run slower than an untuned one.  (On a shared machine
+ * the ranking of close variants changes with the load on it: with 3% and no
+ * confirmation, three of seven shapes tuned in a quiet minute ran 7–21%
+ * slower than untuned in a busy one: docs/performance.md.) */
+#define OCL_TUNE_MARGIN 0.90
+
+/* Candidates to time: run(user, i) enqueues candidate i; name(user, i)
+ * describes it for the log. */
+typedef struct ocl_tune_candidates {
+  geocl_status (*run)(ocl_backend *ob, void *user, int i);
+  void (*name)(void *user, int i, char *buf, size_t size);
+  void *user;
+} ocl_tune_candidates;
+
+/* Median seconds per call of candidates 0 … n-1 into median[] (< 0: it
+ * cannot run here): one untimed call each (which builds), then `repeat`
+ * rounds of one timed call of each, so that a machine whose speed drifts
+ * (other jobs, clocks) slows every candidate alike. */
+geocl_status ocl_tune_round_robin(ocl_backend *ob, const ocl_tune_candidates *c, int n, int repeat, double *median);
+
+/* n uniform random floats in a new buffer */
+geocl_status ocl_tune_random_buffer(ocl_backend *ob, size_t n, cl_mem *out);
+
+/* log2(x) rounded down, and the larger of x/y and y/x: shapes of a class and
+ * their distance */
+int ocl_tune_bucket(int64_t x);
+double ocl_tune_ratio(int64_t x, int64_t y);
+
+/* gemm_tune.c: the device's tuning cache, with dev->lock held: read it on
+ * first use (GEMM and attention lines), and write it with what the device's
+ * tables hold now; path gets its name ("" when caching is off). */
+void ocl_tune_cache_load(ocl_device *dev);
+geocl_status ocl_tune_cache_write(ocl_device *dev, char *path, size_t size);
+
+#endif
