@@ -57,8 +57,8 @@ static void help(FILE *out) {
                "  --quick      time a few variants only (seconds instead of a minute or two)\n"
                "\n"
                "Timings are wall-clock and share the machine with whatever else runs: tune on a quiet\n"
-               "machine.  A CroCo step (enc 192/12/3, dec 192/4/3, batch 8) has 24 shapes and takes\n"
-               "one to two minutes (GEMM and attention) on a 2-core CPU through PoCL.\n");
+               "machine.  A CroCo step (enc 192/12/3, dec 192/4/3, batch 8) has 24 GEMM shapes, 2 attention\n"
+               "shapes and takes one to two minutes on a 2-core CPU through PoCL.\n");
 }
 
 typedef struct tune_shape {
