@@ -7,22 +7,13 @@ set -u
 cli="${GEOCL_CLI:?run through tests/wrapper.sh}"
 dir="${GEOCL_TEST_TMP:?}/bench-cli"
 rm -rf "$dir" && mkdir -p "$dir"
-fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/cli_checks.sh"
 
-check_usage() {
-  expect="$1"
-  shift
-  "$cli" bench "$@" >/dev/null 2>"$dir/err"
-  rc=$?
-  [ "$rc" -eq 2 ] || fail "bench $*: exit $rc, expected 2"
-  [ "$(wc -l <"$dir/err")" -eq 1 ] || fail "bench $*: stderr is not one line: $(cat "$dir/err")"
-  grep -q -- "$expect" "$dir/err" || fail "bench $*: message lacks '$expect': $(cat "$dir/err")"
-}
-check_usage "no benchmark 'foo'" foo
-check_usage "gemm needs all its sizes" gemm --m 0 --n 4 --k 4
-check_usage "attention needs all its sizes" attention --batch 1 --n 8 --heads 2
-check_usage "--repeat must be at least 1" infonce --m 8 --dim 4 --repeat 0
-check_usage "unexpected argument 'x=1'" gemm --m 4 --n 4 --k 4 x=1
+check_usage bench "no benchmark 'foo'" foo
+check_usage bench "gemm needs all its sizes" gemm --m 0 --n 4 --k 4
+check_usage bench "attention needs all its sizes" attention --batch 1 --n 8 --heads 2
+check_usage bench "--repeat must be at least 1" infonce --m 8 --dim 4 --repeat 0
+check_usage bench "unexpected argument 'x=1'" gemm --m 4 --n 4 --k 4 x=1
 "$cli" bench step --model nope >/dev/null 2>"$dir/err" && fail "an unknown preset was accepted"
 grep -q "no preset 'nope'" "$dir/err" || fail "unknown preset: $(cat "$dir/err")"
 

@@ -5,31 +5,21 @@ set -u
 cli="${GEOCL_CLI:?run through tests/wrapper.sh}"
 out="${GEOCL_TEST_TMP:?}/synth-cli"
 rm -rf "$out"
-fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/cli_checks.sh"
 
 "$cli" synth --help | grep -q "velodyne/<ffffff>.bin" || fail "--help does not describe the layout"
 "$cli" --help | grep -q "synth" || fail "geocl --help does not list synth"
 
-# bad arguments: exit 2 and exactly one line on stderr naming the problem
-check_usage() {
-  expect="$1"
-  shift
-  "$cli" synth "$@" >/dev/null 2>"$out.err"
-  rc=$?
-  [ "$rc" -eq 2 ] || fail "synth $*: exit $rc, expected 2"
-  [ "$(wc -l <"$out.err")" -eq 1 ] || fail "synth $*: stderr is not one line: $(cat "$out.err")"
-  grep -q -- "$expect" "$out.err" || fail "synth $*: message lacks '$expect': $(cat "$out.err")"
-}
-check_usage "--out DIR is required"
-check_usage "--frames '1'" --out "$out" --frames 1
-check_usage "--frames 'x'" --out "$out" --frames x
-check_usage "--size '300'" --out "$out" --size 300
-check_usage "--size '8x64'" --out "$out" --size 8x64
-check_usage "--sequences '0'" --out "$out" --sequences 0
-check_usage "--seed '-1'" --out "$out" --seed -1
-check_usage "bad option '--bogus'" --out "$out" --bogus
-check_usage "bad option '--seed'" --out "$out" --seed
-check_usage "unexpected argument 'extra'" --out "$out" extra
+check_usage synth "--out DIR is required"
+check_usage synth "--frames '1'" --out "$out" --frames 1
+check_usage synth "--frames 'x'" --out "$out" --frames x
+check_usage synth "--size '300'" --out "$out" --size 300
+check_usage synth "--size '8x64'" --out "$out" --size 8x64
+check_usage synth "--sequences '0'" --out "$out" --sequences 0
+check_usage synth "--seed '-1'" --out "$out" --seed -1
+check_usage synth "bad option '--bogus'" --out "$out" --bogus
+check_usage synth "bad option '--seed'" --out "$out" --seed
+check_usage synth "unexpected argument 'extra'" --out "$out" extra
 [ ! -e "$out" ] || fail "a refused command created $out"
 
 "$cli" synth --out "$out" --sequences 2 --frames 4 --size 48x32 --seed 5 >"$out.log" || fail "synth failed"

@@ -7,22 +7,13 @@ set -u
 cli="${GEOCL_CLI:?run through tests/wrapper.sh}"
 dir="${GEOCL_TEST_TMP:?}/tune-cli"
 rm -rf "$dir" && mkdir -p "$dir"
-fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/cli_checks.sh"
 
 "$cli" --help | grep -q "tune" || fail "geocl --help does not list tune"
 "$cli" tune --help | grep -q "GEOCL_TUNE_CACHE" || fail "--help does not say where results go"
-check_usage() {
-  expect="$1"
-  shift
-  "$cli" tune "$@" >/dev/null 2>"$dir/err"
-  rc=$?
-  [ "$rc" -eq 2 ] || fail "tune $*: exit $rc, expected 2"
-  [ "$(wc -l <"$dir/err")" -eq 1 ] || fail "tune $*: stderr is not one line: $(cat "$dir/err")"
-  grep -q -- "$expect" "$dir/err" || fail "tune $*: message lacks '$expect': $(cat "$dir/err")"
-}
-check_usage "go together" --m 8
-check_usage "--repeat" --m 8 --n 8 --k 8 --repeat 0
-check_usage "unexpected argument 'x=1'" --m 8 --n 8 --k 8 x=1
+check_usage tune "go together" --m 8
+check_usage tune "--repeat" --m 8 --n 8 --k 8 --repeat 0
+check_usage tune "unexpected argument 'x=1'" --m 8 --n 8 --k 8 x=1
 
 "$cli" devices | grep -q "opencl" || { echo "SKIP: no OpenCL device"; exit 77; }
 
