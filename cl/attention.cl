@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Multi-head attention softmax(scale·q·kᵀ)·v with optional 2D RoPE on q and
  * k, fused: no Nq×Nk matrix is written.  Each work-item owns one query
  * (forward, dq) or one key (dk, dv) of one (batch, head); the work-group

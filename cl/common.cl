@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Put in front of every program by the OpenCL backend. */
 
 /* An index space of up to 6 dimensions addressed through up to three stride

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fill, strided copy, random numbers. */
 
 /* one vector per work-item */
@@ -36,7 +37,7 @@ __kernel void copy_strided(__global const uint *x, ulong xoff, __global uint *y,
   }
 }
 
-/* Philox-4x32-10, the same function as src/rng.c */
+/* Philox-4x32-10, the same function as src/core/rng.c */
 inline uint4 philox4x32(ulong seed, ulong block) {
   uint c0 = (uint)block, c1 = (uint)(block >> 32), c2 = 0, c3 = 0;
   uint k0 = (uint)seed, k1 = (uint)(seed >> 32);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Elementwise kernels.  Op numbers follow geocl_binop / geocl_unop. */
 
 #define BIN_ADD 0

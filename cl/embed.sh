@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Embed OpenCL C sources into a C file: embed.sh OUT.c FILE.cl...
 # Each file becomes one entry of ocl_sources[] named after its basename.
 set -e

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Preparing irfft2's input for clFFT (backends/opencl/fft.c).
  *
  * irfft2 is defined as x = (1/hw)·Re Σ_u Σ_v c_v·X[u,v]·e^{+iθ}, which drops

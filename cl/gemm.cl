@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SGEMM: C = alpha·op(A)·op(B) + beta·C, row-major, batched.
  *
  * gemm_pack_a / gemm_pack_b copy op(A) (m×k) and op(B) (k×n) of each batch

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Losses.  Row kernels run one work-group of ROW_WG work-items per row,
  * striding over the columns and reducing with common.cl's wg_reduce_*; they
  * are launched with exactly one group per row and never return before a

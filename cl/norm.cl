@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* LayerNorm over rows.  The forward and the dx backward run a work-group of
  * (lanes, rows per group) work-items: each row has `lanes` work-items
  * (dimension 0, a power of two the launcher takes from the device: one on

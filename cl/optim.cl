@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Optimisers over flat buffers, one work-item per element (exact semantics:
  * geocl_adamw_args / geocl_sgd_args in src/geocl/backend-api.h).  The
  * gradient is multiplied by the device scalar scale[soff] when has_scale is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reductions. */
 
 /* Kept dims (one work-item per output, y contiguous over them) and reduced

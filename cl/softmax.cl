@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Softmax / log-softmax over rows: one work-group per row, WG_SIZE threads
  * (ROW_WG, a power of two the backend derives from the device's limits)
  * striding over the columns and reducing in local memory. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Row gather / scatter by i32 index, one work-item per element.  Indices
  * outside [0, rows) are skipped so nothing is read or written out of bounds:
  * gather writes a zero row for them, scatter leaves the destination alone

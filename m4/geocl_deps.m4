@@ -1,3 +1,4 @@
+dnl SPDX-License-Identifier: MIT
 # GEOCL_REQUIRE_DEP(VAR, PKG-MODULE, LIBRARY, FUNCTION, HEADER, DEBIAN-PACKAGE)
 # ------------------------------------------------------------------------
 # Find a dependency with pkg-config first and fall back to probing for the

@@ -1,3 +1,4 @@
+dnl SPDX-License-Identifier: MIT
 # GEOCL_PTHREAD: require POSIX threads (glibc needs only -pthread).
 AC_DEFUN([GEOCL_PTHREAD], [
   AC_CHECK_HEADER([pthread.h], [], [AC_MSG_ERROR([POSIX threads (pthread.h) are required])])

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Pretext-task plugins (loadable modules).  The ViT blocks and the masked
 # image modelling core are compiled into each plugin that uses them.
 VIT_SOURCES = plugins/vit/vit.c plugins/vit/vit.h plugins/vit/mim.c plugins/vit/mim.h

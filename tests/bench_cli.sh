@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # geocl bench: bad arguments are one-line usage errors; each benchmark's JSON
 # has its fields, with figures consistent with each other (GFLOP/s from the
 # sizes and the median; a step's peak memory is parameters + activations) and

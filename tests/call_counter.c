@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Backend call counting: the context's ops table is replaced by a copy whose
  * entries count, then forward to the original. */
 #include <string.h>

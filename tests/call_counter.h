@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Counting a context's backend calls, to prove that an operation enqueues no
  * device work (zero_grad) or never waits for the device (optimizer step). */
 #ifndef GEOCL_TEST_CALL_COUNTER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Op cases: attention (self-attention on views of a packed qkv, cross-attention
  * with Nq ≠ Nk, with and without RoPE) and rope2d.  tests/check_attention.c
  * also runs the attention cases through the unfused path. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Op cases: rfft2, irfft2, spectral_loss.  irfft2's inputs are random, so
  * not Hermitian: the cases pin down how backends treat such spectra. */
 #include "op_harness.h"

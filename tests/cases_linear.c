@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Op cases: matmul, linear, softmax. */
 #include "op_harness.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Op cases: normpix, row_mse, masked_mean, cross_entropy, infonce. */
 #include "op_harness.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Op cases: layernorm, l2_normalize. */
 #include "op_harness.h"
 

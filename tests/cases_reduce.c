@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Op cases: reductions. */
 #include "op_harness.h"
 

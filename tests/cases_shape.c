@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Op cases: shapes and views.  The gradient checks exercise each view's
  * backward mapping; the comparison exercises the strided copy kernels. */
 #include "op_harness.h"

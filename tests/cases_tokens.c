@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Op cases: patchify, unpatchify, patch_embed, gather_rows, scatter_rows. */
 #include "op_harness.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Attention known answers: the fused kernels against the unfused path (GEMM +
  * softmax, differentiated by autograd) on the reference and OpenCL backends;
  * the sin-cos table and the RoPE rotation against values worked out by hand

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Every op of every case table, forward and backward, on the OpenCL backend
  * against the reference backend, with seeded random inputs and a memory
  * guard behind every buffer.  Exits 77 without an OpenCL device. */
@@ -6,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/internal.h"
+#include "core/internal.h"
 #include "op_harness.h"
 
 static geocl_ctx *ocl, *ref;

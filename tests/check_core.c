@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: MIT */
 /* Core runtime: errors, RNG, memory pool, tensors, scopes, autograd plumbing,
  * and the reference GEMM against hand-computed answers. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/internal.h"
+#include "core/internal.h"
 #include "testutil.h"
 
 /* --- errors --- */

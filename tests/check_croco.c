@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* CroCo and MAE golden tests: small configurations (cosine and RoPE100, a
  * non-square image, 2 encoder and 2 decoder blocks) against outputs, loss and
  * every parameter gradient of a PyTorch reference written from the spec

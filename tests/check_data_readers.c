@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Image, KITTI and pair-listing readers and writers, on the small files in
  * tests/fixtures/data (written by make_fixtures.py there, whose pixel formulas
  * are repeated here), including corrupt and truncated input. */
@@ -11,7 +12,7 @@
 #include <geocl/kitti.h>
 #include <geocl/pairs.h>
 
-#include "../src/fileio.h"
+#include "io/fileio.h"
 #include "testutil.h"
 
 static const char *fixture(const char *name) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The OpenCL FFT path beyond what the op tables reach: the backend entries
  * called directly with inputs and outputs at element offsets (clFFT takes
  * whole buffers), inputs left untouched, and a clear error for a size clFFT

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Numerical gradients: for every differentiable case, the reference backend's
  * analytic input gradients against central differences of
  * L = Σ out·dout (dout random), evaluated on up to 16 elements per input. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Known answers of single ops against PyTorch: attention (plain and CroCo v2's
  * 2D RoPE, self- and cross-attention, fused and unfused paths), LayerNorm,
  * exact GELU, CroCo's masked normalised-pixel MSE and SimIPU's InfoNCE through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The backend module loader: a wrong-ABI module, a module without the entry
  * symbol and a file that is not a shared object must be skipped with a
  * message naming the file; a good module must be loaded and usable. */

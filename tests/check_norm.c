@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Known answers for the norm ops, computed on the host in double from their
  * definitions (torch.nn.LayerNorm with biased variance; x / max(‖x‖₂, eps)),
  * on the reference backend and, when one exists, the OpenCL backend.  The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* OpenCL backend smoke tests on whatever device exists (PoCL in CI):
  * transfers, fill, strided copy, random numbers and GEMM against the
  * reference backend, device selection, the program-binary cache, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Optimizers and schedules.
  *
  * Reference backend (always): AdamW, SGD (momentum, Nesterov, dampening,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The pair loader and the augmentations: order, determinism across threads,
  * exact resume from a saved position, augmentation statistics, PIL-exact
  * colour jitter, the synthetic source, errors, and SimIPU's point-cloud
@@ -12,7 +13,7 @@
 #include <geocl/kitti.h>
 #include <geocl/pair_loader.h>
 
-#include "../src/fileio.h"
+#include "io/fileio.h"
 #include "testutil.h"
 
 #define PAIRS 13

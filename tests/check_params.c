@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The parameter registry: layout by group, views, gradients (zero_grad marks
  * stale, finish_grads zeroes unreached ones), save/load and strict loading. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Plugin loading and task configuration. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Safetensors reader and writer: round trips, dtype conversion, every
  * validation error, truncation and corruption fuzzing, atomic writes. */
 #include <dirent.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The synthetic scene generator, judged only through the files it writes and
  * the public readers: determinism, the layout, flow/depth/pose consistency,
  * LiDAR/depth agreement and the co-visibility of the listed pairs. */
@@ -13,7 +14,7 @@
 #include <geocl/pairs.h>
 #include <geocl/synth.h>
 
-#include "../src/fileio.h"
+#include "io/fileio.h"
 #include "testutil.h"
 
 #define FRAMES 10

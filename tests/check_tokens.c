@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Known answers for the token ops, computed on the host from their
  * definitions: patchify's index mapping, unpatchify ∘ patchify = identity,
  * patch_embed = a direct convolution sum, gather/scatter of rows, and what
@@ -8,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/internal.h" /* the pool's guard-violation counter */
+#include "core/internal.h" /* the pool's guard-violation counter */
 #include "testutil.h"
 
 /* Loop index 0: the reference backend; 1: OpenCL, or NULL (with a message)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The training driver on a tiny CroCo (32x32 images, 16 patches) with
  * synthetic pairs: the loss falls, an interrupted and resumed run repeats the
  * uninterrupted one exactly, and bad or corrupt checkpoints are refused. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by the command-line tests (sourced): fail, and check_usage for bad
 # arguments, which must exit 2 with exactly one line on stderr naming the
 # problem.  Needs $cli (the geocl command) and $GEOCL_TEST_TMP.

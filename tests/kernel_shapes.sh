@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The OpenCL kernels take their vector width and the work-items per row from
 # the device.  Run the op, attention and norm suites on this device with the
 # shapes a GPU gets (scalar kernels, a work-group per row) and with 4-wide

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Check suites, run by `make check` through tests/wrapper.sh.
 LOG_COMPILER = $(SHELL) $(top_builddir)/tests/wrapper.sh
 SH_LOG_COMPILER = $(SHELL) $(top_builddir)/tests/wrapper.sh

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Writes the files tests/model_cli.sh feeds to geocl forward/reconstruct:
  * a tiny random-init croco model, the same model with one tensor missing,
  * images of the right and a wrong size, and masks of the right and a wrong

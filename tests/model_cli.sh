@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # geocl forward and reconstruct on a tiny model: the happy path, and bad
 # inputs that must each give one clear line and a non-zero exit.
 set -u

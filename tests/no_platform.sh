@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # With an ICD loader but no OpenCL platform (CL_PLATFORM_NOT_FOUND_KHR),
 # `geocl devices` must explain it, still list the reference backend and exit 0.
 set -u

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The case tables run by check_backend_ops and check_gradients. */
 #include "op_harness.h"
 

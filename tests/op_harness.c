@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Input generation and comparison for the table-driven op tests. */
 #include <math.h>
 #include <stdlib.h>

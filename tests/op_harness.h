@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Table-driven op tests.  Each op family lists cases in tests/cases_<family>.c;
  * check_backend_ops runs every case on the OpenCL and reference backends and
  * compares outputs and input gradients, check_gradients compares the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # geocl pretrain from the command line: Ctrl-C saves a checkpoint that
 # resumes, and bad arguments give one clear line, a non-zero exit and no files.
 set -u

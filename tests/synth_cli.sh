@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # geocl synth on the command line: help, bad arguments (one line, exit 2),
 # the layout, refusal to overwrite, --force.
 set -u

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers shared by the Check suites. */
 #include <math.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers shared by the Check suites. */
 #ifndef GEOCL_TESTUTIL_H
 #define GEOCL_TESTUTIL_H

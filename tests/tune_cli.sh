@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # geocl tune: bad arguments, a tuning run writes the device's cache file
 # (atomically, not with GEOCL_TUNE_CACHE=off), and later runs use what it
 # says for the tuned shape and its class (format 1 files too), and ignore a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internals of the OpenCL attention: the launchers of cl/attention.cl's fused
  * kernels (k_attention.c) and the per-device table of their tuned tile and
  * work-group sizes, its cache lines and the tuner (attention_tune.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Tuned launch limits of the fused attention kernels per device (the most
  * rows per local tile and work-items per work-group, attention.h): the
  * table, its lines in the device's tuning cache (the file gemm_tune.c reads

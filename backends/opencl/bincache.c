@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* On-disk cache of compiled program binaries.
  *
  * Key: SHA-256 over the cache format, the geocl version, the device name, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Device buffers and host transfers. */
 #include <stdlib.h>
 #include <string.h>

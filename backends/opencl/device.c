@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* OpenCL platforms and devices: enumeration, properties, error names. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* 2-D real FFTs through clFFT.
  *
  * clfftSetup runs once per process; clfftTeardown runs when the process

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* GEMM: geocl's own kernel (gemm_kernel.c, cl/gemm.cl) or CLBlast, per
  * shape as the device's tuning table says (gemm_tune.c, `geocl tune`);
  * untuned, geocl's kernel on CPUs and CLBlast, with its database of tuned

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internals of the OpenCL GEMM: geocl's own kernel (gemm_kernel.c), the
  * per-device table of tuned choices and the tuner (gemm_tune.c), CLBlast's
  * device-wide Xgemm parameters (gemm_clblast.c) and their tuning stage

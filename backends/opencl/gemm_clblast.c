@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Device-wide parameters of CLBlast's indirect GEMM kernel ("Xgemm" in
  * CLBlast 1.5.3), set with CLBlastOverrideParameters: their names, the rules
  * a valid set obeys, candidates for the tuner, and their text form.

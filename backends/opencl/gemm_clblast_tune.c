@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The CLBlast stage of the GEMM tuner: device-wide parameters of CLBlast's
  * Xgemm kernel (gemm_clblast.c), timed on the largest shapes of a step
  * before the per-shape stages (gemm_tune.c) compare CLBlast, as tuned here,
@@ -19,7 +20,7 @@
 #include <string.h>
 
 #include "gemm.h"
-#include "timing.h"
+#include "core/timing.h"
 
 /* shapes timed: the ones with most work (the caller sorts them) */
 #define MAX_SHAPES 3

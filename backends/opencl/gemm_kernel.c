@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* geocl's own SGEMM (cl/gemm.cl): parameter sets, their programs and
  * kernels, the packing scratch buffer each backend instance keeps, launches. */
 #include <stdio.h>

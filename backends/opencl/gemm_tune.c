@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Tuned GEMM choices per device: the table, its cache file, and the tuner.
  *
  * The table maps shapes (transposes, m, n, k, batch) to a choice: CLBlast or
@@ -31,9 +32,9 @@
 #include <string.h>
 
 #include "attention.h"
-#include "fileio.h"
+#include "io/fileio.h"
 #include "gemm.h"
-#include "timing.h"
+#include "core/timing.h"
 
 #define FORMAT "geocl-gemm-tune 3"
 #define FORMAT_V2 "geocl-gemm-tune 2"

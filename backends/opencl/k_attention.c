@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Launchers for cl/attention.cl: fused attention forward, its two backward
  * kernels (dq per query, dk and dv per key), and 2D RoPE. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Launchers for cl/data.cl: fill, strided copy, random numbers. */
 #include "ocl.h"
 #include "strided.h"

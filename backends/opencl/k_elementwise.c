@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Launchers for cl/elementwise.cl. */
 #include "ocl.h"
 #include "strided.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Launchers for cl/loss.cl: row kernels get one work-group of dev->row_wg
  * per row, elementwise backward kernels one work-item per element. */
 #include "ocl.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Launchers for cl/norm.cl: row kernels with dev->row_lanes work-items per
  * row and dev->row_wg work-items per work-group, and a column kernel for
  * dgamma/dbeta. */

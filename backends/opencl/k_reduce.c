@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Launchers for cl/reduce.cl. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Launchers for cl/softmax.cl: one work-group of dev->row_wg per row. */
 #include "ocl.h"
 

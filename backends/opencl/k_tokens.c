@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Launchers for cl/tokens.cl: one work-item per copied element. */
 #include "ocl.h"
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The OpenCL backend: a loadable module with the cl/*.cl kernels embedded.
 OCL_KERNEL_FILES = cl/common.cl cl/data.cl
 EXTRA_DIST += cl/embed.sh

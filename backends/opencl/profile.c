@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Per-kernel device times from OpenCL events (the queue is created with
  * profiling enabled; events are only requested while profiling). */
 #include <stdio.h>

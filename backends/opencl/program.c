@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Building programs from the embedded kernel sources (or from
  * $GEOCL_KERNEL_DIR), the on-disk binary cache, and kernel launches. */
 #include <stdarg.h>

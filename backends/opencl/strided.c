@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Building strided index-space descriptors with collapsed dimensions. */
 #include <string.h>
 

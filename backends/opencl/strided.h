@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host side of cl/common.cl's strided_desc. */
 #ifndef GEOCL_OCL_STRIDED_H
 #define GEOCL_OCL_STRIDED_H

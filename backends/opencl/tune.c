@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers shared by the GEMM and attention tuners (tune.h). */
 #include <stdlib.h>
 
-#include "timing.h"
+#include "core/timing.h"
 #include "tune.h"
 
 geocl_status ocl_tune_round_robin(ocl_backend *ob, const ocl_tune_candidates *c, int n, int repeat, double *median) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the GEMM (gemm_tune.c, gemm_clblast_tune.c) and attention
  * (attention_tune.c) tuners share: the margin, the interleaved timing of
  * candidates, random operands, and the tuning cache file they both keep

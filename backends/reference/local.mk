@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The reference backend is compiled into libgeocl.
 src_libgeocl_la_SOURCES += \
 	backends/reference/ref.h \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reference multi-head attention and 2D RoPE (double accumulation).
  *
  * Each query's softmax takes two passes over the keys: the log-sum-exp, then

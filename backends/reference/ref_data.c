@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reference kernels: fill, strided copy, random numbers. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reference elementwise kernels (computed in double, rounded once). */
 #include <math.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reference 2-D real FFTs: separable direct DFTs in double, any size.  Each
  * transform is a 1-D DFT along the rows followed by one along the columns
  * (or the reverse for the inverse), through a double scratch array. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reference GEMM: row-major, double accumulation. */
 #include "ref.h"
 

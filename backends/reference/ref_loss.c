@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reference loss kernels: row-wise MSE, CroCo's normalised-pixel target and
  * cross-entropy (double accumulation).  A label outside [0, cols) gives a NaN
  * loss and NaN gradients for its row, on every backend. */

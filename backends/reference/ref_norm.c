@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reference LayerNorm over rows (double accumulation). */
 #include <math.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reference optimiser kernels over flat buffers (double arithmetic, one
  * rounding per stored value): PyTorch's AdamW and SGD, and the gradient
  * clipping coefficient. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reference reductions (double accumulation). */
 #include "ref.h"
 

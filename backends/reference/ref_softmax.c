@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reference softmax / log-softmax over rows (double accumulation). */
 #include <math.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reference gather / scatter of rows by i32 index.  An index outside the
  * row range is an error naming the op and the index (checked before any
  * write, so the output is untouched). */

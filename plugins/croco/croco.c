@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The croco pretext plugin: cross-view completion (CroCo v1 and v2).  Image 1
  * is masked; an encoder shared by both views encodes its visible patches and
  * all of image 2; a decoder with cross-attention to image 2 reconstructs the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The mae pretext plugin: single-view masked image modelling, the baseline
  * CroCo compares against.  Same encoder, positions, masking and loss as
  * croco; the decoder blocks are plain self-attention blocks (no image 2, no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Masked image modelling shared by croco and mae. */
 #include <math.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Masked image modelling shared by the croco and mae plugins: configuration,
  * the ViT encoder with CroCo's patch embedding and position encodings, the
  * decoder's embedding/mask-token/prediction-head parts, masking, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Vision-transformer blocks: parameter declaration, binding, initialisation
  * and forward, as the official CroCo code computes them. */
 #include <math.h>

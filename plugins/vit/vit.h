@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Vision-transformer building blocks shared by the croco and mae plugins,
  * named and computed as the official CroCo code (models/blocks.py):
  * pre-norm blocks, LayerNorm eps 1e-6, exact GELU, qkv packed [q|k|v] with

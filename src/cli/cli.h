@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The geocl command: one file per subcommand. */
 #ifndef GEOCL_CLI_H
 #define GEOCL_CLI_H

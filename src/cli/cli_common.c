@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers shared by the subcommands. */
 #include <errno.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Inputs of the subcommands that run a model: images and masks from files. */
 #include <getopt.h>
 #include <stdlib.h>

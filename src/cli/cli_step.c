@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One training step of a model on random images: what geocl bench step
  * times and geocl tune records. */
 #include <stdlib.h>

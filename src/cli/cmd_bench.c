@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* geocl bench: timings of GEMM, attention, InfoNCE and whole training steps. */
 #include <getopt.h>
 #include <math.h>
@@ -9,7 +10,7 @@
 #include <geocl/train.h>
 
 #include "cli.h"
-#include "timing.h"
+#include "core/timing.h"
 
 static void help(FILE *out) {
   fprintf(out,

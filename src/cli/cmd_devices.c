@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* geocl devices: what geocl can run on. */
 #include <getopt.h>
 #include <stdio.h>

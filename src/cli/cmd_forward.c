@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* geocl forward: one forward (and backward) pass of a model on given images,
  * written to safetensors files for comparison with a reference
  * implementation. */

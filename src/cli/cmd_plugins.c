@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* geocl plugins: the pretext tasks and heads geocl can load. */
 #include <getopt.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* geocl pretrain: the training driver's command line. */
 #include <getopt.h>
 #include <math.h>

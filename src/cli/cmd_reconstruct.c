@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* geocl reconstruct: a picture of a masked-image model at work, like the
  * official CroCo demo. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* geocl synth: render a synthetic multi-view data set. */
 #include <errno.h>
 #include <getopt.h>

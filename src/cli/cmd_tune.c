@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* geocl tune: autotuning of a device's GEMM for the shapes a model trains
  * with (recorded from one training step), or for one given shape. */
 #include <getopt.h>
@@ -6,7 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "timing.h"
+#include "core/timing.h"
 
 static void help(FILE *out) {
   fprintf(out, "Usage: geocl tune [--task croco] [--model PRESET] [--batch B] [key=value ...]\n"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* geocl: dispatch to subcommands. */
 #include <stdio.h>
 #include <string.h>

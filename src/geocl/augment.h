@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Data augmentation, host side.
  *
  * CroCo's "crop224+acolor" (specs/croco.md section 3.5): an independent

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reverse-mode automatic differentiation.
  *
  * Ops executed while gradient mode is on, with at least one input that

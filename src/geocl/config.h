@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Typed key=value configuration of a task (model and loss options).
  *
  * A plugin declares its options (official constructor names, e.g.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A geocl context: one backend on one device, its memory pool, the autograd
  * tape, the tensor scopes and a seeded random stream. */
 #ifndef GEOCL_CONTEXT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* geocl: 3D-aware self-supervised pre-training of vision models on OpenCL
  * devices.  Include this header for the whole public API. */
 #ifndef GEOCL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host images: PNG and JPEG decoding, PNG encoding.
  *
  * An image is a tightly packed, row-major, channel-interleaved array of 8-bit,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* KITTI file formats: depth and flow PNGs, velodyne sweeps, calibration and
  * odometry poses.  The same readers serve real KITTI data and the output of
  * `geocl synth`.  Readers give one-line errors naming the file (and the line

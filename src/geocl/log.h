@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Logging: a process-wide sink with a level.  Quiet by default (warnings and
  * errors only); GEOCL_LOG=error|warn|info|debug|off sets the initial level. */
 #ifndef GEOCL_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A model: a plugin (task), its configuration, its parameters and state.
  *
  * The configuration is built from the plugin's option defaults, then a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* For authors of new ops (in the library or in a plugin): how an op records
  * itself on the autograd tape.  See docs/adding-an-op.md.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The op set.  Every op runs eagerly on the context's backend, returns a new
  * tensor owned by the current scope (NULL on error, message in
  * geocl_last_error(); a NULL input makes the op return NULL at once), and —

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Optimizers over a geocl_params registry: one fused kernel per parameter
  * group per step, with PyTorch's semantics exactly.
  *

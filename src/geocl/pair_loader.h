@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The CroCo pair loader: background threads decode image pairs (or render
  * them: source "synthetic"), augment them (geocl/augment.h: independent
  * crops, asymmetric colour jitter, ImageNet normalisation) and batch them

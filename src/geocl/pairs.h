@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* CroCo image-pair listings (specs: croco.md section 3.5).
  *
  *   pairs.txt    habitat style: "relpath1 relpath2" per line, relative to the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Model parameters in one flat device buffer.
  *
  * A model declares its parameters by name (the official checkpoint names,

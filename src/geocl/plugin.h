@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Plugins: pretext tasks (croco, mae, simipu, ...) and downstream heads,
  * loaded from $GEOCL_PLUGIN_PATH and $(pkglibdir)/plugins.
  *

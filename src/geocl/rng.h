@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Counter-based random numbers (Philox-4x32-10).
  *
  * A stream is (seed, counter).  Element i of a draw started at counter c is a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Safetensors files: the checkpoint format.
  *
  * Layout: a u64 little-endian header length N, N bytes of JSON

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Learning-rate schedules: pure host functions of the (fractional) epoch.
  *
  * - GEOCL_LR_WARMUP_COSINE, CroCo's / MAE's adjust_learning_rate, set before

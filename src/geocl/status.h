@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Status codes and the per-thread error message.
  *
  * Every fallible library function returns a geocl_status (or NULL for

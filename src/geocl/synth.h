@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Built-in synthetic multi-view scenes (`geocl synth`, `--data synthetic`).
  *
  * Rooms and streets made of textured boxes, planes, spheres and cylinders

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Tensors: up to 6 dimensions, f32 (or i32 for indices and positions), a
  * backend buffer plus an element offset and strides.  Views share storage.
  *

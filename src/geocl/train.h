@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Pre-training: the loop behind `geocl pretrain`, as a library call.
  *
  * A run lives in a directory: config.json (everything needed to rebuild the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """PyTorch reference of CroCo (cross-view completion) and its single-view MAE baseline.
 
 Written from /work/shared/specs/croco.md (sections 1 and 2), not from the official code.

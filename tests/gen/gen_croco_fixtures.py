@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Generate the CroCo/MAE golden fixtures under tests/fixtures/croco/ (dev-time; needs PyTorch).
 
     /usr/bin/python3 tests/gen/gen_croco_fixtures.py [--out tests/fixtures/croco]

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Known answers of single ops from PyTorch, for tests/check_kat.c (dev-time; needs PyTorch).
 
     /usr/bin/python3 tests/gen/gen_op_kats.py [--out tests/fixtures/ops]

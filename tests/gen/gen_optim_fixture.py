@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Known answers for tests/check_optim.c from PyTorch's optimizers.
 
 Runs torch.optim.AdamW / torch.optim.SGD (and torch.nn.utils.clip_grad_norm_)

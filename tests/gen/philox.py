@@ -1,4 +1,5 @@
-"""geocl's counter-based RNG in numpy, bit-identical to src/rng.c.
+# SPDX-License-Identifier: MIT
+"""geocl's counter-based RNG in numpy, bit-identical to src/core/rng.c.
 
 Philox-4x32-10 (Random123's philox4x32_10).  A stream is (seed, counter):
 block b of the stream is philox(ctr = (b mod 2^32, b div 2^32, 0, 0),

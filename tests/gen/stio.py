@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Minimal safetensors reader/writer (dev-time; numpy, torch optional).
 
 File layout: u64 little-endian header length L, L bytes of JSON

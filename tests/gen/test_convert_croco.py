@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Dev-time test of tools/convert-croco (needs PyTorch):  /usr/bin/python3 tests/gen/test_convert_croco.py
 
 A random-init official-layout state_dict (built by croco_ref for small configs) goes

@@ -1,6 +1,7 @@
+# SPDX-License-Identifier: MIT
 """Dev-time test of the generators' helpers:  /usr/bin/python3 tests/gen/test_stio_philox.py
 
-philox.py against Random123's known answers and values printed by geocl's src/rng.c;
+philox.py against Random123's known answers and values printed by geocl's src/core/rng.c;
 stio.py round trips, alignment and refusals.  Needs numpy; the BF16 case needs PyTorch.
 """
 import json

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Test-only backend module built for a different ABI: must be refused. */
 #include <geocl/backend-api.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Test-only plugin built for another plugin ABI: must be refused. */
 #include <geocl/plugin.h>
 

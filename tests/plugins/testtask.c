@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Test-only pretext plugin: loss = scale · mean(image1 · image2).  Proves a
  * plugin is found, configured and run through the public API alone. */
 #include <geocl/geocl.h>

@@ -1,0 +1,18 @@
+# The geocl command: one file per command, shared option and input handling.
+bin_PROGRAMS += src/cli/geocl
+src_cli_geocl_SOURCES = \
+	src/cli/cli.h \
+	src/cli/main.c \
+	src/cli/cmd_devices.c \
+	src/cli/cmd_plugins.c \
+	src/cli/cli_common.c \
+	src/cli/cli_inputs.c \
+	src/cli/cmd_forward.c \
+	src/cli/cmd_reconstruct.c \
+	src/cli/cmd_pretrain.c \
+	src/cli/cmd_bench.c
+# data
+src_cli_geocl_SOURCES += src/cli/cmd_synth.c
+# gemm
+src_cli_geocl_SOURCES += src/cli/cmd_tune.c src/cli/cli_step.c
+src_cli_geocl_LDADD = src/libgeocl.la

@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: MIT */
+/* The parameter registry: named views into one flat value buffer and one
+ * flat gradient buffer, laid out group by group. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <geocl/params.h>
+
+#include "io/checkpoint.h"
+#include "ops/ops_internal.h"
+
+typedef struct param_entry {
+  char *name;
+  int ndim;
+  int64_t shape[GEOCL_MAX_DIMS];
+  int64_t numel;
+  int group; /* -1: a buffer */
+  int64_t offset;
+  geocl_tensor *t;
+} param_entry;
+
+struct geocl_params {
+  geocl_ctx *ctx;
+  int n, cap;
+  param_entry *e;
+  int *layout; /* trainable entries in buffer order */
+  int n_trainable;
+  int n_groups;
+  int64_t group_offset[GEOCL_PARAMS_MAX_GROUPS], group_size[GEOCL_PARAMS_MAX_GROUPS];
+  int64_t numel; /* trainable elements */
+  int64_t total; /* elements of the value buffer */
+  geocl_tensor *storage; /* the whole value buffer */
+  geocl_tensor *values;  /* its trainable span */
+  geocl_tensor *grads;
+  bool finalized;
+};
+
+static int64_t align_up(int64_t x) { return (x + GEOCL_PARAMS_ALIGN - 1) / GEOCL_PARAMS_ALIGN * GEOCL_PARAMS_ALIGN; }
+
+geocl_status geocl_params_new(geocl_ctx *ctx, geocl_params **out) {
+  *out = calloc(1, sizeof **out);
+  if (!*out) return geocl_set_error(GEOCL_E_NOMEM, "out of memory for a parameter registry");
+  (*out)->ctx = ctx;
+  return GEOCL_OK;
+}
+
+static void release_tensors(geocl_params *p) {
+  for (int i = 0; i < p->n; i++) {
+    geocl_tensor_free(p->e[i].t);
+    p->e[i].t = NULL;
+  }
+  geocl_tensor_free(p->values);
+  geocl_tensor_free(p->grads);
+  geocl_tensor_free(p->storage);
+  p->values = p->grads = p->storage = NULL;
+}
+
+void geocl_params_free(geocl_params *p) {
+  if (!p) return;
+  release_tensors(p);
+  for (int i = 0; i < p->n; i++) free(p->e[i].name);
+  free(p->e);
+  free(p->layout);
+  free(p);
+}
+
+static geocl_status add_entry(geocl_params *p, const char *name, int ndim, const int64_t *shape, int group) {
+  if (p->finalized)
+    return geocl_set_error(GEOCL_E_STATE, "params: cannot add '%s' after finalize", name ? name : "");
+  if (!name || !*name) return geocl_set_error(GEOCL_E_INVALID, "params: empty name");
+  if (group >= GEOCL_PARAMS_MAX_GROUPS)
+    return geocl_set_error(GEOCL_E_INVALID, "params: '%s': group %d outside 0..%d", name, group,
+                           GEOCL_PARAMS_MAX_GROUPS - 1);
+  if (ndim < 0 || ndim > GEOCL_MAX_DIMS)
+    return geocl_set_error(GEOCL_E_SHAPE, "params: '%s': rank %d outside 0..%d", name, ndim, GEOCL_MAX_DIMS);
+  for (int i = 0; i < ndim; i++)
+    if (shape[i] < 0)
+      return geocl_set_error(GEOCL_E_SHAPE, "params: '%s': negative size %lld", name, (long long)shape[i]);
+  if (geocl_params_index(p, name) >= 0) return geocl_set_error(GEOCL_E_INVALID, "params: '%s' declared twice", name);
+  if (p->n == p->cap) {
+    int cap = p->cap ? 2 * p->cap : 64;
+    param_entry *e = realloc(p->e, sizeof *e * (size_t)cap);
+    if (!e) return geocl_set_error(GEOCL_E_NOMEM, "params: out of memory adding '%s'", name);
+    p->e = e;
+    p->cap = cap;
+  }
+  param_entry *e = &p->e[p->n];
+  memset(e, 0, sizeof *e);
+  if (!(e->name = strdup(name))) return geocl_set_error(GEOCL_E_NOMEM, "params: out of memory adding '%s'", name);
+  e->ndim = ndim;
+  if (ndim) memcpy(e->shape, shape, sizeof(int64_t) * (size_t)ndim);
+  e->numel = geocl_shape_numel(ndim, shape);
+  e->group = group;
+  e->offset = -1;
+  p->n++;
+  if (group >= 0) {
+    p->n_trainable++;
+    p->numel += e->numel;
+    if (group >= p->n_groups) p->n_groups = group + 1;
+  }
+  return GEOCL_OK;
+}
+
+geocl_status geocl_params_add(geocl_params *p, const char *name, int ndim, const int64_t *shape, int group) {
+  if (group < 0) return geocl_set_error(GEOCL_E_INVALID, "params: '%s': negative group %d", name ? name : "", group);
+  return add_entry(p, name, ndim, shape, group);
+}
+
+geocl_status geocl_params_add_buffer(geocl_params *p, const char *name, int ndim, const int64_t *shape) {
+  return add_entry(p, name, ndim, shape, -1);
+}
+
+/* Offsets: group by group in declaration order, then the buffers. */
+static void lay_out(geocl_params *p) {
+  int64_t cursor = 0;
+  int k = 0;
+  for (int g = 0; g < p->n_groups; g++) {
+    p->group_offset[g] = cursor;
+    for (int i = 0; i < p->n; i++)
+      if (p->e[i].group == g) {
+        p->e[i].offset = cursor;
+        cursor = align_up(cursor + p->e[i].numel);
+        p->layout[k++] = i;
+      }
+    p->group_size[g] = cursor - p->group_offset[g];
+  }
+  for (int i = 0; i < p->n; i++)
+    if (p->e[i].group < 0) {
+      p->e[i].offset = cursor;
+      cursor = align_up(cursor + p->e[i].numel);
+    }
+  p->total = cursor;
+}
+
+static geocl_tensor *flat_view(geocl_tensor *base, int64_t offset, int ndim, const int64_t *shape) {
+  int64_t stride[GEOCL_MAX_DIMS];
+  geocl_contiguous_strides(ndim, shape, stride);
+  return geocl_tensor_view(base, ndim, shape, stride, offset);
+}
+
+geocl_status geocl_params_finalize(geocl_params *p) {
+  if (p->finalized) return geocl_set_error(GEOCL_E_STATE, "params: finalize called twice");
+  p->layout = malloc(sizeof *p->layout * (size_t)(p->n_trainable + 1));
+  if (!p->layout) return geocl_set_error(GEOCL_E_NOMEM, "params: out of memory");
+  lay_out(p);
+  int64_t span = p->n_groups ? p->group_offset[p->n_groups - 1] + p->group_size[p->n_groups - 1] : 0;
+  p->storage = geocl_zeros(p->ctx, GEOCL_F32, GEOCL_SHAPE(p->total));
+  p->grads = geocl_zeros(p->ctx, GEOCL_F32, GEOCL_SHAPE(span));
+  p->values = p->storage ? flat_view(p->storage, 0, GEOCL_SHAPE(span)) : NULL;
+  bool ok = p->storage && p->grads && p->values;
+  for (int i = 0; ok && i < p->n; i++) {
+    param_entry *e = &p->e[i];
+    ok = (e->t = flat_view(p->storage, e->offset, e->ndim, e->shape)) != NULL;
+    if (!ok) break;
+    geocl_tensor_set_name(e->t, e->name);
+    geocl_tensor_persist(e->t);
+    if (e->group < 0) continue;
+    geocl_tensor *g = flat_view(p->grads, e->offset, e->ndim, e->shape);
+    ok = g != NULL;
+    if (!ok) break;
+    geocl_tensor_disown(g); /* it belongs to the parameter now */
+    e->t->grad = g;
+    e->t->grad_pinned = true;
+    e->t->grad_stale = true;
+    e->t->requires_grad = true;
+  }
+  if (!ok) {
+    geocl_status st = geocl_last_status();
+    release_tensors(p);
+    free(p->layout);
+    p->layout = NULL;
+    return st ? st : geocl_set_error(GEOCL_E_NOMEM, "params: out of memory");
+  }
+  geocl_tensor_persist(p->storage);
+  geocl_tensor_persist(p->grads);
+  geocl_tensor_persist(p->values);
+  p->finalized = true;
+  return GEOCL_OK;
+}
+
+/* --- queries --- */
+
+int geocl_params_count(const geocl_params *p) { return p->n; }
+
+static const param_entry *entry(const geocl_params *p, int i) { return i >= 0 && i < p->n ? &p->e[i] : NULL; }
+
+const char *geocl_params_name(const geocl_params *p, int i) { return entry(p, i) ? p->e[i].name : NULL; }
+geocl_tensor *geocl_params_get(const geocl_params *p, int i) { return entry(p, i) ? p->e[i].t : NULL; }
+bool geocl_params_is_buffer(const geocl_params *p, int i) { return entry(p, i) && p->e[i].group < 0; }
+int geocl_params_group(const geocl_params *p, int i) { return entry(p, i) ? p->e[i].group : -1; }
+int64_t geocl_params_offset(const geocl_params *p, int i) { return entry(p, i) ? p->e[i].offset : -1; }
+
+int geocl_params_index(const geocl_params *p, const char *name) {
+  for (int i = 0; i < p->n; i++)
+    if (!strcmp(p->e[i].name, name)) return i;
+  return -1;
+}
+
+geocl_tensor *geocl_params_find(const geocl_params *p, const char *name) {
+  int i = geocl_params_index(p, name);
+  if (i < 0) {
+    geocl_set_error(GEOCL_E_NOT_FOUND, "params: no parameter or buffer named '%s'", name);
+    return NULL;
+  }
+  return p->e[i].t;
+}
+
+int geocl_params_group_count(const geocl_params *p) { return p->n_groups; }
+
+void geocl_params_group_span(const geocl_params *p, int g, int64_t *offset, int64_t *size) {
+  bool valid = p->finalized && g >= 0 && g < p->n_groups;
+  *offset = valid ? p->group_offset[g] : 0;
+  *size = valid ? p->group_size[g] : 0;
+}
+
+int64_t geocl_params_numel(const geocl_params *p) { return p->numel; }
+geocl_tensor *geocl_params_values(const geocl_params *p) { return p->values; }
+geocl_tensor *geocl_params_grads(const geocl_params *p) { return p->grads; }
+
+/* --- gradients --- */
+
+void geocl_params_zero_grad(geocl_params *p) {
+  for (int i = 0; i < p->n; i++)
+    if (p->e[i].group >= 0) geocl_zero_grad(p->e[i].t);
+}
+
+geocl_status geocl_params_finish_grads(geocl_params *p) {
+  if (!p->finalized) return geocl_set_error(GEOCL_E_STATE, "params: finish_grads before finalize");
+  geocl_backend *be = p->ctx->be;
+  geocl_bref base = geocl_tensor_bref(p->grads);
+  /* one fill per run of neighbouring stale gradients (padding included) */
+  for (int k = 0; k < p->n_trainable;) {
+    if (!p->e[p->layout[k]].t->grad_stale) {
+      k++;
+      continue;
+    }
+    int64_t start = p->e[p->layout[k]].offset, end = start;
+    for (; k < p->n_trainable && p->e[p->layout[k]].t->grad_stale; k++) {
+      param_entry *e = &p->e[p->layout[k]];
+      end = e->offset + e->numel;
+      e->t->grad_stale = false;
+    }
+    if (end > start) {
+      geocl_status st = be->ops->fill(be, end - start, 0, (geocl_bref){base.mem, base.off + (size_t)start});
+      if (st != GEOCL_OK) return st;
+    }
+  }
+  return GEOCL_OK;
+}
+
+/* --- checkpoints --- */
+
+geocl_status geocl_params_save(const geocl_params *p, const char *path, int n_meta, const geocl_st_kv *meta) {
+  if (!p->finalized) return geocl_set_error(GEOCL_E_STATE, "params: save before finalize");
+  float *host = malloc(sizeof(float) * (size_t)(p->total + 1));
+  geocl_st_writer *w = geocl_st_writer_new();
+  geocl_status st = host && w ? GEOCL_OK : geocl_set_error(GEOCL_E_NOMEM, "%s: out of memory saving parameters", path);
+  if (st == GEOCL_OK) st = geocl_to_host(p->storage, host, sizeof(float) * (size_t)p->total);
+  for (int i = 0; st == GEOCL_OK && i < n_meta; i++) st = geocl_st_writer_set_meta(w, meta[i].key, meta[i].value);
+  for (int i = 0; st == GEOCL_OK && i < p->n; i++)
+    st = geocl_st_writer_add(w, p->e[i].name, GEOCL_ST_F32, p->e[i].ndim, p->e[i].shape, host + p->e[i].offset);
+  if (st == GEOCL_OK) st = geocl_st_writer_write(w, path);
+  geocl_st_writer_free(w);
+  free(host);
+  return st;
+}
+
+/* Every entry present with its shape and a float dtype, nothing else in the file. */
+static geocl_status check_file(const geocl_params *p, const geocl_st_file *f) {
+  ckpt_tensor *want = malloc(sizeof *want * (size_t)(p->n + 1));
+  if (!want) return geocl_set_error(GEOCL_E_NOMEM, "%s: out of memory", geocl_st_path(f));
+  for (int i = 0; i < p->n; i++) want[i] = (ckpt_tensor){p->e[i].name, p->e[i].ndim, p->e[i].shape};
+  geocl_status st = ckpt_check_tensors(f, "the model", p->n, want);
+  free(want);
+  return st;
+}
+
+geocl_status geocl_params_load(geocl_params *p, const char *path) {
+  if (!p->finalized) return geocl_set_error(GEOCL_E_STATE, "params: load before finalize");
+  geocl_st_file *f;
+  geocl_status st = geocl_st_open(path, &f);
+  if (st != GEOCL_OK) return st;
+  st = check_file(p, f);
+  /* stage everything on the host first, so a failed read modifies nothing */
+  float *host = NULL;
+  if (st == GEOCL_OK && !(host = calloc((size_t)p->total + 1, sizeof(float))))
+    st = geocl_set_error(GEOCL_E_NOMEM, "%s: out of memory loading parameters", path);
+  for (int i = 0; st == GEOCL_OK && i < p->n; i++)
+    st = geocl_st_read_f32(f, geocl_st_find(f, p->e[i].name), host + p->e[i].offset, (size_t)p->e[i].numel);
+  if (st == GEOCL_OK) st = geocl_copy_from_host(p->storage, host, sizeof(float) * (size_t)p->total);
+  free(host);
+  geocl_st_close(f);
+  return st;
+}

@@ -1,0 +1,6 @@
+# The training driver behind geocl pretrain.
+src_libgeocl_la_SOURCES += \
+	src/train/train.c \
+	src/train/train_config.c \
+	src/train/train_files.c \
+	src/train/train_internal.h
