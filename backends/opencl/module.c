@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The OpenCL backend module: its descriptor, device listing and opening. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,53 +59,12 @@ static const geocl_backend_ops ocl_ops = {
     .download = ocl_download,
     .sync = ocl_sync,
     .profile = ocl_profile_report,
-    .fill = ocl_fill,
-    .copy = ocl_copy,
-    .rand_uniform = ocl_rand_uniform,
-    .gemm = ocl_gemm,
     .tune_gemm = ocl_tune_gemm,
     .tune_gemm_device = ocl_tune_gemm_device,
     .tune_attention = ocl_tune_attention,
-    /* elementwise */
-    .binary = ocl_binary,
-    .unary = ocl_unary,
-    .unary_backward = ocl_unary_backward,
-    /* reductions */
-    .sum = ocl_sum,
-    .max_axis = ocl_max_axis,
-    .max_axis_backward = ocl_max_axis_backward,
-    /* softmax */
-    .softmax = ocl_softmax,
-    .softmax_backward = ocl_softmax_backward,
-    /* norm */
-    .layernorm = ocl_layernorm,
-    .layernorm_backward = ocl_layernorm_backward,
-
-    /* attention */
-    .attention = ocl_attention,
-    .attention_backward = ocl_attention_backward,
-    .rope = ocl_rope,
-
-    /* tokens */
-    .gather_rows = ocl_gather_rows,
-    .scatter_rows = ocl_scatter_rows,
-
-    /* losses */
-    .row_mse = ocl_row_mse,
-    .row_mse_backward = ocl_row_mse_backward,
-    .normpix = ocl_normpix,
-    .cross_entropy = ocl_cross_entropy,
-    .cross_entropy_backward = ocl_cross_entropy_backward,
-
-    /* fft */
-    .rfft2 = ocl_rfft2,
-    .irfft2 = ocl_irfft2,
-
-    /* optimisers */
-    .adamw = ocl_adamw,
-    .sgd = ocl_sgd,
-    .clip_coef = ocl_clip_coef,
-
+#define OCL_KERNEL_ENTRY(name, params) .name = ocl_##name,
+    GEOCL_BACKEND_KERNELS(OCL_KERNEL_ENTRY)
+#undef OCL_KERNEL_ENTRY
 };
 
 /* The device's context lives for the rest of the process once created. */
@@ -150,6 +110,7 @@ static const geocl_backend_module module = {
     .description = "OpenCL 1.2 devices (GPUs, CPUs through PoCL) with CLBlast GEMM and clFFT",
     .list_devices = list_devices,
     .open = open_device,
+    .ops_size = sizeof(geocl_backend_ops),
 };
 
 const geocl_backend_module *geocl_backend_entry(void);

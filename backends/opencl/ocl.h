@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internals of the OpenCL backend module. */
 #ifndef GEOCL_OCL_H
 #define GEOCL_OCL_H
@@ -108,79 +109,25 @@ typedef struct ocl_source {
 extern const ocl_source ocl_sources[];
 extern const int ocl_n_sources;
 
-/* Kernel entry points, one file per op family. */
-geocl_status ocl_fill(geocl_backend *be, int64_t n, uint32_t bits, geocl_bref y);
-geocl_status ocl_copy(geocl_backend *be, int ndim, const int64_t *shape, geocl_bref x, const int64_t *xs,
-                      geocl_bref y, const int64_t *ys, int accumulate);
-geocl_status ocl_rand_uniform(geocl_backend *be, int64_t n, uint64_t seed, uint64_t counter, geocl_bref y);
-geocl_status ocl_gemm(geocl_backend *be, const geocl_gemm_args *a);
+/* Kernel entry points: ocl_<name> for each entry of geocl/backend-kernels.h,
+ * one file per op family (k_data.c, gemm.c, k_elementwise.c, k_reduce.c,
+ * k_softmax.c, k_norm.c, k_attention.c, k_tokens.c, k_loss.c, fft.c through
+ * clFFT, k_optim.c). */
+#define OCL_KERNEL_DECL(name, params) geocl_status ocl_##name params;
+GEOCL_BACKEND_KERNELS(OCL_KERNEL_DECL)
+#undef OCL_KERNEL_DECL
+
+/* Optional entries: GEMM and attention tuning. */
 geocl_status ocl_tune_gemm(geocl_backend *be, const geocl_gemm_shape *shape, int repeat, int quick,
                            geocl_gemm_tuned *out);
 geocl_status ocl_tune_gemm_device(geocl_backend *be, const geocl_gemm_shape *shapes, const uint64_t *calls, int n,
                                   int repeat, int quick, geocl_gemm_device_tuned *out);
-void ocl_gemm_release(ocl_backend *ob);
 geocl_status ocl_tune_attention(geocl_backend *be, const geocl_attn_shape *shape, int repeat, int quick,
                                 geocl_attn_tuned *out);
 
-/* k_elementwise.c */
-geocl_status ocl_binary(geocl_backend *be, geocl_binop op, int ndim, const int64_t *shape, geocl_bref a,
-                        const int64_t *as, geocl_bref b, const int64_t *bs, geocl_bref out);
-geocl_status ocl_unary(geocl_backend *be, geocl_unop op, int64_t n, float alpha, geocl_bref x, geocl_bref y);
-geocl_status ocl_unary_backward(geocl_backend *be, geocl_unop op, int64_t n, float alpha, geocl_bref x, geocl_bref y,
-                                geocl_bref dy, geocl_bref dx);
-
-/* k_reduce.c */
-geocl_status ocl_sum(geocl_backend *be, int kn, const int64_t *kshape, const int64_t *ks, int rn,
-                     const int64_t *rshape, const int64_t *rs, float alpha, geocl_bref x, geocl_bref y);
-geocl_status ocl_max_axis(geocl_backend *be, int64_t outer, int64_t len, int64_t inner, geocl_bref x, geocl_bref y,
-                          geocl_bref arg);
-geocl_status ocl_max_axis_backward(geocl_backend *be, int64_t outer, int64_t len, int64_t inner, geocl_bref arg,
-                                   geocl_bref dy, geocl_bref dx);
-
-/* k_softmax.c */
-geocl_status ocl_softmax(geocl_backend *be, int64_t rows, int64_t cols, int log, geocl_bref x, geocl_bref y);
-geocl_status ocl_softmax_backward(geocl_backend *be, int64_t rows, int64_t cols, int log, geocl_bref y, geocl_bref dy,
-                                  geocl_bref dx);
-
-/* k_norm.c: layernorm, softmax */
-geocl_status ocl_layernorm(geocl_backend *be, int64_t rows, int64_t cols, float eps, geocl_bref x, geocl_bref gamma,
-                           geocl_bref beta, geocl_bref y, geocl_bref mean, geocl_bref rstd);
-geocl_status ocl_layernorm_backward(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref x, geocl_bref gamma,
-                                    geocl_bref mean, geocl_bref rstd, geocl_bref dy, geocl_bref dx, geocl_bref dgamma,
-                                    geocl_bref dbeta);
-
-/* k_attention.c: attention, rope */
-geocl_status ocl_attention(geocl_backend *be, const geocl_attn_args *a);
-geocl_status ocl_attention_backward(geocl_backend *be, const geocl_attn_args *a);
-geocl_status ocl_rope(geocl_backend *be, int64_t batch, int64_t n, int64_t heads, int64_t head_dim, float base,
-                      int inverse, geocl_bref x, int64_t sb, int64_t st, int64_t sh, geocl_bref pos, geocl_bref y);
-
-/* k_tokens.c: gather/scatter rows */
-geocl_status ocl_gather_rows(geocl_backend *be, int64_t batch, int64_t nsrc, int64_t nidx, int64_t cols, geocl_bref x,
-                             geocl_bref idx, geocl_bref y);
-geocl_status ocl_scatter_rows(geocl_backend *be, int64_t batch, int64_t ndst, int64_t nidx, int64_t cols,
-                              geocl_bref x, geocl_bref idx, geocl_bref y, int accumulate);
-
-/* k_loss.c: row_mse, normpix, cross_entropy */
-geocl_status ocl_row_mse(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref pred, geocl_bref target,
-                         geocl_bref loss);
-geocl_status ocl_row_mse_backward(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref pred, geocl_bref target,
-                                  geocl_bref dloss, geocl_bref dpred);
-geocl_status ocl_normpix(geocl_backend *be, int64_t rows, int64_t cols, float eps, geocl_bref x, geocl_bref y);
-geocl_status ocl_cross_entropy(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref logits, geocl_bref labels,
-                               geocl_bref loss, geocl_bref lse);
-geocl_status ocl_cross_entropy_backward(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref logits,
-                                        geocl_bref labels, geocl_bref lse, geocl_bref dloss, geocl_bref dlogits);
-
-/* fft.c: rfft2, irfft2 through clFFT */
-geocl_status ocl_rfft2(geocl_backend *be, int64_t batch, int64_t h, int64_t w, geocl_bref x, geocl_bref X);
-geocl_status ocl_irfft2(geocl_backend *be, int64_t batch, int64_t h, int64_t w, geocl_bref X, geocl_bref x);
+/* Teardown of the GEMM and clFFT state of a backend instance. */
+void ocl_gemm_release(ocl_backend *ob);
 void ocl_fft_release(ocl_backend *ob);
-
-/* k_optim.c: adamw, sgd, clip_coef */
-geocl_status ocl_adamw(geocl_backend *be, const geocl_adamw_args *a);
-geocl_status ocl_sgd(geocl_backend *be, const geocl_sgd_args *a);
-geocl_status ocl_clip_coef(geocl_backend *be, float max_norm, geocl_bref sumsq, geocl_bref out);
 
 /* profile.c: pass ocl_profile_event(ob) as the event argument of an enqueue,
  * then ocl_profile_record(ob, name) (both do nothing unless profiling). */

@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: MIT */
 /* The reference backend: host memory buffers and the kernel table. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "core/internal.h"
 #include "ref.h"
 
 static void ref_destroy(geocl_backend *be) { free(be); }
@@ -34,50 +35,9 @@ static const geocl_backend_ops ref_ops = {
     .upload = ref_upload,
     .download = ref_download,
     .sync = ref_sync,
-    .fill = ref_fill,
-    .copy = ref_copy,
-    .rand_uniform = ref_rand_uniform,
-    .gemm = ref_gemm,
-    /* elementwise */
-    .binary = ref_binary,
-    .unary = ref_unary,
-    .unary_backward = ref_unary_backward,
-    /* reductions */
-    .sum = ref_sum,
-    .max_axis = ref_max_axis,
-    .max_axis_backward = ref_max_axis_backward,
-    /* softmax */
-    .softmax = ref_softmax,
-    .softmax_backward = ref_softmax_backward,
-    /* norm */
-    .layernorm = ref_layernorm,
-    .layernorm_backward = ref_layernorm_backward,
-
-    /* attention */
-    .attention = ref_attention,
-    .attention_backward = ref_attention_backward,
-    .rope = ref_rope,
-
-    /* tokens */
-    .gather_rows = ref_gather_rows,
-    .scatter_rows = ref_scatter_rows,
-
-    /* losses */
-    .row_mse = ref_row_mse,
-    .row_mse_backward = ref_row_mse_backward,
-    .normpix = ref_normpix,
-    .cross_entropy = ref_cross_entropy,
-    .cross_entropy_backward = ref_cross_entropy_backward,
-
-    /* fft */
-    .rfft2 = ref_rfft2,
-    .irfft2 = ref_irfft2,
-
-    /* optimisers */
-    .adamw = ref_adamw,
-    .sgd = ref_sgd,
-    .clip_coef = ref_clip_coef,
-
+#define REF_KERNEL_ENTRY(name, params) .name = ref_##name,
+    GEOCL_BACKEND_KERNELS(REF_KERNEL_ENTRY)
+#undef REF_KERNEL_ENTRY
 };
 
 geocl_status geocl_reference_open(geocl_backend **out) {

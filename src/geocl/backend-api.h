@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The backend interface: what a compute backend (the built-in reference
  * backend, the OpenCL module, or a third-party module) implements.
  *
@@ -20,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <geocl/backend-kernels.h>
 #include <geocl/status.h>
 #include <geocl/version.h>
 
@@ -193,101 +195,10 @@ typedef struct geocl_backend_ops {
   geocl_status (*download)(geocl_backend *be, void *mem, size_t byte_off, void *dst, size_t bytes);
   geocl_status (*sync)(geocl_backend *be);
 
-  /* --- data movement and initialisation (4-byte elements of any dtype) --- */
-  /* y[i] = bits (as a 32-bit pattern) for i < n */
-  geocl_status (*fill)(geocl_backend *be, int64_t n, uint32_t bits, geocl_bref y);
-  /* y[idx·ys] (+)= x[idx·xs] over the ndim-dimensional index space shape.
-   * accumulate (f32 only) adds instead of overwriting. */
-  geocl_status (*copy)(geocl_backend *be, int ndim, const int64_t *shape, geocl_bref x, const int64_t *xs,
-                       geocl_bref y, const int64_t *ys, int accumulate);
-  /* y[i] = unit float of Philox word (seed, block counter + i/4, lane i%4) */
-  geocl_status (*rand_uniform)(geocl_backend *be, int64_t n, uint64_t seed, uint64_t counter, geocl_bref y);
-
-  /* --- linear algebra --- */
-  geocl_status (*gemm)(geocl_backend *be, const geocl_gemm_args *args);
-
-  /* --- elementwise (f32) --- */
-  /* out (contiguous over shape) = a op b, a and b addressed by strides (0 broadcasts) */
-  geocl_status (*binary)(geocl_backend *be, geocl_binop op, int ndim, const int64_t *shape, geocl_bref a,
-                         const int64_t *as, geocl_bref b, const int64_t *bs, geocl_bref out);
-  geocl_status (*unary)(geocl_backend *be, geocl_unop op, int64_t n, float alpha, geocl_bref x, geocl_bref y);
-  /* dx = dy·f'(x) (y = f(x) is given too, for ops whose derivative uses it) */
-  geocl_status (*unary_backward)(geocl_backend *be, geocl_unop op, int64_t n, float alpha, geocl_bref x,
-                                 geocl_bref y, geocl_bref dy, geocl_bref dx);
-
-  /* --- reductions (f32) --- */
-  /* y (contiguous over kshape) = alpha · Σ over rshape of x, addressed by
-   * x[Σ kidx·ks + Σ ridx·rs]. */
-  geocl_status (*sum)(geocl_backend *be, int kn, const int64_t *kshape, const int64_t *ks, int rn,
-                      const int64_t *rshape, const int64_t *rs, float alpha, geocl_bref x, geocl_bref y);
-  /* x is [outer, len, inner]: y[o,i] = max over l; arg (i32) = first index of the max */
-  geocl_status (*max_axis)(geocl_backend *be, int64_t outer, int64_t len, int64_t inner, geocl_bref x,
-                           geocl_bref y, geocl_bref arg);
-  /* dx[o,l,i] = dy[o,i] if l == arg[o,i] else 0 */
-  geocl_status (*max_axis_backward)(geocl_backend *be, int64_t outer, int64_t len, int64_t inner,
-                                    geocl_bref arg, geocl_bref dy, geocl_bref dx);
-
-  /* --- normalisation and softmax over the last axis (f32) --- */
-  /* y = (x − μ)·rstd·γ + β per row (biased variance); mean, rstd [rows] saved.
-   * gamma/beta with mem NULL mean γ = 1, β = 0. */
-  geocl_status (*layernorm)(geocl_backend *be, int64_t rows, int64_t cols, float eps, geocl_bref x,
-                            geocl_bref gamma, geocl_bref beta, geocl_bref y, geocl_bref mean, geocl_bref rstd);
-  /* writes dx, and dgamma, dbeta (summed over rows) when their mem is non-NULL */
-  geocl_status (*layernorm_backward)(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref x,
-                                     geocl_bref gamma, geocl_bref mean, geocl_bref rstd, geocl_bref dy,
-                                     geocl_bref dx, geocl_bref dgamma, geocl_bref dbeta);
-  /* y = softmax(x) or log_softmax(x) (log != 0) per row */
-  geocl_status (*softmax)(geocl_backend *be, int64_t rows, int64_t cols, int log, geocl_bref x, geocl_bref y);
-  geocl_status (*softmax_backward)(geocl_backend *be, int64_t rows, int64_t cols, int log, geocl_bref y,
-                                   geocl_bref dy, geocl_bref dx);
-
-  /* --- attention --- */
-  geocl_status (*attention)(geocl_backend *be, const geocl_attn_args *args);
-  geocl_status (*attention_backward)(geocl_backend *be, const geocl_attn_args *args);
-  /* 2D RoPE of x [batch, n, heads, head_dim] (strides sb, st, sh) at int32
-   * pos [batch, n, 2]; y contiguous.  inverse rotates by −θ (the backward). */
-  geocl_status (*rope)(geocl_backend *be, int64_t batch, int64_t n, int64_t heads, int64_t head_dim,
-                       float base, int inverse, geocl_bref x, int64_t sb, int64_t st, int64_t sh,
-                       geocl_bref pos, geocl_bref y);
-
-  /* --- token selection --- */
-  /* y[b,k,:] = x[b, idx[b,k], :]; x [batch, nsrc, cols], idx i32 [batch, nidx], y [batch, nidx, cols] */
-  geocl_status (*gather_rows)(geocl_backend *be, int64_t batch, int64_t nsrc, int64_t nidx, int64_t cols,
-                              geocl_bref x, geocl_bref idx, geocl_bref y);
-  /* y[b, idx[b,k], :] (+)= x[b,k,:]; y [batch, ndst, cols]; indices unique per batch row */
-  geocl_status (*scatter_rows)(geocl_backend *be, int64_t batch, int64_t ndst, int64_t nidx, int64_t cols,
-                               geocl_bref x, geocl_bref idx, geocl_bref y, int accumulate);
-
-  /* --- losses --- */
-  /* loss[r] = mean_c (pred[r,c] − target[r,c])² */
-  geocl_status (*row_mse)(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref pred, geocl_bref target,
-                          geocl_bref loss);
-  /* dpred[r,c] = dloss[r]·2·(pred − target)/cols */
-  geocl_status (*row_mse_backward)(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref pred,
-                                   geocl_bref target, geocl_bref dloss, geocl_bref dpred);
-  /* y[r,:] = (x[r,:] − mean)/√(unbiased var + eps): CroCo's normalised-pixel target */
-  geocl_status (*normpix)(geocl_backend *be, int64_t rows, int64_t cols, float eps, geocl_bref x, geocl_bref y);
-  /* loss[r] = lse[r] − logits[r, label[r]], lse[r] = log Σ_c exp(logits[r,c]); labels i32 */
-  geocl_status (*cross_entropy)(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref logits,
-                                geocl_bref labels, geocl_bref loss, geocl_bref lse);
-  /* dlogits[r,c] = dloss[r]·(exp(logits[r,c] − lse[r]) − [c == label[r]]) */
-  geocl_status (*cross_entropy_backward)(geocl_backend *be, int64_t rows, int64_t cols, geocl_bref logits,
-                                         geocl_bref labels, geocl_bref lse, geocl_bref dloss,
-                                         geocl_bref dlogits);
-
-  /* --- FFT (f32) --- */
-  /* X[b,u,v,(re,im)] = Σ_{m,n} x[b,m,n]·e^{−2πi(um/h + vn/w)}, v ≤ w/2; X [batch, h, w/2+1, 2] */
-  geocl_status (*rfft2)(geocl_backend *be, int64_t batch, int64_t h, int64_t w, geocl_bref x, geocl_bref X);
-  /* x[b,m,n] = (1/hw)·Re Σ_u Σ_{v ≤ w/2} c_v·X[b,u,v]·e^{+2πi(um/h + vn/w)},
-   * c_v = 1 for v = 0 and v = w/2 (w even), 2 otherwise (numpy's irfft2 for
-   * Hermitian input; imaginary parts of self-conjugate bins are ignored). */
-  geocl_status (*irfft2)(geocl_backend *be, int64_t batch, int64_t h, int64_t w, geocl_bref X, geocl_bref x);
-
-  /* --- optimisers over flat buffers --- */
-  geocl_status (*adamw)(geocl_backend *be, const geocl_adamw_args *args);
-  geocl_status (*sgd)(geocl_backend *be, const geocl_sgd_args *args);
-  /* out[0] = min(1, max_norm/(√sumsq[0] + 1e-6)): PyTorch's clip_grad_norm_ coefficient */
-  geocl_status (*clip_coef)(geocl_backend *be, float max_norm, geocl_bref sumsq, geocl_bref out);
+  /* --- kernels: one entry per line of GEOCL_BACKEND_KERNELS (backend-kernels.h) --- */
+#define GEOCL_BACKEND_KERNEL_FIELD(name, params) geocl_status(*name) params;
+  GEOCL_BACKEND_KERNELS(GEOCL_BACKEND_KERNEL_FIELD)
+#undef GEOCL_BACKEND_KERNEL_FIELD
 
   /* --- optional: per-kernel device times --- */
   /* enable != 0: start recording (forgetting earlier records); enable == 0:
@@ -332,6 +243,10 @@ typedef struct geocl_backend_module {
    * "No runtime" is not an error: return GEOCL_OK, count 0 and a hint in *note. */
   geocl_status (*list_devices)(geocl_device_info **devices, int *count, const char **note);
   geocl_status (*open)(int device_index, geocl_backend **out);
+  /* sizeof(geocl_backend_ops) of the headers it was built with: a module
+   * whose kernel table differs from this geocl's is refused even if someone
+   * forgot to bump the ABI number. */
+  size_t ops_size;
 } geocl_backend_module;
 
 #define GEOCL_BACKEND_ENTRY "geocl_backend_entry"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Test-only backend module that offers one device backed by the reference
  * backend: proves a well-formed module is loaded, listed and opened. */
 #include <stdlib.h>
@@ -29,6 +30,7 @@ static const geocl_backend_module module = {
     .description = "test backend",
     .list_devices = list_devices,
     .open = open_device,
+    .ops_size = sizeof(geocl_backend_ops),
 };
 
 const geocl_backend_module *geocl_backend_entry(void);

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/* The kernel entries of a backend, in one list: GEOCL_BACKEND_KERNELS(ENTRY)
+ * applies ENTRY(name, (parameters)) to each.  The list generates the kernel part
+ * of geocl_backend_ops (backend-api.h) and, in each backend, its prototypes
+ * and its table (backends/reference/ref.h, backends/opencl/ocl.h), so adding
+ * an op's kernel is one line here plus its implementations
+ * (docs/adding-an-op.md).  Every entry returns geocl_status; a backend that
+ * lacks one leaves it NULL and the op reports E_UNSUPPORTED.  Changing the
+ * list changes the backend ABI: bump GEOCL_BACKEND_ABI in configure.ac
+ * (modules are also checked by the size of geocl_backend_ops). */
+#ifndef GEOCL_BACKEND_KERNELS_H
+#define GEOCL_BACKEND_KERNELS_H
+
+#define GEOCL_BACKEND_KERNELS(ENTRY) \
+  /* --- data movement and initialisation (4-byte elements of any dtype) --- */ \
+  /* y[i] = bits (as a 32-bit pattern) for i < n */ \
+  ENTRY(fill, (geocl_backend *be, int64_t n, uint32_t bits, geocl_bref y)) \
+  /* y[idx·ys] (+)= x[idx·xs] over the ndim-dimensional index space shape. \
+   * accumulate (f32 only) adds instead of overwriting. */ \
+  ENTRY(copy, (geocl_backend *be, int ndim, const int64_t *shape, geocl_bref x, const int64_t *xs, \
+        geocl_bref y, const int64_t *ys, int accumulate)) \
+  /* y[i] = unit float of Philox word (seed, block counter + i/4, lane i%4) */ \
+  ENTRY(rand_uniform, (geocl_backend *be, int64_t n, uint64_t seed, uint64_t counter, geocl_bref y)) \
+ \
+  /* --- linear algebra --- */ \
+  ENTRY(gemm, (geocl_backend *be, const geocl_gemm_args *args)) \
+ \
+  /* --- elementwise (f32) --- */ \
+  /* out (contiguous over shape) = a op b, a and b addressed by strides (0 broadcasts) */ \
+  ENTRY(binary, (geocl_backend *be, geocl_binop op, int ndim, const int64_t *shape, geocl_bref a, \
+        const int64_t *as, geocl_bref b, const int64_t *bs, geocl_bref out)) \
+  ENTRY(unary, (geocl_backend *be, geocl_unop op, int64_t n, float alpha, geocl_bref x, geocl_bref y)) \
+  /* dx = dy·f'(x) (y = f(x) is given too, for ops whose derivative uses it) */ \
+  ENTRY(unary_backward, (geocl_backend *be, geocl_unop op, int64_t n, float alpha, geocl_bref x, \
+        geocl_bref y, geocl_bref dy, geocl_bref dx)) \
+ \
+  /* --- reductions (f32) --- */ \
+  /* y (contiguous over kshape) = alpha · Σ over rshape of x, addressed by \
+   * x[Σ kidx·ks + Σ ridx·rs]. */ \
+  ENTRY(sum, (geocl_backend *be, int kn, const int64_t *kshape, const int64_t *ks, int rn, \
+        const int64_t *rshape, const int64_t *rs, float alpha, geocl_bref x, geocl_bref y)) \
+  /* x is [outer, len, inner]: y[o,i] = max over l; arg (i32) = first index of the max */ \
+  ENTRY(max_axis, (geocl_backend *be, int64_t outer, int64_t len, int64_t inner, geocl_bref x, \
+        geocl_bref y, geocl_bref arg)) \
+  /* dx[o,l,i] = dy[o,i] if l == arg[o,i] else 0 */ \
+  ENTRY(max_axis_backward, (geocl_backend *be, int64_t outer, int64_t len, int64_t inner, geocl_bref arg, \
+        geocl_bref dy, geocl_bref dx)) \
+ \
+  /* --- normalisation and softmax over the last axis (f32) --- */ \
+  /* y = (x − μ)·rstd·γ + β per row (biased variance); mean, rstd [rows] saved. \
+   * gamma/beta with mem NULL mean γ = 1, β = 0. */ \
+  ENTRY(layernorm, (geocl_backend *be, int64_t rows, int64_t cols, float eps, geocl_bref x, \
+        geocl_bref gamma, geocl_bref beta, geocl_bref y, geocl_bref mean, geocl_bref rstd)) \
+  /* writes dx, and dgamma, dbeta (summed over rows) when their mem is non-NULL */ \
+  ENTRY(layernorm_backward, (geocl_backend *be, int64_t rows, int64_t cols, geocl_bref x, geocl_bref gamma, \
+        geocl_bref mean, geocl_bref rstd, geocl_bref dy, geocl_bref dx, geocl_bref dgamma, \
+        geocl_bref dbeta)) \
+  /* y = softmax(x) or log_softmax(x) (log != 0) per row */ \
+  ENTRY(softmax, (geocl_backend *be, int64_t rows, int64_t cols, int log, geocl_bref x, geocl_bref y)) \
+  ENTRY(softmax_backward, (geocl_backend *be, int64_t rows, int64_t cols, int log, geocl_bref y, \
+        geocl_bref dy, geocl_bref dx)) \
+ \
+  /* --- attention --- */ \
+  ENTRY(attention, (geocl_backend *be, const geocl_attn_args *args)) \
+  ENTRY(attention_backward, (geocl_backend *be, const geocl_attn_args *args)) \
+  /* 2D RoPE of x [batch, n, heads, head_dim] (strides sb, st, sh) at int32 \
+   * pos [batch, n, 2]; y contiguous.  inverse rotates by −θ (the backward). */ \
+  ENTRY(rope, (geocl_backend *be, int64_t batch, int64_t n, int64_t heads, int64_t head_dim, float base, \
+        int inverse, geocl_bref x, int64_t sb, int64_t st, int64_t sh, geocl_bref pos, geocl_bref y)) \
+ \
+  /* --- token selection --- */ \
+  /* y[b,k,:] = x[b, idx[b,k], :]; x [batch, nsrc, cols], idx i32 [batch, nidx], y [batch, nidx, cols] */ \
+  ENTRY(gather_rows, (geocl_backend *be, int64_t batch, int64_t nsrc, int64_t nidx, int64_t cols, \
+        geocl_bref x, geocl_bref idx, geocl_bref y)) \
+  /* y[b, idx[b,k], :] (+)= x[b,k,:]; y [batch, ndst, cols]; indices unique per batch row */ \
+  ENTRY(scatter_rows, (geocl_backend *be, int64_t batch, int64_t ndst, int64_t nidx, int64_t cols, \
+        geocl_bref x, geocl_bref idx, geocl_bref y, int accumulate)) \
+ \
+  /* --- losses --- */ \
+  /* loss[r] = mean_c (pred[r,c] − target[r,c])² */ \
+  ENTRY(row_mse, (geocl_backend *be, int64_t rows, int64_t cols, geocl_bref pred, geocl_bref target, \
+        geocl_bref loss)) \
+  /* dpred[r,c] = dloss[r]·2·(pred − target)/cols */ \
+  ENTRY(row_mse_backward, (geocl_backend *be, int64_t rows, int64_t cols, geocl_bref pred, \
+        geocl_bref target, geocl_bref dloss, geocl_bref dpred)) \
+  /* y[r,:] = (x[r,:] − mean)/√(unbiased var + eps): CroCo's normalised-pixel target */ \
+  ENTRY(normpix, (geocl_backend *be, int64_t rows, int64_t cols, float eps, geocl_bref x, geocl_bref y)) \
+  /* loss[r] = lse[r] − logits[r, label[r]], lse[r] = log Σ_c exp(logits[r,c]); labels i32 */ \
+  ENTRY(cross_entropy, (geocl_backend *be, int64_t rows, int64_t cols, geocl_bref logits, \
+        geocl_bref labels, geocl_bref loss, geocl_bref lse)) \
+  /* dlogits[r,c] = dloss[r]·(exp(logits[r,c] − lse[r]) − [c == label[r]]) */ \
+  ENTRY(cross_entropy_backward, (geocl_backend *be, int64_t rows, int64_t cols, geocl_bref logits, \
+        geocl_bref labels, geocl_bref lse, geocl_bref dloss, geocl_bref dlogits)) \
+ \
+  /* --- FFT (f32) --- */ \
+  /* X[b,u,v,(re,im)] = Σ_{m,n} x[b,m,n]·e^{−2πi(um/h + vn/w)}, v ≤ w/2; X [batch, h, w/2+1, 2] */ \
+  ENTRY(rfft2, (geocl_backend *be, int64_t batch, int64_t h, int64_t w, geocl_bref x, geocl_bref X)) \
+  /* x[b,m,n] = (1/hw)·Re Σ_u Σ_{v ≤ w/2} c_v·X[b,u,v]·e^{+2πi(um/h + vn/w)}, \
+   * c_v = 1 for v = 0 and v = w/2 (w even), 2 otherwise (numpy's irfft2 for \
+   * Hermitian input; imaginary parts of self-conjugate bins are ignored). */ \
+  ENTRY(irfft2, (geocl_backend *be, int64_t batch, int64_t h, int64_t w, geocl_bref X, geocl_bref x)) \
+ \
+  /* --- optimisers over flat buffers --- */ \
+  ENTRY(adamw, (geocl_backend *be, const geocl_adamw_args *args)) \
+  ENTRY(sgd, (geocl_backend *be, const geocl_sgd_args *args)) \
+  /* out[0] = min(1, max_norm/(√sumsq[0] + 1e-6)): PyTorch's clip_grad_norm_ coefficient */ \
+  ENTRY(clip_coef, (geocl_backend *be, float max_norm, geocl_bref sumsq, geocl_bref out))
+
+#endif
