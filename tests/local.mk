@@ -145,7 +145,7 @@ tests_check_optim_CFLAGS = $(TEST_CFLAGS)
 tests_check_optim_LDADD = $(TEST_LDADD)
 EXTRA_DIST += tests/fixtures/optim_torch.safetensors tests/gen/gen_optim_fixture.py tests/gen/README.md
 # data: readers, synthetic scenes, pair loader
-DATA_TESTS = tests/check_data_readers tests/check_synth tests/check_pair_loader
+DATA_TESTS = tests/check_data_readers tests/check_synth tests/check_data_loader
 check_PROGRAMS += $(DATA_TESTS)
 TESTS += $(DATA_TESTS) tests/synth_cli.sh
 EXTRA_DIST += tests/synth_cli.sh
@@ -155,9 +155,9 @@ tests_check_data_readers_LDADD = $(TEST_LDADD)
 tests_check_synth_SOURCES = tests/check_synth.c
 tests_check_synth_CFLAGS = $(TEST_CFLAGS)
 tests_check_synth_LDADD = $(TEST_LDADD)
-tests_check_pair_loader_SOURCES = tests/check_pair_loader.c
-tests_check_pair_loader_CFLAGS = $(TEST_CFLAGS)
-tests_check_pair_loader_LDADD = $(TEST_LDADD)
+tests_check_data_loader_SOURCES = tests/check_data_loader.c
+tests_check_data_loader_CFLAGS = $(TEST_CFLAGS)
+tests_check_data_loader_LDADD = $(TEST_LDADD)
 EXTRA_DIST += tests/fixtures/data
 # known answers: single ops against PyTorch (fixtures from tests/gen/gen_op_kats.py)
 check_PROGRAMS += tests/check_kat
