@@ -479,8 +479,8 @@ START_TEST(kitti_odometry_and_dense_pipeline) {
   ck_assert_ok(loader_open(&c, &l));
   ck_assert_str_eq(geocl_data_source_type_name(open_source), "kitti-odometry");
   ck_assert_int_eq(geocl_data_source_size(open_source), 4); /* frames */
-  ck_assert_ok(geocl_data_source_check(open_source, "depthtask", c.loader.spec.fields));
-  ck_assert_int_eq(geocl_data_source_check(open_source, "stereo", 1u << GEOCL_FIELD_DISPARITY), GEOCL_E_INVALID);
+  ck_assert_ok(geocl_data_source_check(open_source, "task depthtask", c.loader.spec.fields));
+  ck_assert_int_eq(geocl_data_source_check(open_source, "task stereo", 1u << GEOCL_FIELD_DISPARITY), GEOCL_E_INVALID);
   ck_assert_ptr_nonnull(strstr(geocl_last_error(), "task stereo needs disparity; kitti-odometry at"));
   ck_assert_ptr_nonnull(strstr(geocl_last_error(), "provides image1, depth, valid, points, lidar2img"));
   const geocl_host_batch *b;

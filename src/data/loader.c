@@ -240,7 +240,10 @@ static geocl_status open_stream(geocl_loader *l) {
 }
 
 static geocl_status open_pipeline(geocl_loader *l) {
-  geocl_status st = geocl_pipeline_find(l->config.pipeline ? l->config.pipeline : "pair", &l->pipeline);
+  /* a mask is drawn by the task when the data has none */
+  geocl_fields needs = l->config.spec.fields & ~(1u << GEOCL_FIELD_MASK);
+  geocl_status st = geocl_data_source_check(l->config.source, "the data spec", needs);
+  if (st == GEOCL_OK) st = geocl_pipeline_find(l->config.pipeline ? l->config.pipeline : "pair", &l->pipeline);
   if (st == GEOCL_OK) st = l->pipeline->layout(&l->config.spec, l->fields, &l->n_fields);
   for (int f = 0; st == GEOCL_OK && f < l->n_fields; f++) {
     size_t n = 1;

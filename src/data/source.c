@@ -175,11 +175,11 @@ geocl_fields geocl_data_source_fields(const geocl_data_source *s) { return s->ty
 const char *geocl_data_source_type_name(const geocl_data_source *s) { return s->type->name; }
 const char *geocl_data_source_path(const geocl_data_source *s) { return s->path; }
 
-geocl_status geocl_data_source_check(const geocl_data_source *s, const char *task, geocl_fields needs) {
+geocl_status geocl_data_source_check(const geocl_data_source *s, const char *who, geocl_fields needs) {
   geocl_fields has = geocl_data_source_fields(s), missing = needs & ~has;
   if (!missing) return GEOCL_OK;
   char miss[256], got[256];
-  return geocl_set_error(GEOCL_E_INVALID, "task %s needs %s; %s at %s provides %s", task,
+  return geocl_set_error(GEOCL_E_INVALID, "%s needs %s; %s at %s provides %s", who,
                          geocl_fields_str(missing, miss, sizeof miss), s->type->name, s->path,
                          geocl_fields_str(has, got, sizeof got));
 }

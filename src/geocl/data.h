@@ -95,9 +95,10 @@ int64_t geocl_data_source_size(const geocl_data_source *s);
 geocl_fields geocl_data_source_fields(const geocl_data_source *s);
 const char *geocl_data_source_type_name(const geocl_data_source *s);
 const char *geocl_data_source_path(const geocl_data_source *s);
-/* Fails with one line unless the source provides every field of `needs`:
- * "task stereo needs disparity; kitti-odometry at D provides image1, ..." */
-geocl_status geocl_data_source_check(const geocl_data_source *s, const char *task, geocl_fields needs);
+/* Fails with one line unless the source provides every field of `needs`,
+ * naming who needs them: "task stereo needs disparity; kitti-odometry at D
+ * provides image1, ..." */
+geocl_status geocl_data_source_check(const geocl_data_source *s, const char *who, geocl_fields needs);
 
 /* ---- pipelines ---- */
 

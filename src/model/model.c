@@ -108,9 +108,11 @@ static geocl_status backbone_config(geocl_model *m, const geocl_model_opts *o, c
     if (!recorded && init.task && !strcmp(init.task, m->plugin->backbone)) recorded = init.config_json;
   }
   if (st == GEOCL_OK) {
+    /* a backbone built from nothing recorded starts from its plugin's default preset */
     const geocl_plugin *bp = m->backbone->plugin;
-    st = build_config(m->backbone->config, bp->presets, o->backbone_preset, o->backbone_config_json, recorded, from, o,
-                      true);
+    const char *preset = o->backbone_preset;
+    if (!preset && !recorded && !o->backbone_config_json) preset = bp->default_preset;
+    st = build_config(m->backbone->config, bp->presets, preset, o->backbone_config_json, recorded, from, o, true);
   }
   geocl_weights_meta_free(&init);
   return st;

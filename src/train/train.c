@@ -73,7 +73,9 @@ static geocl_status open_source(const run *r, const char *spec, bool training, g
   so.synthetic_width = (int)((ds.width * 9 / 8 + 7) / 8 * 8);
   so.synthetic_height = (int)((ds.height * 9 / 8 + 7) / 8 * 8);
   st = geocl_data_source_open(spec, &so, out);
-  if (st == GEOCL_OK) st = geocl_data_source_check(*out, geocl_model_plugin(r->model)->name, ds.fields);
+  char who[96];
+  snprintf(who, sizeof who, "task %s", geocl_model_plugin(r->model)->name);
+  if (st == GEOCL_OK) st = geocl_data_source_check(*out, who, ds.fields);
   if (st != GEOCL_OK && !training) geocl_error_prefix("--val-data");
   return st;
 }
