@@ -234,6 +234,18 @@ START_TEST(head_checkpoints_round_trip) {
   }
   ck_assert_str_eq(geocl_config_str(geocl_model_config(again), "hook"), "enc.1");
   geocl_model_free(again);
+  /* the plugin's host state goes with the weights */
+  geocl_batch batch = {.size = 1, .training = true};
+  ck_assert_ok(geocl_batch_set(&batch, "image1", random_images(ctx, 1, 4)));
+  geocl_outputs out;
+  for (int i = 0; i < 2; i++) ck_assert_ok(geocl_model_forward(m, &batch, &out));
+  ck_assert_ok(geocl_model_save(m, path, 0, NULL));
+  ck_assert_ok(geocl_model_create(ctx, &mo, &again));
+  ck_assert_ok(geocl_model_forward(again, &batch, &out));
+  float forwards;
+  ck_assert_ok(geocl_item(geocl_outputs_get(&out, "forwards"), &forwards));
+  ck_assert_float_eq(forwards, 3.0f);
+  geocl_model_free(again);
   geocl_model_free(m);
   geocl_ctx_free(ctx);
 }

@@ -307,7 +307,7 @@ static int run_train(int argc, char **argv, bool finetune) {
   cmd_name = finetune ? "finetune" : "pretrain";
   geocl_train_opts o;
   geocl_train_opts_default(&o);
-  if (finetune) o.task = NULL;
+  if (!finetune) o.task = "croco"; /* what `geocl pretrain` trains by default */
   bool want_help = false, quiet = false;
   lists l = {calloc((size_t)argc, sizeof(char *)), calloc((size_t)argc, sizeof(char *)),
              calloc((size_t)argc, sizeof(char *))};

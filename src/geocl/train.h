@@ -28,7 +28,7 @@ extern "C" {
 
 typedef struct geocl_train_opts {
   /* what to train */
-  const char *task;          /* plugin: a pretext task or a head (default "croco") */
+  const char *task;          /* plugin: a pretext task or a head (required) */
   const char *model;         /* preset (default: the plugin's default preset) */
   const char *const *args;   /* key=value options over the preset ("backbone.KEY=VALUE" for a head's backbone) */
   int n_args;

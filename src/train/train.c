@@ -16,7 +16,6 @@
 
 void geocl_train_opts_default(geocl_train_opts *o) {
   memset(o, 0, sizeof *o);
-  o->task = "croco";
   o->data = "synthetic";
   o->synthetic_pairs = 10000;
   o->workers = 1;
@@ -144,6 +143,7 @@ static geocl_status setup_new(run *r) {
   if (o->batch < 1) return geocl_set_error(GEOCL_E_INVALID, "--batch %d: must be at least 1", o->batch);
   if (o->steps < 0 || o->epochs < 0) return geocl_set_error(GEOCL_E_INVALID, "--steps and --epochs must be positive");
   if (!o->out || !*o->out) return geocl_set_error(GEOCL_E_INVALID, "no run directory (--out)");
+  if (!o->task) return geocl_set_error(GEOCL_E_INVALID, "no task to train");
   const geocl_plugin *p;
   geocl_status st = geocl_plugin_find(o->task, &p);
   if (st != GEOCL_OK) return st;

@@ -15,6 +15,7 @@ typedef struct head {
   geocl_params *params;
   char hook[16];
   geocl_linear_layer proj;
+  int64_t forwards; /* training forwards so far: host state kept in checkpoints */
 } head;
 
 static const geocl_option options[] = {
@@ -64,7 +65,11 @@ static geocl_status forward(void *state, const geocl_batch *b, geocl_outputs *ou
   if (st == GEOCL_OK) st = geocl_backbone_forward(h->bb, b, &f);
   if (st != GEOCL_OK) return st;
   geocl_tensor *feat = geocl_outputs_get(&f, h->hook);
+  if (b->training) h->forwards++;
+  float count = (float)h->forwards;
   st = geocl_outputs_add(out, "feat", feat);
+  if (st == GEOCL_OK) st = geocl_outputs_add(out, "forwards", geocl_from_host(geocl_tensor_ctx(feat),
+                                                                            GEOCL_F32, 0, NULL, &count));
   if (st == GEOCL_OK) st = geocl_outputs_add(out, "loss", geocl_mean_all(geocl_linear_layer_apply(&h->proj, feat)));
   if (st == GEOCL_OK) st = geocl_outputs_add_metric(out, "feat_mean", geocl_mean_all(feat));
   return st;
@@ -75,6 +80,20 @@ static geocl_status evaluate(void *state, const geocl_batch *b, const geocl_outp
   float v;
   geocl_status st = geocl_item(geocl_outputs_get(out, "loss"), &v);
   return st == GEOCL_OK ? geocl_metrics_add(acc, "samples", (double)b->size, 1) : st;
+}
+
+static char *save_state(void *state) {
+  char *json = malloc(64);
+  if (json) snprintf(json, 64, "{\"forwards\": %lld}", (long long)((head *)state)->forwards);
+  return json;
+}
+
+static geocl_status load_state(void *state, const char *json) {
+  long long n;
+  if (sscanf(json, "{\"forwards\": %lld}", &n) != 1)
+    return geocl_set_error(GEOCL_E_FORMAT, "testhead: state %s is not {\"forwards\": N}", json);
+  ((head *)state)->forwards = n;
+  return GEOCL_OK;
 }
 
 static void destroy(void *state) { free(state); }
@@ -99,6 +118,8 @@ static const geocl_plugin plugin = {
     .init_weights = init_weights,
     .forward = forward,
     .evaluate = evaluate,
+    .save_state = save_state,
+    .load_state = load_state,
     .destroy = destroy,
 };
 
