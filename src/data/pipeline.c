@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The pipeline registry: built-ins ("pair", "dense") and registered ones. */
+/* The pipeline registry: built-ins ("pair", "dense", "lidar") and registered ones. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +20,7 @@ static void add_builtins_locked(void) {
   if (registry.n) return;
   registry.types[registry.n++] = &pipeline_pair;
   registry.types[registry.n++] = &pipeline_dense;
+  registry.types[registry.n++] = &pipeline_lidar;
 }
 
 geocl_status geocl_pipeline_register(const geocl_pipeline_type *t) {

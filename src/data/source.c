@@ -24,6 +24,7 @@ static void add_builtins_locked(void) {
   if (registry.n) return;
   registry.types[registry.n++] = &source_synthetic;
   registry.types[registry.n++] = &source_kitti_odometry;
+  registry.types[registry.n++] = &source_kitti_object;
   registry.types[registry.n++] = &source_pairs;
 }
 

@@ -56,6 +56,7 @@ enum {
   GEOCL_STREAM_PAIR_CHOICE = 4,     /* generator: partner frames of a frame, a = sequence or sample, b = frame */
   GEOCL_STREAM_POINT_SUBSAMPLE = 5, /* point clouds: a = position, b = epoch */
   GEOCL_STREAM_POINT_AUGMENT = 6,   /* point clouds: a = position, b = epoch */
+  GEOCL_STREAM_POINT_SHUFFLE = 7,   /* point clouds: the views' orders, a = position, b = epoch */
   GEOCL_STREAM_USER = 64
 };
 
