@@ -82,6 +82,8 @@ tests_check_fft_LDADD = $(TEST_LDADD)
 
 # attention
 tests_libopcases_la_SOURCES += tests/cases_attention.c
+# convolution and pooling, batch norm, resampling
+tests_libopcases_la_SOURCES += tests/cases_conv.c tests/cases_batchnorm.c tests/cases_resample.c
 check_PROGRAMS += tests/check_attention
 TESTS += tests/check_attention
 tests_check_attention_SOURCES = tests/check_attention.c
