@@ -171,6 +171,9 @@ EXTRA_DIST += tests/gen/gen_op_kats.py tests/fixtures/ops/attention.safetensors 
 	tests/fixtures/ops/attention_n197.safetensors tests/fixtures/ops/layernorm.safetensors \
 	tests/fixtures/ops/gelu.safetensors tests/fixtures/ops/masked_mse.safetensors \
 	tests/fixtures/ops/infonce.safetensors
+EXTRA_DIST += tests/gen/gen_cnn_kats.py tests/fixtures/ops/conv2d.safetensors \
+	tests/fixtures/ops/conv_transpose2d.safetensors tests/fixtures/ops/batchnorm.safetensors \
+	tests/fixtures/ops/resize.safetensors tests/fixtures/ops/max_pool2d.safetensors
 
 # kernels: the vector widths and row shapes of other devices, on this one
 TESTS += tests/kernel_shapes.sh
