@@ -186,3 +186,11 @@ EXTRA_DIST += tests/tune_cli.sh
 # geocl bench
 TESTS += tests/bench_cli.sh
 EXTRA_DIST += tests/bench_cli.sh
+
+# layers: ResNet-18 and ResNet-50 against torchvision
+check_PROGRAMS += tests/check_resnet
+TESTS += tests/check_resnet
+tests_check_resnet_SOURCES = tests/check_resnet.c
+tests_check_resnet_CFLAGS = $(TEST_CFLAGS)
+tests_check_resnet_LDADD = $(TEST_LDADD)
+EXTRA_DIST += tests/gen/gen_resnet_fixture.py tests/fixtures/resnet.safetensors

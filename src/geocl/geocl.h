@@ -8,12 +8,14 @@
 #include <geocl/autograd.h>
 #include <geocl/backend-api.h>
 #include <geocl/context.h>
+#include <geocl/conv.h>
 #include <geocl/image.h>
 #include <geocl/kitti.h>
 #include <geocl/log.h>
 #include <geocl/ops.h>
 #include <geocl/optim.h>
 #include <geocl/params.h>
+#include <geocl/resnet.h>
 #include <geocl/pair_loader.h>
 #include <geocl/pairs.h>
 #include <geocl/rng.h>

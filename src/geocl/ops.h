@@ -122,7 +122,9 @@ geocl_tensor *geocl_batchnorm(geocl_tensor *x, geocl_tensor *mean, geocl_tensor 
 /* PyTorch's update in training mode, in place: running ← (1 − momentum)·running
  * + momentum·batch, the variance unbiased (·count/(count − 1)); stats [2, C] from
  * batchnorm_stats over count values per channel; num_batches_tracked (one
- * element, or NULL) += 1. */
+ * element, or NULL) += 1.  Not recorded, and not checked by the tape: an op
+ * that read the running statistics before the update (eval mode) and is
+ * differentiated after it sees the new values. */
 geocl_status geocl_batchnorm_update_running(geocl_tensor *running_mean, geocl_tensor *running_var,
                                             geocl_tensor *num_batches_tracked, geocl_tensor *stats, int64_t count,
                                             float momentum);
