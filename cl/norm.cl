@@ -235,11 +235,12 @@ inline vfloat channel_vec(__global const float *p, ulong off, long row, long v, 
 __kernel void bn_apply(long outer, long c, long inner, float eps, int relu, __global const float *x, ulong xoff,
                        __global const float *mean, ulong moff, __global const float *var, ulong voff,
                        __global const float *gamma, ulong goff, __global const float *beta, ulong boff,
-                       __global float *y, ulong yoff) {
+                       __global const float *res, ulong roff, __global float *y, ulong yoff) {
   BN_RUN(outer, c, inner, len, row, v)
   vfloat r = rsqrt(channel_vec(var, voff, row, v, c, inner, 0.0f) + eps);
   vfloat h = (load_fv(x + xoff + row * len, v, len) - channel_vec(mean, moff, row, v, c, inner, 0.0f)) * r;
   h = h * channel_vec(gamma, goff, row, v, c, inner, 1.0f) + channel_vec(beta, boff, row, v, c, inner, 0.0f);
+  if (res) h += load_fv(res + roff + row * len, v, len);
   if (relu) h = select((vfloat)0.0f, h, h > 0.0f);
   store_fv(h, y + yoff + row * len, v, len);
 }

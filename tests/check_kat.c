@@ -274,7 +274,7 @@ static void batchnorm_case(const kat *k) {
     mean = geocl_reshape(geocl_narrow(stats, 0, 0, 1), 1, &c);
     var = geocl_reshape(geocl_narrow(stats, 0, 1, 1), 1, &c);
   }
-  geocl_tensor *y = geocl_batchnorm(x, mean, var, w, b, eps, relu);
+  geocl_tensor *y = geocl_batchnorm(x, mean, var, w, b, NULL, eps, relu);
   expect(k, y, "y", BN_OUT_TOL, false);
   ck_assert_ok(geocl_backward_from(y, load(k, "dout", false)));
   expect(k, geocl_grad(x), "dx", BN_GRAD_TOL, true);

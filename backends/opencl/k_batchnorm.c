@@ -67,7 +67,7 @@ geocl_status ocl_batchnorm_stats_backward(geocl_backend *be, int64_t outer, int6
 
 geocl_status ocl_batchnorm(geocl_backend *be, int64_t outer, int64_t c, int64_t inner, float eps, int relu,
                            geocl_bref x, geocl_bref mean, geocl_bref var, geocl_bref gamma, geocl_bref beta,
-                           geocl_bref y) {
+                           geocl_bref residual, geocl_bref y) {
   ocl_backend *ob = ocl_of(be);
   ocl_kernel_slot *k;
   geocl_status st = ocl_kernel(ob, "norm", "bn_apply", &k);
@@ -76,11 +76,11 @@ geocl_status ocl_batchnorm(geocl_backend *be, int64_t outer, int64_t c, int64_t 
   cl_float e = eps;
   cl_int r = relu;
   cl_mem xm = ocl_mem(x), mm = ocl_mem(mean), vm = ocl_mem(var), gm = ocl_mem(gamma), bm = ocl_mem(beta),
-         ym = ocl_mem(y);
-  cl_ulong xo = x.off, mo = mean.off, vo = var.off, go = gamma.off, bo = beta.off, yo = y.off;
-  st = ocl_args(k->kernel, 17, OCL_ARG(o), OCL_ARG(cc), OCL_ARG(in), OCL_ARG(e), OCL_ARG(r), OCL_ARG(xm), OCL_ARG(xo),
+         rm = ocl_mem(residual), ym = ocl_mem(y);
+  cl_ulong xo = x.off, mo = mean.off, vo = var.off, go = gamma.off, bo = beta.off, ro = residual.off, yo = y.off;
+  st = ocl_args(k->kernel, 19, OCL_ARG(o), OCL_ARG(cc), OCL_ARG(in), OCL_ARG(e), OCL_ARG(r), OCL_ARG(xm), OCL_ARG(xo),
                 OCL_ARG(mm), OCL_ARG(mo), OCL_ARG(vm), OCL_ARG(vo), OCL_ARG(gm), OCL_ARG(go), OCL_ARG(bm), OCL_ARG(bo),
-                OCL_ARG(ym), OCL_ARG(yo));
+                OCL_ARG(rm), OCL_ARG(ro), OCL_ARG(ym), OCL_ARG(yo));
   return st != GEOCL_OK ? st : launch_runs(ob, k, outer, c, inner);
 }
 

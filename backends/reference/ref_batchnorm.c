@@ -45,15 +45,15 @@ geocl_status ref_batchnorm_stats_backward(geocl_backend *be, int64_t outer, int6
 
 geocl_status ref_batchnorm(geocl_backend *be, int64_t outer, int64_t c, int64_t inner, float eps, int relu,
                            geocl_bref x, geocl_bref mean, geocl_bref var, geocl_bref gamma, geocl_bref beta,
-                           geocl_bref y) {
-  const float *X = REF_F32(x);
+                           geocl_bref residual, geocl_bref y) {
+  const float *X = REF_F32(x), *R = residual.mem ? REF_F32(residual) : NULL;
   float *Y = REF_F32(y);
   for (int64_t ch = 0; ch < c; ch++) {
     double mu = REF_F32(mean)[ch], r = 1.0 / sqrt((double)REF_F32(var)[ch] + eps);
     double g = param(gamma, ch, 1), b = param(beta, ch, 0);
     for (int64_t o = 0; o < outer; o++)
       for (int64_t i = 0; i < inner; i++) {
-        double v = (AT(X, o, ch, i) - mu) * r * g + b;
+        double v = (AT(X, o, ch, i) - mu) * r * g + b + (R ? AT(R, o, ch, i) : 0);
         AT(Y, o, ch, i) = (float)(relu && !(v > 0) ? 0 : v);
       }
   }

@@ -80,10 +80,11 @@
   /* dx (+)= dmean[c]/M + dvar[c]·2(x − mean[c])/M (accumulate adds) */ \
   ENTRY(batchnorm_stats_backward, (geocl_backend *be, int64_t outer, int64_t c, int64_t inner, geocl_bref x, \
         geocl_bref mean, geocl_bref dmean, geocl_bref dvar, geocl_bref dx, int accumulate)) \
-  /* y = (x − mean)·γ/√(var + eps) + β, then max(y, 0) if relu; γ, β with mem \
-   * NULL mean 1 and 0 */ \
+  /* y = (x − mean)·γ/√(var + eps) + β (+ residual, laid out as x), then \
+   * max(y, 0) if relu; γ, β, residual with mem NULL mean 1, 0 and none */ \
   ENTRY(batchnorm, (geocl_backend *be, int64_t outer, int64_t c, int64_t inner, float eps, int relu, \
-        geocl_bref x, geocl_bref mean, geocl_bref var, geocl_bref gamma, geocl_bref beta, geocl_bref y)) \
+        geocl_bref x, geocl_bref mean, geocl_bref var, geocl_bref gamma, geocl_bref beta, geocl_bref residual, \
+        geocl_bref y)) \
   /* with g = dy (masked by y > 0 if relu), r = 1/√(var + eps): dγ = r·Σg(x − mean), \
    * dβ = Σg, dmean = −γ·r·Σg, dvar = −½·γ·r³·Σg(x − mean); each written when \
    * its mem is non-NULL */ \

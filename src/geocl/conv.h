@@ -73,8 +73,10 @@ geocl_status geocl_batchnorm_layer_init(const geocl_batchnorm_layer *l);
 /* x [N, C, ...]: training normalises with the batch statistics (the
  * gradient flows through them) and updates the running ones in place (PyTorch's
  * momentum rule, unbiased variance, num_batches_tracked + 1); otherwise the
- * running statistics are used.  relu applies max(·, 0) in the same pass. */
-geocl_tensor *geocl_batchnorm_layer_apply(const geocl_batchnorm_layer *l, geocl_tensor *x, bool training, bool relu);
+ * running statistics are used.  A residual (x's shape, or NULL) is added and
+ * relu applies max(·, 0), in the same pass. */
+geocl_tensor *geocl_batchnorm_layer_apply(const geocl_batchnorm_layer *l, geocl_tensor *x, geocl_tensor *residual,
+                                          bool training, bool relu);
 
 #ifdef __cplusplus
 }

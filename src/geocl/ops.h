@@ -114,11 +114,13 @@ geocl_tensor *geocl_global_avg_pool2d(geocl_tensor *x);
  * variance.  Differentiable; a synchronised batch norm combines these across
  * processes before normalising. */
 geocl_tensor *geocl_batchnorm_stats(geocl_tensor *x);
-/* (x − mean)/√(var + eps)·weight + bias per channel of x [N, C, ...], then
- * max(·, 0) when relu: mean, var [C] (batch statistics, or the running ones in
- * eval mode), weight, bias [C] or NULL (no affine part). */
+/* (x − mean)/√(var + eps)·weight + bias per channel of x [N, C, ...], plus
+ * residual (x's shape) if given, then max(·, 0) when relu: mean, var [C]
+ * (batch statistics, or the running ones in eval mode), weight, bias [C] or
+ * NULL (no affine part).  One pass, one saved output: a residual block's
+ * "bn, add the shortcut, ReLU". */
 geocl_tensor *geocl_batchnorm(geocl_tensor *x, geocl_tensor *mean, geocl_tensor *var, geocl_tensor *weight,
-                              geocl_tensor *bias, float eps, bool relu);
+                              geocl_tensor *bias, geocl_tensor *residual, float eps, bool relu);
 /* PyTorch's update in training mode, in place: running ← (1 − momentum)·running
  * + momentum·batch, the variance unbiased (·count/(count − 1)); stats [2, C] from
  * batchnorm_stats over count values per channel; num_batches_tracked (one

@@ -114,9 +114,10 @@ geocl_status geocl_batchnorm_layer_init(const geocl_batchnorm_layer *l) {
   return st;
 }
 
-geocl_tensor *geocl_batchnorm_layer_apply(const geocl_batchnorm_layer *l, geocl_tensor *x, bool training, bool relu) {
+geocl_tensor *geocl_batchnorm_layer_apply(const geocl_batchnorm_layer *l, geocl_tensor *x, geocl_tensor *residual,
+                                          bool training, bool relu) {
   if (!x) return NULL;
-  if (!training) return geocl_batchnorm(x, l->running_mean, l->running_var, l->weight, l->bias, l->eps, relu);
+  if (!training) return geocl_batchnorm(x, l->running_mean, l->running_var, l->weight, l->bias, residual, l->eps, relu);
   geocl_tensor *stats = geocl_batchnorm_stats(x);
   if (!stats) return NULL;
   int64_t c = geocl_dim(stats, 1);
@@ -125,5 +126,5 @@ geocl_tensor *geocl_batchnorm_layer_apply(const geocl_batchnorm_layer *l, geocl_
     return NULL;
   geocl_tensor *mean = geocl_reshape(geocl_narrow(stats, 0, 0, 1), 1, &c);
   geocl_tensor *var = geocl_reshape(geocl_narrow(stats, 0, 1, 1), 1, &c);
-  return geocl_batchnorm(x, mean, var, l->weight, l->bias, l->eps, relu);
+  return geocl_batchnorm(x, mean, var, l->weight, l->bias, residual, l->eps, relu);
 }

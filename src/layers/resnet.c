@@ -162,24 +162,25 @@ geocl_status geocl_resnet_init(const geocl_resnet *r, geocl_rng *rng) {
   return st;
 }
 
-/* conv → batch norm (→ ReLU, fused) */
-static geocl_tensor *conv_bn(const geocl_conv2d_layer *c, const geocl_batchnorm_layer *bn, geocl_tensor *x, bool train,
-                             bool relu) {
-  return geocl_batchnorm_layer_apply(bn, geocl_conv2d_layer_apply(c, x), train, relu);
+/* conv → batch norm (→ + residual → ReLU, in the batch norm's pass) */
+static geocl_tensor *conv_bn(const geocl_conv2d_layer *c, const geocl_batchnorm_layer *bn, geocl_tensor *x,
+                             geocl_tensor *residual, bool train, bool relu) {
+  return geocl_batchnorm_layer_apply(bn, geocl_conv2d_layer_apply(c, x), residual, train, relu);
 }
 
+/* relu(bn(conv(... x)) + shortcut(x)) */
 static geocl_tensor *block_apply(const geocl_resnet_block *b, geocl_tensor *x, bool train) {
-  geocl_tensor *y = conv_bn(&b->conv1, &b->bn1, x, train, true);
-  y = conv_bn(&b->conv2, &b->bn2, y, train, b->bottleneck);
-  if (b->bottleneck) y = conv_bn(&b->conv3, &b->bn3, y, train, false);
-  geocl_tensor *shortcut = b->downsample ? conv_bn(&b->down_conv, &b->down_bn, x, train, false) : x;
-  return geocl_relu(geocl_add(y, shortcut));
+  geocl_tensor *shortcut = b->downsample ? conv_bn(&b->down_conv, &b->down_bn, x, NULL, train, false) : x;
+  geocl_tensor *y = conv_bn(&b->conv1, &b->bn1, x, NULL, train, true);
+  if (!b->bottleneck) return conv_bn(&b->conv2, &b->bn2, y, shortcut, train, true);
+  y = conv_bn(&b->conv2, &b->bn2, y, NULL, train, true);
+  return conv_bn(&b->conv3, &b->bn3, y, shortcut, train, true);
 }
 
 geocl_status geocl_resnet_apply(const geocl_resnet *r, geocl_tensor *x, bool training, geocl_tensor *out[4]) {
   bool train = training && !r->config.norm_eval;
   geocl_pool2d_opts pool = {.kernel = {3, 3}, .stride = {2, 2}, .padding = {1, 1}};
-  geocl_tensor *y = geocl_max_pool2d(conv_bn(&r->conv1, &r->bn1, x, train, true), &pool);
+  geocl_tensor *y = geocl_max_pool2d(conv_bn(&r->conv1, &r->bn1, x, NULL, train, true), &pool);
   for (int s = 0; s < 4; s++) {
     for (int b = 0; b < r->blocks[s]; b++) y = block_apply(&r->stage[s][b], y, train);
     out[s] = y;

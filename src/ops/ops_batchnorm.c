@@ -82,9 +82,9 @@ geocl_tensor *geocl_batchnorm_stats(geocl_tensor *x) {
 
 static geocl_bref optional(const geocl_tensor *t) { return t ? geocl_tensor_bref(t) : (geocl_bref){NULL, 0}; }
 
-/* in: x, mean, var, gamma, beta; p.i: outer, c, inner, relu; pf[0]: eps */
+/* in: x, mean, var, gamma, beta, residual; p.i: outer, c, inner, relu; pf[0]: eps */
 static geocl_status batchnorm_backward(geocl_node *n, geocl_tensor *dout) {
-  geocl_tensor *x = n->in[0], *mean = n->in[1], *var = n->in[2], *gamma = n->in[3], *beta = n->in[4];
+  geocl_tensor *x = n->in[0], *mean = n->in[1], *var = n->in[2], *gamma = n->in[3], *beta = n->in[4], *res = n->in[5];
   geocl_ctx *ctx = x->ctx;
   geocl_backend *be = ctx->be;
   int64_t outer = n->p.i[0], c = n->p.i[1], inner = n->p.i[2];
@@ -96,7 +96,14 @@ static geocl_status batchnorm_backward(geocl_node *n, geocl_tensor *dout) {
   bool dg = gamma && gamma->requires_grad, db = beta && beta->requires_grad;
   bool dm = mean->requires_grad, dv = var->requires_grad;
   geocl_status st = GEOCL_OK;
-  if (x->requires_grad) {
+  if (res && res->requires_grad) { /* the residual's gradient: dy where the output is positive (or all of dy) */
+    geocl_tensor *dr = dy;
+    if (relu && (dr = ops_new(ctx, x->ndim, x->shape)) && geocl_numel(x) > 0)
+      st = be->ops->unary_backward(be, GEOCL_UN_RELU, geocl_numel(x), 0, geocl_tensor_bref(y), geocl_tensor_bref(y),
+                                   geocl_tensor_bref(dy), geocl_tensor_bref(dr));
+    if (st == GEOCL_OK) st = geocl_accumulate_grad(res, dr);
+  }
+  if (st == GEOCL_OK && x->requires_grad) {
     geocl_tensor *dx = ops_new(ctx, x->ndim, x->shape);
     if (!dx) return geocl_last_status();
     if (geocl_numel(x) > 0)
@@ -126,14 +133,16 @@ static bool check_channel_vector(const char *op, const char *arg, geocl_tensor *
 }
 
 geocl_tensor *geocl_batchnorm(geocl_tensor *x, geocl_tensor *mean, geocl_tensor *var, geocl_tensor *gamma,
-                              geocl_tensor *beta, float eps, bool relu) {
+                              geocl_tensor *beta, geocl_tensor *residual, float eps, bool relu) {
   OPS_REQUIRE(x, mean, var);
   const char *op = "batchnorm";
   int64_t outer, c, inner;
   if (!ops_check_dtype(op, "x", x, GEOCL_F32) || !channels_of(op, x, &outer, &c, &inner) ||
       !check_channel_vector(op, "mean", mean, x, c) || !check_channel_vector(op, "var", var, x, c) ||
       (gamma && !check_channel_vector(op, "weight", gamma, x, c)) ||
-      (beta && !check_channel_vector(op, "bias", beta, x, c)))
+      (beta && !check_channel_vector(op, "bias", beta, x, c)) ||
+      (residual && (!ops_same_ctx(op, x, residual) || !ops_check_dtype(op, "residual", residual, GEOCL_F32) ||
+                    !ops_check_shape(op, "residual", residual, x->ndim, x->shape))))
     return NULL;
   if (!(eps >= 0)) {
     geocl_set_error(GEOCL_E_INVALID, "%s: eps %g must not be negative", op, eps);
@@ -141,20 +150,21 @@ geocl_tensor *geocl_batchnorm(geocl_tensor *x, geocl_tensor *mean, geocl_tensor 
   }
   geocl_ctx *ctx = x->ctx;
   if (!OPS_KERNEL(ctx, batchnorm, op) || !OPS_KERNEL(ctx, batchnorm_backward, op) ||
-      !OPS_KERNEL(ctx, batchnorm_backward_reduce, op))
+      !OPS_KERNEL(ctx, batchnorm_backward_reduce, op) || !OPS_KERNEL(ctx, unary_backward, op))
     return NULL;
-  geocl_tensor *in[5] = {ops_contiguous(x), ops_contiguous(mean), ops_contiguous(var), gamma ? ops_contiguous(gamma) : NULL,
-                         beta ? ops_contiguous(beta) : NULL};
-  if (!in[0] || !in[1] || !in[2] || (gamma && !in[3]) || (beta && !in[4])) return NULL;
+  geocl_tensor *given[6] = {x, mean, var, gamma, beta, residual}, *in[6];
+  for (int i = 0; i < 6; i++)
+    if (given[i] && !(in[i] = ops_contiguous(given[i]))) return NULL;
+    else if (!given[i]) in[i] = NULL;
   geocl_tensor *y = ops_new(ctx, x->ndim, x->shape);
   if (!y) return NULL;
   geocl_status st = GEOCL_OK;
   if (geocl_numel(y) > 0)
     st = ctx->be->ops->batchnorm(ctx->be, outer, c, inner, eps, relu, geocl_tensor_bref(in[0]),
                                  geocl_tensor_bref(in[1]), geocl_tensor_bref(in[2]), optional(in[3]), optional(in[4]),
-                                 geocl_tensor_bref(y));
+                                 optional(in[5]), geocl_tensor_bref(y));
   if (st != GEOCL_OK) return ops_fail(y);
-  geocl_node *n = geocl_record(y, op, batchnorm_backward, 5, in);
+  geocl_node *n = geocl_record(y, op, batchnorm_backward, 6, in);
   if (n) {
     n->p.i[0] = outer;
     n->p.i[1] = c;
