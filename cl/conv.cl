@@ -19,49 +19,72 @@ inline long window_out(long i, long k, long s, long p, long d, long out) {
   return t < out ? t : -1;
 }
 
-/* col [c·kh·kw, n·oh·ow]: work-item (vector j of a row, row r) */
-__kernel void im2col(window2d g, __global const float *x, ulong xoff, __global float *col, ulong coff) {
-  long cols = g.n * g.oh * g.ow, j = get_global_id(0) * VWIDTH, r = get_global_id(1);
-  if (j >= cols || r >= g.c * g.kh * g.kw) return;
-  long kx = r % g.kw, ky = (r / g.kw) % g.kh, ci = r / (g.kw * g.kh);
-  long ox = j % g.ow, t = j / g.ow, oy = t % g.oh, b = t / g.oh;
-  float v[VWIDTH];
-  for (int l = 0; l < VWIDTH; l++) {
-    long rr = oy * g.sh - g.ph + ky * g.dh, ss = ox * g.sw - g.pw + kx * g.dw;
-    v[l] = b < g.n && rr >= 0 && rr < g.h && ss >= 0 && ss < g.w ? x[xoff + ((b * g.c + ci) * g.h + rr) * g.w + ss]
-                                                                : 0.0f;
-    if (++ox == g.ow) {
-      ox = 0;
-      if (++oy == g.oh) {
-        oy = 0;
-        b++;
-      }
-    }
+/* Store the first n lanes of v at p (all of them when n ≥ VWIDTH). */
+inline void store_lanes(vfloat v, __global float *p, int n) {
+  if (n >= VWIDTH) {
+    vstore_v(v, 0, p);
+    return;
   }
-  __global float *out = col + coff + r * cols + j;
-  if (j + VWIDTH <= cols)
-    vstore_v(vload_v(0, v), 0, out);
-  else
-    for (int l = 0; j + l < cols; l++) out[l] = v[l];
+  float t[VWIDTH];
+  vstore_v(v, 0, t);
+  for (int l = 0; l < n; l++) p[l] = t[l];
 }
 
-/* x[b, ci, r, s] = Σ over taps (ky, kx) of the col entry that reads it */
+/* col [c·kh·kw, n·oh·ow]: work-item (vector of output columns ox, output row
+ * (b, oy), tap row r = (ci, ky, kx)).  With stride 1 the vector is a shifted
+ * run of the input row: one load where it lies inside. */
+__kernel void im2col(window2d g, __global const float *x, ulong xoff, __global float *col, ulong coff) {
+  long ox = get_global_id(0) * VWIDTH, t = get_global_id(1), r = get_global_id(2);
+  if (ox >= g.ow || t >= g.n * g.oh || r >= g.c * g.kh * g.kw) return;
+  long kx = r % g.kw, ky = (r / g.kw) % g.kh, ci = r / (g.kw * g.kh), oy = t % g.oh, b = t / g.oh;
+  long row = oy * g.sh - g.ph + ky * g.dh, s0 = ox * g.sw - g.pw + kx * g.dw;
+  int n = (int)min((long)VWIDTH, g.ow - ox);
+  vfloat v = 0.0f;
+  if (row >= 0 && row < g.h) {
+    __global const float *in = x + xoff + ((b * g.c + ci) * g.h + row) * g.w;
+    if (g.sw == 1 && s0 >= 0 && s0 + VWIDTH <= g.w) {
+      v = vload_v(0, in + s0);
+    } else {
+      float e[VWIDTH];
+      for (int l = 0; l < VWIDTH; l++) {
+        long s = s0 + l * g.sw;
+        e[l] = l < n && s >= 0 && s < g.w ? in[s] : 0.0f;
+      }
+      v = vload_v(0, e);
+    }
+  }
+  store_lanes(v, col + coff + r * (g.n * g.oh * g.ow) + t * g.ow + ox, n);
+}
+
+/* x[b, ci, r, s] = Σ over taps (ky, kx) of the col entry that reads it:
+ * work-item (vector of input columns s, input row (b, ci, r)).  With stride
+ * 1 a tap's entries for the vector are a run of a col row. */
 __kernel void col2im(window2d g, __global const float *col, ulong coff, __global float *x, ulong xoff) {
-  long i = get_global_id(0);
-  if (i >= g.n * g.c * g.h * g.w) return;
-  long s = i % g.w, t = i / g.w, r = t % g.h;
-  t /= g.h;
-  long ci = t % g.c, b = t / g.c, cols = g.n * g.oh * g.ow;
-  float acc = 0.0f;
+  long s = get_global_id(0) * VWIDTH, t = get_global_id(1);
+  if (s >= g.w || t >= g.n * g.c * g.h) return;
+  long r = t % g.h, ci = (t / g.h) % g.c, b = t / (g.h * g.c), cols = g.n * g.oh * g.ow;
+  int n = (int)min((long)VWIDTH, g.w - s);
+  vfloat acc = 0.0f;
   for (long ky = 0; ky < g.kh; ky++) {
     long oy = window_out(r, ky, g.sh, g.ph, g.dh, g.oh);
     if (oy < 0) continue;
+    __global const float *rows = col + coff + (ci * g.kh + ky) * g.kw * cols + (b * g.oh + oy) * g.ow;
     for (long kx = 0; kx < g.kw; kx++) {
-      long ox = window_out(s, kx, g.sw, g.pw, g.dw, g.ow);
-      if (ox >= 0) acc += col[coff + ((ci * g.kh + ky) * g.kw + kx) * cols + (b * g.oh + oy) * g.ow + ox];
+      __global const float *src = rows + kx * cols;
+      long ox0 = s + g.pw - kx * g.dw;
+      if (g.sw == 1 && ox0 >= 0 && ox0 + VWIDTH <= g.ow) {
+        acc += vload_v(0, src + ox0);
+      } else {
+        float e[VWIDTH];
+        for (int l = 0; l < VWIDTH; l++) {
+          long ox = window_out(s + l, kx, g.sw, g.pw, g.dw, g.ow);
+          e[l] = l < n && ox >= 0 ? src[ox] : 0.0f;
+        }
+        acc += vload_v(0, e);
+      }
     }
   }
-  x[xoff + i] = acc;
+  store_lanes(acc, x + xoff + t * g.w + s, n);
 }
 
 /* one work-item per output; arg = row·w + column of the first maximum (NaN wins) */

@@ -11,9 +11,10 @@ static ocl_window2d window_arg(const geocl_window2d *g) {
   return (ocl_window2d){g->n, g->c, g->h, g->w, g->kh, g->kw, g->sh, g->sw, g->ph, g->pw, g->dh, g->dw, g->oh, g->ow};
 }
 
-/* kernel(window, buffer, offset, buffer, offset, ...) over a 1-D or 2-D range;
- * 2-D work-groups are as wide as the first dimension needs (a power of two)
- * and fill up the kernel's work-group size with the second */
+/* kernel(window, buffer, offset, buffer, offset, ...) over a 1-, 2- or 3-D
+ * range; work-groups of more dimensions are as wide as the first dimension
+ * needs (a power of two) and fill up the kernel's work-group size with the
+ * second */
 static geocl_status launch(ocl_backend *ob, const char *name, const geocl_window2d *g, int nbufs, const geocl_bref *bufs,
                            cl_uint dims, const size_t *global) {
   ocl_kernel_slot *k;
@@ -31,20 +32,22 @@ static geocl_status launch(ocl_backend *ob, const char *name, const geocl_window
   if (dims == 1) return ocl_launch_1d(ob, k, global[0]);
   size_t lanes = 1;
   while (lanes < global[0] && lanes < k->wg) lanes *= 2;
-  size_t local[2] = {lanes, k->wg / lanes};
+  size_t local[3] = {lanes, k->wg / lanes, 1};
   return ocl_launch(ob, k, dims, global, local);
 }
 
 geocl_status ocl_im2col(geocl_backend *be, const geocl_window2d *g, geocl_bref x, geocl_bref col) {
   ocl_backend *ob = ocl_of(be);
-  size_t vw = ob->dev->vec_width, cols = (size_t)(g->n * g->oh * g->ow);
-  size_t global[2] = {(cols + vw - 1) / vw, (size_t)(g->c * g->kh * g->kw)};
-  return launch(ob, "im2col", g, 2, (geocl_bref[]){x, col}, 2, global);
+  size_t vw = ob->dev->vec_width;
+  size_t global[3] = {((size_t)g->ow + vw - 1) / vw, (size_t)(g->n * g->oh), (size_t)(g->c * g->kh * g->kw)};
+  return launch(ob, "im2col", g, 2, (geocl_bref[]){x, col}, 3, global);
 }
 
 geocl_status ocl_col2im(geocl_backend *be, const geocl_window2d *g, geocl_bref col, geocl_bref x) {
-  size_t n = (size_t)(g->n * g->c * g->h * g->w);
-  return launch(ocl_of(be), "col2im", g, 2, (geocl_bref[]){col, x}, 1, &n);
+  ocl_backend *ob = ocl_of(be);
+  size_t vw = ob->dev->vec_width;
+  size_t global[2] = {((size_t)g->w + vw - 1) / vw, (size_t)(g->n * g->c * g->h)};
+  return launch(ob, "col2im", g, 2, (geocl_bref[]){col, x}, 2, global);
 }
 
 geocl_status ocl_max_pool2d(geocl_backend *be, const geocl_window2d *g, geocl_bref x, geocl_bref y, geocl_bref arg) {
