@@ -58,6 +58,11 @@ const op_case cases_conv[] = {
     {"conv2d/groups2", 2, {X(2, 6, 7, 7), X(4, 3, 3, 3)}, run_conv2d, {1, 1, 1, 1, 1, 2}, {0}, TOL, GRAD},
     {"conv2d/depthwise", 3, {X(2, 5, 8, 9), X(5, 1, 3, 3), B(5)}, run_conv2d, {1, 1, 1, 1, 1, 5}, {0}, TOL, GRAD},
     {"conv2d/transposed_input", 2, {X(2, 3, 7, 6), X(4, 3, 3, 3)}, run_conv2d_view, {1, 1, 1, 1, 1, 1}, {0}, TOL, GRAD},
+    /* 272 output pixels per image: one GEMM per image */
+    {"conv2d/per_image_3x3_bias", 3, {X(2, 3, 17, 16), X(4, 3, 3, 3), B(4)}, run_conv2d, {1, 1, 1, 1, 1, 1}, {0}, TOL,
+     GRAD},
+    {"conv2d/per_image_1x1", 2, {X(3, 5, 16, 17), X(6, 5, 1, 1)}, run_conv2d, {1, 1, 0, 0, 1, 1}, {0}, TOL, GRAD},
+    {"conv2d/per_image_stride2", 2, {X(2, 4, 33, 32), X(3, 4, 3, 3)}, run_conv2d, {2, 2, 1, 1, 1, 1}, {0}, TOL, GRAD},
     {"conv2d/wide_k100", 2, {X(2, 25, 6, 5), X(7, 25, 2, 2)}, run_conv2d, {1, 1, 0, 0, 1, 1}, {0}, TOL, GRAD},
     {"conv_transpose2d/k2s2_bias", 3, {X(2, 6, 5, 7), X(6, 4, 2, 2), B(4)}, run_conv_transpose2d, {2, 2, 0, 0, 1, 1},
      {0}, TOL, GRAD},

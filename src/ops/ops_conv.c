@@ -6,9 +6,17 @@
  * one column per output pixel of the whole batch, so that a convolution is
  * one GEMM over the batch (batched over groups): T [Cout, N·Ho·Wo] = W · col,
  * then T is laid out as NCHW (with the bias added in the same pass).  A 1×1
- * convolution with stride 1 and no padding of a single image needs no
- * columns and no reordering: x itself is col, y is T.  Backward: dW = dT ·
- * colᵀ (the columns recomputed, not kept), dcol = Wᵀ · dT, dx = col2im(dcol).
+ * convolution with stride 1 and no padding needs no columns: x itself is
+ * col.  Backward: dW = dT · colᵀ (the columns recomputed, not kept), dcol =
+ * Wᵀ · dT, dx = col2im(dcol).
+ *
+ * Where every image has at least PER_IMAGE_MIN output pixels (and one
+ * group), the GEMM is batched over the images instead, reading the image's
+ * columns and writing its NCHW output in place: no reordering of y or dy,
+ * and no columns at all for 1×1 convolutions; dW then sums one GEMM per
+ * image.  With fewer pixels the per-image GEMMs would be too narrow to fill
+ * their tiles, and the reordering is the cheaper cost.
+ *
  * The transposed convolution is the same computation read the other way:
  * col = Wᵀ · x, y = col2im(col); its backward runs im2col on dy.
  *
@@ -36,12 +44,19 @@ static conv_dims load_dims(const geocl_node *n) {
   return (conv_dims){{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13]}, v[14]};
 }
 
-/* A pointwise window (1×1, stride 1, no padding) of one image: col is x itself. */
-static bool col_is_input(const geocl_window2d *g) {
-  return g->n == 1 && g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
+/* Output pixels per image from which a convolution runs one GEMM per image. */
+#define PER_IMAGE_MIN 256
+
+static bool per_image(const conv_dims *d) { return d->groups == 1 && d->g.n > 1 && d->g.oh * d->g.ow >= PER_IMAGE_MIN; }
+
+static bool pointwise(const geocl_window2d *g) {
+  return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
 }
 
-/* The columns of x under window g (x itself for a pointwise window). */
+/* A pointwise window of one image: its columns [Cin, P] are x itself. */
+static bool col_is_input(const geocl_window2d *g) { return g->n == 1 && pointwise(g); }
+
+/* The columns of x under window g (x itself for a pointwise window of one image). */
 static geocl_tensor *columns(geocl_ctx *ctx, const geocl_window2d *g, geocl_tensor *x) {
   if (col_is_input(g)) return x;
   geocl_tensor *col = ops_new(ctx, GEOCL_SHAPE(g->c * g->kh * g->kw, g->n * g->oh * g->ow));
@@ -52,18 +67,6 @@ static geocl_tensor *columns(geocl_ctx *ctx, const geocl_window2d *g, geocl_tens
 
 static void free_temp(geocl_tensor *t, const geocl_tensor *keep) {
   if (t && t != keep) geocl_tensor_free(t);
-}
-
-/* C_b = op(A_b)·op(B_b) for the groups b: A, B, C contiguous blocks of
- * a_rows × a_cols (and so on), group b at b·(its block size). */
-static geocl_status group_gemm(geocl_ctx *ctx, int64_t groups, bool ta, bool tb, int64_t m, int64_t n, int64_t k,
-                               geocl_bref a, geocl_bref b, geocl_bref c, float beta) {
-  int64_t lda = ta ? m : k, ldb = tb ? k : n;
-  geocl_gemm_args ga = {.trans_a = ta, .trans_b = tb, .m = m, .n = n, .k = k, .batch = groups, .alpha = 1.0f,
-                        .beta = beta, .a = a, .lda = lda, .stride_a = m * k, .b = b, .ldb = ldb, .stride_b = k * n,
-                        .c = c, .ldc = n, .stride_c = m * n};
-  if (m == 0 || n == 0) return GEOCL_OK;
-  return ctx->be->ops->gemm(ctx->be, &ga);
 }
 
 /* y [N, C, P] (contiguous) from t [C, N·P], plus bias[c] when given. */
@@ -97,6 +100,93 @@ static geocl_tensor *bias_grad(geocl_ctx *ctx, int64_t N, int64_t C, int64_t P, 
     st = ctx->be->ops->sum(ctx->be, 1, &C, &P, 2, (int64_t[]){N, P}, (int64_t[]){C * P, 1}, 1.0f,
                            geocl_tensor_bref(dy), geocl_tensor_bref(db));
   return ops_done(db, st);
+}
+
+/* ---- GEMMs; one per image ---- */
+
+/* The columns of image b: a [K, P] block of x (pointwise) or of col [K, N·P]. */
+typedef struct image_cols {
+  geocl_tensor *t; /* x or a temporary col */
+  int64_t ld, stride;
+} image_cols;
+
+static bool image_columns(geocl_ctx *ctx, const geocl_window2d *g, geocl_tensor *x, image_cols *c) {
+  int64_t P = g->oh * g->ow;
+  if (pointwise(g)) {
+    *c = (image_cols){x, P, g->c * P};
+    return true;
+  }
+  *c = (image_cols){columns(ctx, g, x), g->n * P, P};
+  return c->t != NULL;
+}
+
+static geocl_status gemm(geocl_ctx *ctx, bool ta, bool tb, int64_t m, int64_t n, int64_t k, int64_t batch, geocl_bref a,
+                         int64_t lda, int64_t sa, geocl_bref b, int64_t ldb, int64_t sb, geocl_bref c, int64_t ldc,
+                         int64_t sc, float beta) {
+  geocl_gemm_args ga = {.trans_a = ta, .trans_b = tb, .m = m, .n = n, .k = k, .batch = batch, .alpha = 1.0f,
+                        .beta = beta, .a = a, .lda = lda, .stride_a = sa, .b = b, .ldb = ldb, .stride_b = sb,
+                        .c = c, .ldc = ldc, .stride_c = sc};
+  if (m == 0 || n == 0 || batch == 0) return GEOCL_OK;
+  return ctx->be->ops->gemm(ctx->be, &ga);
+}
+
+static geocl_bref at(geocl_bref r, int64_t elements) {
+  r.off += (size_t)elements;
+  return r;
+}
+
+/* C_b = op(A_b)·op(B_b) for the groups b: A, B, C contiguous blocks, group b
+ * at b·(its block size) */
+static geocl_status group_gemm(geocl_ctx *ctx, int64_t groups, bool ta, bool tb, int64_t m, int64_t n, int64_t k,
+                               geocl_bref a, geocl_bref b, geocl_bref c, float beta) {
+  return gemm(ctx, ta, tb, m, n, k, groups, a, ta ? m : k, m * k, b, tb ? k : n, k * n, c, n, m * n, beta);
+}
+
+/* y_b = W · cols_b (+ bias) for every image b */
+static geocl_status forward_per_image(geocl_ctx *ctx, const geocl_window2d *g, geocl_tensor *x, geocl_tensor *W,
+                                      geocl_tensor *bias, geocl_tensor *y) {
+  int64_t cout = W->shape[0], K = g->c * g->kh * g->kw, P = g->oh * g->ow;
+  image_cols c;
+  if (!image_columns(ctx, g, x, &c)) return geocl_last_status();
+  geocl_status st = GEOCL_OK;
+  if (bias) /* the bias first, then y += W · cols */
+    st = ctx->be->ops->copy(ctx->be, 3, (int64_t[]){g->n, cout, P}, geocl_tensor_bref(bias),
+                            (int64_t[]){0, bias->stride[0], 0}, geocl_tensor_bref(y), (int64_t[]){cout * P, P, 1}, 0);
+  if (st == GEOCL_OK)
+    st = gemm(ctx, false, false, cout, P, K, g->n, geocl_tensor_bref(W), K, 0, geocl_tensor_bref(c.t), c.ld, c.stride,
+              geocl_tensor_bref(y), P, cout * P, bias ? 1.0f : 0.0f);
+  free_temp(c.t, x);
+  return st;
+}
+
+/* dW = Σ_b dy_b · cols_bᵀ, one GEMM per image adding to the last */
+static geocl_status weight_grad_per_image(geocl_ctx *ctx, const geocl_window2d *g, geocl_tensor *x, geocl_tensor *dy,
+                                          geocl_tensor *dW) {
+  int64_t cout = dW->shape[0], K = g->c * g->kh * g->kw, P = g->oh * g->ow;
+  image_cols c;
+  if (!image_columns(ctx, g, x, &c)) return geocl_last_status();
+  geocl_status st = GEOCL_OK;
+  for (int64_t b = 0; st == GEOCL_OK && b < g->n; b++)
+    st = gemm(ctx, false, true, cout, K, P, 1, at(geocl_tensor_bref(dy), b * cout * P), P, 0,
+              at(geocl_tensor_bref(c.t), b * c.stride), c.ld, 0, geocl_tensor_bref(dW), K, 0, b ? 1.0f : 0.0f);
+  free_temp(c.t, x);
+  return st;
+}
+
+/* dx: dcols_b = Wᵀ · dy_b for every image (into dx itself when pointwise), then col2im */
+static geocl_status input_grad_per_image(geocl_ctx *ctx, const geocl_window2d *g, geocl_tensor *W, geocl_tensor *dy,
+                                         geocl_tensor *dx) {
+  int64_t cout = W->shape[0], K = g->c * g->kh * g->kw, P = g->oh * g->ow;
+  if (pointwise(g))
+    return gemm(ctx, true, false, K, P, cout, g->n, geocl_tensor_bref(W), K, 0, geocl_tensor_bref(dy), P, cout * P,
+                geocl_tensor_bref(dx), P, K * P, 0.0f);
+  geocl_tensor *dcol = ops_new(ctx, GEOCL_SHAPE(K, g->n * P));
+  geocl_status st = dcol ? gemm(ctx, true, false, K, P, cout, g->n, geocl_tensor_bref(W), K, 0, geocl_tensor_bref(dy), P,
+                                cout * P, geocl_tensor_bref(dcol), g->n * P, P, 0.0f)
+                         : geocl_last_status();
+  if (st == GEOCL_OK) st = ctx->be->ops->col2im(ctx->be, g, geocl_tensor_bref(dcol), geocl_tensor_bref(dx));
+  free_temp(dcol, NULL);
+  return st;
 }
 
 /* ---- options and shapes ---- */
@@ -144,19 +234,37 @@ static bool kernels_present(geocl_ctx *ctx, const char *op) {
 
 /* ---- conv2d ---- */
 
-/* x [N, Cin, H, W], W [Cout, Cin/G, kh, kw] */
-static geocl_status conv2d_backward(geocl_node *n, geocl_tensor *dout) {
-  geocl_tensor *x = n->in[0], *W = n->in[1], *bias = n->in[2];
-  geocl_ctx *ctx = x->ctx;
-  conv_dims d = load_dims(n);
-  const geocl_window2d *g = &d.g;
-  int64_t G = d.groups, cout = W->shape[0], K = g->c / G * g->kh * g->kw, P = g->oh * g->ow, NP = g->n * P;
-  geocl_tensor *dy = ops_contiguous(dout);
-  geocl_tensor *dt = dy ? from_nchw(ctx, g->n, cout, P, dy) : NULL;
+/* T = W · col over the whole batch (batched over groups), then NCHW */
+static geocl_status forward_merged(geocl_ctx *ctx, const conv_dims *d, geocl_tensor *x, geocl_tensor *W,
+                                   geocl_tensor *bias, geocl_tensor *y) {
+  const geocl_window2d *g = &d->g;
+  int64_t G = d->groups, cout = W->shape[0], N = g->n, K = g->c / G * g->kh * g->kw, P = g->oh * g->ow;
+  geocl_tensor *col = columns(ctx, g, x);
+  /* one image: T is y, the bias put there first; else T is a temporary */
+  geocl_tensor *t = !col ? NULL : N == 1 ? y : ops_new(ctx, GEOCL_SHAPE(cout, N * P));
+  geocl_status st = t ? GEOCL_OK : geocl_last_status();
+  if (st == GEOCL_OK && N == 1 && bias)
+    st = ctx->be->ops->copy(ctx->be, 2, (int64_t[]){cout, P}, geocl_tensor_bref(bias), (int64_t[]){bias->stride[0], 0},
+                            geocl_tensor_bref(y), (int64_t[]){P, 1}, 0);
+  if (st == GEOCL_OK)
+    st = group_gemm(ctx, G, false, false, cout / G, N * P, K, geocl_tensor_bref(W), geocl_tensor_bref(col),
+                    geocl_tensor_bref(t), N == 1 && bias ? 1.0f : 0.0f);
+  free_temp(col, x);
+  if (st == GEOCL_OK && t != y) st = to_nchw(ctx, N, cout, P, t, bias, y);
+  free_temp(t, y);
+  return st;
+}
+
+/* dW and dx over the whole batch: dT [Cout, N·P] from dy, then dW_b = dT_b · col_bᵀ and
+ * dcol_b = W_bᵀ · dT_b per group */
+static geocl_status backward_merged(geocl_ctx *ctx, const conv_dims *d, geocl_tensor *x, geocl_tensor *W,
+                                    geocl_tensor *dy) {
+  const geocl_window2d *g = &d->g;
+  int64_t G = d->groups, cout = W->shape[0], K = g->c / G * g->kh * g->kw, P = g->oh * g->ow, NP = g->n * P;
+  geocl_tensor *dt = from_nchw(ctx, g->n, cout, P, dy);
   if (!dt) return geocl_last_status();
   geocl_status st = GEOCL_OK;
-  if (bias && bias->requires_grad) st = geocl_accumulate_grad(bias, bias_grad(ctx, g->n, cout, P, dy));
-  if (st == GEOCL_OK && W->requires_grad) { /* dW_b = dT_b · col_bᵀ */
+  if (W->requires_grad) {
     geocl_tensor *col = columns(ctx, g, x);
     geocl_tensor *dW = col ? ops_new(ctx, 4, W->shape) : NULL;
     st = dW ? group_gemm(ctx, G, false, true, cout / G, K, NP, geocl_tensor_bref(dt), geocl_tensor_bref(col),
@@ -165,7 +273,7 @@ static geocl_status conv2d_backward(geocl_node *n, geocl_tensor *dout) {
     free_temp(col, x);
     if (st == GEOCL_OK) st = geocl_accumulate_grad(W, dW);
   }
-  if (st == GEOCL_OK && x->requires_grad) { /* dcol_b = W_bᵀ · dT_b, dx = col2im(dcol) */
+  if (st == GEOCL_OK && x->requires_grad) {
     geocl_tensor *dx = ops_new(ctx, 4, x->shape);
     geocl_tensor *dcol = !dx ? NULL : col_is_input(g) ? dx : ops_new(ctx, GEOCL_SHAPE(g->c * g->kh * g->kw, NP));
     st = dcol ? group_gemm(ctx, G, true, false, K, NP, cout / G, geocl_tensor_bref(W), geocl_tensor_bref(dt),
@@ -177,6 +285,36 @@ static geocl_status conv2d_backward(geocl_node *n, geocl_tensor *dout) {
     if (st == GEOCL_OK) st = geocl_accumulate_grad(x, dx);
   }
   free_temp(dt, dy);
+  return st;
+}
+
+static geocl_status backward_per_image(geocl_ctx *ctx, const conv_dims *d, geocl_tensor *x, geocl_tensor *W,
+                                       geocl_tensor *dy) {
+  geocl_status st = GEOCL_OK;
+  if (W->requires_grad) {
+    geocl_tensor *dW = ops_new(ctx, 4, W->shape);
+    st = dW ? weight_grad_per_image(ctx, &d->g, x, dy, dW) : geocl_last_status();
+    if (st == GEOCL_OK) st = geocl_accumulate_grad(W, dW);
+  }
+  if (st == GEOCL_OK && x->requires_grad) {
+    geocl_tensor *dx = ops_new(ctx, 4, x->shape);
+    st = dx ? input_grad_per_image(ctx, &d->g, W, dy, dx) : geocl_last_status();
+    if (st == GEOCL_OK) st = geocl_accumulate_grad(x, dx);
+  }
+  return st;
+}
+
+/* x [N, Cin, H, W], W [Cout, Cin/G, kh, kw] */
+static geocl_status conv2d_backward(geocl_node *n, geocl_tensor *dout) {
+  geocl_tensor *x = n->in[0], *W = n->in[1], *bias = n->in[2];
+  geocl_ctx *ctx = x->ctx;
+  conv_dims d = load_dims(n);
+  geocl_tensor *dy = ops_contiguous(dout);
+  if (!dy) return geocl_last_status();
+  geocl_status st = GEOCL_OK;
+  if (bias && bias->requires_grad)
+    st = geocl_accumulate_grad(bias, bias_grad(ctx, d.g.n, W->shape[0], d.g.oh * d.g.ow, dy));
+  if (st == GEOCL_OK) st = per_image(&d) ? backward_per_image(ctx, &d, x, W, dy) : backward_merged(ctx, &d, x, W, dy);
   return st;
 }
 
@@ -212,20 +350,7 @@ geocl_tensor *geocl_conv2d(geocl_tensor *x, geocl_tensor *W, geocl_tensor *bias,
   geocl_tensor *Wc = xc ? ops_contiguous(W) : NULL;
   geocl_tensor *y = Wc ? ops_new(ctx, GEOCL_SHAPE(N, cout, g->oh, g->ow)) : NULL;
   if (!y) return NULL;
-  int64_t G = d.groups, K = cin / G * g->kh * g->kw, P = g->oh * g->ow;
-  geocl_tensor *col = columns(ctx, g, xc);
-  /* one image: T is y, the bias put there first; else T is a temporary */
-  geocl_tensor *t = !col ? NULL : N == 1 ? y : ops_new(ctx, GEOCL_SHAPE(cout, N * P));
-  geocl_status st = t ? GEOCL_OK : geocl_last_status();
-  if (st == GEOCL_OK && N == 1 && bias)
-    st = ctx->be->ops->copy(ctx->be, 2, (int64_t[]){cout, P}, geocl_tensor_bref(bias), (int64_t[]){bias->stride[0], 0},
-                            geocl_tensor_bref(y), (int64_t[]){P, 1}, 0);
-  if (st == GEOCL_OK)
-    st = group_gemm(ctx, G, false, false, cout / G, N * P, K, geocl_tensor_bref(Wc), geocl_tensor_bref(col),
-                    geocl_tensor_bref(t), N == 1 && bias ? 1.0f : 0.0f);
-  free_temp(col, xc);
-  if (st == GEOCL_OK && t != y) st = to_nchw(ctx, N, cout, P, t, bias, y);
-  free_temp(t, y);
+  geocl_status st = per_image(&d) ? forward_per_image(ctx, g, xc, Wc, bias, y) : forward_merged(ctx, &d, xc, Wc, bias, y);
   if (st != GEOCL_OK) return ops_fail(y);
   geocl_node *n = geocl_record(y, op, conv2d_backward, 3, (geocl_tensor *[]){xc, Wc, bias});
   if (n) save_dims(n, &d);
