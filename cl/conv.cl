@@ -10,13 +10,23 @@ typedef struct {
   long oh, ow;
 } window2d;
 
-/* The output index along one axis whose window tap k reads input index i,
- * or -1: i = o·s − p + k·d for some 0 ≤ o < out. */
-inline long window_out(long i, long k, long s, long p, long d, long out) {
-  long t = i + p - k * d;
-  if (t < 0 || t % s) return -1;
-  t /= s;
-  return t < out ? t : -1;
+/* Along one axis, the outputs o whose window spans input index i (kernel
+ * k, stride s, padding p, dilation d) run from first_out to last_out; the
+ * tap that reads i is t/d for t = i + p − o·s when d divides t (tap_of: −1
+ * otherwise).  Two divisions per index instead of one per tap. */
+inline long first_out(long i, long k, long s, long p, long d) {
+  long t = i + p - (k - 1) * d;
+  return t > 0 ? (t + s - 1) / s : 0;
+}
+
+inline long last_out(long i, long s, long p, long out) {
+  long t = i + p;
+  return t < 0 ? -1 : min(t / s, out - 1);
+}
+
+inline long tap_of(long i, long o, long s, long p, long d) {
+  long t = i + p - o * s;
+  return d == 1 ? t : t % d ? -1 : t / d;
 }
 
 /* Store the first n lanes of v at p (all of them when n ≥ VWIDTH). */
@@ -65,23 +75,26 @@ __kernel void col2im(window2d g, __global const float *col, ulong coff, __global
   long r = t % g.h, ci = (t / g.h) % g.c, b = t / (g.h * g.c), cols = g.n * g.oh * g.ow;
   int n = (int)min((long)VWIDTH, g.w - s);
   vfloat acc = 0.0f;
-  for (long ky = 0; ky < g.kh; ky++) {
-    long oy = window_out(r, ky, g.sh, g.ph, g.dh, g.oh);
-    if (oy < 0) continue;
+  for (long oy = first_out(r, g.kh, g.sh, g.ph, g.dh), oy_end = last_out(r, g.sh, g.ph, g.oh); oy <= oy_end; oy++) {
+    long ky = tap_of(r, oy, g.sh, g.ph, g.dh);
+    if (ky < 0) continue;
     __global const float *rows = col + coff + (ci * g.kh + ky) * g.kw * cols + (b * g.oh + oy) * g.ow;
-    for (long kx = 0; kx < g.kw; kx++) {
-      __global const float *src = rows + kx * cols;
-      long ox0 = s + g.pw - kx * g.dw;
-      if (g.sw == 1 && ox0 >= 0 && ox0 + VWIDTH <= g.ow) {
-        acc += vload_v(0, src + ox0);
-      } else {
-        float e[VWIDTH];
-        for (int l = 0; l < VWIDTH; l++) {
-          long ox = window_out(s + l, kx, g.sw, g.pw, g.dw, g.ow);
-          e[l] = l < n && ox >= 0 ? src[ox] : 0.0f;
-        }
-        acc += vload_v(0, e);
+    if (g.sw == 1 && g.dw == 1 && s + g.pw - (g.kw - 1) >= 0 && s + g.pw + VWIDTH <= g.ow) {
+      for (long kx = 0; kx < g.kw; kx++) acc += vload_v(0, rows + kx * cols + s + g.pw - kx);
+    } else {
+      float e[VWIDTH];
+      for (int l = 0; l < VWIDTH; l++) {
+        long i = s + l;
+        float v = 0.0f;
+        if (l < n)
+          for (long ox = first_out(i, g.kw, g.sw, g.pw, g.dw), ox_end = last_out(i, g.sw, g.pw, g.ow); ox <= ox_end;
+               ox++) {
+            long kx = tap_of(i, ox, g.sw, g.pw, g.dw);
+            if (kx >= 0) v += rows[kx * cols + ox];
+          }
+        e[l] = v;
       }
+      acc += vload_v(0, e);
     }
   }
   store_lanes(acc, x + xoff + t * g.w + s, n);
@@ -120,15 +133,12 @@ __kernel void max_pool2d_backward(window2d g, __global const int *arg, ulong aof
   if (i >= g.n * g.c * g.h * g.w) return;
   long s = i % g.w, t = i / g.w, r = t % g.h, p = t / g.h, plane = p * g.oh * g.ow;
   int me = (int)(r * g.w + s);
+  long ox0 = first_out(s, g.kw, g.sw, g.pw, g.dw), ox1 = last_out(s, g.sw, g.pw, g.ow);
   float acc = 0.0f;
-  for (long ky = 0; ky < g.kh; ky++) {
-    long oy = window_out(r, ky, g.sh, g.ph, g.dh, g.oh);
-    if (oy < 0) continue;
-    for (long kx = 0; kx < g.kw; kx++) {
-      long ox = window_out(s, kx, g.sw, g.pw, g.dw, g.ow);
+  for (long oy = first_out(r, g.kh, g.sh, g.ph, g.dh), oy1 = last_out(r, g.sh, g.ph, g.oh); oy <= oy1; oy++)
+    for (long ox = ox0; ox <= ox1; ox++) {
       long o = plane + oy * g.ow + ox;
-      if (ox >= 0 && arg[aoff + o] == me) acc += dy[dyoff + o];
+      if (arg[aoff + o] == me) acc += dy[dyoff + o];
     }
-  }
   dx[dxoff + i] = acc;
 }
