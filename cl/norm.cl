@@ -245,14 +245,16 @@ __kernel void bn_apply(long outer, long c, long inner, float eps, int relu, __gl
   store_fv(h, y + yoff + row * len, v, len);
 }
 
-/* dx = g·γ/√(var + eps) */
+/* dx = g·γ/√(var + eps) and dres = g, each if non-NULL */
 __kernel void bn_backward_dx(long outer, long c, long inner, float eps, int relu, __global const float *var,
                              ulong voff, __global const float *gamma, ulong goff, __global const float *y, ulong yoff,
-                             __global const float *dy, ulong dyoff, __global float *dx, ulong dxoff) {
+                             __global const float *dy, ulong dyoff, __global float *dx, ulong dxoff,
+                             __global float *dres, ulong droff) {
   BN_RUN(outer, c, inner, len, row, v)
   vfloat k = channel_vec(gamma, goff, row, v, c, inner, 1.0f) * rsqrt(channel_vec(var, voff, row, v, c, inner, 0.0f) + eps);
   vfloat g = relu_grad(dy + dyoff + row * len, y ? y + yoff + row * len : y, v, len, relu);
-  store_fv(g * k, dx + dxoff + row * len, v, len);
+  if (dx) store_fv(g * k, dx + dxoff + row * len, v, len);
+  if (dres) store_fv(g, dres + droff + row * len, v, len);
 }
 
 /* dx (+)= dmean/M + dvar·2(x − mean)/M */

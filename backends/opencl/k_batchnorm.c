@@ -115,7 +115,8 @@ geocl_status ocl_batchnorm_backward_reduce(geocl_backend *be, int64_t outer, int
 }
 
 geocl_status ocl_batchnorm_backward(geocl_backend *be, int64_t outer, int64_t c, int64_t inner, float eps, int relu,
-                                    geocl_bref var, geocl_bref gamma, geocl_bref y, geocl_bref dy, geocl_bref dx) {
+                                    geocl_bref var, geocl_bref gamma, geocl_bref y, geocl_bref dy, geocl_bref dx,
+                                    geocl_bref dres) {
   ocl_backend *ob = ocl_of(be);
   ocl_kernel_slot *k;
   geocl_status st = ocl_kernel(ob, "norm", "bn_backward_dx", &k);
@@ -123,11 +124,12 @@ geocl_status ocl_batchnorm_backward(geocl_backend *be, int64_t outer, int64_t c,
   cl_long o = outer, cc = c, in = inner;
   cl_float e = eps;
   cl_int r = relu;
-  cl_mem vm = ocl_mem(var), gm = ocl_mem(gamma), ym = ocl_mem(y), dym = ocl_mem(dy), dxm = ocl_mem(dx);
-  cl_ulong vo = var.off, go = gamma.off, yo = y.off, dyo = dy.off, dxo = dx.off;
-  st = ocl_args(k->kernel, 15, OCL_ARG(o), OCL_ARG(cc), OCL_ARG(in), OCL_ARG(e), OCL_ARG(r), OCL_ARG(vm), OCL_ARG(vo),
+  cl_mem vm = ocl_mem(var), gm = ocl_mem(gamma), ym = ocl_mem(y), dym = ocl_mem(dy), dxm = ocl_mem(dx),
+         drm = ocl_mem(dres);
+  cl_ulong vo = var.off, go = gamma.off, yo = y.off, dyo = dy.off, dxo = dx.off, dro = dres.off;
+  st = ocl_args(k->kernel, 17, OCL_ARG(o), OCL_ARG(cc), OCL_ARG(in), OCL_ARG(e), OCL_ARG(r), OCL_ARG(vm), OCL_ARG(vo),
                 OCL_ARG(gm), OCL_ARG(go), OCL_ARG(ym), OCL_ARG(yo), OCL_ARG(dym), OCL_ARG(dyo), OCL_ARG(dxm),
-                OCL_ARG(dxo));
+                OCL_ARG(dxo), OCL_ARG(drm), OCL_ARG(dro));
   return st != GEOCL_OK ? st : launch_runs(ob, k, outer, c, inner);
 }
 

@@ -89,15 +89,18 @@ geocl_status ref_batchnorm_backward_reduce(geocl_backend *be, int64_t outer, int
 }
 
 geocl_status ref_batchnorm_backward(geocl_backend *be, int64_t outer, int64_t c, int64_t inner, float eps, int relu,
-                                    geocl_bref var, geocl_bref gamma, geocl_bref y, geocl_bref dy, geocl_bref dx) {
+                                    geocl_bref var, geocl_bref gamma, geocl_bref y, geocl_bref dy, geocl_bref dx,
+                                    geocl_bref dres) {
   const float *DY = REF_F32(dy), *Y = relu ? REF_F32(y) : NULL;
-  float *DX = REF_F32(dx);
+  float *DX = dx.mem ? REF_F32(dx) : NULL, *DR = dres.mem ? REF_F32(dres) : NULL;
   for (int64_t ch = 0; ch < c; ch++) {
     double k = param(gamma, ch, 1) / sqrt((double)REF_F32(var)[ch] + eps);
     for (int64_t o = 0; o < outer; o++)
       for (int64_t i = 0; i < inner; i++) {
         int64_t at = (o * c + ch) * inner + i;
-        DX[at] = (float)(grad_in(relu, Y, DY, at) * k);
+        double g = grad_in(relu, Y, DY, at);
+        if (DX) DX[at] = (float)(g * k);
+        if (DR) DR[at] = (float)g;
       }
   }
   return GEOCL_OK;

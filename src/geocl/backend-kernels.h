@@ -91,9 +91,10 @@
   ENTRY(batchnorm_backward_reduce, (geocl_backend *be, int64_t outer, int64_t c, int64_t inner, float eps, \
         int relu, geocl_bref x, geocl_bref mean, geocl_bref var, geocl_bref gamma, geocl_bref y, geocl_bref dy, \
         geocl_bref dgamma, geocl_bref dbeta, geocl_bref dmean, geocl_bref dvar)) \
-  /* dx = g·γ/√(var + eps) (g as above) */ \
+  /* dx = g·γ/√(var + eps) (g as above), when dx's mem is non-NULL; g itself \
+   * into dres (the residual's gradient) when its mem is non-NULL */ \
   ENTRY(batchnorm_backward, (geocl_backend *be, int64_t outer, int64_t c, int64_t inner, float eps, int relu, \
-        geocl_bref var, geocl_bref gamma, geocl_bref y, geocl_bref dy, geocl_bref dx)) \
+        geocl_bref var, geocl_bref gamma, geocl_bref y, geocl_bref dy, geocl_bref dx, geocl_bref dres)) \
   /* running ← (1 − momentum)·running + momentum·batch for the mean, and for \
    * the variance with var·unbias (M/(M − 1)); count[0] += 1 if its mem is non-NULL */ \
   ENTRY(batchnorm_update_running, (geocl_backend *be, int64_t c, float momentum, float unbias, geocl_bref mean, \

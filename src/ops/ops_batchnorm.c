@@ -96,21 +96,17 @@ static geocl_status batchnorm_backward(geocl_node *n, geocl_tensor *dout) {
   bool dg = gamma && gamma->requires_grad, db = beta && beta->requires_grad;
   bool dm = mean->requires_grad, dv = var->requires_grad;
   geocl_status st = GEOCL_OK;
-  if (res && res->requires_grad) { /* the residual's gradient: dy where the output is positive (or all of dy) */
-    geocl_tensor *dr = dy;
-    if (relu && (dr = ops_new(ctx, x->ndim, x->shape)) && geocl_numel(x) > 0)
-      st = be->ops->unary_backward(be, GEOCL_UN_RELU, geocl_numel(x), 0, geocl_tensor_bref(y), geocl_tensor_bref(y),
-                                   geocl_tensor_bref(dy), geocl_tensor_bref(dr));
-    if (st == GEOCL_OK) st = geocl_accumulate_grad(res, dr);
-  }
-  if (st == GEOCL_OK && x->requires_grad) {
-    geocl_tensor *dx = ops_new(ctx, x->ndim, x->shape);
-    if (!dx) return geocl_last_status();
-    if (geocl_numel(x) > 0)
-      st = be->ops->batchnorm_backward(be, outer, c, inner, eps, relu, geocl_tensor_bref(var), optional(gamma),
-                                       optional(y), geocl_tensor_bref(dy), geocl_tensor_bref(dx));
-    if (st == GEOCL_OK) st = geocl_accumulate_grad(x, dx);
-  }
+  /* dx, and the residual's gradient g (dy where the output is positive, or dy
+   * itself without the ReLU), in one pass */
+  bool dr_new = res && res->requires_grad && relu;
+  geocl_tensor *dx = x->requires_grad ? ops_new(ctx, x->ndim, x->shape) : NULL;
+  geocl_tensor *dr = dr_new ? ops_new(ctx, x->ndim, x->shape) : dy;
+  if ((x->requires_grad && !dx) || !dr) return geocl_last_status();
+  if ((dx || dr_new) && geocl_numel(x) > 0)
+    st = be->ops->batchnorm_backward(be, outer, c, inner, eps, relu, geocl_tensor_bref(var), optional(gamma),
+                                     optional(y), geocl_tensor_bref(dy), optional(dx), optional(dr_new ? dr : NULL));
+  if (st == GEOCL_OK && res && res->requires_grad) st = geocl_accumulate_grad(res, dr);
+  if (st == GEOCL_OK && dx) st = geocl_accumulate_grad(x, dx);
   if (st != GEOCL_OK || !(dg || db || dm || dv)) return st;
   geocl_tensor *sums = ops_new(ctx, GEOCL_SHAPE(4, c)); /* dγ, dβ, dmean, dvar */
   if (!sums) return geocl_last_status();
@@ -150,7 +146,7 @@ geocl_tensor *geocl_batchnorm(geocl_tensor *x, geocl_tensor *mean, geocl_tensor 
   }
   geocl_ctx *ctx = x->ctx;
   if (!OPS_KERNEL(ctx, batchnorm, op) || !OPS_KERNEL(ctx, batchnorm_backward, op) ||
-      !OPS_KERNEL(ctx, batchnorm_backward_reduce, op) || !OPS_KERNEL(ctx, unary_backward, op))
+      !OPS_KERNEL(ctx, batchnorm_backward_reduce, op))
     return NULL;
   geocl_tensor *given[6] = {x, mean, var, gamma, beta, residual}, *in[6];
   for (int i = 0; i < 6; i++)
