@@ -29,6 +29,24 @@ inline long tap_of(long i, long o, long s, long p, long d) {
   return d == 1 ? t : t % d ? -1 : t / d;
 }
 
+__constant float lane_index[16] = {0.0f, 1.0f, 2.0f,  3.0f,  4.0f,  5.0f,  6.0f,  7.0f,
+                                   8.0f, 9.0f, 10.0f, 11.0f, 12.0f, 13.0f, 14.0f, 15.0f};
+
+/* p[at + l] for the lanes l, zero where at + l lies outside the run [lo, hi);
+ * p holds size elements.  One vector load (masked at the run's ends) unless
+ * the vector would leave the buffer. */
+inline vfloat load_run(__global const float *p, long at, long lo, long hi, long size) {
+  if (at >= 0 && at + VWIDTH <= size) {
+    vfloat v = vload_v(0, p + at);
+    if (at >= lo && at + VWIDTH <= hi) return v;
+    vfloat i = (float)(at - lo) + vload_v(0, lane_index);
+    return select((vfloat)0.0f, v, (i >= 0.0f) & (i < (float)(hi - lo)));
+  }
+  float e[VWIDTH];
+  for (int l = 0; l < VWIDTH; l++) e[l] = at + l >= lo && at + l < hi ? p[at + l] : 0.0f;
+  return vload_v(0, e);
+}
+
 /* Store the first n lanes of v at p (all of them when n ≥ VWIDTH). */
 inline void store_lanes(vfloat v, __global float *p, int n) {
   if (n >= VWIDTH) {
@@ -42,7 +60,7 @@ inline void store_lanes(vfloat v, __global float *p, int n) {
 
 /* col [c·kh·kw, n·oh·ow]: work-item (vector of output columns ox, output row
  * (b, oy), tap row r = (ci, ky, kx)).  With stride 1 the vector is a shifted
- * run of the input row: one load where it lies inside. */
+ * run of the input row: one load, masked where it passes the row's ends. */
 __kernel void im2col(window2d g, __global const float *x, ulong xoff, __global float *col, ulong coff) {
   long ox = get_global_id(0) * VWIDTH, t = get_global_id(1), r = get_global_id(2);
   if (ox >= g.ow || t >= g.n * g.oh || r >= g.c * g.kh * g.kw) return;
@@ -51,9 +69,10 @@ __kernel void im2col(window2d g, __global const float *x, ulong xoff, __global f
   int n = (int)min((long)VWIDTH, g.ow - ox);
   vfloat v = 0.0f;
   if (row >= 0 && row < g.h) {
-    __global const float *in = x + xoff + ((b * g.c + ci) * g.h + row) * g.w;
-    if (g.sw == 1 && s0 >= 0 && s0 + VWIDTH <= g.w) {
-      v = vload_v(0, in + s0);
+    long start = ((b * g.c + ci) * g.h + row) * g.w;
+    __global const float *in = x + xoff + start;
+    if (g.sw == 1) {
+      v = load_run(x + xoff, start + s0, start, start + g.w, g.n * g.c * g.h * g.w);
     } else {
       float e[VWIDTH];
       for (int l = 0; l < VWIDTH; l++) {
@@ -68,7 +87,8 @@ __kernel void im2col(window2d g, __global const float *x, ulong xoff, __global f
 
 /* x[b, ci, r, s] = Σ over taps (ky, kx) of the col entry that reads it:
  * work-item (vector of input columns s, input row (b, ci, r)).  With stride
- * 1 a tap's entries for the vector are a run of a col row. */
+ * 1 a tap's entries for the vector are a run of a col row: one load, masked
+ * where it passes the row's ends. */
 __kernel void col2im(window2d g, __global const float *col, ulong coff, __global float *x, ulong xoff) {
   long s = get_global_id(0) * VWIDTH, t = get_global_id(1);
   if (s >= g.w || t >= g.n * g.c * g.h) return;
@@ -78,9 +98,11 @@ __kernel void col2im(window2d g, __global const float *col, ulong coff, __global
   for (long oy = first_out(r, g.kh, g.sh, g.ph, g.dh), oy_end = last_out(r, g.sh, g.ph, g.oh); oy <= oy_end; oy++) {
     long ky = tap_of(r, oy, g.sh, g.ph, g.dh);
     if (ky < 0) continue;
-    __global const float *rows = col + coff + (ci * g.kh + ky) * g.kw * cols + (b * g.oh + oy) * g.ow;
-    if (g.sw == 1 && g.dw == 1 && s + g.pw - (g.kw - 1) >= 0 && s + g.pw + VWIDTH <= g.ow) {
-      for (long kx = 0; kx < g.kw; kx++) acc += vload_v(0, rows + kx * cols + s + g.pw - kx);
+    long start = (ci * g.kh + ky) * g.kw * cols + (b * g.oh + oy) * g.ow;
+    __global const float *rows = col + coff + start;
+    if (g.sw == 1) {
+      for (long kx = 0; kx < g.kw; kx++, start += cols)
+        acc += load_run(col + coff, start + s + g.pw - kx * g.dw, start, start + g.ow, g.c * g.kh * g.kw * cols);
     } else {
       float e[VWIDTH];
       for (int l = 0; l < VWIDTH; l++) {
