@@ -32,6 +32,11 @@ inline long tap_of(long i, long o, long s, long p, long d) {
 __constant float lane_index[16] = {0.0f, 1.0f, 2.0f,  3.0f,  4.0f,  5.0f,  6.0f,  7.0f,
                                    8.0f, 9.0f, 10.0f, 11.0f, 12.0f, 13.0f, 14.0f, 15.0f};
 
+#if VWIDTH > 1
+/* the even lanes of two vectors side by side: a stride-2 run */
+__constant uint even_lanes[16] = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30};
+#endif
+
 /* p[at + l] for the lanes l, zero where at + l lies outside the run [lo, hi);
  * p holds size elements.  One vector load (masked at the run's ends) unless
  * the vector would leave the buffer. */
@@ -60,7 +65,8 @@ inline void store_lanes(vfloat v, __global float *p, int n) {
 
 /* col [c·kh·kw, n·oh·ow]: work-item (vector of output columns ox, output row
  * (b, oy), tap row r = (ci, ky, kx)).  With stride 1 the vector is a shifted
- * run of the input row: one load, masked where it passes the row's ends. */
+ * run of the input row: one load, masked where it passes the row's ends;
+ * with stride 2 the even lanes of two such loads. */
 __kernel void im2col(window2d g, __global const float *x, ulong xoff, __global float *col, ulong coff) {
   long ox = get_global_id(0) * VWIDTH, t = get_global_id(1), r = get_global_id(2);
   if (ox >= g.ow || t >= g.n * g.oh || r >= g.c * g.kh * g.kw) return;
@@ -71,8 +77,14 @@ __kernel void im2col(window2d g, __global const float *x, ulong xoff, __global f
   if (row >= 0 && row < g.h) {
     long start = ((b * g.c + ci) * g.h + row) * g.w;
     __global const float *in = x + xoff + start;
+    long size = g.n * g.c * g.h * g.w;
     if (g.sw == 1) {
-      v = load_run(x + xoff, start + s0, start, start + g.w, g.n * g.c * g.h * g.w);
+      v = load_run(x + xoff, start + s0, start, start + g.w, size);
+#if VWIDTH > 1
+    } else if (g.sw == 2) {
+      v = shuffle2(load_run(x + xoff, start + s0, start, start + g.w, size),
+                   load_run(x + xoff, start + s0 + VWIDTH, start, start + g.w, size), vload_v(0, even_lanes));
+#endif
     } else {
       float e[VWIDTH];
       for (int l = 0; l < VWIDTH; l++) {

@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* Launchers for the batch-norm kernels of cl/norm.cl: per-channel reductions
- * as planes (inner > 1: dev->row_lanes work-items per channel, dev->row_wg per
- * work-group) or columns (inner = 1: a work-group of dev->row_wg per vector of
+ * as planes (inner > 1: a work-group of dev->row_lanes work-items per
+ * channel) or columns (inner = 1: a work-group of dev->row_wg per vector of
  * channels), and elementwise kernels over runs of a plane or of a row. */
 #include "ocl.h"
 
-/* A plane reduction whose last argument (index arg) is its local buffer. */
+/* A plane reduction whose last argument (index arg) is its local buffer: a
+ * work-group per channel (a CPU runs a work-group on one core, and a layer
+ * may have only 64 channels: one group of them would leave the other cores
+ * idle). */
 static geocl_status launch_planes(ocl_backend *ob, ocl_kernel_slot *k, cl_uint arg, int64_t channels) {
-  size_t lanes = ob->dev->row_lanes, per_group = ob->dev->row_wg / lanes;
-  cl_int err = clSetKernelArg(k->kernel, arg, lanes * per_group * sizeof(cl_float), NULL);
+  size_t lanes = ob->dev->row_lanes;
+  cl_int err = clSetKernelArg(k->kernel, arg, lanes * sizeof(cl_float), NULL);
   if (err != CL_SUCCESS) return ocl_fail(err, k->name);
-  size_t local[2] = {lanes, per_group}, global[2] = {lanes, (size_t)channels};
+  size_t local[2] = {lanes, 1}, global[2] = {lanes, (size_t)channels};
   return ocl_launch(ob, k, 2, global, local);
 }
 
