@@ -15,6 +15,7 @@
 #include <geocl/backend-kernels.h>
 #include <geocl/config.h>
 #include <geocl/context.h>
+#include <geocl/conv.h>
 #include <geocl/data.h>
 #include <geocl/image.h>
 #include <geocl/kitti.h>
@@ -27,6 +28,7 @@
 #include <geocl/pairs.h>
 #include <geocl/params.h>
 #include <geocl/plugin.h>
+#include <geocl/resnet.h>
 #include <geocl/rng.h>
 #include <geocl/safetensors.h>
 #include <geocl/schedule.h>
