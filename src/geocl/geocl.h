@@ -4,6 +4,7 @@
 #ifndef GEOCL_H
 #define GEOCL_H
 
+#include <geocl/assignment.h>
 #include <geocl/augment.h>
 #include <geocl/autograd.h>
 #include <geocl/backend-api.h>
