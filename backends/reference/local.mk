@@ -32,3 +32,6 @@ src_libgeocl_la_SOURCES += backends/reference/ref_fft.c
 
 # optimisers
 src_libgeocl_la_SOURCES += backends/reference/ref_optim.c
+
+# point clouds
+src_libgeocl_la_SOURCES += backends/reference/ref_points.c
