@@ -60,6 +60,8 @@ tests_libopcases_la_SOURCES += tests/cases_norm.c
 tests_libopcases_la_SOURCES += tests/cases_tokens.c
 # loss
 tests_libopcases_la_SOURCES += tests/cases_loss.c
+# point clouds
+tests_libopcases_la_SOURCES += tests/cases_points.c
 tests_libopcases_la_CFLAGS = $(TEST_CFLAGS)
 tests_libopcases_la_LIBADD = src/libgeocl.la
 
@@ -169,6 +171,13 @@ EXTRA_DIST += tests/gen/gen_op_kats.py tests/fixtures/ops/attention.safetensors 
 	tests/fixtures/ops/attention_n197.safetensors tests/fixtures/ops/layernorm.safetensors \
 	tests/fixtures/ops/gelu.safetensors tests/fixtures/ops/masked_mse.safetensors \
 	tests/fixtures/ops/infonce.safetensors
+
+# point clouds: samplers against their definitions, grouping, linear assignment
+check_PROGRAMS += tests/check_points
+TESTS += tests/check_points
+tests_check_points_SOURCES = tests/check_points.c
+tests_check_points_CFLAGS = $(TEST_CFLAGS)
+tests_check_points_LDADD = $(TEST_LDADD)
 
 # kernels: the vector widths and row shapes of other devices, on this one
 TESTS += tests/kernel_shapes.sh

@@ -11,6 +11,7 @@ extern const op_case cases_tokens[];
 extern const op_case cases_attention[];
 extern const op_case cases_loss[];
 extern const op_case cases_fft[];
+extern const op_case cases_points[];
 
 const op_case *const op_case_tables[] = {
     cases_shape,
@@ -22,5 +23,6 @@ const op_case *const op_case_tables[] = {
     cases_attention,
     cases_loss,
     cases_fft,
+    cases_points,
     NULL,
 };
