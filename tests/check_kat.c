@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Known answers of single ops against PyTorch: attention (plain and CroCo v2's
  * 2D RoPE, self- and cross-attention, fused and unfused paths), LayerNorm,
- * exact GELU, CroCo's masked normalised-pixel MSE and SimIPU's InfoNCE through
- * L2 normalisation; forward outputs and input gradients.  The fixtures under
+ * exact GELU, CroCo's masked normalised-pixel MSE, SimIPU's InfoNCE through
+ * L2 normalisation and its bilinear sampling of feature maps at points
+ * (grid_sample); forward outputs and input gradients.  The fixtures under
  * tests/fixtures/ops/ hold float32 inputs and what PyTorch computed from them
  * in float64 (tests/gen/gen_op_kats.py), so every bound below measures float32
  * arithmetic against the exact answer.  Runs on the reference backend and, when
@@ -32,14 +33,16 @@
  * positive dominates has a small p_ii − 1 that their rounding perturbs
  * relatively more; PyTorch's own float32 run is 1.1e-6 off. */
 #define INFONCE_GRAD_TOL 4e-6
+#define GRID_OUT_TOL 5e-7     /* [2.2e-7] */
+#define GRID_GRAD_TOL 5e-7    /* [2.3e-7] */
 
 enum { REF, OCL, N_BACKENDS };
 static geocl_ctx *ctxs[N_BACKENDS]; /* OpenCL: NULL without a device */
 static const char *const backend_names[N_BACKENDS] = {"reference", "OpenCL"};
 
-enum { ATTN_FUSED, ATTN_UNFUSED, LAYERNORM, GELU, MASKED_MSE, INFONCE, N_OPS };
-static const char *const op_names[N_OPS] = {
-    "attention (fused)", "attention (unfused)", "layernorm", "gelu", "masked normpix MSE", "infonce"};
+enum { ATTN_FUSED, ATTN_UNFUSED, LAYERNORM, GELU, MASKED_MSE, INFONCE, GRID_SAMPLE, N_OPS };
+static const char *const op_names[N_OPS] = {"attention (fused)",  "attention (unfused)", "layernorm",         "gelu",
+                                            "masked normpix MSE", "infonce",             "grid_sample points"};
 static bool verbose; /* GEOCL_TEST_VERBOSE=1: print every comparison */
 /* Worst errors seen per op and backend: outputs, gradients. */
 static double worst[N_OPS][N_BACKENDS][2];
@@ -214,6 +217,16 @@ static void infonce_case(const kat *k) {
   expect(k, geocl_grad(key), "dk", INFONCE_GRAD_TOL, true);
 }
 
+/* Bilinear sampling at points: gradients to the map and to the points. */
+static void grid_sample_case(const kat *k) {
+  geocl_tensor *f = load(k, "f", true), *grid = load(k, "grid", true);
+  geocl_tensor *y = geocl_grid_sample_points(f, grid);
+  expect(k, y, "y", GRID_OUT_TOL, false);
+  ck_assert_ok(geocl_backward_from(y, load(k, "dout", false)));
+  expect(k, geocl_grad(f), "df", GRID_GRAD_TOL, true);
+  expect(k, geocl_grad(grid), "dgrid", GRID_GRAD_TOL, true);
+}
+
 /* _i: the backend */
 START_TEST(attention_fused) {
   each_case(ATTN_FUSED, _i, "attention.safetensors", attention_case);
@@ -237,6 +250,9 @@ START_TEST(masked_mse) { each_case(MASKED_MSE, _i, "masked_mse.safetensors", mas
 END_TEST
 
 START_TEST(infonce) { each_case(INFONCE, _i, "infonce.safetensors", infonce_case); }
+END_TEST
+
+START_TEST(grid_sample) { each_case(GRID_SAMPLE, _i, "grid_sample.safetensors", grid_sample_case); }
 END_TEST
 
 static void print_worst(void) {
@@ -267,6 +283,7 @@ int main(void) {
   tcase_add_loop_test(tc, gelu, 0, N_BACKENDS);
   tcase_add_loop_test(tc, masked_mse, 0, N_BACKENDS);
   tcase_add_loop_test(tc, infonce, 0, N_BACKENDS);
+  tcase_add_loop_test(tc, grid_sample, 0, N_BACKENDS);
   suite_add_tcase(s, tc);
   int rc = test_run_suite(s);
   print_worst();

@@ -170,7 +170,7 @@ tests_check_kat_LDADD = $(TEST_LDADD)
 EXTRA_DIST += tests/gen/gen_op_kats.py tests/fixtures/ops/attention.safetensors \
 	tests/fixtures/ops/attention_n197.safetensors tests/fixtures/ops/layernorm.safetensors \
 	tests/fixtures/ops/gelu.safetensors tests/fixtures/ops/masked_mse.safetensors \
-	tests/fixtures/ops/infonce.safetensors
+	tests/fixtures/ops/infonce.safetensors tests/fixtures/ops/grid_sample.safetensors
 
 # point clouds: samplers against their definitions, grouping, linear assignment
 check_PROGRAMS += tests/check_points
