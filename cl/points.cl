@@ -7,11 +7,10 @@
  * Point loops run VWIDTH points at a time from coordinate planes. */
 #pragma OPENCL FP_CONTRACT OFF
 
+/* any lane of a comparison's result set (a scalar comparison gives 1, not -1) */
 #if VWIDTH == 1
-typedef int vint;
 #define ANY(m) ((m) != 0)
 #else
-typedef PASTE(int, VWIDTH) vint;
 #define ANY(m) any(m)
 #endif
 

@@ -6,8 +6,9 @@
  * a lattice, clouds larger than local memory) and the dilated ball query
  * (ring edges hit exactly, empty rings, centres that are not points).  Plus
  * grouping's backward with repeated indices (exact sums, the same bits on
- * every run), the messages for bad input, and linear assignment against
- * brute force and an optimality certificate. */
+ * every run), the max over neighbours with its ties, the messages for bad
+ * input, and linear assignment against brute force and an optimality
+ * certificate. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -318,6 +319,52 @@ START_TEST(group_points_sums_repeats) {
 }
 END_TEST
 
+/* PointNet++ pooling: the max over the neighbours of grouped features, whose
+ * padded slots repeat a point, with features on a coarse grid (exact ties,
+ * within and between points): the value and, through the backward of both
+ * ops, the gradient to the first maximum of each (centre, channel), added up
+ * per source point. */
+START_TEST(max_over_neighbours_of_groups) {
+  geocl_ctx *ctx = open_backend(_i);
+  if (!ctx) return;
+  enum { B = 2, N = 23, C = 37, M = 11, K = 9 };
+  float x[B * N * C], dy[B * M * C], want_y[B * M * C];
+  double want_dx[B * N * C] = {0};
+  int32_t idx[B * M * K];
+  test_fill_uniform(x, B * N * C, 5, -1, 1);
+  for (int i = 0; i < B * N * C; i++) x[i] = floorf(4 * x[i]) / 4; /* different points tie too */
+  test_fill_uniform(dy, B * M * C, 6, -1, 1);
+  geocl_rng r;
+  geocl_rng_init(&r, 7);
+  for (int i = 0; i < B * M * K; i++) idx[i] = i % K >= 5 ? idx[i - i % K] : (int32_t)geocl_rng_below(&r, N);
+  for (int b = 0; b < B; b++)
+    for (int m = 0; m < M; m++)
+      for (int c = 0; c < C; c++) {
+        int first = idx[(b * M + m) * K];
+        for (int k = 1; k < K; k++) {
+          int p = idx[(b * M + m) * K + k];
+          if (x[(b * N + p) * C + c] > x[(b * N + first) * C + c]) first = p;
+        }
+        want_y[(b * M + m) * C + c] = x[(b * N + first) * C + c];
+        want_dx[(b * N + first) * C + c] += dy[(b * M + m) * C + c];
+      }
+  geocl_tensor *xt = upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, N, C), x);
+  geocl_set_requires_grad(xt, true);
+  geocl_tensor *y = geocl_max(geocl_group_points(xt, upload(ctx, GEOCL_I32, GEOCL_SHAPE(B, M, K), idx)), 2, false);
+  ck_assert_nonnull_geocl(y);
+  float *yh = test_download(y);
+  ck_assert_msg(!memcmp(yh, want_y, sizeof want_y), "max over neighbours differs on %s", geocl_ctx_backend_name(ctx));
+  ck_assert_ok(geocl_backward_from(y, upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, M, C), dy)));
+  float *g = test_download(geocl_grad(xt));
+  for (int i = 0; i < B * N * C; i++)
+    ck_assert_msg(fabs(g[i] - want_dx[i]) <= 1e-6 * (1 + fabs(want_dx[i])), "dx[%d] = %.9g, want %.9g on %s", i, g[i],
+                  want_dx[i], geocl_ctx_backend_name(ctx));
+  free(g);
+  free(yh);
+  geocl_ctx_free(ctx);
+}
+END_TEST
+
 #define EXPECT_ERROR(expr, ...)                                                                        \
   do {                                                                                                 \
     ck_assert_msg((expr) == NULL, "%s succeeded", #expr);                                              \
@@ -488,6 +535,7 @@ int main(void) {
   tcase_add_loop_test(tc, ball_query_known_answer, 0, 2);
   tcase_add_loop_test(tc, ball_query_matches_definition, 0, 2);
   tcase_add_loop_test(tc, group_points_sums_repeats, 0, 2);
+  tcase_add_loop_test(tc, max_over_neighbours_of_groups, 0, 2);
   tcase_add_test(tc, bad_input_messages);
   tcase_add_test(tc, assignment_matches_brute_force);
   tcase_add_test(tc, assignment_is_optimal);
