@@ -107,12 +107,12 @@ inline bool beats(float v2, int i2, float v1, int i1) { return v2 > v1 || (v2 ==
 #define VSTORE_INT(v, p) PASTE(vstore, VWIDTH)(v, 0, p)
 #endif
 
-/* x: planes [batch, dims, n]; dmin [batch, n] scratch; idx [batch, m].  With
- * cached != 0 the planes and the minima live in cache (dims·n + n floats of
- * local memory); bestv/besti hold a value and an index per work-item.  The
- * work-group size L is a power of two. */
-__kernel void fps(long n, long dims, long m, __global const float *x, ulong xoff, __global float *dmin, ulong doff,
-                  __global int *idx, ulong ioff, int cached, __local float *cache, __local float *bestv,
+/* x: planes [batch, dims, n]; dmin [batch, n] scratch; idx [batch, m] (plus
+ * base).  With cached != 0 the planes and the minima live in cache (dims·n +
+ * n floats of local memory); bestv/besti hold a value and an index per
+ * work-item.  The work-group size L is a power of two. */
+__kernel void fps(long n, long dims, long m, int base, __global const float *x, ulong xoff, __global float *dmin,
+                  ulong doff, __global int *idx, ulong ioff, int cached, __local float *cache, __local float *bestv,
                   __local int *besti) {
   long b = get_group_id(0), l = get_local_id(0), L = get_local_size(0);
   __global const float *gx = x + xoff + b * dims * n;
@@ -125,7 +125,7 @@ __kernel void fps(long n, long dims, long m, __global const float *x, ulong xoff
     for (long i = l; i < n; i += L) gd[i] = 1e10f;
   }
   barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
-  if (l == 0 && m > 0) out[0] = 0;
+  if (l == 0 && m > 0) out[0] = base;
   long last = 0;
   for (long j = 1; j < m; j++) {
     float sv = -1.0f;
@@ -148,7 +148,7 @@ __kernel void fps(long n, long dims, long m, __global const float *x, ulong xoff
       barrier(CLK_LOCAL_MEM_FENCE);
     }
     last = besti[0];
-    if (l == 0) out[j] = (int)last;
+    if (l == 0) out[j] = base + (int)last;
     barrier(CLK_LOCAL_MEM_FENCE);
   }
 }

@@ -18,7 +18,7 @@ static size_t group_size(ocl_backend *ob, ocl_kernel_slot *k, size_t cap) {
   return l;
 }
 
-geocl_status ocl_fps(geocl_backend *be, int64_t batch, int64_t n, int64_t dims, int64_t m, geocl_bref x,
+geocl_status ocl_fps(geocl_backend *be, int64_t batch, int64_t n, int64_t dims, int64_t m, int64_t base, geocl_bref x,
                      geocl_bref dmin, geocl_bref idx) {
   ocl_backend *ob = ocl_of(be);
   ocl_kernel_slot *k;
@@ -35,14 +35,15 @@ geocl_status ocl_fps(geocl_backend *be, int64_t batch, int64_t n, int64_t dims, 
   uint64_t cloud = (uint64_t)(dims + 1) * (uint64_t)n * sizeof(cl_float), reduce = lanes * 8;
   cl_int cached = (type == CL_LOCAL || lanes > 1) && cloud + reduce + used <= ob->dev->info.local_mem_bytes;
   cl_long nn = n, d = dims, mm = m;
+  cl_int bb = (cl_int)base;
   cl_mem xm = ocl_mem(x), dm = ocl_mem(dmin), im = ocl_mem(idx);
   cl_ulong xo = x.off, dof = dmin.off, io = idx.off;
-  st = ocl_args(k->kernel, 10, OCL_ARG(nn), OCL_ARG(d), OCL_ARG(mm), OCL_ARG(xm), OCL_ARG(xo), OCL_ARG(dm), OCL_ARG(dof),
-                OCL_ARG(im), OCL_ARG(io), OCL_ARG(cached));
+  st = ocl_args(k->kernel, 11, OCL_ARG(nn), OCL_ARG(d), OCL_ARG(mm), OCL_ARG(bb), OCL_ARG(xm), OCL_ARG(xo), OCL_ARG(dm),
+                OCL_ARG(dof), OCL_ARG(im), OCL_ARG(io), OCL_ARG(cached));
   if (st != GEOCL_OK) return st;
-  cl_int err = clSetKernelArg(k->kernel, 10, cached ? (size_t)cloud : sizeof(cl_float), NULL);
-  if (err == CL_SUCCESS) err = clSetKernelArg(k->kernel, 11, lanes * sizeof(cl_float), NULL);
-  if (err == CL_SUCCESS) err = clSetKernelArg(k->kernel, 12, lanes * sizeof(cl_int), NULL);
+  cl_int err = clSetKernelArg(k->kernel, 11, cached ? (size_t)cloud : sizeof(cl_float), NULL);
+  if (err == CL_SUCCESS) err = clSetKernelArg(k->kernel, 12, lanes * sizeof(cl_float), NULL);
+  if (err == CL_SUCCESS) err = clSetKernelArg(k->kernel, 13, lanes * sizeof(cl_int), NULL);
   if (err != CL_SUCCESS) return ocl_fail(err, "fps local memory");
   size_t global = lanes * (size_t)batch;
   return ocl_launch(ob, k, 1, &global, &lanes);

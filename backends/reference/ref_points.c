@@ -12,7 +12,7 @@
 #include "ref.h"
 
 /* Farthest-point sampling, one batch item at a time. */
-geocl_status ref_fps(geocl_backend *be, int64_t batch, int64_t n, int64_t dims, int64_t m, geocl_bref x,
+geocl_status ref_fps(geocl_backend *be, int64_t batch, int64_t n, int64_t dims, int64_t m, int64_t base, geocl_bref x,
                      geocl_bref dmin, geocl_bref idx) {
   for (int64_t b = 0; b < batch; b++) {
     const float *X = REF_F32(x) + b * dims * n;
@@ -20,7 +20,7 @@ geocl_status ref_fps(geocl_backend *be, int64_t batch, int64_t n, int64_t dims, 
     int32_t *I = REF_I32(idx) + b * m;
     for (int64_t k = 0; k < n; k++) D[k] = 1e10f;
     int64_t last = 0;
-    if (m > 0) I[0] = 0;
+    if (m > 0) I[0] = (int32_t)base;
     for (int64_t j = 1; j < m; j++) {
       int64_t best = 0;
       float best_d = -1.0f;
@@ -38,7 +38,7 @@ geocl_status ref_fps(geocl_backend *be, int64_t batch, int64_t n, int64_t dims, 
           best = k;
         }
       }
-      I[j] = (int32_t)best;
+      I[j] = (int32_t)(base + best);
       last = best;
     }
   }

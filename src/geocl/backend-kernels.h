@@ -82,10 +82,11 @@
   /* Farthest-point sampling of m of the n points x, given as planes \
    * [batch, dims, n]: idx[b,0] = 0; dmin[k] = 1e10, then for j = 1 … m−1 \
    * dmin[k] = fmin(dmin[k], d(k, idx[b,j−1])) and idx[b,j] = the lowest k of \
-   * largest dmin[k], d(k, i) = Σ over c in order of (x[b,c,k] − x[b,c,i])². \
-   * idx i32 [batch, m]; dmin f32 [batch, n] is scratch. */ \
-  ENTRY(fps, (geocl_backend *be, int64_t batch, int64_t n, int64_t dims, int64_t m, geocl_bref x, geocl_bref dmin, \
-        geocl_bref idx)) \
+   * largest dmin[k], d(k, i) = Σ over c in order of (x[b,c,k] − x[b,c,i])²; \
+   * the indices are written plus base.  idx i32 [batch, m]; dmin f32 \
+   * [batch, n] is scratch. */ \
+  ENTRY(fps, (geocl_backend *be, int64_t batch, int64_t n, int64_t dims, int64_t m, int64_t base, geocl_bref x, \
+        geocl_bref dmin, geocl_bref idx)) \
   /* Dilated ball query of xyz, planes [batch, 3, n], around centres \
    * [batch, m, 3], over rings r < rings (≤ 8): the first nsample[r] points k \
    * in index order with d² == 0 or r_lo[r]² ≤ d² < r_hi[r]², d² = ((cx − x)² + \

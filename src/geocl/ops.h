@@ -123,6 +123,9 @@ geocl_tensor *geocl_scatter_rows(geocl_tensor *base, geocl_tensor *idx, geocl_te
  * the last dim.  Distances are fp32 sums over d in order with no fused
  * multiply-add, so every backend returns the same indices.  No gradient. */
 geocl_tensor *geocl_farthest_point_sample(geocl_tensor *x, int64_t m);
+/* The same over the points [begin, begin + count) of x, returning indices
+ * into x (the first pick is point begin): mmdet3d's samplers over a range. */
+geocl_tensor *geocl_farthest_point_sample_range(geocl_tensor *x, int64_t begin, int64_t count, int64_t m);
 /* A ring of the dilated ball query: r_lo ≤ distance < r_hi, nsample slots. */
 typedef struct geocl_ball_ring {
   float r_lo, r_hi;

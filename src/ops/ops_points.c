@@ -14,32 +14,43 @@ static geocl_tensor *planes(geocl_tensor *x) {
   return geocl_contiguous(geocl_permute(geocl_detach(x), (int[]){0, 2, 1}));
 }
 
-geocl_tensor *geocl_farthest_point_sample(geocl_tensor *x, int64_t m) {
+geocl_tensor *geocl_farthest_point_sample_range(geocl_tensor *x, int64_t begin, int64_t count, int64_t m) {
   OPS_REQUIRE(x);
   const char *op = "farthest_point_sample";
   if (!ops_check_dtype(op, "x", x, GEOCL_F32)) return NULL;
   char s[96];
-  if (x->ndim != 3 || x->shape[1] < 1 || x->shape[2] < 1) {
-    geocl_set_error(GEOCL_E_SHAPE, "%s: points %s must be [B, N, D] with N, D ≥ 1", op, geocl_shape_str(x, s, sizeof s));
+  if (x->ndim != 3 || x->shape[2] < 1 || x->shape[1] > INT32_MAX) {
+    geocl_set_error(GEOCL_E_SHAPE, "%s: points %s must be [B, N, D] with D ≥ 1", op, geocl_shape_str(x, s, sizeof s));
     return NULL;
   }
-  if (m < 1 || m > INT32_MAX || x->shape[1] > INT32_MAX) {
+  if (begin < 0 || count < 1 || begin + count > x->shape[1]) {
+    geocl_set_error(GEOCL_E_INVALID, "%s: points [%lld, %lld) of points %s: need a non-empty range within the N points",
+                    op, (long long)begin, (long long)(begin + count), geocl_shape_str(x, s, sizeof s));
+    return NULL;
+  }
+  if (m < 1 || m > INT32_MAX) {
     geocl_set_error(GEOCL_E_INVALID, "%s: %lld samples of points %s: the count must lie in [1, 2^31)", op,
                     (long long)m, geocl_shape_str(x, s, sizeof s));
     return NULL;
   }
   geocl_ctx *ctx = x->ctx;
   if (!OPS_KERNEL(ctx, fps, op)) return NULL;
-  int64_t b = x->shape[0], n = x->shape[1], d = x->shape[2];
-  geocl_tensor *p = planes(x);
-  geocl_tensor *dmin = p ? ops_new(ctx, 2, (int64_t[]){b, n}) : NULL;
+  int64_t b = x->shape[0], d = x->shape[2];
+  geocl_tensor *p = planes(geocl_narrow(x, 1, begin, count));
+  geocl_tensor *dmin = p ? ops_new(ctx, 2, (int64_t[]){b, count}) : NULL;
   geocl_tensor *idx = dmin ? geocl_empty(ctx, GEOCL_I32, 2, (int64_t[]){b, m}) : NULL;
   geocl_status st = idx ? GEOCL_OK : geocl_last_status();
   if (idx && b > 0)
-    st = ctx->be->ops->fps(ctx->be, b, n, d, m, geocl_tensor_bref(p), geocl_tensor_bref(dmin), geocl_tensor_bref(idx));
+    st = ctx->be->ops->fps(ctx->be, b, count, d, m, begin, geocl_tensor_bref(p), geocl_tensor_bref(dmin),
+                           geocl_tensor_bref(idx));
   geocl_tensor_free(dmin);
   geocl_tensor_free(p);
   return idx ? ops_done(idx, st) : NULL;
+}
+
+geocl_tensor *geocl_farthest_point_sample(geocl_tensor *x, int64_t m) {
+  OPS_REQUIRE(x);
+  return geocl_farthest_point_sample_range(x, 0, x->ndim == 3 ? x->shape[1] : 0, m);
 }
 
 /* A ring's radii and sample count are usable; E_INVALID naming it otherwise. */
