@@ -32,6 +32,7 @@ geoclinclude_HEADERS = \
 	src/geocl/tensor.h \
 	src/geocl/safetensors.h \
 	src/geocl/params.h \
+	src/geocl/pointnet2.h \
 	src/geocl/optim.h \
 	src/geocl/schedule.h
 nodist_geoclinclude_HEADERS = src/geocl/version.h

@@ -5,10 +5,11 @@
  * sampling (coordinates and [xyz, features] spaces; duplicate points, ties on
  * a lattice, clouds larger than local memory) and the dilated ball query
  * (ring edges hit exactly, empty rings, centres that are not points).  Plus
- * grouping's backward with repeated indices (exact sums, the same bits on
- * every run), the max over neighbours with its ties, the messages for bad
- * input, and linear assignment against brute force and an optimality
- * certificate. */
+ * the set abstraction's samplers (SimIPU's FS and ranged F-FPS/D-FPS stages)
+ * and grouping per ring, grouping's backward with repeated indices (exact
+ * sums, the same bits on every run), the max over neighbours with its ties,
+ * the messages for bad input, and linear assignment against brute force and
+ * an optimality certificate. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,11 +166,6 @@ END_TEST
 
 /* ---- dilated ball query: the definition ---- */
 
-typedef struct ring_def {
-  float lo, hi;
-  int nsample;
-} ring_def;
-
 /* xyz rows [n, 3], one centre; ring r fills out[o_r ...] */
 static void plain_ball_query(const float *xyz, int n, const float *c, int rings, const geocl_ball_ring *ring,
                              int32_t *out) {
@@ -267,6 +263,84 @@ START_TEST(ball_query_matches_definition) {
     geocl_scope_end(ctx, s);
   }
   ck_assert_int_eq(ctx->pool.guard_violations, 0);
+  geocl_ctx_free(ctx);
+}
+END_TEST
+
+/* ---- set abstraction: centres and neighbourhoods ---- */
+
+/* SimIPU's samplers at a small scale: SA2's FS (F-FPS picks, then D-FPS
+ * picks, over all points) and SA3's F-FPS over the first points and D-FPS
+ * over the rest (indices into the whole cloud). */
+START_TEST(pointnet2_sample_stages) {
+  geocl_ctx *ctx = open_backend(_i);
+  if (!ctx) return;
+  enum { N = 400, C = 6, M = 50, FIRST = 120 };
+  float *xyz = make_cloud(DUPLICATES, N, 3, 11), *feat = make_cloud(UNIFORM, N, C, 12), joint[N * (3 + C)];
+  for (int k = 0; k < N; k++) {
+    memcpy(joint + k * (3 + C), xyz + 3 * k, 3 * sizeof(float));
+    memcpy(joint + k * (3 + C) + 3, feat + C * k, C * sizeof(float));
+  }
+  geocl_tensor *x = upload(ctx, GEOCL_F32, GEOCL_SHAPE(1, N, 3), xyz), *f = upload(ctx, GEOCL_F32, GEOCL_SHAPE(1, N, C), feat);
+  int32_t want[2 * M];
+  /* SA2: FS */
+  plain_fps(joint, N, 3 + C, M, want);
+  plain_fps(xyz, N, 3, M, want + M);
+  geocl_fps_stage fs = {GEOCL_FPS_FS, M, -1};
+  int32_t *got = download_i32(geocl_pointnet2_sample(x, f, 1, &fs));
+  assert_same_indices(got, want, 2 * M, "FS sampling", ctx);
+  free(got);
+  /* SA3: F-FPS over [0, FIRST), D-FPS over [FIRST, N) */
+  plain_fps(joint, FIRST, 3 + C, M, want);
+  plain_fps(xyz + 3 * FIRST, N - FIRST, 3, M, want + M);
+  for (int j = M; j < 2 * M; j++) want[j] += FIRST;
+  geocl_fps_stage sa3[2] = {{GEOCL_FPS_F, M, FIRST}, {GEOCL_FPS_D, M, -1}};
+  got = download_i32(geocl_pointnet2_sample(x, f, 2, sa3));
+  assert_same_indices(got, want, 2 * M, "F-FPS then D-FPS over ranges", ctx);
+  free(got);
+  geocl_fps_stage too_many = {GEOCL_FPS_D, M, N + 1};
+  ck_assert_ptr_null(geocl_pointnet2_sample(x, f, 1, &too_many));
+  ck_assert_msg(strstr(geocl_last_error(), "[0, 401)"), "%s", geocl_last_error());
+  ck_assert_ptr_null(geocl_pointnet2_sample(x, NULL, 1, &fs));
+  ck_assert_msg(strstr(geocl_last_error(), "no features"), "%s", geocl_last_error());
+  free(xyz);
+  free(feat);
+  geocl_ctx_free(ctx);
+}
+END_TEST
+
+/* Neighbourhoods with use_xyz: [xyz − centre, features] of the ball query's
+ * slots, ring by ring. */
+START_TEST(pointnet2_group_rings) {
+  geocl_ctx *ctx = open_backend(_i);
+  if (!ctx) return;
+  enum { N = 300, C = 4, M = 17, T = 3 + 8 };
+  float *xyz = make_cloud(UNIFORM, N, 3, 21), *feat = make_cloud(UNIFORM, N, C, 22);
+  for (int k = 0; k < 3 * N; k++) xyz[k] *= 0.05f;
+  geocl_ball_ring rings[2] = {{0, 0.3f, 3}, {0.3f, 0.6f, 8}};
+  geocl_tensor *x = upload(ctx, GEOCL_F32, GEOCL_SHAPE(1, N, 3), xyz), *f = upload(ctx, GEOCL_F32, GEOCL_SHAPE(1, N, C), feat);
+  geocl_tensor *centres = geocl_group_points(x, geocl_farthest_point_sample(x, M)), *out[2];
+  ck_assert_ok(geocl_pointnet2_group(x, f, centres, 2, rings, true, out));
+  float *cen = test_download(centres);
+  for (int r = 0, o = 0; r < 2; o += rings[r++].nsample) {
+    ck_assert_int_eq(geocl_dim(out[r], 2), rings[r].nsample);
+    ck_assert_int_eq(geocl_dim(out[r], 3), 3 + C);
+    float *got = test_download(out[r]);
+    for (int j = 0; j < M; j++) {
+      int32_t slots[T];
+      plain_ball_query(xyz, N, cen + 3 * j, 2, rings, slots);
+      for (int s = 0; s < rings[r].nsample; s++) {
+        const float *g = got + ((size_t)j * rings[r].nsample + s) * (3 + C);
+        int p = slots[o + s];
+        for (int d = 0; d < 3; d++) ck_assert_float_eq(g[d], xyz[3 * p + d] - cen[3 * j + d]);
+        for (int c = 0; c < C; c++) ck_assert_float_eq(g[3 + c], feat[C * p + c]);
+      }
+    }
+    free(got);
+  }
+  free(cen);
+  free(xyz);
+  free(feat);
   geocl_ctx_free(ctx);
 }
 END_TEST
@@ -534,6 +608,8 @@ int main(void) {
   tcase_add_loop_test(tc, fps_of_a_view, 0, 2);
   tcase_add_loop_test(tc, ball_query_known_answer, 0, 2);
   tcase_add_loop_test(tc, ball_query_matches_definition, 0, 2);
+  tcase_add_loop_test(tc, pointnet2_sample_stages, 0, 2);
+  tcase_add_loop_test(tc, pointnet2_group_rings, 0, 2);
   tcase_add_loop_test(tc, group_points_sums_repeats, 0, 2);
   tcase_add_loop_test(tc, max_over_neighbours_of_groups, 0, 2);
   tcase_add_test(tc, bad_input_messages);

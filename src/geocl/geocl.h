@@ -15,6 +15,7 @@
 #include <geocl/ops.h>
 #include <geocl/optim.h>
 #include <geocl/params.h>
+#include <geocl/pointnet2.h>
 #include <geocl/pair_loader.h>
 #include <geocl/pairs.h>
 #include <geocl/rng.h>
