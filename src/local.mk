@@ -14,6 +14,7 @@ src_libgeocl_la_LIBADD = $(PNG_LIBS) $(JSONC_LIBS) $(JPEG_LIBS) $(PTHREAD_LIBS) 
 
 geoclincludedir = $(includedir)/geocl
 geoclinclude_HEADERS = \
+	src/geocl/assignment.h \
 	src/geocl/autograd.h \
 	src/geocl/backend-api.h \
 	src/geocl/backend-kernels.h \
@@ -31,6 +32,7 @@ geoclinclude_HEADERS = \
 	src/geocl/tensor.h \
 	src/geocl/safetensors.h \
 	src/geocl/params.h \
+	src/geocl/pointnet2.h \
 	src/geocl/optim.h \
 	src/geocl/schedule.h
 nodist_geoclinclude_HEADERS = src/geocl/version.h

@@ -44,6 +44,8 @@
  * for float32 images; the fixture's are float64. */
 #define RESIZE_OUT_TOL 1e-6
 #define RESIZE_GRAD_TOL 1e-6
+#define GRID_OUT_TOL 5e-7  /* [2.2e-7] */
+#define GRID_GRAD_TOL 5e-7 /* [2.3e-7] */
 #define POOL_GRAD_TOL 1e-7 /* [0] sums of a few values; the outputs are copies (bound 0) */
 
 enum { REF, OCL, N_BACKENDS };
@@ -51,10 +53,10 @@ static geocl_ctx *ctxs[N_BACKENDS]; /* OpenCL: NULL without a device */
 static const char *const backend_names[N_BACKENDS] = {"reference", "OpenCL"};
 
 enum { ATTN_FUSED, ATTN_UNFUSED, LAYERNORM, GELU, MASKED_MSE, INFONCE, CONV2D, CONV_T, BATCHNORM, RESIZE, MAX_POOL,
-       N_OPS };
+       GRID_SAMPLE, N_OPS };
 static const char *const op_names[N_OPS] = {
     "attention (fused)", "attention (unfused)", "layernorm", "gelu", "masked normpix MSE", "infonce",
-    "conv2d", "conv_transpose2d", "batchnorm", "resize", "max_pool2d"};
+    "conv2d", "conv_transpose2d", "batchnorm", "resize", "max_pool2d", "grid_sample points"};
 static bool verbose; /* GEOCL_TEST_VERBOSE=1: print every comparison */
 /* Worst errors seen per op and backend: outputs, gradients. */
 static double worst[N_OPS][N_BACKENDS][2];
@@ -210,6 +212,16 @@ static void layernorm_case(const kat *k) {
   expect(k, geocl_grad(beta), "dbeta", LN_GRAD_TOL, true);
 }
 
+/* Bilinear sampling at points: gradients to the map and to the points. */
+static void grid_sample_case(const kat *k) {
+  geocl_tensor *f = load(k, "f", true), *grid = load(k, "grid", true);
+  geocl_tensor *y = geocl_grid_sample_points(f, grid);
+  expect(k, y, "y", GRID_OUT_TOL, false);
+  ck_assert_ok(geocl_backward_from(y, load(k, "dout", false)));
+  expect(k, geocl_grad(f), "df", GRID_GRAD_TOL, true);
+  expect(k, geocl_grad(grid), "dgrid", GRID_GRAD_TOL, true);
+}
+
 static void gelu_case(const kat *k) {
   geocl_tensor *x = load(k, "x", true), *y = geocl_gelu(x);
   expect(k, y, "y", GELU_OUT_TOL, false);
@@ -351,6 +363,9 @@ END_TEST
 START_TEST(max_pool2d) { each_case(MAX_POOL, _i, "max_pool2d.safetensors", max_pool_case); }
 END_TEST
 
+START_TEST(grid_sample) { each_case(GRID_SAMPLE, _i, "grid_sample.safetensors", grid_sample_case); }
+END_TEST
+
 static void print_worst(void) {
   printf("worst relative L2 error against PyTorch (float64), outputs / gradients:\n");
   for (int op = 0; op < N_OPS; op++) {
@@ -384,6 +399,7 @@ int main(void) {
   tcase_add_loop_test(tc, batchnorm, 0, N_BACKENDS);
   tcase_add_loop_test(tc, resize, 0, N_BACKENDS);
   tcase_add_loop_test(tc, max_pool2d, 0, N_BACKENDS);
+  tcase_add_loop_test(tc, grid_sample, 0, N_BACKENDS);
   suite_add_tcase(s, tc);
   int rc = test_run_suite(s);
   print_worst();

@@ -63,6 +63,8 @@ tests_libopcases_la_SOURCES += tests/cases_norm.c
 tests_libopcases_la_SOURCES += tests/cases_tokens.c
 # loss
 tests_libopcases_la_SOURCES += tests/cases_loss.c
+# point clouds
+tests_libopcases_la_SOURCES += tests/cases_points.c
 tests_libopcases_la_CFLAGS = $(TEST_CFLAGS)
 tests_libopcases_la_LIBADD = src/libgeocl.la
 
@@ -149,6 +151,14 @@ EXTRA_DIST += tests/gen/gen_op_kats.py tests/fixtures/ops/attention.safetensors 
 EXTRA_DIST += tests/gen/gen_cnn_kats.py tests/fixtures/ops/conv2d.safetensors \
 	tests/fixtures/ops/conv_transpose2d.safetensors tests/fixtures/ops/batchnorm.safetensors \
 	tests/fixtures/ops/resize.safetensors tests/fixtures/ops/max_pool2d.safetensors
+	tests/fixtures/ops/infonce.safetensors tests/fixtures/ops/grid_sample.safetensors
+
+# point clouds: samplers against their definitions, grouping, linear assignment
+check_PROGRAMS += tests/check_points
+TESTS += tests/check_points
+tests_check_points_SOURCES = tests/check_points.c
+tests_check_points_CFLAGS = $(TEST_CFLAGS)
+tests_check_points_LDADD = $(TEST_LDADD)
 
 # kernels: the vector widths and row shapes of other devices, on this one
 TESTS += tests/kernel_shapes.sh

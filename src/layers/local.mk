@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
 # The layers library: building blocks of tasks (geocl/layers.h): generic
-# linear/LayerNorm layers and initialisers, ViT blocks and position tables.
+# linear/LayerNorm layers and initialisers, ViT blocks, position tables and PointNet++ set abstraction.
 src_libgeocl_la_SOURCES += \
 	src/layers/layers.c \
+	src/layers/pointnet2.c \
 	src/layers/posembed.c \
 	src/layers/vit.c
 geoclinclude_HEADERS += src/geocl/layers.h src/geocl/vit.h
