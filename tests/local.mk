@@ -179,3 +179,11 @@ tests_check_resnet_SOURCES = tests/check_resnet.c
 tests_check_resnet_CFLAGS = $(TEST_CFLAGS)
 tests_check_resnet_LDADD = $(TEST_LDADD)
 EXTRA_DIST += tests/gen/gen_resnet_fixture.py tests/fixtures/resnet.safetensors
+
+# SimIPU: the golden step against tests/gen/simipu_ref.py, the recipe, refusals
+check_PROGRAMS += tests/check_simipu
+TESTS += tests/check_simipu
+tests_check_simipu_SOURCES = tests/check_simipu.c
+tests_check_simipu_CFLAGS = $(TEST_CFLAGS) $(JSONC_CFLAGS)
+tests_check_simipu_LDADD = $(TEST_LDADD) $(JSONC_LIBS)
+EXTRA_DIST += tests/fixtures/simipu/step.safetensors tests/gen/simipu_ref.py tests/gen/gen_simipu_fixtures.py
