@@ -28,6 +28,9 @@ tests_make_model_files_LDADD = src/libgeocl.la
 TESTS += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh
 if GEOCL_MPI
 TESTS += tests/mpi_cli.sh
+check_PROGRAMS += tests/dist_mean
+tests_dist_mean_SOURCES = tests/dist_mean.c
+tests_dist_mean_LDADD = src/libgeocl.la -lm
 endif
 EXTRA_DIST += tests/mpi_cli.sh
 EXTRA_DIST += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/cli_checks.sh

@@ -17,6 +17,9 @@ tiny="img_size=32 patch_size=8 enc_embed_dim=32 enc_depth=2 enc_num_heads=2 dec_
 common="--device reference --batch 4 --synthetic-pairs 16 --log-every 1 --quiet"
 losses() { grep -o '"loss": [^,}]*' "$1" | cut -d' ' -f2; }
 
+# the differentiable mean over ranks (what a synchronised batch norm uses)
+timeout 120 $mpirun "$GEOCL_TOP_BUILDDIR/tests/dist_mean" || fail "geocl_dist_mean"
+
 $cli pretrain $common --steps 6 --out "$dir/one" $tiny || fail "one process"
 timeout 300 $mpirun $cli pretrain $common --steps 6 --out "$dir/two" $tiny || fail "two processes"
 timeout 300 $mpirun $cli pretrain $common --steps 6 --out "$dir/again" $tiny || fail "two processes, again"

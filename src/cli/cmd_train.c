@@ -362,6 +362,9 @@ static int run_train(int argc, char **argv, bool finetune) {
          s.interrupted ? "interrupted" : "done", (long long)s.steps_done, el, rate,
          (double)s.peak_device_bytes / (1 << 20), s.first_loss, s.last_loss);
   printf("checkpoint: %s/last.safetensors%s\n", s.run_dir, s.interrupted ? " (continue with --resume)" : "");
+  if (s.ranks > 1)
+    printf("data-parallel: %d processes; rank 0 spent %.2f s (%.0f%% of the run) in gradient all-reduces\n", s.ranks,
+           s.comm_s, s.elapsed_s > 0 ? 100.0 * s.comm_s / s.elapsed_s : 0.0);
 done:
   geocl_dist_finalize();
   free(l.freeze);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <geocl/dist.h>
+#include <geocl/op-api.h>
 #include <geocl/ops.h>
 
 #ifdef GEOCL_HAVE_MPI
@@ -117,4 +118,23 @@ geocl_status geocl_dist_allreduce(geocl_tensor *t, float scale, size_t chunk) {
   }
   free(h);
   return st;
+}
+
+/* ---- the differentiable mean over ranks ---- */
+
+static geocl_status dist_mean_backward(geocl_node *node, geocl_tensor *dout) {
+  geocl_tensor *g = geocl_contiguous(dout);
+  geocl_tensor *own = g == dout ? geocl_scale(dout, 1.0f) : g; /* a tensor of its own to reduce in place */
+  geocl_status st = own ? geocl_dist_allreduce(own, 1.0f / (float)geocl_dist_size(), 0) : geocl_last_status();
+  return st == GEOCL_OK ? geocl_accumulate_grad(node->in[0], own) : st;
+}
+
+geocl_tensor *geocl_dist_mean(geocl_tensor *x) {
+  if (!x) return NULL;
+  if (geocl_dist_size() == 1) return x;
+  geocl_tensor *y = geocl_scale(geocl_contiguous(geocl_detach(x)), 1.0f); /* a copy to reduce in place */
+  if (!y) return NULL;
+  if (geocl_dist_allreduce(y, 1.0f / (float)geocl_dist_size(), 0) != GEOCL_OK) return NULL;
+  geocl_record(y, "dist_mean", dist_mean_backward, 1, &x);
+  return y;
 }

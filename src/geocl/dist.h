@@ -46,6 +46,12 @@ geocl_status geocl_dist_allreduce(geocl_tensor *t, float scale, size_t chunk_ele
 /* Every rank waits for every other. */
 geocl_status geocl_dist_barrier(void);
 
+/* A differentiable op: the mean of x over the ranks (every rank gets it);
+ * its backward is the mean of the ranks' gradients, as a synchronised batch
+ * norm needs for its statistics.  Every rank must call it with the same
+ * shape at the same point.  x itself with one process. */
+geocl_tensor *geocl_dist_mean(geocl_tensor *x);
+
 #ifdef __cplusplus
 }
 #endif

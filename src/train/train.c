@@ -45,6 +45,7 @@ typedef struct run {
   geocl_param_rule *rules;
   int n_rules;
   int rank, ranks; /* data-parallel: this process and how many there are */
+  double comm_s;   /* time in gradient all-reduces */
 } run;
 
 /* Rank 0 alone writes files and speaks. */
@@ -342,8 +343,10 @@ static geocl_status one_step(run *r, const geocl_host_batch *hb, bool picture, b
                            (long long)r->step + 1);
   geocl_params *params = geocl_model_params(r->model);
   if (r->ranks > 1) {
+    double t0 = geocl_clock_s();
     st = geocl_params_finish_grads(params);
     if (st == GEOCL_OK) st = geocl_dist_allreduce(geocl_params_grads(params), 1.0f / (float)r->ranks, 0);
+    r->comm_s += geocl_clock_s() - t0; /* includes waiting for the gradients and the slowest rank */
   }
   for (int g = 0; st == GEOCL_OK && g < geocl_optim_group_count(r->optim); g++)
     geocl_optim_set_lr(r->optim, g,
@@ -460,6 +463,8 @@ geocl_status geocl_train_run(const geocl_train_opts *opts, const geocl_train_hoo
     geocl_mem_stats ms;
     geocl_ctx_mem_stats(r.ctx, &ms);
     sum->peak_device_bytes = ms.peak_bytes;
+    sum->ranks = r.ranks;
+    sum->comm_s = r.comm_s;
   }
   if (st != GEOCL_OK && r.dir[0] && r.step > 0) geocl_error_prefix("%s", r.dir);
   geocl_loader_close(r.loader);
