@@ -39,3 +39,5 @@ geoclinclude_HEADERS += src/geocl/image.h src/geocl/kitti.h src/geocl/pairs.h sr
 	src/geocl/augment.h src/geocl/pair_loader.h
 # the op checks
 geoclinclude_HEADERS += src/geocl/op-check.h
+# custom ops
+geoclinclude_HEADERS += src/geocl/custom-op.h

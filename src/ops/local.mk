@@ -16,3 +16,8 @@ src_libgeocl_la_SOURCES += \
 src_libgeocl_la_SOURCES += \
 	src/ops/op_check.c \
 	src/ops/op_check_inputs.c
+# Custom ops (geocl/custom-op.h): the registry, and the op on every backend.
+src_libgeocl_la_SOURCES += \
+	src/ops/custom_internal.h \
+	src/ops/custom_registry.c \
+	src/ops/ops_custom.c
