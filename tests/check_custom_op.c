@@ -112,7 +112,7 @@ START_TEST(plugin_registers_its_ops_idempotently) {
   ck_assert_ptr_nonnull(ops[OP_TAKE_ROWS]);
   void *st;
   geocl_config *cfg = geocl_plugin_config(plugin);
-  ck_assert_ok(plugin->create(ref, cfg, NULL, &st)); /* a second create registers nothing new */
+  ck_assert_ok(plugin->create(ref, cfg, NULL, NULL, &st)); /* a second create registers nothing new */
   plugin->destroy(st);
   geocl_config_free(cfg);
   ck_assert_ptr_eq(geocl_custom_op_find("scaled_softplus"), ops[OP_SOFTPLUS]);
@@ -212,18 +212,20 @@ END_TEST
 static void plugin_task_on(geocl_ctx *ctx) {
   geocl_config *cfg = geocl_plugin_config(plugin);
   void *st;
-  ck_assert_ok(plugin->create(ctx, cfg, NULL, &st));
+  ck_assert_ok(plugin->create(ctx, cfg, NULL, NULL, &st));
   float x[2 * 3 * 5];
   test_fill_uniform(x, 30, 5, -3, 3);
   geocl_scope s = geocl_scope_begin(ctx);
-  geocl_batch b = {.size = 2, .image1 = geocl_from_host(ctx, GEOCL_F32, GEOCL_SHAPE(2, 1, 3, 5), x)};
-  geocl_set_requires_grad(b.image1, true);
+  geocl_tensor *image = geocl_from_host(ctx, GEOCL_F32, GEOCL_SHAPE(2, 1, 3, 5), x);
+  geocl_set_requires_grad(image, true);
+  geocl_batch b = {.size = 2};
+  ck_assert_ok(geocl_batch_set(&b, "image1", image));
   geocl_outputs out = {0};
   ck_assert_ok(plugin->forward(st, &b, &out));
   float loss;
   ck_assert_ok(geocl_item(geocl_outputs_get(&out, "loss"), &loss));
   ck_assert_ok(geocl_backward(geocl_outputs_get(&out, "loss")));
-  float *g = test_download(geocl_grad(b.image1));
+  float *g = test_download(geocl_grad(image));
   double want = 0, beta = 1.5;
   for (int i = 0; i < 30; i++) {
     double z = beta * x[i];
@@ -389,7 +391,7 @@ static bool setup_ops(void) {
   absent_before_create = !geocl_custom_op_find("scaled_softplus") && !geocl_custom_op_find("take_rows");
   geocl_config *cfg = geocl_plugin_config(plugin);
   void *st;
-  geocl_status status = plugin->create(ref, cfg, NULL, &st);
+  geocl_status status = plugin->create(ref, cfg, NULL, NULL, &st);
   geocl_config_free(cfg);
   if (status != GEOCL_OK) {
     fprintf(stderr, "customop create: %s\n", geocl_last_error());

@@ -205,7 +205,8 @@ static const geocl_option options[] = {
     {NULL},
 };
 
-static geocl_status create(geocl_ctx *ctx, const geocl_config *cfg, geocl_params *params, void **out) {
+static geocl_status create(geocl_ctx *ctx, const geocl_config *cfg, geocl_params *params, geocl_backbone *backbone,
+                           void **out) {
   state *s = malloc(sizeof *s);
   if (!s) return geocl_set_error(GEOCL_E_NOMEM, "customop: out of memory");
   geocl_status st = geocl_custom_op_register(&scaled_softplus, &s->softplus);
@@ -223,13 +224,16 @@ static geocl_status init_weights(void *st, geocl_rng *rng) { return GEOCL_OK; }
 
 static geocl_status forward(void *st, const geocl_batch *b, geocl_outputs *out) {
   state *s = st;
-  geocl_tensor *x = b->image1;
+  geocl_tensor *x = geocl_batch_require(b, "customop", "image1");
+  if (!x) return geocl_last_status();
   int64_t cols = geocl_dim(x, -1);
   geocl_tensor *w = geocl_full(geocl_tensor_ctx(x), 1.0f, GEOCL_SHAPE(cols));
   geocl_tensor *y = geocl_custom(s->softplus, (geocl_tensor *[]){x, w},
                                  (const int64_t[]){geocl_numel(x) / cols, cols}, &s->beta);
   return geocl_outputs_add(out, "loss", geocl_mean_all(y));
 }
+
+static const char *const fields[] = {"image1", NULL};
 
 static void destroy(void *st) { free(st); }
 
@@ -238,7 +242,8 @@ static const geocl_plugin plugin = {
     .name = "customop",
     .kind = GEOCL_PLUGIN_PRETEXT,
     .summary = "test plugin with custom ops",
-    .inputs = "image",
+    .train_fields = fields,
+    .infer_fields = fields,
     .options = options,
     .create = create,
     .init_weights = init_weights,
