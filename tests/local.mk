@@ -162,3 +162,13 @@ EXTRA_DIST += tests/tune_cli.sh
 # geocl bench
 TESTS += tests/bench_cli.sh
 EXTRA_DIST += tests/bench_cli.sh
+
+# custom ops: a plugin registers them, the installed op checks test them
+check_PROGRAMS += tests/check_custom_op
+TESTS += tests/check_custom_op
+tests_check_custom_op_SOURCES = tests/check_custom_op.c
+tests_check_custom_op_LDADD = tests/libopcases.la $(TEST_LDADD)
+check_LTLIBRARIES += tests/plugins/customop.la
+tests_plugins_customop_la_SOURCES = tests/plugins/customop.c
+tests_plugins_customop_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_plugins_customop_la_LIBADD = src/libgeocl.la -lm
