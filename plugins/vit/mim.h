@@ -2,8 +2,9 @@
 /* Masked image modelling shared by the croco and mae plugins: configuration,
  * the ViT encoder with CroCo's patch embedding and position encodings, the
  * decoder's embedding/mask-token/prediction-head parts, masking, the
- * normalised-pixel loss and the reconstruction picture (official CroCo
- * semantics, /work/shared/specs/croco.md §1). */
+ * normalised-pixel loss and the reconstruction picture (as naver/croco's
+ * models/croco.py, models/masking.py, models/criterion.py and demo.py
+ * compute them). */
 #ifndef GEOCL_PLUGIN_MIM_H
 #define GEOCL_PLUGIN_MIM_H
 
