@@ -4,3 +4,5 @@ EXTRA_DIST += docs/adding-an-op.md docs/ops.md
 EXTRA_DIST += docs/checkpoints.md docs/writing-a-plugin.md docs/pretrain.md docs/croco.md docs/performance.md
 # data
 EXTRA_DIST += docs/data-formats.md
+# releases and packaging
+EXTRA_DIST += docs/releasing.md docs/packaging.md
