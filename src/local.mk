@@ -36,4 +36,4 @@ geoclinclude_HEADERS = \
 nodist_geoclinclude_HEADERS = src/geocl/version.h
 # data
 geoclinclude_HEADERS += src/geocl/image.h src/geocl/kitti.h src/geocl/pairs.h src/geocl/synth.h \
-	src/geocl/augment.h src/geocl/pair_loader.h
+	src/geocl/augment.h

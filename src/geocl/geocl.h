@@ -8,11 +8,14 @@
 #define GEOCL_H
 
 #include <geocl/augment.h>
+#include <geocl/batch.h>
 #include <geocl/autograd.h>
 #include <geocl/backend-api.h>
+#include <geocl/backbone.h>
 #include <geocl/backend-kernels.h>
 #include <geocl/config.h>
 #include <geocl/context.h>
+#include <geocl/data.h>
 #include <geocl/image.h>
 #include <geocl/kitti.h>
 #include <geocl/layers.h>
@@ -21,7 +24,6 @@
 #include <geocl/op-api.h>
 #include <geocl/ops.h>
 #include <geocl/optim.h>
-#include <geocl/pair_loader.h>
 #include <geocl/pairs.h>
 #include <geocl/params.h>
 #include <geocl/plugin.h>
