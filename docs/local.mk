@@ -6,3 +6,6 @@ dist_doc_DATA = docs/adding-an-op.md docs/ops.md docs/checkpoints.md docs/writin
 	docs/croco.md docs/performance.md docs/data-formats.md docs/distributed.md
 depthprobedir = $(docdir)/examples/depthprobe
 dist_depthprobe_DATA = examples/depthprobe/depthprobe.c examples/depthprobe/Makefile examples/depthprobe/README.md
+# releases and packaging
+dist_doc_DATA += docs/releasing.md
+EXTRA_DIST += docs/packaging.md
