@@ -70,6 +70,8 @@ backends_opencl_opencl_la_SOURCES += backends/opencl/k_resample.c
 # point clouds
 OCL_KERNEL_FILES += cl/points.cl
 backends_opencl_opencl_la_SOURCES += backends/opencl/k_points.c
+# kernels given as source (custom ops)
+backends_opencl_opencl_la_SOURCES += backends/opencl/source_kernel.c
 
 EXTRA_DIST += $(OCL_KERNEL_FILES)
 if GEOCL_OPENCL

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Data augmentation, host side.
  *
- * CroCo's "crop224+acolor" (specs/croco.md section 3.5): an independent
+ * CroCo's "crop224+acolor" (naver/croco datasets/transforms.py): an independent
  * uniform crop of each image of a pair, then for each image its own colour
  * jitter (brightness, contrast and saturation factors drawn from U[0.6, 1.4],
  * applied in a random order), then v/255 and ImageNet mean/std
