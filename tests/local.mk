@@ -204,3 +204,7 @@ check_LTLIBRARIES += tests/plugins/customop.la
 tests_plugins_customop_la_SOURCES = tests/plugins/customop.c
 tests_plugins_customop_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
 tests_plugins_customop_la_LIBADD = src/libgeocl.la -lm
+
+# SimIPU end to end: geocl synth data, a falling loss, exact resume, the picture
+TESTS += tests/simipu_cli.sh
+EXTRA_DIST += tests/simipu_cli.sh
