@@ -20,13 +20,17 @@
 
 #include "testutil.h"
 
-/* Bounds: float32 against the float64 reference.  Measured (both backends):
- * losses ≤ 2e-7 relative, keypoints exact (they are input points),
- * gradients ≤ 3e-5 relative L2 (ReLU and max-pool decisions agree at these
- * sizes); see the printout. */
+/* Bounds: float32 against the float64 reference.  Losses and accuracies
+ * 1e-5 relative (measured ≤ 2.5e-6 on both backends), keypoints exact (they
+ * are input points).  Each gradient (relative L2; the image encoder's
+ * convolutions by their norms) within max(1e-3, 4 × its spread), the spread
+ * being PyTorch's float32 step against the float64 one (spread/<name> in the
+ * fixture): the issue's bound.  Small batch-norm batches make some gradients
+ * ill-conditioned (the ResNet's layer1 batch norms: float32 PyTorch itself is
+ * 1e-3 off); see the printout. */
 #define LOSS_TOL 1e-5
 #define GRAD_TOL 1e-3
-#define NORM_TOL 1e-3
+#define SPREAD_FACTOR 4
 #define ZERO_TOL 1e-4
 
 static const char *fixture(void) {
@@ -253,6 +257,8 @@ static void golden(geocl_ctx *ctx) {
     char key[256];
     const char *name = geocl_params_name(p, i);
     geocl_tensor *g = geocl_grad(geocl_params_get(p, i));
+    snprintf(key, sizeof key, "spread/%s", name);
+    double tol = fmax(GRAD_TOL, SPREAD_FACTOR * norm_of(f, key));
     snprintf(key, sizeof key, "grad/%s", name);
     double zero_bound = structural_zero(f, name);
     if (zero_bound > 0) { /* a bias a batch norm follows: zero in exact arithmetic */
@@ -263,7 +269,7 @@ static void golden(geocl_ctx *ctx) {
                     what, name, sqrt(norm), zero_bound);
       free(got);
     } else if (geocl_st_find(f, key)) {
-      worst_grad = fmax(worst_grad, compare(what, g, f, key, GRAD_TOL));
+      worst_grad = fmax(worst_grad, compare(what, g, f, key, tol) / tol);
     } else {
       snprintf(key, sizeof key, "gradnorm/%s", name);
       size_t n;
@@ -271,8 +277,8 @@ static void golden(geocl_ctx *ctx) {
       double norm = 0;
       for (int64_t k = 0; k < geocl_numel(g); k++) norm += (double)got[k] * got[k];
       double e = fabs(sqrt(norm) - want[0]) / want[0];
-      ck_assert_msg(e <= NORM_TOL, "%s %s: gradient norm %.6g, reference %.6g", what, name, sqrt(norm), want[0]);
-      worst_grad = fmax(worst_grad, e);
+      ck_assert_msg(e <= tol, "%s %s: gradient norm %.6g, reference %.6g", what, name, sqrt(norm), want[0]);
+      worst_grad = fmax(worst_grad, e / tol);
       free(want);
       free(got);
     }
@@ -280,9 +286,10 @@ static void golden(geocl_ctx *ctx) {
   }
   /* every gradient of the fixture has a trained parameter: mlp_cross_points is frozen */
   int in_fixture = 0;
-  for (int i = 0; i < geocl_st_count(f); i++) in_fixture += !strncmp(geocl_st_at(f, i)->name, "grad", 4);
+  for (int i = 0; i < geocl_st_count(f); i++)
+    in_fixture += !strncmp(geocl_st_at(f, i)->name, "grad/", 5) || !strncmp(geocl_st_at(f, i)->name, "gradnorm/", 9);
   ck_assert_int_eq(checked, in_fixture);
-  printf("simipu on %-10s worst relative error: losses and accuracies %.2e, gradients %.2e (%d tensors)\n", what,
+  printf("simipu on %-10s worst relative error: losses and accuracies %.2e; gradients at %.2f of their bound (%d tensors)\n", what,
          worst_loss, worst_grad, checked);
   geocl_scope_end(ctx, s);
   geocl_model_free(m);

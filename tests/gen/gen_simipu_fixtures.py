@@ -12,7 +12,9 @@ differs from the batch's.  Writes tests/fixtures/simipu/step.safetensors (about 
   outputs  kp_a, kp_b [3, 16, 3], match I32 [3, 16], sa{1,2,3}_idx_{a,b} I32,
            loss, loss_intra, loss_inter, intro_acc_top1/5, cross_acc_top1/5 (0-dim)
   grads    grad/<name> for every parameter except the image encoder's convolutions
-           (too large), whose gradients are checked by their L2 norms gradnorm/<name>
+           (too large), whose gradients are checked by their L2 norms gradnorm/<name>;
+           spread/<name>: the same step in float32 against float64 (relative L2 of the
+           gradient, or of its norm), the rounding spread the check's bound scales
 
 Metadata: "config" (the simipu options, JSON) and "recipe" (the weights: see
 recipe_state()).  Generation is deterministic: it rewrites identical bytes.  Samples
@@ -121,6 +123,10 @@ def make_inputs(seed):
                 image_size=np.array(SIZES, np.float32)), rgb
 
 
+def batch_float(batch):
+    return {k: v.float() for k, v in batch.items()}
+
+
 def image_field(rgb):
     ph, pw = (int(v) for v in CONFIG["img_size"].split("x"))
     return np.stack([R.bgr_image(im, ph, pw) for im in rgb])
@@ -144,7 +150,7 @@ def clear_cut(model, batch, out):
     cfg = model.cfg
     m32 = R.SimIPURef(**CONFIG)
     m32.load_state_dict(model.state_dict())
-    b32 = {k: v.float() for k, v in batch.items()}
+    b32 = batch_float(batch)
     with torch.no_grad():
         o32 = m32(b32)
     for k in out:
@@ -220,14 +226,23 @@ def main():
             t[k] = v.detach().numpy().astype(np.float32)
         else:
             t[k] = np.array(v, np.float32)
+    # the same step in float32: each gradient's rounding spread (relative L2 against float64)
+    m32 = R.SimIPURef(**CONFIG)
+    m32.load_state_dict(recipe_state(m32))
+    m32(batch_float(batch))["loss"].backward()
+    grads32 = {name: p.grad.numpy().astype(np.float64) for name, p in m32.named_parameters() if p.grad is not None}
     for name, p in model.named_parameters():
         if p.grad is None:
             continue
         g = p.grad.numpy()
+        g32 = grads32[name]
         if name.startswith("img_backbone.") and g.ndim == 4:
             t["gradnorm/" + name] = np.array(np.linalg.norm(g), np.float32)
+            spread = abs(np.linalg.norm(g32) - np.linalg.norm(g)) / max(np.linalg.norm(g), 1e-30)
         else:
             t["grad/" + name] = g.astype(np.float32)
+            spread = np.linalg.norm(g32 - g) / max(np.linalg.norm(g), 1e-30)
+        t["spread/" + name] = np.array(spread, np.float32)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     meta = {"config": json.dumps(CONFIG, sort_keys=True), "recipe": recipe_value.__doc__.split("\n")[0],
             "seed": str(seed)}
