@@ -51,12 +51,13 @@ geocl_status cli_load_batch(geocl_ctx *ctx, geocl_model *m, const char *image1, 
 /* Options shared by the commands that run a model on image files. */
 typedef struct cli_model_args {
   const char *weights, *task, *image1, *image2, *mask, *out, *grads, *device;
+  const char *points; /* tasks of the lidar pipeline: the points file (--image is their image1) */
   uint64_t seed;
   int n_args;          /* key=value options after the flags */
   char **args;
 } cli_model_args;
 /* Parse them (--grads only when with_grads); CLI_OK, CLI_USAGE, or -1 after
- * printing help for --help.  --weights, --image1 and --out are required. */
+ * printing help for --help.  --weights, --image1 (or --image) and --out are required. */
 int cli_parse_model_args(const char *cmd, int argc, char **argv, bool with_grads, void (*help)(FILE *),
                          cli_model_args *a);
 /* Context and model for parsed arguments, then the batch; prints the error. */
@@ -73,6 +74,11 @@ typedef struct cli_fields {
  * that size) and random points in its camera's view and SimIPU's range box,
  * twice as many as the task samples; augmented as in training. */
 geocl_status cli_lidar_batch(const geocl_data_spec *spec, int64_t batch, uint64_t seed, cli_fields *out);
+/* One sample of the "lidar" pipeline as given to geocl forward: image (PNG,
+ * sides multiples of 32: B, G, R minus the mean) and the points file's
+ * points_a, points_b [1, N, 4], b_to_a, lidar2img [1, 4, 4]; batch norms in
+ * training mode. */
+geocl_status cli_load_lidar_batch(geocl_ctx *ctx, const char *image, const char *points, geocl_batch *b);
 geocl_status cli_fields_upload(geocl_ctx *ctx, const cli_fields *f, geocl_batch *b);
 void cli_fields_free(cli_fields *f);
 

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* Batches of the "lidar" pipeline without a data set, for geocl bench step
- * and geocl tune: made-up frames with a camera looking along the LiDAR's x
- * axis (90 degrees across) and points scattered in its view. */
+/* Batches of the "lidar" pipeline without a data set: for geocl bench step
+ * and geocl tune, made-up frames with a camera looking along the LiDAR's x
+ * axis (90 degrees across) and points scattered in its view; for geocl
+ * forward, one sample from an image and a points file. */
 #include <stdlib.h>
 #include <string.h>
 
+#include <geocl/augment.h>
 #include <geocl/rng.h>
+#include <geocl/safetensors.h>
 
 #include "cli.h"
 
@@ -84,4 +87,58 @@ geocl_status cli_fields_upload(geocl_ctx *ctx, const cli_fields *f, geocl_batch 
 void cli_fields_free(cli_fields *f) {
   for (int i = 0; i < f->n; i++) free(f->data[i]);
   memset(f, 0, sizeof *f);
+}
+
+/* Tensor `name` of the points file as f32 with the given shape. */
+static geocl_tensor *points_tensor(geocl_ctx *ctx, geocl_st_file *f, const char *path, const char *name, int ndim,
+                                   const int64_t *shape) {
+  const geocl_st_info *t = geocl_st_find(f, name);
+  if (!t) {
+    geocl_set_error(GEOCL_E_NOT_FOUND, "%s: no tensor named '%s'", path, name);
+    return NULL;
+  }
+  bool ok = t->ndim == ndim;
+  for (int d = 0; ok && d < ndim; d++) ok = shape[d] < 0 || t->shape[d] == shape[d];
+  if (!ok || geocl_st_numel(t) == 0) {
+    geocl_set_error(GEOCL_E_SHAPE, "%s: '%s' must be [1, %s]", path, name, ndim == 3 && shape[1] < 0 ? "N, 4" : "4, 4");
+    return NULL;
+  }
+  size_t n = (size_t)geocl_st_numel(t);
+  float *v = malloc(n * sizeof *v);
+  geocl_tensor *x = NULL;
+  if (!v) geocl_set_error(GEOCL_E_NOMEM, "out of memory reading %s", path);
+  else if (geocl_st_read_f32(f, t, v, n) == GEOCL_OK) x = geocl_from_host(ctx, GEOCL_F32, t->ndim, t->shape, v);
+  free(v);
+  return x;
+}
+
+geocl_status cli_load_lidar_batch(geocl_ctx *ctx, const char *image, const char *points, geocl_batch *b) {
+  memset(b, 0, sizeof *b);
+  b->size = 1;
+  b->training = true; /* the official pre-training's batch norms always use batch statistics */
+  geocl_image img = {0}, rgb = {0};
+  geocl_status st = geocl_image_read(image, &img);
+  if (st == GEOCL_OK) st = geocl_image_to_rgb8(&img, &rgb);
+  if (st == GEOCL_OK && (rgb.width % 32 || rgb.height % 32))
+    st = geocl_set_error(GEOCL_E_SHAPE, "%s is %dx%d (WxH); the image as fed must have sides that are multiples of 32",
+                         image, rgb.width, rgb.height);
+  float *planes = st == GEOCL_OK ? malloc(sizeof(float) * 3 * (size_t)rgb.width * (size_t)rgb.height) : NULL;
+  if (st == GEOCL_OK && !planes) st = geocl_set_error(GEOCL_E_NOMEM, "out of memory reading %s", image);
+  if (st == GEOCL_OK) st = geocl_bgr_mean_normalize(&rgb, rgb.width, rgb.height, planes);
+  if (st == GEOCL_OK)
+    st = geocl_batch_set(b, "image", geocl_from_host(ctx, GEOCL_F32, GEOCL_SHAPE(1, 3, rgb.height, rgb.width), planes));
+  float size[2] = {(float)rgb.height, (float)rgb.width};
+  if (st == GEOCL_OK) st = geocl_batch_set(b, "image_size", geocl_from_host(ctx, GEOCL_F32, GEOCL_SHAPE(1, 2), size));
+  free(planes);
+  geocl_image_free(&img);
+  geocl_image_free(&rgb);
+  geocl_st_file *f = NULL;
+  if (st == GEOCL_OK) st = geocl_st_open(points, &f);
+  const int64_t cloud[3] = {1, -1, 4}, matrix[3] = {1, 4, 4};
+  if (st == GEOCL_OK) st = geocl_batch_set(b, "points_a", points_tensor(ctx, f, points, "points_a", 3, cloud));
+  if (st == GEOCL_OK) st = geocl_batch_set(b, "points_b", points_tensor(ctx, f, points, "points_b", 3, cloud));
+  if (st == GEOCL_OK) st = geocl_batch_set(b, "b_to_a", points_tensor(ctx, f, points, "b_to_a", 3, matrix));
+  if (st == GEOCL_OK) st = geocl_batch_set(b, "lidar2img", points_tensor(ctx, f, points, "lidar2img", 3, matrix));
+  if (f) geocl_st_close(f);
+  return st;
 }

@@ -211,8 +211,10 @@ class PointNet2SAMSG(nn.Module):
         [B, m] (indices into that layer's input).  picks (optional) replaces the samplers'."""
         xyz, feat = points[..., :3], points[..., 3:].transpose(1, 2)
         layer_picks = []
+        self.layer_inputs = []  # (xyz, features) each sampler saw, detached
         for layer in range(3):
             cfg = self.cfg
+            self.layer_inputs.append((xyz.detach(), feat.detach()))
             idx = torch.stack([sample_centres(layer, xyz[b], feat[b].detach(), cfg) for b in range(xyz.shape[0])]) \
                 if picks is None else picks[layer]
             layer_picks.append(idx)
