@@ -23,8 +23,8 @@ typedef struct ocl_attn_params {
 } ocl_attn_params;
 
 /* k_attention.c */
-/* The limits of untuned launches (the same for every kernel). */
-ocl_attn_params ocl_attn_untuned(void);
+/* The limits of untuned launches on the device (the same for every kernel). */
+ocl_attn_params ocl_attn_untuned(const ocl_device *dev);
 /* Launch one kernel on a with limits p (NULL: GEOCL_ATTENTION, else the
  * tuned ones for a's shape, else the untuned ones). */
 geocl_status ocl_attn_launch(ocl_backend *ob, int kernel, const geocl_attn_args *a, const ocl_attn_params *p);

@@ -170,7 +170,7 @@ static geocl_status tune_kernel(ocl_backend *ob, const geocl_attn_args *a, int k
                                 ocl_attn_params *chosen, double *untuned_s, double *tuned_s, int *candidates) {
   static const int tiles[] = {16, 32, 48}, quick_tiles[] = {32};
   bench b = {.a = a, .kernel = kernel};
-  ocl_attn_params untuned = ocl_attn_untuned();
+  ocl_attn_params untuned = ocl_attn_untuned(ob->dev);
   ocl_kernel_slot *k;
   geocl_status st = ocl_attn_kernel(ob, kernel, &k);
   if (st == GEOCL_OK) st = add(ob, &b, untuned);
@@ -185,7 +185,7 @@ static geocl_status tune_kernel(ocl_backend *ob, const geocl_attn_args *a, int k
   ocl_attn_params base = b.limit[best];
   b.n = 1;
   if (best) add(ob, &b, base);
-  size_t most = k->wg < (size_t)untuned.block ? k->wg : (size_t)untuned.block, blocks[16];
+  size_t most = k->max_wg < (size_t)untuned.block ? k->max_wg : (size_t)untuned.block, blocks[16];
   int nb = 0;
   for (size_t w = k->multiple; w && w < most && nb < 16; w *= 2) blocks[nb++] = w;
   for (int i = quick && nb > 2 ? nb - 2 : 0; st == GEOCL_OK && i < nb; i++)
@@ -242,7 +242,7 @@ static geocl_status operands(ocl_backend *ob, const geocl_attn_shape *s, geocl_a
     free(pos);
     a->qpos = a->kpos = (geocl_bref){mem[9], 0};
   }
-  ocl_attn_params untuned = ocl_attn_untuned();
+  ocl_attn_params untuned = ocl_attn_untuned(ob->dev);
   return st == GEOCL_OK ? ocl_attn_launch(ob, OCL_ATTN_FWD, a, &untuned) : st;
 }
 
@@ -264,7 +264,7 @@ geocl_status ocl_tune_attention(geocl_backend *be, const geocl_attn_shape *s, in
     st = tune_kernel(ob, &a, k, repeat, quick, &chosen[k], &out->untuned_s[k], &out->tuned_s[k], &n);
     out->candidates += n;
     snprintf(out->kernel[k], sizeof out->kernel[k], "%s", ocl_attn_kernel_names[k]);
-    ocl_attn_params untuned = ocl_attn_untuned();
+    ocl_attn_params untuned = ocl_attn_untuned(ob->dev);
     if (chosen[k].tile == untuned.tile && chosen[k].block == untuned.block)
       snprintf(out->choice[k], sizeof out->choice[k], "default");
     else

@@ -54,8 +54,8 @@ bool ocl_gemm_choice_parse(const char *text, ocl_gemm_choice *c);
 /* gemm.c */
 /* Run g (m, n, k, batch > 0) as choice c says. */
 geocl_status ocl_gemm_run(ocl_backend *ob, const ocl_gemm_choice *c, const geocl_gemm_args *g);
-/* What runs g on this device untuned: geocl's kernel on CPUs, CLBlast (with
- * its own tuning database) elsewhere. */
+/* What runs g on this device untuned: as its defaults say (defaults.c),
+ * geocl's kernel on CPUs, CLBlast (with its own tuning database) elsewhere. */
 void ocl_gemm_untuned(const ocl_device *dev, ocl_gemm_choice *c);
 
 /* gemm_clblast.c: device-wide parameters of CLBlast's "Xgemm" kernel */

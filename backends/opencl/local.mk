@@ -7,6 +7,7 @@ backends_opencl_opencl_la_SOURCES = \
 	backends/opencl/strided.h \
 	backends/opencl/bincache.c \
 	backends/opencl/buffers.c \
+	backends/opencl/defaults.c \
 	backends/opencl/device.c \
 	backends/opencl/gemm.c \
 	backends/opencl/k_data.c \

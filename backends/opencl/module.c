@@ -107,7 +107,7 @@ static geocl_status open_device(int index, geocl_backend **out) {
 static const geocl_backend_module module = {
     .abi = GEOCL_BACKEND_ABI,
     .name = "opencl",
-    .description = "OpenCL 1.2 devices (GPUs, CPUs through PoCL) with CLBlast GEMM and clFFT",
+    .description = "OpenCL 1.2 devices (GPUs, CPUs through PoCL or Mesa's rusticl) with CLBlast GEMM and clFFT",
     .list_devices = list_devices,
     .open = open_device,
     .ops_size = sizeof(geocl_backend_ops),
