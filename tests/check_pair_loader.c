@@ -12,8 +12,8 @@
 #include <geocl/image.h>
 #include <geocl/kitti.h>
 #include <geocl/pair_loader.h>
+#include <geocl/fileio.h>
 
-#include "io/fileio.h"
 #include "testutil.h"
 
 #define PAIRS 13

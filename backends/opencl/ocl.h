@@ -57,8 +57,8 @@ typedef struct ocl_device {
   cl_context context; /* created on first open */
   pthread_mutex_t lock;
   struct ocl_program *programs; /* built programs, by source name */
-  struct ocl_gemm_table *gemm_table; /* gemm_tune.c: tuned GEMM choices, read on first use */
-  struct ocl_attn_table *attn_table; /* attention_tune.c: tuned attention tiles, read with gemm_table */
+  struct ocl_gemm_table *gemm_table; /* gemm_table.c: tuned GEMM choices, from the tuning cache */
+  struct ocl_attn_table *attn_table; /* attention_table.c: tuned attention limits, from the tuning cache */
 } ocl_device;
 
 /* A built program: cl/<name>.cl with the device's options, ROW_WG and extra. */

@@ -8,6 +8,7 @@
 #include <geocl/autograd.h>
 #include <geocl/backend-api.h>
 #include <geocl/context.h>
+#include <geocl/fileio.h>
 #include <geocl/image.h>
 #include <geocl/kitti.h>
 #include <geocl/log.h>
@@ -22,6 +23,7 @@
 #include <geocl/status.h>
 #include <geocl/synth.h>
 #include <geocl/tensor.h>
+#include <geocl/timing.h>
 #include <geocl/version.h>
 
 #endif

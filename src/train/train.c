@@ -14,8 +14,8 @@
 #include <geocl/model.h>
 #include <geocl/optim.h>
 #include <geocl/schedule.h>
+#include <geocl/timing.h>
 
-#include "core/timing.h"
 #include "train_internal.h"
 
 void geocl_train_opts_default(geocl_train_opts *o) {
