@@ -16,6 +16,7 @@ geoclincludedir = $(includedir)/geocl
 geoclinclude_HEADERS = \
 	src/geocl/autograd.h \
 	src/geocl/backend-api.h \
+	src/geocl/backend-kernels.h \
 	src/geocl/config.h \
 	src/geocl/plugin.h \
 	src/geocl/model.h \
@@ -37,4 +38,4 @@ geoclinclude_HEADERS = \
 nodist_geoclinclude_HEADERS = src/geocl/version.h
 # data
 geoclinclude_HEADERS += src/geocl/image.h src/geocl/kitti.h src/geocl/pairs.h src/geocl/synth.h \
-	src/geocl/augment.h src/geocl/pair_loader.h
+	src/geocl/augment.h
