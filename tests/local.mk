@@ -155,6 +155,10 @@ EXTRA_DIST += tests/gen/gen_op_kats.py tests/fixtures/ops/attention.safetensors 
 TESTS += tests/kernel_shapes.sh
 EXTRA_DIST += tests/kernel_shapes.sh
 
+# the OpenCL backend builds from installed headers only
+TESTS += tests/backend_headers.sh
+EXTRA_DIST += tests/backend_headers.sh
+
 # gemm: geocl tune and its cache
 TESTS += tests/tune_cli.sh
 EXTRA_DIST += tests/tune_cli.sh
