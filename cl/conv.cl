@@ -134,12 +134,11 @@ __kernel void col2im(window2d g, __global const float *col, ulong coff, __global
   store_lanes(acc, x + xoff + t * g.w + s, n);
 }
 
-/* one work-item per output; arg = row·w + column of the first maximum (NaN wins) */
+/* work-item (ox, oy, plane); arg = row·w + column of the first maximum (NaN wins) */
 __kernel void max_pool2d(window2d g, __global const float *x, ulong xoff, __global float *y, ulong yoff,
                          __global int *arg, ulong aoff) {
-  long o = get_global_id(0);
-  if (o >= g.n * g.c * g.oh * g.ow) return;
-  long ox = o % g.ow, t = o / g.ow, oy = t % g.oh, p = t / g.oh;
+  long ox = get_global_id(0), oy = get_global_id(1), p = get_global_id(2);
+  if (ox >= g.ow || oy >= g.oh || p >= g.n * g.c) return;
   __global const float *in = x + xoff + p * g.h * g.w;
   float best = -INFINITY;
   long at = -1;
@@ -156,16 +155,17 @@ __kernel void max_pool2d(window2d g, __global const float *x, ulong xoff, __glob
       }
     }
   }
+  long o = (p * g.oh + oy) * g.ow + ox;
   y[yoff + o] = best;
   arg[aoff + o] = (int)at;
 }
 
-/* dx[b, c, r, s] = Σ of dy over the windows that contain (r, s) and chose it */
+/* work-item (s, r, plane): dx = Σ of dy over the windows that contain (r, s) and chose it */
 __kernel void max_pool2d_backward(window2d g, __global const int *arg, ulong aoff, __global const float *dy,
                                   ulong dyoff, __global float *dx, ulong dxoff) {
-  long i = get_global_id(0);
-  if (i >= g.n * g.c * g.h * g.w) return;
-  long s = i % g.w, t = i / g.w, r = t % g.h, p = t / g.h, plane = p * g.oh * g.ow;
+  long s = get_global_id(0), r = get_global_id(1), p = get_global_id(2);
+  if (s >= g.w || r >= g.h || p >= g.n * g.c) return;
+  long plane = p * g.oh * g.ow;
   int me = (int)(r * g.w + s);
   long ox0 = first_out(s, g.kw, g.sw, g.pw, g.dw), ox1 = last_out(s, g.sw, g.pw, g.ow);
   float acc = 0.0f;
@@ -174,5 +174,5 @@ __kernel void max_pool2d_backward(window2d g, __global const int *arg, ulong aof
       long o = plane + oy * g.ow + ox;
       if (arg[aoff + o] == me) acc += dy[dyoff + o];
     }
-  dx[dxoff + i] = acc;
+  dx[dxoff + (p * g.h + r) * g.w + s] = acc;
 }

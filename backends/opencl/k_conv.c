@@ -11,10 +11,9 @@ static ocl_window2d window_arg(const geocl_window2d *g) {
   return (ocl_window2d){g->n, g->c, g->h, g->w, g->kh, g->kw, g->sh, g->sw, g->ph, g->pw, g->dh, g->dw, g->oh, g->ow};
 }
 
-/* kernel(window, buffer, offset, buffer, offset, ...) over a 1-, 2- or 3-D
- * range; work-groups of more dimensions are as wide as the first dimension
- * needs (a power of two) and fill up the kernel's work-group size with the
- * second */
+/* kernel(window, buffer, offset, buffer, offset, ...) over a 2- or 3-D range;
+ * work-groups are as wide as the first dimension needs (a power of two) and
+ * fill up the kernel's work-group size with the second */
 static geocl_status launch(ocl_backend *ob, const char *name, const geocl_window2d *g, int nbufs, const geocl_bref *bufs,
                            cl_uint dims, const size_t *global) {
   ocl_kernel_slot *k;
@@ -29,7 +28,6 @@ static geocl_status launch(ocl_backend *ob, const char *name, const geocl_window
     if (err == CL_SUCCESS) err = clSetKernelArg(k->kernel, (cl_uint)(2 + 2 * i), sizeof off, &off);
   }
   if (err != CL_SUCCESS) return ocl_fail(err, name);
-  if (dims == 1) return ocl_launch_1d(ob, k, global[0]);
   size_t lanes = 1;
   while (lanes < global[0] && lanes < k->wg) lanes *= 2;
   size_t local[3] = {lanes, k->wg / lanes, 1};
@@ -51,12 +49,12 @@ geocl_status ocl_col2im(geocl_backend *be, const geocl_window2d *g, geocl_bref c
 }
 
 geocl_status ocl_max_pool2d(geocl_backend *be, const geocl_window2d *g, geocl_bref x, geocl_bref y, geocl_bref arg) {
-  size_t n = (size_t)(g->n * g->c * g->oh * g->ow);
-  return launch(ocl_of(be), "max_pool2d", g, 3, (geocl_bref[]){x, y, arg}, 1, &n);
+  size_t global[3] = {(size_t)g->ow, (size_t)g->oh, (size_t)(g->n * g->c)};
+  return launch(ocl_of(be), "max_pool2d", g, 3, (geocl_bref[]){x, y, arg}, 3, global);
 }
 
 geocl_status ocl_max_pool2d_backward(geocl_backend *be, const geocl_window2d *g, geocl_bref arg, geocl_bref dy,
                                      geocl_bref dx) {
-  size_t n = (size_t)(g->n * g->c * g->h * g->w);
-  return launch(ocl_of(be), "max_pool2d_backward", g, 3, (geocl_bref[]){arg, dy, dx}, 1, &n);
+  size_t global[3] = {(size_t)g->w, (size_t)g->h, (size_t)(g->n * g->c)};
+  return launch(ocl_of(be), "max_pool2d_backward", g, 3, (geocl_bref[]){arg, dy, dx}, 3, global);
 }
