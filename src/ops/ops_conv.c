@@ -142,6 +142,36 @@ static geocl_status group_gemm(geocl_ctx *ctx, int64_t groups, bool ta, bool tb,
   return gemm(ctx, ta, tb, m, n, k, groups, a, ta ? m : k, m * k, b, tb ? k : n, k * n, c, n, m * n, beta);
 }
 
+/* One operand of the weight gradient: calls × groups matrices of rows × k,
+ * row stride ld, the call's at call·call_stride, the group's at
+ * group·group_stride. */
+typedef struct grad_operand {
+  geocl_bref at;
+  int64_t ld, call_stride, group_stride;
+} grad_operand;
+
+/* dW_g = Σ over the calls of dy_g · cols_gᵀ, dW [G, co, K].  Packing an
+ * operand costs a pass over it and the transposed one a strided pass, so
+ * the GEMM reads the larger one in place: with more column rows than output
+ * channels (a k×k convolution) it computes dWᵀ = cols · dyᵀ, packing dy only,
+ * and transposes the small result; otherwise dW = dy · colsᵀ. */
+static geocl_status weight_grad(geocl_ctx *ctx, int64_t G, int64_t co, int64_t K, int64_t k, int64_t calls,
+                                const grad_operand *cols, const grad_operand *dy, geocl_tensor *dW) {
+  bool transposed = K > co;
+  geocl_tensor *t = transposed ? ops_new(ctx, GEOCL_SHAPE(G, K, co)) : dW;
+  geocl_status st = t ? GEOCL_OK : geocl_last_status();
+  const grad_operand *a = transposed ? cols : dy, *b = transposed ? dy : cols;
+  int64_t m = transposed ? K : co, n = transposed ? co : K;
+  for (int64_t c = 0; st == GEOCL_OK && c < calls; c++)
+    st = gemm(ctx, false, true, m, n, k, G, at(a->at, c * a->call_stride), a->ld, a->group_stride,
+              at(b->at, c * b->call_stride), b->ld, b->group_stride, geocl_tensor_bref(t), n, m * n, c ? 1.0f : 0.0f);
+  if (st == GEOCL_OK && transposed && G * co * K > 0)
+    st = ctx->be->ops->copy(ctx->be, 3, (int64_t[]){G, co, K}, geocl_tensor_bref(t), (int64_t[]){K * co, 1, co},
+                            geocl_tensor_bref(dW), (int64_t[]){co * K, K, 1}, 0);
+  free_temp(t, dW);
+  return st;
+}
+
 /* y_b = W · cols_b (+ bias) for every image b */
 static geocl_status forward_per_image(geocl_ctx *ctx, const geocl_window2d *g, geocl_tensor *x, geocl_tensor *W,
                                       geocl_tensor *bias, geocl_tensor *y) {
@@ -165,10 +195,8 @@ static geocl_status weight_grad_per_image(geocl_ctx *ctx, const geocl_window2d *
   int64_t cout = dW->shape[0], K = g->c * g->kh * g->kw, P = g->oh * g->ow;
   image_cols c;
   if (!image_columns(ctx, g, x, &c)) return geocl_last_status();
-  geocl_status st = GEOCL_OK;
-  for (int64_t b = 0; st == GEOCL_OK && b < g->n; b++)
-    st = gemm(ctx, false, true, cout, K, P, 1, at(geocl_tensor_bref(dy), b * cout * P), P, 0,
-              at(geocl_tensor_bref(c.t), b * c.stride), c.ld, 0, geocl_tensor_bref(dW), K, 0, b ? 1.0f : 0.0f);
+  grad_operand cols = {geocl_tensor_bref(c.t), c.ld, c.stride, 0}, d = {geocl_tensor_bref(dy), P, cout * P, 0};
+  geocl_status st = weight_grad(ctx, 1, cout, K, P, g->n, &cols, &d, dW);
   free_temp(c.t, x);
   return st;
 }
@@ -267,9 +295,9 @@ static geocl_status backward_merged(geocl_ctx *ctx, const conv_dims *d, geocl_te
   if (W->requires_grad) {
     geocl_tensor *col = columns(ctx, g, x);
     geocl_tensor *dW = col ? ops_new(ctx, 4, W->shape) : NULL;
-    st = dW ? group_gemm(ctx, G, false, true, cout / G, K, NP, geocl_tensor_bref(dt), geocl_tensor_bref(col),
-                         geocl_tensor_bref(dW), 0.0f)
-            : geocl_last_status();
+    grad_operand cols = {col ? geocl_tensor_bref(col) : (geocl_bref){0}, NP, 0, K * NP},
+                 dts = {geocl_tensor_bref(dt), NP, 0, cout / G * NP};
+    st = dW ? weight_grad(ctx, G, cout / G, K, NP, 1, &cols, &dts, dW) : geocl_last_status();
     free_temp(col, x);
     if (st == GEOCL_OK) st = geocl_accumulate_grad(W, dW);
   }
@@ -374,9 +402,9 @@ static geocl_status conv_transpose2d_backward(geocl_node *n, geocl_tensor *dout)
   if (st == GEOCL_OK && W->requires_grad) { /* dW_b = xt_b · dcol_bᵀ */
     geocl_tensor *xt = from_nchw(ctx, g->n, cin, P, x);
     geocl_tensor *dW = xt ? ops_new(ctx, 4, W->shape) : NULL;
-    st = dW ? group_gemm(ctx, G, false, true, cin / G, K, NP, geocl_tensor_bref(xt), geocl_tensor_bref(dcol),
-                         geocl_tensor_bref(dW), 0.0f)
-            : geocl_last_status();
+    grad_operand cols = {geocl_tensor_bref(dcol), NP, 0, K * NP},
+                 xts = {xt ? geocl_tensor_bref(xt) : (geocl_bref){0}, NP, 0, cin / G * NP};
+    st = dW ? weight_grad(ctx, G, cin / G, K, NP, 1, &cols, &xts, dW) : geocl_last_status();
     free_temp(xt, x);
     if (st == GEOCL_OK) st = geocl_accumulate_grad(W, dW);
   }
