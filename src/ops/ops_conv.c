@@ -156,14 +156,16 @@ typedef struct grad_operand {
   int64_t ld, call_stride, group_stride;
 } grad_operand;
 
-/* dW_g = Σ over the calls of dy_g · cols_gᵀ, dW [G, co, K].  Packing an
- * operand costs a pass over it and the transposed one a strided pass, so
- * the GEMM reads the larger one in place: with more column rows than output
- * channels (a k×k convolution) it computes dWᵀ = cols · dyᵀ, packing dy only,
- * and transposes the small result; otherwise dW = dy · colsᵀ. */
+/* dW_g = Σ over the calls of dy_g · cols_gᵀ, dW [G, co, K].  The GEMM packs
+ * its transposed operand (a strided pass over it) and reads the other in
+ * place, so of dW = dy · colsᵀ (packing the columns, K × k per call) and
+ * dWᵀ = cols · dyᵀ (packing dy, co × k per call, then transposing dWᵀ once)
+ * it takes the one that moves less: the second for a k×k convolution over
+ * many pixels (dy much smaller than its columns), the first where the
+ * weights are large and the pixels few. */
 static geocl_status weight_grad(geocl_ctx *ctx, int64_t G, int64_t co, int64_t K, int64_t k, int64_t calls,
                                 const grad_operand *cols, const grad_operand *dy, geocl_tensor *dW) {
-  bool transposed = K > co;
+  bool transposed = calls * co * k + co * K < calls * K * k;
   geocl_tensor *t = transposed ? ops_new(ctx, GEOCL_SHAPE(G, K, co)) : dW;
   geocl_status st = t ? GEOCL_OK : geocl_last_status();
   const grad_operand *a = transposed ? cols : dy, *b = transposed ? dy : cols;
