@@ -16,6 +16,7 @@
 #include <geocl/backend-kernels.h>
 #include <geocl/config.h>
 #include <geocl/context.h>
+#include <geocl/conv.h>
 #include <geocl/custom-op.h>
 #include <geocl/data.h>
 #include <geocl/dist.h>
@@ -32,6 +33,7 @@
 #include <geocl/pairs.h>
 #include <geocl/params.h>
 #include <geocl/plugin.h>
+#include <geocl/resnet.h>
 #include <geocl/rng.h>
 #include <geocl/safetensors.h>
 #include <geocl/schedule.h>
