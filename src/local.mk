@@ -34,7 +34,9 @@ geoclinclude_HEADERS = \
 	src/geocl/params.h \
 	src/geocl/pointnet2.h \
 	src/geocl/optim.h \
-	src/geocl/schedule.h
+	src/geocl/schedule.h \
+	src/geocl/fileio.h \
+	src/geocl/timing.h
 nodist_geoclinclude_HEADERS = src/geocl/version.h
 # data
 geoclinclude_HEADERS += src/geocl/image.h src/geocl/kitti.h src/geocl/pairs.h src/geocl/synth.h \

@@ -171,6 +171,10 @@ tests_check_points_LDADD = $(TEST_LDADD)
 TESTS += tests/kernel_shapes.sh
 EXTRA_DIST += tests/kernel_shapes.sh
 
+# the OpenCL backend builds from installed headers only
+TESTS += tests/backend_headers.sh
+EXTRA_DIST += tests/backend_headers.sh
+
 # gemm: geocl tune and its cache
 TESTS += tests/tune_cli.sh
 EXTRA_DIST += tests/tune_cli.sh
@@ -178,14 +182,6 @@ EXTRA_DIST += tests/tune_cli.sh
 # geocl bench
 TESTS += tests/bench_cli.sh
 EXTRA_DIST += tests/bench_cli.sh
-
-# layers: ResNet-18 and ResNet-50 against torchvision
-check_PROGRAMS += tests/check_resnet
-TESTS += tests/check_resnet
-tests_check_resnet_SOURCES = tests/check_resnet.c
-tests_check_resnet_CFLAGS = $(TEST_CFLAGS)
-tests_check_resnet_LDADD = $(TEST_LDADD)
-EXTRA_DIST += tests/gen/gen_resnet_fixture.py tests/fixtures/resnet.safetensors
 
 # SimIPU: the golden step against tests/gen/simipu_ref.py, the recipe, refusals
 check_PROGRAMS += tests/check_simipu
@@ -204,6 +200,14 @@ check_LTLIBRARIES += tests/plugins/customop.la
 tests_plugins_customop_la_SOURCES = tests/plugins/customop.c
 tests_plugins_customop_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
 tests_plugins_customop_la_LIBADD = src/libgeocl.la -lm
+
+# layers: ResNet-18 and ResNet-50 against torchvision
+check_PROGRAMS += tests/check_resnet
+TESTS += tests/check_resnet
+tests_check_resnet_SOURCES = tests/check_resnet.c
+tests_check_resnet_CFLAGS = $(TEST_CFLAGS)
+tests_check_resnet_LDADD = $(TEST_LDADD)
+EXTRA_DIST += tests/gen/gen_resnet_fixture.py tests/fixtures/resnet.safetensors
 
 # SimIPU end to end: geocl synth data, a falling loss, exact resume, the picture
 TESTS += tests/simipu_cli.sh

@@ -10,9 +10,9 @@
 #include <geocl/assignment.h>
 #include <geocl/optim.h>
 #include <geocl/train.h>
+#include <geocl/timing.h>
 
 #include "cli.h"
-#include "core/timing.h"
 
 static void help(FILE *out) {
   fprintf(out,

@@ -52,6 +52,15 @@ typedef struct geocl_device_info {
   uint32_t max_work_group;
   int fp16;
   int fp64;
+  /* What geocl's kernels use of the device (backend ABI 5). */
+  char unusable[192];      /* why geocl cannot run on it ("" when it can): selecting it is refused */
+  char c_version[32];      /* its compiler's OpenCL C version */
+  char defaults[48];       /* the kernel and tuning defaults it gets ("CPU", "NVIDIA GPU", ...) */
+  char workarounds[128];   /* driver problems worked around on it ("" when none) */
+  uint32_t vector_width;   /* floats per vector of elementwise kernels */
+  uint64_t max_param_bytes; /* the most bytes of arguments a kernel may take */
+  int subgroups;           /* cl_khr_subgroups or cl_intel_subgroups */
+  int int64_atomics;       /* cl_khr_int64_base_atomics */
 } geocl_device_info;
 
 typedef enum geocl_binop { GEOCL_BIN_ADD, GEOCL_BIN_SUB, GEOCL_BIN_MUL, GEOCL_BIN_DIV, GEOCL_BIN_COUNT } geocl_binop;

@@ -21,6 +21,7 @@
 #include <geocl/custom-op.h>
 #include <geocl/data.h>
 #include <geocl/dist.h>
+#include <geocl/fileio.h>
 #include <geocl/image.h>
 #include <geocl/kitti.h>
 #include <geocl/layers.h>
@@ -41,6 +42,7 @@
 #include <geocl/status.h>
 #include <geocl/synth.h>
 #include <geocl/tensor.h>
+#include <geocl/timing.h>
 #include <geocl/train.h>
 #include <geocl/version.h>
 #include <geocl/vit.h>
