@@ -2,7 +2,7 @@
 /* Launchers for cl/points.cl.  Farthest-point sampling runs one work-group
  * per batch item through all its picks (a loop of reductions, not one launch
  * per pick), with the cloud in local memory where it fits; CPUs get one
- * work-item per group (dev->row_lanes == 1: a work-item walks the points in
+ * work-item per group (dev->defaults.row_lanes == 1: a work-item walks the points in
  * vectors), GPUs as many as the kernel allows up to 1024.  Scatter-adds
  * build an inverted index (count, scan, fill, sort) and then sum each
  * target's sources in increasing order, so results repeat exactly. */
@@ -24,7 +24,7 @@ geocl_status ocl_fps(geocl_backend *be, int64_t batch, int64_t n, int64_t dims, 
   ocl_kernel_slot *k;
   geocl_status st = ocl_kernel(ob, "points", "fps", &k);
   if (st != GEOCL_OK) return st;
-  size_t lanes = ob->dev->row_lanes == 1 ? 1 : group_size(ob, k, 1024);
+  size_t lanes = ob->dev->defaults.row_lanes == 1 ? 1 : group_size(ob, k, 1024);
   /* the cloud and its running minima in local memory where they fit, when
    * the device has dedicated local memory or runs a work-group per batch
    * item (on CPUs local memory is ordinary memory, and slower here) */
@@ -101,7 +101,7 @@ static geocl_status invert(ocl_backend *ob, const inverse *v, int64_t range, int
   st = ocl_args(count->kernel, 8, OCL_ARG(ee), OCL_ARG(pb), OCL_ARG(li), OCL_ARG(sd), OCL_ARG(raw), OCL_ARG(roff),
                 OCL_ARG(v->mem), OCL_ARG(v->count));
   if (st == GEOCL_OK) st = ocl_launch_1d(ob, count, (size_t)e);
-  size_t lanes = ob->dev->row_lanes == 1 ? 1 : group_size(ob, scan, 256);
+  size_t lanes = ob->dev->defaults.row_lanes == 1 ? 1 : group_size(ob, scan, 256);
   if (st == GEOCL_OK)
     st = ocl_args(scan->kernel, 4, OCL_ARG(rr), OCL_ARG(v->mem), OCL_ARG(v->count), OCL_ARG(v->start));
   if (st == GEOCL_OK && clSetKernelArg(scan->kernel, 4, lanes * sizeof(cl_int), NULL) != CL_SUCCESS)

@@ -22,11 +22,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <geocl/fileio.h>
 #include <geocl/kitti.h>
 #include <geocl/log.h>
 
 #include "data/sources.h"
-#include "io/fileio.h"
 #include "io/text_lines.h"
 
 typedef struct frame {
