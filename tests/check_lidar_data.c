@@ -11,12 +11,12 @@
 
 #include <geocl/augment.h>
 #include <geocl/data.h>
+#include <geocl/fileio.h>
 #include <geocl/image.h>
 #include <geocl/kitti.h>
 #include <geocl/log.h>
 #include <geocl/synth.h>
 
-#include "io/fileio.h"
 #include "testutil.h"
 
 /* The test camera: 64x32 pixels, focal 40, principal point at the centre,
