@@ -32,10 +32,9 @@ geoclinclude_HEADERS = \
 	src/geocl/tensor.h \
 	src/geocl/safetensors.h \
 	src/geocl/params.h \
-	src/geocl/pointnet2.h \
 	src/geocl/optim.h \
 	src/geocl/schedule.h
 nodist_geoclinclude_HEADERS = src/geocl/version.h
 # data
 geoclinclude_HEADERS += src/geocl/image.h src/geocl/kitti.h src/geocl/pairs.h src/geocl/synth.h \
-	src/geocl/augment.h src/geocl/pair_loader.h
+	src/geocl/augment.h

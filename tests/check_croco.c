@@ -124,9 +124,11 @@ static void golden(geocl_ctx *ctx, const char *fixture) {
   ck_assert_ok(geocl_model_create(ctx, &mo, &m));
   set_weights(m, geocl_st_meta(in, "init"));
   geocl_scope s = geocl_scope_begin(ctx);
-  geocl_batch b = {.image1 = upload(ctx, in, "image1"), .mask = upload(ctx, in, "mask")};
-  b.size = geocl_dim(b.image1, 0);
-  if (geocl_st_find(in, "image2")) b.image2 = upload(ctx, in, "image2");
+  geocl_batch b = {0};
+  ck_assert_ok(geocl_batch_set(&b, "image1", upload(ctx, in, "image1")));
+  ck_assert_ok(geocl_batch_set(&b, "mask", upload(ctx, in, "mask")));
+  b.size = geocl_dim(geocl_batch_get(&b, "image1"), 0);
+  if (geocl_st_find(in, "image2")) ck_assert_ok(geocl_batch_set(&b, "image2", upload(ctx, in, "image2")));
   geocl_outputs o;
   ck_assert_ok(geocl_model_forward(m, &b, &o));
   ck_assert_ok(geocl_backward(geocl_outputs_get(&o, "loss")));

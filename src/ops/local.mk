@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The op set: each op runs on the context's backend and records itself on the autograd tape
 # (assignment.c: linear assignment, on the host).
 src_libgeocl_la_SOURCES += \

@@ -3,8 +3,10 @@
 #ifndef GEOCL_TRAIN_INTERNAL_H
 #define GEOCL_TRAIN_INTERNAL_H
 
+#include <geocl/data.h>
+#include <geocl/model.h>
+#include <geocl/schedule.h>
 #include <geocl/train.h>
-#include <geocl/pair_loader.h>
 
 /* What a checkpoint records beside the weights (metadata of last.safetensors). */
 typedef struct train_position {
@@ -13,12 +15,27 @@ typedef struct train_position {
   uint64_t rng_seed, rng_counter;
 } train_position;
 
-/* train_config.c: config.json of a run */
-geocl_status train_config_write(const char *dir, const geocl_train_opts *o, const char *model_config_json);
-/* Read config.json into o (strings point into *storage, freed by the caller)
- * and the model configuration (malloc'd). */
-geocl_status train_config_read(const char *dir, geocl_train_opts *o, char **model_config_json, void **storage);
+/* train_config.c: config.json of a run, with the model's and (heads) the
+ * backbone's configuration */
+geocl_status train_config_write(const char *dir, const geocl_train_opts *o, const geocl_model *m);
+/* Read config.json into o and the configurations (strings point into
+ * *storage, freed with train_config_free; backbone_config NULL for a task
+ * without a backbone). */
+geocl_status train_config_read(const char *dir, geocl_train_opts *o, const char **model_config,
+                               const char **backbone_config, void **storage);
 void train_config_free(void *storage);
+
+/* train_recipe.c */
+/* Fill what o leaves to the task's recipe (steps, lr, warm-up, decay, betas,
+ * picture and validation intervals). */
+void train_resolve_recipe(const geocl_plugin *p, geocl_train_opts *o, int64_t batches_per_epoch);
+/* Parameter rules of --freeze and --lr-mult (free with train_rules_free). */
+geocl_status train_rules(const geocl_train_opts *o, geocl_param_rule **rules, int *n);
+void train_rules_free(geocl_param_rule *rules, int n);
+geocl_lr_schedule train_schedule(const geocl_plugin *p, const geocl_train_opts *o);
+/* The lr of a group whose base is lr before step (warm-up/cosine counts
+ * steps, the per-epoch schedules epochs). */
+double train_lr_at(const geocl_lr_schedule *s, double lr, int64_t step, int64_t batches_per_epoch);
 
 /* train_files.c: run directory, checkpoints, metrics */
 geocl_status train_make_run_dir(const char *dir);

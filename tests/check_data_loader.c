@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The pair loader and the augmentations: order, determinism across threads,
- * exact resume from a saved position, augmentation statistics, PIL-exact
- * colour jitter, the synthetic source, errors, and SimIPU's point-cloud
+/* Data sources, pipelines and the loader, and the augmentations: order,
+ * determinism across threads, exact resume from a saved position, evaluation
+ * order, source detection and the field check, the kitti-odometry source
+ * through the dense pipeline, augmentation statistics, PIL-exact colour
+ * jitter, the synthetic source, errors, and SimIPU's point-cloud
  * augmentation. */
 #include <math.h>
 #include <stdio.h>
@@ -11,7 +13,8 @@
 #include <geocl/augment.h>
 #include <geocl/image.h>
 #include <geocl/kitti.h>
-#include <geocl/pair_loader.h>
+#include <geocl/data.h>
+#include <geocl/synth.h>
 
 #include "io/fileio.h"
 #include "testutil.h"
@@ -53,16 +56,46 @@ static void make_pairs(void) {
   ck_assert_ok(geocl_file_write_atomic(path, listing, strlen(listing)));
 }
 
-static geocl_pair_loader_config base_config(void) {
+/* A loader's configuration, with the source it reads. */
+typedef struct loader_setup {
+  const char *data;
+  geocl_source_opts source;
+  geocl_loader_config loader;
+} loader_setup;
+
+static loader_setup base_config(void) {
   make_pairs();
-  geocl_pair_loader_config c;
-  geocl_pair_loader_config_default(&c);
-  c.source = data_dir;
-  c.batch_size = BATCH;
-  c.crop_width = CROP_W;
-  c.crop_height = CROP_H;
-  c.seed = 11;
+  loader_setup c;
+  geocl_source_opts_default(&c.source);
+  geocl_loader_config_default(&c.loader);
+  c.data = data_dir;
+  c.loader.batch_size = BATCH;
+  c.loader.spec = (geocl_data_spec){.height = CROP_H, .width = CROP_W,
+                                    .fields = 1u << GEOCL_FIELD_IMAGE1 | 1u << GEOCL_FIELD_IMAGE2, .augment = true};
+  c.loader.seed = 11;
   return c;
+}
+
+static geocl_data_source *open_source;
+
+static geocl_status loader_open(loader_setup *c, geocl_loader **l) {
+  *l = NULL;
+  c->source.needs = c->loader.spec.fields;
+  geocl_status st = geocl_data_source_open(c->data, &c->source, &open_source);
+  if (st != GEOCL_OK) return st;
+  c->loader.source = open_source;
+  st = geocl_loader_open(&c->loader, l);
+  if (st != GEOCL_OK) {
+    geocl_data_source_close(open_source);
+    open_source = NULL;
+  }
+  return st;
+}
+
+static void loader_close(geocl_loader *l) {
+  geocl_loader_close(l);
+  geocl_data_source_close(open_source);
+  open_source = NULL;
 }
 
 /* Undo the normalisation of channel c of one crop's pixel i. */
@@ -73,21 +106,25 @@ static int pixel_value(const float *crop, int c, int i) {
 
 typedef struct batches {
   int count;
-  geocl_pair_batch meta[16];
+  geocl_data_position position[16], next[16];
   float *image1[16], *image2[16];
 } batches;
 
-static void take(geocl_pair_loader *l, int count, batches *out) {
+static void take(geocl_loader *l, int count, batches *out) {
   size_t floats = (size_t)BATCH * 3 * CROP_W * CROP_H;
   out->count = count;
   for (int i = 0; i < count; i++) {
-    const geocl_pair_batch *b;
-    ck_assert_ok(geocl_pair_loader_next(l, &b));
-    out->meta[i] = *b;
+    const geocl_host_batch *b;
+    ck_assert_ok(geocl_loader_next(l, &b));
+    ck_assert_int_eq(b->n, 2);
+    ck_assert_str_eq(b->fields[0].name, "image1");
+    ck_assert_str_eq(b->fields[1].name, "image2");
+    out->position[i] = b->position;
+    out->next[i] = b->next;
     out->image1[i] = malloc(floats * sizeof(float));
     out->image2[i] = malloc(floats * sizeof(float));
-    memcpy(out->image1[i], b->image1, floats * sizeof(float));
-    memcpy(out->image2[i], b->image2, floats * sizeof(float));
+    memcpy(out->image1[i], b->data[0], floats * sizeof(float));
+    memcpy(out->image2[i], b->data[1], floats * sizeof(float));
   }
 }
 
@@ -101,26 +138,24 @@ static void release(batches *b) {
 static int same_batch(const batches *a, int i, const batches *b, int j) {
   size_t bytes = (size_t)BATCH * 3 * CROP_W * CROP_H * sizeof(float);
   return !memcmp(a->image1[i], b->image1[j], bytes) && !memcmp(a->image2[i], b->image2[j], bytes) &&
-         a->meta[i].position.epoch == b->meta[j].position.epoch &&
-         a->meta[i].position.index == b->meta[j].position.index;
+         a->position[i].epoch == b->position[j].epoch && a->position[i].index == b->position[j].index;
 }
 
 START_TEST(epochs_shuffle_and_drop_the_last_batch) {
-  geocl_pair_loader_config c = base_config();
-  c.color_jitter = 0;
-  geocl_pair_loader *l;
-  ck_assert_ok(geocl_pair_loader_open(&c, &l));
-  ck_assert_int_eq(geocl_pair_loader_pairs(l), PAIRS);
-  ck_assert_int_eq(geocl_pair_loader_batches_per_epoch(l), PAIRS / BATCH);
+  loader_setup c = base_config();
+  c.loader.spec.augment = false; /* centre crops, no jitter: pixel values tell the pair */
+  geocl_loader *l;
+  ck_assert_ok(loader_open(&c, &l));
+  ck_assert_int_eq(geocl_loader_samples(l), PAIRS);
+  ck_assert_int_eq(geocl_loader_batches_per_epoch(l), PAIRS / BATCH);
   batches b;
   take(l, 6, &b); /* two epochs of three batches */
   int order[2][12];
   for (int i = 0; i < 6; i++) {
-    const geocl_pair_batch *m = &b.meta[i];
-    ck_assert_int_eq(m->position.epoch, i / 3);
-    ck_assert_int_eq(m->position.index, (i % 3) * BATCH);
-    ck_assert_int_eq(m->next.epoch, (i + 1) / 3);
-    ck_assert_int_eq(m->next.index, ((i + 1) % 3) * BATCH);
+    ck_assert_int_eq(b.position[i].epoch, i / 3);
+    ck_assert_int_eq(b.position[i].index, (i % 3) * BATCH);
+    ck_assert_int_eq(b.next[i].epoch, (i + 1) / 3);
+    ck_assert_int_eq(b.next[i].index, ((i + 1) % 3) * BATCH);
     for (int j = 0; j < BATCH; j++) {
       const float *one = b.image1[i] + (size_t)j * 3 * CROP_W * CROP_H,
                   *two = b.image2[i] + (size_t)j * 3 * CROP_W * CROP_H;
@@ -128,7 +163,7 @@ START_TEST(epochs_shuffle_and_drop_the_last_batch) {
       ck_assert_int_eq(pixel_value(one, 0, 0), 10 + 15 * id);
       ck_assert_int_eq(pixel_value(two, 0, 0), 12 + 15 * id); /* the pair stays together */
       int x1 = pixel_value(one, 1, 0) / 5, y1 = pixel_value(one, 2, 0) / 7;
-      ck_assert(x1 >= 0 && x1 <= IMAGE_W - CROP_W && y1 >= 0 && y1 <= IMAGE_H - CROP_H);
+      ck_assert(x1 == (IMAGE_W - CROP_W) / 2 && y1 == (IMAGE_H - CROP_H) / 2);
       ck_assert_int_eq(pixel_value(one, 1, CROP_W - 1), 5 * (x1 + CROP_W - 1)); /* an unscaled crop */
       order[i / 3][(i % 3) * BATCH + j] = id;
     }
@@ -138,30 +173,30 @@ START_TEST(epochs_shuffle_and_drop_the_last_batch) {
       for (int j = 0; j < i; j++) ck_assert_int_ne(order[e][i], order[e][j]);
   ck_assert_msg(memcmp(order[0], order[1], sizeof order[0]) != 0, "both epochs in the same order");
   release(&b);
-  geocl_pair_loader_close(l);
+  loader_close(l);
 }
 END_TEST
 
 START_TEST(same_batches_whatever_the_threads) {
-  geocl_pair_loader_config c = base_config();
-  geocl_pair_loader *l;
+  loader_setup c = base_config();
+  geocl_loader *l;
   batches one, many;
-  c.workers = 1;
-  c.queue_depth = 1;
-  ck_assert_ok(geocl_pair_loader_open(&c, &l));
+  c.loader.workers = 1;
+  c.loader.queue_depth = 1;
+  ck_assert_ok(loader_open(&c, &l));
   take(l, 8, &one);
-  geocl_pair_loader_close(l);
-  c.workers = 3;
-  c.queue_depth = 4;
-  ck_assert_ok(geocl_pair_loader_open(&c, &l));
+  loader_close(l);
+  c.loader.workers = 3;
+  c.loader.queue_depth = 4;
+  ck_assert_ok(loader_open(&c, &l));
   take(l, 8, &many);
-  geocl_pair_loader_close(l);
+  loader_close(l);
   for (int i = 0; i < 8; i++) ck_assert_msg(same_batch(&one, i, &many, i), "batch %d differs", i);
-  c.seed = 12; /* and another seed changes them */
+  c.loader.seed = 12; /* and another seed changes them */
   batches other;
-  ck_assert_ok(geocl_pair_loader_open(&c, &l));
+  ck_assert_ok(loader_open(&c, &l));
   take(l, 1, &other);
-  geocl_pair_loader_close(l);
+  loader_close(l);
   ck_assert(!same_batch(&one, 0, &other, 0));
   release(&one);
   release(&many);
@@ -170,21 +205,21 @@ START_TEST(same_batches_whatever_the_threads) {
 END_TEST
 
 START_TEST(resumes_exactly_from_a_saved_position) {
-  geocl_pair_loader_config c = base_config();
-  c.workers = 2;
-  geocl_pair_loader *l;
+  loader_setup c = base_config();
+  c.loader.workers = 2;
+  geocl_loader *l;
   batches straight;
-  ck_assert_ok(geocl_pair_loader_open(&c, &l));
+  ck_assert_ok(loader_open(&c, &l));
   take(l, 10, &straight);
-  geocl_pair_loader_close(l);
+  loader_close(l);
   static const int stops[] = {0, 1, 2, 4, 6}; /* mid-epoch and at epoch ends */
   for (size_t s = 0; s < sizeof stops / sizeof stops[0]; s++) {
     int k = stops[s];
-    c.start = straight.meta[k].next; /* what a checkpoint after batch k stores */
+    c.loader.start = straight.next[k]; /* what a checkpoint after batch k stores */
     batches resumed;
-    ck_assert_ok(geocl_pair_loader_open(&c, &l));
+    ck_assert_ok(loader_open(&c, &l));
     take(l, 10 - k - 1, &resumed);
-    geocl_pair_loader_close(l);
+    loader_close(l);
     for (int i = 0; i < resumed.count; i++)
       ck_assert_msg(same_batch(&straight, k + 1 + i, &resumed, i), "resumed after batch %d: batch %d differs", k, i);
     release(&resumed);
@@ -303,58 +338,67 @@ START_TEST(normalisation_is_imagenet) {
 END_TEST
 
 START_TEST(synthetic_source) {
-  geocl_pair_loader_config c;
-  geocl_pair_loader_config_default(&c);
-  c.source = "synthetic";
-  c.synthetic_pairs = 6;
-  c.synthetic_width = 64;
-  c.synthetic_height = 48;
-  c.crop_width = 32;
-  c.crop_height = 24;
-  c.batch_size = 2;
-  c.seed = 3;
+  loader_setup c;
+  geocl_source_opts_default(&c.source);
+  geocl_loader_config_default(&c.loader);
+  c.data = "synthetic";
+  c.source.synthetic_pairs = 6;
+  c.source.synthetic_width = 64;
+  c.source.synthetic_height = 48;
+  c.source.seed = 3;
+  c.loader.spec = (geocl_data_spec){.height = 24, .width = 32,
+                                    .fields = 1u << GEOCL_FIELD_IMAGE1 | 1u << GEOCL_FIELD_IMAGE2, .augment = true};
+  c.loader.batch_size = 2;
+  c.loader.seed = 3;
   size_t floats = (size_t)2 * 3 * 32 * 24;
   float *first = malloc(floats * sizeof(float) * 4);
   for (int workers = 1; workers <= 2; workers++) {
-    c.workers = workers;
-    geocl_pair_loader *l;
-    ck_assert_ok(geocl_pair_loader_open(&c, &l));
-    ck_assert_int_eq(geocl_pair_loader_batches_per_epoch(l), 3);
+    c.loader.workers = workers;
+    geocl_loader *l;
+    ck_assert_ok(loader_open(&c, &l));
+    ck_assert_str_eq(geocl_data_source_type_name(open_source), "synthetic");
+    ck_assert_int_eq(geocl_loader_batches_per_epoch(l), 3);
     for (int i = 0; i < 4; i++) {
-      const geocl_pair_batch *b;
-      ck_assert_ok(geocl_pair_loader_next(l, &b));
-      for (size_t k = 0; k < floats; k++) ck_assert(isfinite(b->image1[k]) && isfinite(b->image2[k]));
-      ck_assert(memcmp(b->image1, b->image2, floats * sizeof(float)) != 0);
+      const geocl_host_batch *b;
+      ck_assert_ok(geocl_loader_next(l, &b));
+      const float *one = b->data[0], *two = b->data[1];
+      for (size_t k = 0; k < floats; k++) ck_assert(isfinite(one[k]) && isfinite(two[k]));
+      ck_assert(memcmp(one, two, floats * sizeof(float)) != 0);
+      ck_assert_ptr_nonnull(strstr(b->info[0].name, "synthetic pair"));
       if (workers == 1)
-        memcpy(first + i * floats, b->image1, floats * sizeof(float));
+        memcpy(first + i * floats, one, floats * sizeof(float));
       else
-        ck_assert(!memcmp(first + i * floats, b->image1, floats * sizeof(float)));
+        ck_assert(!memcmp(first + i * floats, one, floats * sizeof(float)));
     }
-    geocl_pair_loader_close(l);
+    loader_close(l);
   }
   free(first);
 }
 END_TEST
 
 START_TEST(errors_name_the_file) {
-  geocl_pair_loader_config c = base_config();
-  geocl_pair_loader *l;
-  c.source = "/nonexistent-dir";
-  ck_assert_int_eq(geocl_pair_loader_open(&c, &l), GEOCL_E_NOT_FOUND);
+  loader_setup c = base_config();
+  geocl_loader *l;
+  c.data = "/nonexistent-dir";
+  ck_assert_int_eq(loader_open(&c, &l), GEOCL_E_NOT_FOUND);
   ck_assert_ptr_nonnull(strstr(geocl_last_error(), "/nonexistent-dir"));
+  ck_assert_ptr_nonnull(strstr(geocl_last_error(), "layouts tried"));
   ck_assert_ptr_null(l);
+  c.data = "nosuchformat:/tmp";
+  ck_assert_int_eq(loader_open(&c, &l), GEOCL_E_NOT_FOUND);
+  ck_assert_ptr_nonnull(strstr(geocl_last_error(), "unknown data format 'nosuchformat'"));
   c = base_config();
-  c.batch_size = 20;
-  ck_assert_int_eq(geocl_pair_loader_open(&c, &l), GEOCL_E_INVALID);
+  c.loader.batch_size = 20;
+  ck_assert_int_eq(loader_open(&c, &l), GEOCL_E_INVALID);
   ck_assert_ptr_nonnull(strstr(geocl_last_error(), "fewer than one batch of 20"));
   c = base_config();
-  c.crop_width = 41;
-  ck_assert_ok(geocl_pair_loader_open(&c, &l));
-  const geocl_pair_batch *b;
-  ck_assert_int_eq(geocl_pair_loader_next(l, &b), GEOCL_E_SHAPE);
-  ck_assert_ptr_nonnull(strstr(geocl_last_error(), "smaller than the 41x16 crop"));
+  c.loader.spec.width = 41;
+  ck_assert_ok(loader_open(&c, &l));
+  const geocl_host_batch *b;
+  ck_assert_int_eq(geocl_loader_next(l, &b), GEOCL_E_SHAPE);
+  ck_assert_ptr_nonnull(strstr(geocl_last_error(), "41x16"));
   ck_assert_ptr_nonnull(strstr(geocl_last_error(), "_1.png"));
-  geocl_pair_loader_close(l);
+  loader_close(l);
 
   /* a corrupt image in the listing stops the stream at its batch, every time */
   char dir[4200], path[4300];
@@ -368,15 +412,120 @@ START_TEST(errors_name_the_file) {
   snprintf(path, sizeof path, "%s/b.png", dir);
   ck_assert_ok(geocl_file_write_atomic(path, "\x89PNG\r\n\x1a\nbroken", 14));
   c = base_config();
-  c.source = dir;
-  c.batch_size = 1;
-  ck_assert_ok(geocl_pair_loader_open(&c, &l));
+  c.data = dir;
+  c.loader.batch_size = 1;
+  ck_assert_ok(loader_open(&c, &l));
   for (int i = 0; i < 2; i++) {
-    ck_assert_int_eq(geocl_pair_loader_next(l, &b), GEOCL_E_FORMAT);
+    ck_assert_int_eq(geocl_loader_next(l, &b), GEOCL_E_FORMAT);
     ck_assert_ptr_nonnull(strstr(geocl_last_error(), ".png: corrupt PNG"));
     ck_assert_ptr_null(b);
   }
-  geocl_pair_loader_close(l);
+  loader_close(l);
+}
+END_TEST
+
+/* Evaluation: in order, every sample, the last batch short. */
+START_TEST(evaluation_order_keeps_every_sample) {
+  loader_setup c = base_config();
+  c.loader.spec.augment = false;
+  c.loader.shuffle = false;
+  geocl_loader *l;
+  ck_assert_ok(loader_open(&c, &l));
+  ck_assert_int_eq(geocl_loader_batches_per_epoch(l), (PAIRS + BATCH - 1) / BATCH);
+  int seen = 0;
+  for (int i = 0; i < (PAIRS + BATCH - 1) / BATCH; i++) {
+    const geocl_host_batch *b;
+    ck_assert_ok(geocl_loader_next(l, &b));
+    ck_assert_int_eq(b->batch, i < PAIRS / BATCH ? BATCH : PAIRS % BATCH);
+    for (int j = 0; j < b->batch; j++, seen++) {
+      ck_assert_int_eq(b->info[j].index, seen);
+      const float *one = (const float *)b->data[0] + (size_t)j * 3 * CROP_W * CROP_H;
+      ck_assert_int_eq(pixel_value(one, 0, 0), 10 + 15 * seen);
+    }
+  }
+  ck_assert_int_eq(seen, PAIRS);
+  loader_close(l);
+}
+END_TEST
+
+/* geocl synth's layout through the kitti-odometry source and the dense
+ * pipeline: frames with depth, or pairs with flow and pose; a task that
+ * needs what the data lacks is refused before any batch. */
+START_TEST(kitti_odometry_and_dense_pipeline) {
+  char dir[4200];
+  snprintf(dir, sizeof dir, "%s/loader-synth", test_tmpdir());
+  geocl_synth_options so;
+  geocl_synth_options_default(&so);
+  so.out_dir = dir;
+  so.frames = 4;
+  so.width = 48;
+  so.height = 40;
+  so.overwrite = 1;
+  geocl_synth_summary sum;
+  ck_assert_ok(geocl_synth_write(&so, &sum));
+
+  loader_setup c;
+  geocl_source_opts_default(&c.source);
+  geocl_loader_config_default(&c.loader);
+  c.data = dir;
+  c.loader.pipeline = "dense";
+  c.loader.batch_size = 2;
+  c.loader.spec = (geocl_data_spec){.height = 32, .width = 40,
+                                    .fields = 1u << GEOCL_FIELD_IMAGE1 | 1u << GEOCL_FIELD_DEPTH |
+                                              1u << GEOCL_FIELD_VALID | 1u << GEOCL_FIELD_LIDAR2IMG,
+                                    .augment = false};
+  c.loader.shuffle = false;
+  geocl_loader *l;
+  ck_assert_ok(loader_open(&c, &l));
+  ck_assert_str_eq(geocl_data_source_type_name(open_source), "kitti-odometry");
+  ck_assert_int_eq(geocl_data_source_size(open_source), 4); /* frames */
+  ck_assert_ok(geocl_data_source_check(open_source, "task depthtask", c.loader.spec.fields));
+  ck_assert_int_eq(geocl_data_source_check(open_source, "task stereo", 1u << GEOCL_FIELD_DISPARITY), GEOCL_E_INVALID);
+  ck_assert_ptr_nonnull(strstr(geocl_last_error(), "task stereo needs disparity; kitti-odometry at"));
+  ck_assert_ptr_nonnull(strstr(geocl_last_error(), "provides image1, depth, valid, points, lidar2img"));
+  const geocl_host_batch *b;
+  ck_assert_ok(geocl_loader_next(l, &b));
+  ck_assert_int_eq(b->n, 4);
+  ck_assert_str_eq(b->fields[1].name, "depth");
+  ck_assert_int_eq(b->fields[1].shape[0], 1);
+  ck_assert_int_eq(b->fields[1].shape[1], 32);
+  ck_assert_int_eq(b->info[0].crop_x, 4); /* centred: (48 - 40) / 2 */
+  ck_assert_int_eq(b->info[0].crop_y, 4);
+  /* depth agrees with the frame's depth PNG at the crop; valid marks it */
+  char path[4400];
+  snprintf(path, sizeof path, "%s/sequences/00/depth/000000.png", dir);
+  geocl_image depth;
+  ck_assert_ok(geocl_kitti_depth_read(path, &depth));
+  const float *d = b->data[1], *valid = b->data[2], *full = depth.data;
+  for (int y = 0; y < 32; y++)
+    for (int x = 0; x < 40; x++) {
+      ck_assert_float_eq(d[y * 40 + x], full[(y + 4) * 48 + x + 4]);
+      ck_assert_float_eq(valid[y * 40 + x], full[(y + 4) * 48 + x + 4] > 0 ? 1.0f : 0.0f);
+    }
+  geocl_image_free(&depth);
+  /* lidar2img moved into the crop: row 0 minus 4 times row 2 */
+  snprintf(path, sizeof path, "%s/sequences/00/calib.txt", dir);
+  geocl_kitti_calib calib;
+  double m[12];
+  ck_assert_ok(geocl_kitti_calib_read(path, &calib));
+  geocl_kitti_lidar_to_image(&calib, m);
+  const float *l2i = b->data[3];
+  for (int k = 0; k < 4; k++) ck_assert_float_eq_tol(l2i[k], (float)(m[k] - 4 * m[8 + k]), 1e-3f);
+  loader_close(l);
+
+  /* a task with image2 reads pairs: pairs.txt's, with flow and pose */
+  c.loader.spec.fields = 1u << GEOCL_FIELD_IMAGE1 | 1u << GEOCL_FIELD_IMAGE2 | 1u << GEOCL_FIELD_FLOW |
+                         1u << GEOCL_FIELD_VALID | 1u << GEOCL_FIELD_POSE;
+  c.loader.batch_size = 1;
+  ck_assert_ok(loader_open(&c, &l));
+  ck_assert_int_eq(geocl_data_source_size(open_source), sum.pairs);
+  ck_assert_ok(geocl_loader_next(l, &b));
+  ck_assert_int_eq(b->n, 5);
+  ck_assert_str_eq(b->fields[2].name, "flow");
+  ck_assert_ptr_nonnull(strstr(b->info[0].name, "frames 000000"));
+  const float *pose = b->data[4];
+  ck_assert_float_eq_tol(pose[15], 1.0f, 1e-6f);
+  loader_close(l);
 }
 END_TEST
 
@@ -434,7 +583,7 @@ START_TEST(point_cloud_augmentation) {
 END_TEST
 
 static Suite *suite(void) {
-  Suite *s = suite_create("pair_loader");
+  Suite *s = suite_create("data_loader");
   TCase *t = tcase_create("loader");
   tcase_set_timeout(t, 60);
   tcase_add_test(t, epochs_shuffle_and_drop_the_last_batch);
@@ -442,6 +591,8 @@ static Suite *suite(void) {
   tcase_add_test(t, resumes_exactly_from_a_saved_position);
   tcase_add_test(t, synthetic_source);
   tcase_add_test(t, errors_name_the_file);
+  tcase_add_test(t, evaluation_order_keeps_every_sample);
+  tcase_add_test(t, kitti_odometry_and_dense_pipeline);
   suite_add_tcase(s, t);
   t = tcase_create("augment");
   tcase_add_test(t, augmentation_statistics);
