@@ -26,8 +26,9 @@ geocl_status ocl_fps(geocl_backend *be, int64_t batch, int64_t n, int64_t dims, 
   if (st != GEOCL_OK) return st;
   size_t lanes = ob->dev->row_lanes == 1 ? 1 : group_size(ob, k, 1024);
   /* the cloud and its running minima in local memory where they fit, when
-   * the device has dedicated local memory or runs a work-group per batch
-   * item (on CPUs local memory is ordinary memory, and slower here) */
+   * the device has dedicated local memory or several work-items share a
+   * cloud (the GPU shape, which GEOCL_ROW_LANES gives a CPU for testing); a
+   * CPU's local memory is ordinary memory, and slower here */
   cl_ulong used = 0;
   cl_device_local_mem_type type = CL_GLOBAL;
   clGetKernelWorkGroupInfo(k->kernel, ob->dev->id, CL_KERNEL_LOCAL_MEM_SIZE, sizeof used, &used, NULL);
