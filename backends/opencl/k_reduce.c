@@ -79,7 +79,7 @@ geocl_status ocl_max_axis(geocl_backend *be, int64_t outer, int64_t len, int64_t
   ocl_backend *ob = ocl_of(be);
   ocl_kernel_slot *k;
   /* whole vectors of the inner elements per work-item where there are any */
-  size_t vw = inner >= (int64_t)ob->dev->vec_width ? ob->dev->vec_width : 1;
+  size_t vw = inner >= (int64_t)ob->dev->defaults.vec_width ? ob->dev->defaults.vec_width : 1;
   geocl_status st = ocl_kernel(ob, "reduce", vw > 1 ? "max_axis_v" : "max_axis", &k);
   if (st != GEOCL_OK) return st;
   cl_long o = outer, l = len, i = inner;
@@ -94,7 +94,7 @@ geocl_status ocl_max_axis_backward(geocl_backend *be, int64_t outer, int64_t len
                                    geocl_bref dy, geocl_bref dx) {
   ocl_backend *ob = ocl_of(be);
   ocl_kernel_slot *k;
-  size_t vw = inner >= (int64_t)ob->dev->vec_width ? ob->dev->vec_width : 1;
+  size_t vw = inner >= (int64_t)ob->dev->defaults.vec_width ? ob->dev->defaults.vec_width : 1;
   geocl_status st = ocl_kernel(ob, "reduce", vw > 1 ? "max_axis_backward_v" : "max_axis_backward", &k);
   if (st != GEOCL_OK) return st;
   cl_long o = outer, l = len, i = inner;
