@@ -32,7 +32,6 @@ geoclinclude_HEADERS = \
 	src/geocl/tensor.h \
 	src/geocl/safetensors.h \
 	src/geocl/params.h \
-	src/geocl/pointnet2.h \
 	src/geocl/optim.h \
 	src/geocl/schedule.h \
 	src/geocl/fileio.h \

@@ -3,7 +3,7 @@
 # geocl bench: bad arguments are one-line usage errors; each benchmark's JSON
 # has its fields, with figures consistent with each other (GFLOP/s from the
 # sizes and the median; a step's peak memory is parameters + activations) and
-# a step's parameter memory the same on OpenCL as on the reference backend; the
+# a step's memory the same on OpenCL as on the reference backend; the
 # point-cloud benchmarks report their sizes and times.
 set -u
 cli="${GEOCL_CLI:?run through tests/wrapper.sh}"
@@ -84,4 +84,4 @@ awk -v c="$(field mean_cost "$dir/assign")" 'BEGIN { exit !(c > 0) }' || fail "a
   fail "parameter memory differs between backends"
 [ "$(field model_bytes "$dir/resnet.opencl")" -eq "$(field model_bytes "$dir/resnet.reference")" ] ||
   fail "resnet parameter memory differs between backends"
-echo "bench: usage errors, JSON of gemm/attention/infonce/step/fps/ballquery/mlp on both backends, assignment"
+echo "bench: usage errors, JSON of gemm/attention/infonce/step/resnet/fps/ballquery/mlp on both backends, assignment"

@@ -22,7 +22,8 @@ static geocl_tensor *run_grid_sample(geocl_tensor *const *in, const op_case *c) 
 static geocl_tensor *run_grid_sample_smooth(geocl_tensor *const *in, const op_case *c) {
   geocl_ctx *ctx = geocl_tensor_ctx(in[0]);
   int64_t h = geocl_dim(in[0], 2), w = geocl_dim(in[0], 3), b = geocl_dim(in[1], 0), p = geocl_dim(in[1], 1);
-  float *centre = malloc(sizeof(float) * (size_t)(b * p * 2)), scale[2] = {0.8f / (float)(w - 1), 0.8f / (float)(h - 1)};
+  float *centre = malloc(sizeof(float) * (size_t)(b * p * 2));
+  float scale[2] = {0.8f / (float)(w - 1), 0.8f / (float)(h - 1)};
   for (int64_t j = 0; j < b * p; j++) { /* normalised coordinates of pixel centres, spread over the map */
     centre[2 * j] = 2.0f * ((float)((j * 7) % (w - 1)) + 0.5f) / (float)(w - 1) - 1.0f;
     centre[2 * j + 1] = 2.0f * ((float)((j * 5) % (h - 1)) + 0.5f) / (float)(h - 1) - 1.0f;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Known answers of single ops against PyTorch: attention (plain and CroCo v2's
  * 2D RoPE, self- and cross-attention, fused and unfused paths), LayerNorm,
- * exact GELU, CroCo's masked normalised-pixel MSE and SimIPU's InfoNCE through
- * L2 normalisation; conv2d, conv_transpose2d, batch norm in training mode
+ * exact GELU, CroCo's masked normalised-pixel MSE, SimIPU's InfoNCE through
+ * L2 normalisation and its bilinear sampling of feature maps at points
+ * (grid_sample); conv2d, conv_transpose2d, batch norm in training mode
  * (with the running update) and eval mode, resizing (nearest, bilinear and
  * bicubic, both align_corners) and max pooling with ties; forward outputs and
  * input gradients.  The fixtures under
@@ -48,19 +49,19 @@
  * for float32 images; the fixture's are float64. */
 #define RESIZE_OUT_TOL 1e-6
 #define RESIZE_GRAD_TOL 1e-6
-#define GRID_OUT_TOL 5e-7  /* [2.2e-7] */
-#define GRID_GRAD_TOL 5e-7 /* [2.3e-7] */
 #define POOL_GRAD_TOL 1e-7 /* [0] sums of a few values; the outputs are copies (bound 0) */
+#define GRID_OUT_TOL 5e-7     /* [2.2e-7] */
+#define GRID_GRAD_TOL 5e-7    /* [2.3e-7] */
 
 enum { REF, OCL, N_BACKENDS };
 static geocl_ctx *ctxs[N_BACKENDS]; /* OpenCL: NULL without a device */
 static const char *const backend_names[N_BACKENDS] = {"reference", "OpenCL"};
 
-enum { ATTN_FUSED, ATTN_UNFUSED, LAYERNORM, GELU, MASKED_MSE, INFONCE, CONV2D, CONV_T, BATCHNORM, RESIZE, MAX_POOL,
-       GRID_SAMPLE, N_OPS };
+enum { ATTN_FUSED, ATTN_UNFUSED, LAYERNORM, GELU, MASKED_MSE, INFONCE, GRID_SAMPLE, CONV2D, CONV_T, BATCHNORM, RESIZE,
+       MAX_POOL, N_OPS };
 static const char *const op_names[N_OPS] = {
     "attention (fused)", "attention (unfused)", "layernorm", "gelu", "masked normpix MSE", "infonce",
-    "conv2d", "conv_transpose2d", "batchnorm", "resize", "max_pool2d", "grid_sample points"};
+    "grid_sample points", "conv2d", "conv_transpose2d", "batchnorm", "resize", "max_pool2d"};
 static bool verbose; /* GEOCL_TEST_VERBOSE=1: print every comparison */
 /* Worst errors seen per op and backend: outputs, gradients. */
 static double worst[N_OPS][N_BACKENDS][2];
@@ -216,16 +217,6 @@ static void layernorm_case(const kat *k) {
   expect(k, geocl_grad(beta), "dbeta", LN_GRAD_TOL, true);
 }
 
-/* Bilinear sampling at points: gradients to the map and to the points. */
-static void grid_sample_case(const kat *k) {
-  geocl_tensor *f = load(k, "f", true), *grid = load(k, "grid", true);
-  geocl_tensor *y = geocl_grid_sample_points(f, grid);
-  expect(k, y, "y", GRID_OUT_TOL, false);
-  ck_assert_ok(geocl_backward_from(y, load(k, "dout", false)));
-  expect(k, geocl_grad(f), "df", GRID_GRAD_TOL, true);
-  expect(k, geocl_grad(grid), "dgrid", GRID_GRAD_TOL, true);
-}
-
 static void gelu_case(const kat *k) {
   geocl_tensor *x = load(k, "x", true), *y = geocl_gelu(x);
   expect(k, y, "y", GELU_OUT_TOL, false);
@@ -325,6 +316,16 @@ static void max_pool_case(const kat *k) {
   expect(k, y, "y", 0, false);
   ck_assert_ok(geocl_backward_from(y, load(k, "dout", false)));
   expect(k, geocl_grad(x), "dx", POOL_GRAD_TOL, true);
+}
+
+/* Bilinear sampling at points: gradients to the map and to the points. */
+static void grid_sample_case(const kat *k) {
+  geocl_tensor *f = load(k, "f", true), *grid = load(k, "grid", true);
+  geocl_tensor *y = geocl_grid_sample_points(f, grid);
+  expect(k, y, "y", GRID_OUT_TOL, false);
+  ck_assert_ok(geocl_backward_from(y, load(k, "dout", false)));
+  expect(k, geocl_grad(f), "df", GRID_GRAD_TOL, true);
+  expect(k, geocl_grad(grid), "dgrid", GRID_GRAD_TOL, true);
 }
 
 /* _i: the backend */

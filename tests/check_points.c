@@ -18,23 +18,6 @@
 #include "core/internal.h" /* the pool's guard-violation counter */
 #include "testutil.h"
 
-/* Loop index 0: the reference backend; 1: OpenCL, or NULL (with a message)
- * when there is no OpenCL device. */
-static geocl_ctx *open_backend(int which) {
-  if (which == 0) return test_ref_ctx();
-  if (!test_have_opencl()) {
-    printf("SKIP: no OpenCL device: check_points checked the reference backend only\n");
-    return NULL;
-  }
-  return test_ocl_ctx();
-}
-
-static geocl_tensor *upload(geocl_ctx *ctx, geocl_dtype dt, int ndim, const int64_t *shape, const void *data) {
-  geocl_tensor *t = geocl_from_host(ctx, dt, ndim, shape, data);
-  ck_assert_nonnull_geocl(t);
-  return t;
-}
-
 static int32_t *download_i32(const geocl_tensor *t) {
   ck_assert_nonnull_geocl(t);
   size_t n = (size_t)geocl_numel(t);
@@ -117,7 +100,7 @@ static const fps_case fps_cases[] = {
 };
 
 START_TEST(fps_matches_definition) {
-  geocl_ctx *ctx = open_backend(_i);
+  geocl_ctx *ctx = test_backend_ctx(_i, "check_points");
   if (!ctx) return;
   for (size_t t = 0; t < sizeof fps_cases / sizeof *fps_cases; t++) {
     const fps_case *c = &fps_cases[t];
@@ -130,7 +113,8 @@ START_TEST(fps_matches_definition) {
       plain_fps(one, c->n, c->d, c->m, want + (size_t)b * c->m);
       free(one);
     }
-    geocl_tensor *idx = geocl_farthest_point_sample(upload(ctx, GEOCL_F32, GEOCL_SHAPE(c->batch, c->n, c->d), x), c->m);
+    geocl_tensor *cloud = test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(c->batch, c->n, c->d), x);
+    geocl_tensor *idx = geocl_farthest_point_sample(cloud, c->m);
     ck_assert_nonnull_geocl(idx);
     ck_assert_int_eq(geocl_dim(idx, 0), c->batch);
     ck_assert_int_eq(geocl_dim(idx, 1), c->m);
@@ -149,13 +133,13 @@ END_TEST
 /* F-FPS over a view: features narrowed from a wider tensor, as SA3 samples the
  * first 512 of SA2's 2048 points. */
 START_TEST(fps_of_a_view) {
-  geocl_ctx *ctx = open_backend(_i);
+  geocl_ctx *ctx = test_backend_ctx(_i, "check_points");
   if (!ctx) return;
   enum { N = 300, D = 5, M = 64, FIRST = 120 };
   float *x = make_cloud(DUPLICATES, N, D, 7);
   int32_t want[M];
   plain_fps(x, FIRST, D, M, want);
-  geocl_tensor *all = upload(ctx, GEOCL_F32, GEOCL_SHAPE(1, N, D), x);
+  geocl_tensor *all = test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(1, N, D), x);
   int32_t *got = download_i32(geocl_farthest_point_sample(geocl_narrow(all, 1, 0, FIRST), M));
   assert_same_indices(got, want, M, "fps of a narrowed view", ctx);
   free(got);
@@ -191,13 +175,13 @@ static void plain_ball_query(const float *xyz, int n, const float *c, int rings,
  * repeats the first hit; ring [2, 3) has only the centre; the centre (5, 0, 0)
  * has no hit (zeros). */
 START_TEST(ball_query_known_answer) {
-  geocl_ctx *ctx = open_backend(_i);
+  geocl_ctx *ctx = test_backend_ctx(_i, "check_points");
   if (!ctx) return;
   float xyz[10 * 3] = {0}, centres[2 * 3] = {0, 0, 0, 5, 0, 0};
   for (int k = 0; k < 10; k++) xyz[3 * k] = 0.1f * (float)k;
   geocl_ball_ring rings[2] = {{0.1f, 0.3f, 4}, {2, 3, 2}};
-  geocl_tensor *idx = geocl_ball_query(upload(ctx, GEOCL_F32, GEOCL_SHAPE(1, 10, 3), xyz),
-                                       upload(ctx, GEOCL_F32, GEOCL_SHAPE(1, 2, 3), centres), 2, rings);
+  geocl_tensor *idx = geocl_ball_query(test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(1, 10, 3), xyz),
+                                       test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(1, 2, 3), centres), 2, rings);
   ck_assert_nonnull_geocl(idx);
   ck_assert_int_eq(geocl_dim(idx, 2), 6);
   int32_t *got = download_i32(idx), want[12] = {0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -227,7 +211,7 @@ static const ball_case ball_cases[] = {
 };
 
 START_TEST(ball_query_matches_definition) {
-  geocl_ctx *ctx = open_backend(_i);
+  geocl_ctx *ctx = test_backend_ctx(_i, "check_points");
   if (!ctx) return;
   for (size_t t = 0; t < sizeof ball_cases / sizeof *ball_cases; t++) {
     const ball_case *c = &ball_cases[t];
@@ -250,8 +234,9 @@ START_TEST(ball_query_matches_definition) {
       }
       free(one);
     }
-    geocl_tensor *idx = geocl_ball_query(upload(ctx, GEOCL_F32, GEOCL_SHAPE(c->batch, c->n, 3), xyz),
-                                         upload(ctx, GEOCL_F32, GEOCL_SHAPE(c->batch, c->m, 3), cen), c->rings, c->ring);
+    geocl_tensor *points = test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(c->batch, c->n, 3), xyz);
+    geocl_tensor *centres = test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(c->batch, c->m, 3), cen);
+    geocl_tensor *idx = geocl_ball_query(points, centres, c->rings, c->ring);
     ck_assert_nonnull_geocl(idx);
     ck_assert_int_eq(geocl_dim(idx, 2), total);
     int32_t *got = download_i32(idx);
@@ -273,7 +258,7 @@ END_TEST
  * picks, over all points) and SA3's F-FPS over the first points and D-FPS
  * over the rest (indices into the whole cloud). */
 START_TEST(pointnet2_sample_stages) {
-  geocl_ctx *ctx = open_backend(_i);
+  geocl_ctx *ctx = test_backend_ctx(_i, "check_points");
   if (!ctx) return;
   enum { N = 400, C = 6, M = 50, FIRST = 120 };
   float *xyz = make_cloud(DUPLICATES, N, 3, 11), *feat = make_cloud(UNIFORM, N, C, 12), joint[N * (3 + C)];
@@ -281,7 +266,8 @@ START_TEST(pointnet2_sample_stages) {
     memcpy(joint + k * (3 + C), xyz + 3 * k, 3 * sizeof(float));
     memcpy(joint + k * (3 + C) + 3, feat + C * k, C * sizeof(float));
   }
-  geocl_tensor *x = upload(ctx, GEOCL_F32, GEOCL_SHAPE(1, N, 3), xyz), *f = upload(ctx, GEOCL_F32, GEOCL_SHAPE(1, N, C), feat);
+  geocl_tensor *x = test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(1, N, 3), xyz);
+  geocl_tensor *f = test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(1, N, C), feat);
   int32_t want[2 * M];
   /* SA2: FS */
   plain_fps(joint, N, 3 + C, M, want);
@@ -312,13 +298,14 @@ END_TEST
 /* Neighbourhoods with use_xyz: [xyz − centre, features] of the ball query's
  * slots, ring by ring. */
 START_TEST(pointnet2_group_rings) {
-  geocl_ctx *ctx = open_backend(_i);
+  geocl_ctx *ctx = test_backend_ctx(_i, "check_points");
   if (!ctx) return;
   enum { N = 300, C = 4, M = 17, T = 3 + 8 };
   float *xyz = make_cloud(UNIFORM, N, 3, 21), *feat = make_cloud(UNIFORM, N, C, 22);
   for (int k = 0; k < 3 * N; k++) xyz[k] *= 0.05f;
   geocl_ball_ring rings[2] = {{0, 0.3f, 3}, {0.3f, 0.6f, 8}};
-  geocl_tensor *x = upload(ctx, GEOCL_F32, GEOCL_SHAPE(1, N, 3), xyz), *f = upload(ctx, GEOCL_F32, GEOCL_SHAPE(1, N, C), feat);
+  geocl_tensor *x = test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(1, N, 3), xyz);
+  geocl_tensor *f = test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(1, N, C), feat);
   geocl_tensor *centres = geocl_group_points(x, geocl_farthest_point_sample(x, M)), *out[2];
   ck_assert_ok(geocl_pointnet2_group(x, f, centres, 2, rings, true, out));
   float *cen = test_download(centres);
@@ -351,7 +338,7 @@ END_TEST
  * is a gather, the backward sums the repeated rows (checked against double
  * sums) and gives the same bits on every run. */
 START_TEST(group_points_sums_repeats) {
-  geocl_ctx *ctx = open_backend(_i);
+  geocl_ctx *ctx = test_backend_ctx(_i, "check_points");
   if (!ctx) return;
   enum { B = 2, N = 37, C = 19, M = 53, K = 16 };
   float x[B * N * C], dy[B * M * K * C];
@@ -368,14 +355,14 @@ START_TEST(group_points_sums_repeats) {
   float *first = NULL;
   for (int run = 0; run < 2; run++) {
     geocl_scope s = geocl_scope_begin(ctx);
-    geocl_tensor *xt = upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, N, C), x);
+    geocl_tensor *xt = test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, N, C), x);
     geocl_set_requires_grad(xt, true);
-    geocl_tensor *y = geocl_group_points(xt, upload(ctx, GEOCL_I32, GEOCL_SHAPE(B, M, K), idx));
+    geocl_tensor *y = geocl_group_points(xt, test_upload(ctx, GEOCL_I32, GEOCL_SHAPE(B, M, K), idx));
     ck_assert_nonnull_geocl(y);
     float *yh = test_download(y);
     for (int i = 0; i < B * M * K; i++)
       for (int c = 0; c < C; c++) ck_assert_float_eq(yh[i * C + c], x[((i / (M * K)) * N + idx[i]) * C + c]);
-    ck_assert_ok(geocl_backward_from(y, upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, M, K, C), dy)));
+    ck_assert_ok(geocl_backward_from(y, test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, M, K, C), dy)));
     float *g = test_download(geocl_grad(xt));
     for (int i = 0; i < B * N * C; i++)
       ck_assert_msg(fabs(g[i] - want[i]) <= 1e-6 * (1 + fabs(want[i])), "dx[%d] = %.9g, want %.9g", i, g[i], want[i]);
@@ -399,7 +386,7 @@ END_TEST
  * ops, the gradient to the first maximum of each (centre, channel), added up
  * per source point. */
 START_TEST(max_over_neighbours_of_groups) {
-  geocl_ctx *ctx = open_backend(_i);
+  geocl_ctx *ctx = test_backend_ctx(_i, "check_points");
   if (!ctx) return;
   enum { B = 2, N = 23, C = 37, M = 11, K = 9 };
   float x[B * N * C], dy[B * M * C], want_y[B * M * C];
@@ -422,13 +409,13 @@ START_TEST(max_over_neighbours_of_groups) {
         want_y[(b * M + m) * C + c] = x[(b * N + first) * C + c];
         want_dx[(b * N + first) * C + c] += dy[(b * M + m) * C + c];
       }
-  geocl_tensor *xt = upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, N, C), x);
+  geocl_tensor *xt = test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, N, C), x);
   geocl_set_requires_grad(xt, true);
-  geocl_tensor *y = geocl_max(geocl_group_points(xt, upload(ctx, GEOCL_I32, GEOCL_SHAPE(B, M, K), idx)), 2, false);
+  geocl_tensor *y = geocl_max(geocl_group_points(xt, test_upload(ctx, GEOCL_I32, GEOCL_SHAPE(B, M, K), idx)), 2, false);
   ck_assert_nonnull_geocl(y);
   float *yh = test_download(y);
   ck_assert_msg(!memcmp(yh, want_y, sizeof want_y), "max over neighbours differs on %s", geocl_ctx_backend_name(ctx));
-  ck_assert_ok(geocl_backward_from(y, upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, M, C), dy)));
+  ck_assert_ok(geocl_backward_from(y, test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, M, C), dy)));
   float *g = test_download(geocl_grad(xt));
   for (int i = 0; i < B * N * C; i++)
     ck_assert_msg(fabs(g[i] - want_dx[i]) <= 1e-6 * (1 + fabs(want_dx[i])), "dx[%d] = %.9g, want %.9g on %s", i, g[i],

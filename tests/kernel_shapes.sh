@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # The OpenCL kernels take their vector width and the work-items per row from
-# the device.  Run the op, attention, norm and point suites on this device with the
-# shapes a GPU gets (scalar kernels, a work-group per row) and with 4-wide
-# vectors, the latter with the descriptor copy Mesa's compiler needs
+# the device.  Run the op, attention, norm and point suites on this device
+# with the shapes a GPU gets (scalar kernels, a work-group per row) and with
+# 4-wide vectors, the latter with the descriptor copy Mesa's compiler needs
 # (GEOCL_DESC_COPY, docs/opencl-drivers.md), so that every path is tested
 # wherever the tests run.
 set -u

@@ -154,18 +154,15 @@ tests_check_kat_SOURCES = tests/check_kat.c
 EXTRA_DIST += tests/gen/gen_op_kats.py tests/fixtures/ops/attention.safetensors \
 	tests/fixtures/ops/attention_n197.safetensors tests/fixtures/ops/layernorm.safetensors \
 	tests/fixtures/ops/gelu.safetensors tests/fixtures/ops/masked_mse.safetensors \
-	tests/fixtures/ops/infonce.safetensors
+	tests/fixtures/ops/infonce.safetensors tests/fixtures/ops/grid_sample.safetensors
 EXTRA_DIST += tests/gen/gen_cnn_kats.py tests/fixtures/ops/conv2d.safetensors \
 	tests/fixtures/ops/conv_transpose2d.safetensors tests/fixtures/ops/batchnorm.safetensors \
 	tests/fixtures/ops/resize.safetensors tests/fixtures/ops/max_pool2d.safetensors
-	tests/fixtures/ops/infonce.safetensors tests/fixtures/ops/grid_sample.safetensors
 
 # point clouds: samplers against their definitions, grouping, linear assignment
 check_PROGRAMS += tests/check_points
 TESTS += tests/check_points
 tests_check_points_SOURCES = tests/check_points.c
-tests_check_points_CFLAGS = $(TEST_CFLAGS)
-tests_check_points_LDADD = $(TEST_LDADD)
 
 # kernels: the vector widths and row shapes of other devices, on this one
 TESTS += tests/kernel_shapes.sh
@@ -182,14 +179,6 @@ EXTRA_DIST += tests/tune_cli.sh
 # geocl bench
 TESTS += tests/bench_cli.sh
 EXTRA_DIST += tests/bench_cli.sh
-
-# SimIPU: the golden step against tests/gen/simipu_ref.py, the recipe, refusals
-check_PROGRAMS += tests/check_simipu
-TESTS += tests/check_simipu
-tests_check_simipu_SOURCES = tests/check_simipu.c
-tests_check_simipu_CFLAGS = $(TEST_CFLAGS) $(JSONC_CFLAGS)
-tests_check_simipu_LDADD = $(TEST_LDADD) $(JSONC_LIBS)
-EXTRA_DIST += tests/fixtures/simipu/step.safetensors tests/gen/simipu_ref.py tests/gen/gen_simipu_fixtures.py
 
 # custom ops: a plugin registers them, the installed op checks test them
 check_PROGRAMS += tests/check_custom_op
@@ -208,6 +197,14 @@ tests_check_resnet_SOURCES = tests/check_resnet.c
 tests_check_resnet_CFLAGS = $(TEST_CFLAGS)
 tests_check_resnet_LDADD = $(TEST_LDADD)
 EXTRA_DIST += tests/gen/gen_resnet_fixture.py tests/fixtures/resnet.safetensors
+
+# SimIPU: the golden step against tests/gen/simipu_ref.py, the recipe, refusals
+check_PROGRAMS += tests/check_simipu
+TESTS += tests/check_simipu
+tests_check_simipu_SOURCES = tests/check_simipu.c
+tests_check_simipu_CFLAGS = $(TEST_CFLAGS) $(JSONC_CFLAGS)
+tests_check_simipu_LDADD = $(TEST_LDADD) $(JSONC_LIBS)
+EXTRA_DIST += tests/fixtures/simipu/step.safetensors tests/gen/simipu_ref.py tests/gen/gen_simipu_fixtures.py
 
 # SimIPU end to end: geocl synth data, a falling loss, exact resume, the picture
 TESTS += tests/simipu_cli.sh

@@ -2,19 +2,17 @@
 /* Launchers for cl/points.cl.  Farthest-point sampling runs one work-group
  * per batch item through all its picks (a loop of reductions, not one launch
  * per pick), with the cloud in local memory where it fits; CPUs get one
- * work-item per group (dev->defaults.row_lanes == 1: a work-item walks the points in
+ * work-item per group (row_lanes == 1: a work-item walks the points in
  * vectors), GPUs as many as the kernel allows up to 1024.  Scatter-adds
  * build an inverted index (count, scan, fill, sort) and then sum each
  * target's sources in increasing order, so results repeat exactly. */
 #include "ocl.h"
 
-/* The largest power of two ≤ the kernel's and the device's work-group limits
- * and ≤ cap. */
-static size_t group_size(ocl_backend *ob, ocl_kernel_slot *k, size_t cap) {
-  size_t wg = 0;
-  clGetKernelWorkGroupInfo(k->kernel, ob->dev->id, CL_KERNEL_WORK_GROUP_SIZE, sizeof wg, &wg, NULL);
+/* The largest power of two ≤ the work-group size the device allows the
+ * kernel and ≤ cap. */
+static size_t group_size(const ocl_kernel_slot *k, size_t cap) {
   size_t l = 1;
-  while (l * 2 <= cap && l * 2 <= wg) l *= 2;
+  while (l * 2 <= cap && l * 2 <= k->max_wg) l *= 2;
   return l;
 }
 
@@ -24,13 +22,13 @@ geocl_status ocl_fps(geocl_backend *be, int64_t batch, int64_t n, int64_t dims, 
   ocl_kernel_slot *k;
   geocl_status st = ocl_kernel(ob, "points", "fps", &k);
   if (st != GEOCL_OK) return st;
-  size_t lanes = ob->dev->defaults.row_lanes == 1 ? 1 : group_size(ob, k, 1024);
+  size_t lanes = ob->dev->defaults.row_lanes == 1 ? 1 : group_size(k, 1024);
   /* the cloud and its running minima in local memory where they fit, when
-   * the device has dedicated local memory or runs a work-group per batch
-   * item (on CPUs local memory is ordinary memory, and slower here) */
-  cl_ulong used = 0;
+   * the device has dedicated local memory or several work-items share a
+   * cloud (the GPU shape, which GEOCL_ROW_LANES gives a CPU for testing); a
+   * CPU's local memory is ordinary memory, and slower here */
+  uint64_t used = k->local_bytes;
   cl_device_local_mem_type type = CL_GLOBAL;
-  clGetKernelWorkGroupInfo(k->kernel, ob->dev->id, CL_KERNEL_LOCAL_MEM_SIZE, sizeof used, &used, NULL);
   clGetDeviceInfo(ob->dev->id, CL_DEVICE_LOCAL_MEM_TYPE, sizeof type, &type, NULL);
   uint64_t cloud = (uint64_t)(dims + 1) * (uint64_t)n * sizeof(cl_float), reduce = lanes * 8;
   cl_int cached = (type == CL_LOCAL || lanes > 1) && cloud + reduce + used <= ob->dev->info.local_mem_bytes;
@@ -41,10 +39,11 @@ geocl_status ocl_fps(geocl_backend *be, int64_t batch, int64_t n, int64_t dims, 
   st = ocl_args(k->kernel, 11, OCL_ARG(nn), OCL_ARG(d), OCL_ARG(mm), OCL_ARG(bb), OCL_ARG(xm), OCL_ARG(xo), OCL_ARG(dm),
                 OCL_ARG(dof), OCL_ARG(im), OCL_ARG(io), OCL_ARG(cached));
   if (st != GEOCL_OK) return st;
-  cl_int err = clSetKernelArg(k->kernel, 11, cached ? (size_t)cloud : sizeof(cl_float), NULL);
-  if (err == CL_SUCCESS) err = clSetKernelArg(k->kernel, 12, lanes * sizeof(cl_float), NULL);
-  if (err == CL_SUCCESS) err = clSetKernelArg(k->kernel, 13, lanes * sizeof(cl_int), NULL);
-  if (err != CL_SUCCESS) return ocl_fail(err, "fps local memory");
+  size_t cache = cached ? (size_t)cloud : sizeof(cl_float), best = lanes * sizeof(cl_float), besti = lanes * sizeof(cl_int);
+  st = ocl_local_arg(ob, k, 11, cache, best + besti);
+  if (st == GEOCL_OK) st = ocl_local_arg(ob, k, 12, best, cache + besti);
+  if (st == GEOCL_OK) st = ocl_local_arg(ob, k, 13, besti, cache + best);
+  if (st != GEOCL_OK) return st;
   size_t global = lanes * (size_t)batch;
   return ocl_launch(ob, k, 1, &global, &lanes);
 }
@@ -101,11 +100,10 @@ static geocl_status invert(ocl_backend *ob, const inverse *v, int64_t range, int
   st = ocl_args(count->kernel, 8, OCL_ARG(ee), OCL_ARG(pb), OCL_ARG(li), OCL_ARG(sd), OCL_ARG(raw), OCL_ARG(roff),
                 OCL_ARG(v->mem), OCL_ARG(v->count));
   if (st == GEOCL_OK) st = ocl_launch_1d(ob, count, (size_t)e);
-  size_t lanes = ob->dev->defaults.row_lanes == 1 ? 1 : group_size(ob, scan, 256);
+  size_t lanes = ob->dev->defaults.row_lanes == 1 ? 1 : group_size(scan, 256);
   if (st == GEOCL_OK)
     st = ocl_args(scan->kernel, 4, OCL_ARG(rr), OCL_ARG(v->mem), OCL_ARG(v->count), OCL_ARG(v->start));
-  if (st == GEOCL_OK && clSetKernelArg(scan->kernel, 4, lanes * sizeof(cl_int), NULL) != CL_SUCCESS)
-    st = geocl_set_error(GEOCL_E_DEVICE, "invert_scan: setting its local memory failed");
+  if (st == GEOCL_OK) st = ocl_local_arg(ob, scan, 4, lanes * sizeof(cl_int), 0);
   if (st == GEOCL_OK) st = ocl_launch(ob, scan, 1, &lanes, &lanes);
   if (st == GEOCL_OK)
     st = ocl_args(fill->kernel, 10, OCL_ARG(ee), OCL_ARG(pb), OCL_ARG(li), OCL_ARG(sd), OCL_ARG(raw), OCL_ARG(roff),

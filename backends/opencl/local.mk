@@ -74,6 +74,7 @@ backends_opencl_opencl_la_SOURCES += backends/opencl/k_batchnorm.c
 # resampling
 OCL_KERNEL_FILES += cl/resample.cl
 backends_opencl_opencl_la_SOURCES += backends/opencl/k_resample.c
+
 # point clouds
 OCL_KERNEL_FILES += cl/points.cl
 backends_opencl_opencl_la_SOURCES += backends/opencl/k_points.c

@@ -485,8 +485,8 @@ static geocl_status bench_mlp(geocl_ctx *ctx, const bench_opts *o) {
     printf("{\"bench\": \"mlp\", \"rows\": %lld, \"in\": %lld, \"out\": %lld, \"gemm_s\": %.6g, "
            "\"gemms_s\": %.6g, \"forward_s\": %.6g, \"forward_backward_s\": %.6g, \"forward_gflops\": %.4g, "
            "\"forward_backward_gflops\": %.4g, \"device\": \"%s\"}\n",
-           (long long)r, (long long)c, (long long)d, gf.median, gb.median, tf.median, tb.median, flop / tf.median * 1e-9,
-           3 * flop / tb.median * 1e-9, geocl_ctx_device(ctx)->name);
+           (long long)r, (long long)c, (long long)d, gf.median, gb.median, tf.median, tb.median,
+           flop / tf.median * 1e-9, 3 * flop / tb.median * 1e-9, geocl_ctx_device(ctx)->name);
   else
     printf("mlp [%lld, %lld] -> %lld: forward %.3f ms (%.1f GFLOP/s), its GEMM alone %.3f ms: %.0f%%; "
            "forward+backward %.3f ms (%.1f GFLOP/s), its three GEMMs alone %.3f ms: %.0f%%\n",
@@ -539,12 +539,14 @@ static geocl_status bench_assignment(geocl_ctx *ctx, const bench_opts *o) {
   int64_t n = o->n;
   float *kp = malloc(sizeof(float) * (size_t)(2 * n * 3)), *cost = malloc(sizeof(float) * (size_t)(n * n));
   assign_arg a = {cost, n, malloc(sizeof(int32_t) * (size_t)n), 0};
-  geocl_status st = kp && cost && a.match ? keypoints(ctx, n, o->random, kp)
-                                          : geocl_set_error(GEOCL_E_NOMEM, "out of memory for %lld keypoints", (long long)n);
+  geocl_status st = kp && cost && a.match
+                        ? keypoints(ctx, n, o->random, kp)
+                        : geocl_set_error(GEOCL_E_NOMEM, "out of memory for %lld keypoints", (long long)n);
   for (int64_t i = 0; st == GEOCL_OK && i < n; i++)
     for (int64_t j = 0; j < n; j++) {
       const float *p = kp + i * 3, *q = kp + (n + j) * 3;
-      cost[i * n + j] = sqrtf((p[0] - q[0]) * (p[0] - q[0]) + (p[1] - q[1]) * (p[1] - q[1]) + (p[2] - q[2]) * (p[2] - q[2]));
+      float dx = p[0] - q[0], dy = p[1] - q[1], dz = p[2] - q[2];
+      cost[i * n + j] = sqrtf(dx * dx + dy * dy + dz * dz);
     }
   timing t;
   if (st == GEOCL_OK) st = measure(ctx, o, run_assignment, &a, &t);
@@ -670,6 +672,7 @@ static int run(int argc, char **argv) {
   geocl_status st = !strcmp(what, "gemm")         ? bench_gemm(ctx, &o)
                     : !strcmp(what, "attention")  ? bench_attention(ctx, &o)
                     : !strcmp(what, "infonce")    ? bench_infonce(ctx, &o)
+                    : resnet                      ? bench_resnet(ctx, &o)
                     : !strcmp(what, "fps")        ? bench_fps(ctx, &o)
                     : !strcmp(what, "ballquery")  ? bench_ballquery(ctx, &o)
                     : !strcmp(what, "mlp")        ? bench_mlp(ctx, &o)

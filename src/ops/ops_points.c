@@ -127,8 +127,9 @@ geocl_tensor *geocl_group_points(geocl_tensor *x, geocl_tensor *idx) {
   if (!ops_same_ctx(op, x, idx) || !ops_check_dtype(op, "x", x, GEOCL_F32) ||
       !ops_check_dtype(op, "idx", idx, GEOCL_I32))
     return NULL;
+  /* the backward's inverted index counts rows and positions in i32 */
   if (x->ndim != 3 || idx->ndim < 2 || idx->ndim > GEOCL_MAX_DIMS - 1 || idx->shape[0] != x->shape[0] ||
-      x->shape[1] > INT32_MAX) {
+      x->shape[0] * x->shape[1] > INT32_MAX / 2 || geocl_numel(idx) > INT32_MAX / 2) {
     char sx[96], si[96];
     geocl_set_error(GEOCL_E_SHAPE, "%s: x %s and idx %s do not fit ([B, N, C] and [B, ...])", op,
                     geocl_shape_str(x, sx, sizeof sx), geocl_shape_str(idx, si, sizeof si));
