@@ -112,7 +112,7 @@ def ball_query(xyz, centres, r_lo, r_hi, k):
     lo2 = torch.tensor(r_lo, dtype=torch.float32) ** 2
     hi2 = torch.tensor(r_hi, dtype=torch.float32) ** 2
     out = []
-    for chunk in torch.split(centres, 1024):
+    for chunk in torch.split(centres, 256):  # [256, n, 3] differences at a time
         d = xyz[None, :, :] - chunk[:, None, :]
         d2 = (d[..., 0] * d[..., 0] + d[..., 1] * d[..., 1]) + d[..., 2] * d[..., 2]
         ok = (d2 == 0) | ((d2 >= lo2.to(d2.dtype)) & (d2 < hi2.to(d2.dtype)))
