@@ -3,7 +3,8 @@
 # geocl pretrain --task simipu end to end on geocl synth's LiDAR data (the
 # odometry layout through the lidar pipeline), at a size below the tiny
 # preset's: the loss falls, a run stopped and resumed repeats the straight
-# run bit for bit (losses and weights), and the picture is written.
+# run bit for bit (losses and weights), and the picture is written; the same
+# frames in the KITTI object layout train too, a bad frame skipped with a warning.
 set -u
 dir="$GEOCL_TEST_TMP/simipu_cli"
 rm -rf "$dir" && mkdir -p "$dir"
@@ -37,4 +38,27 @@ $cli pretrain --resume "$dir/split" --quiet || fail "resume"
 losses "$dir/split/metrics.jsonl" > "$dir/split.loss"
 cmp -s "$dir/full.loss" "$dir/split.loss" || { paste "$dir/full.loss" "$dir/split.loss"; fail "resumed losses differ"; }
 cmp -s "$dir/full/last.safetensors" "$dir/split/last.safetensors" || fail "resumed weights differ"
+
+# the same frames in the KITTI 3D object layout (training/, calib per frame with R0_rect and
+# Tr_velo_to_cam, one frame with a short velodyne file): trains, skipping that frame with a count
+obj="$dir/object/training"
+mkdir -p "$obj/image_2" "$obj/calib" "$obj/velodyne"
+n=0
+for s in 00 01; do
+  for f in "$dir/data/sequences/$s/image_2/"*.png; do
+    id=$(printf '%06d' $n)
+    frame=$(basename "$f" .png)
+    cp "$f" "$obj/image_2/$id.png"
+    cp "$dir/data/sequences/$s/velodyne/$frame.bin" "$obj/velodyne/$id.bin"
+    sed -e 's/^Tr:/Tr_velo_to_cam:/' "$dir/data/sequences/$s/calib.txt" > "$obj/calib/$id.txt"
+    echo "R0_rect: 1 0 0 0 1 0 0 0 1" >> "$obj/calib/$id.txt"
+    echo "Tr_imu_to_velo: 1 0 0 0 0 1 0 0 0 0 1 0" >> "$obj/calib/$id.txt"
+    n=$((n + 1))
+  done
+done
+head -c 100 "$obj/velodyne/000007.bin" > "$dir/short.bin" && mv "$dir/short.bin" "$obj/velodyne/000007.bin"
+$cli pretrain --task simipu --data "kitti-object:$dir/object" --batch 4 --steps 2 --log-every 1 --out "$dir/object-run" \
+  $small > "$dir/object.out" 2>&1 || { cat "$dir/object.out"; fail "pretrain on the kitti-object layout"; }
+grep -q "000007.bin" "$dir/object.out" || { cat "$dir/object.out"; fail "no warning naming the short velodyne file"; }
+[ "$(losses "$dir/object-run/metrics.jsonl" | wc -l)" -eq 2 ] || fail "the kitti-object run did not log 2 steps"
 [ $fails -eq 0 ]
