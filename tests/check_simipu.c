@@ -40,24 +40,6 @@ static const char *fixture(void) {
   return buf;
 }
 
-static float *read_f32(geocl_st_file *f, const char *name, size_t *n) {
-  const geocl_st_info *t = geocl_st_find(f, name);
-  ck_assert_msg(t != NULL, "fixture has no tensor %s", name);
-  *n = (size_t)geocl_st_numel(t);
-  float *v = malloc(*n * sizeof *v + 4);
-  ck_assert_ok(geocl_st_read_f32(f, t, v, *n));
-  return v;
-}
-
-static geocl_tensor *upload(geocl_ctx *ctx, geocl_st_file *f, const char *name) {
-  const geocl_st_info *t = geocl_st_find(f, name);
-  size_t n;
-  float *v = read_f32(f, name, &n);
-  geocl_tensor *x = geocl_from_host(ctx, GEOCL_F32, t->ndim, t->shape, v);
-  free(v);
-  return x;
-}
-
 static uint64_t fnv1a64(const char *s) {
   uint64_t h = 0xCBF29CE484222325ull;
   for (; *s; s++) h = (h ^ (uint8_t)*s) * 0x100000001B3ull;
@@ -118,23 +100,14 @@ static geocl_tensor *image_field(geocl_ctx *ctx, geocl_st_file *f, int64_t B, in
   return x;
 }
 
-static double rel_l2(const float *a, const float *b, size_t n) {
-  double num = 0, den = 0;
-  for (size_t i = 0; i < n; i++) {
-    num += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
-    den += (double)b[i] * b[i];
-  }
-  return den > 0 ? sqrt(num / den) : sqrt(num);
-}
-
 static double compare(const char *what, const geocl_tensor *t, geocl_st_file *ref, const char *name, double tol) {
   size_t n;
-  float *want = read_f32(ref, name, &n);
+  float *want = test_st_read_f32(ref, name, &n);
   ck_assert_msg(t != NULL, "%s: no %s", what, name);
   ck_assert_msg((size_t)geocl_numel(t) == n, "%s %s: %lld elements, fixture has %zu", what, name,
                 (long long)geocl_numel(t), n);
   float *got = test_download(t);
-  double e = rel_l2(got, want, n);
+  double e = test_rel_l2(got, want, n);
   if (getenv("SIMIPU_VERBOSE") && e > 1e-5) printf("  %s %s %.2e\n", what, name, e);
   ck_assert_msg(e <= tol, "%s %s: relative L2 error %.3g > %.3g", what, name, e, tol);
   free(got);
@@ -150,7 +123,7 @@ static int32_t *download_i32(const geocl_tensor *t) {
 
 static void compare_indices(const char *what, const geocl_tensor *t, geocl_st_file *ref, const char *name) {
   size_t n;
-  float *want = read_f32(ref, name, &n);
+  float *want = test_st_read_f32(ref, name, &n);
   ck_assert_msg(t && geocl_tensor_dtype(t) == GEOCL_I32 && (size_t)geocl_numel(t) == n, "%s %s: shape or type",
                 what, name);
   int32_t *got = download_i32(t);
@@ -166,7 +139,7 @@ static int compare_pairs(const void *a, const void *b) { return memcmp(a, b, 6 *
  * keypoints (a point picked twice) may swap partners at no cost. */
 static void compare_matching(const char *what, const geocl_outputs *o, geocl_st_file *ref) {
   size_t n, nk;
-  float *want = read_f32(ref, "match", &n), *kp_a = read_f32(ref, "kp_a", &nk), *kp_b = read_f32(ref, "kp_b", &nk);
+  float *want = test_st_read_f32(ref, "match", &n), *kp_a = test_st_read_f32(ref, "kp_a", &nk), *kp_b = test_st_read_f32(ref, "kp_b", &nk);
   int32_t *got = download_i32(geocl_outputs_get(o, "match"));
   int64_t K = geocl_dim(geocl_outputs_get(o, "match"), 1), B = (int64_t)n / K;
   float *p = malloc(sizeof(float) * 12 * (size_t)K);
@@ -191,7 +164,7 @@ static void compare_matching(const char *what, const geocl_outputs *o, geocl_st_
 
 static double norm_of(geocl_st_file *f, const char *key) {
   size_t n;
-  float *v = read_f32(f, key, &n);
+  float *v = test_st_read_f32(f, key, &n);
   double s = 0;
   for (size_t i = 0; i < n; i++) s += (double)v[i] * v[i];
   free(v);
@@ -222,7 +195,7 @@ static geocl_model *fixture_model(geocl_ctx *ctx, geocl_st_file *f) {
 static void fixture_batch(geocl_ctx *ctx, geocl_st_file *f, geocl_batch *b) {
   memset(b, 0, sizeof *b);
   static const char *fields[] = {"points_a", "points_b", "b_to_a", "lidar2img", "image_size"};
-  for (int i = 0; i < 5; i++) ck_assert_ok(geocl_batch_set(b, fields[i], upload(ctx, f, fields[i])));
+  for (int i = 0; i < 5; i++) ck_assert_ok(geocl_batch_set(b, fields[i], test_st_upload(ctx, f, fields[i])));
   b->size = geocl_dim(geocl_batch_get(b, "points_a"), 0);
   ck_assert_ok(geocl_batch_set(b, "image", image_field(ctx, f, b->size, 64, 96)));
   b->training = true;
@@ -273,7 +246,7 @@ static void golden(geocl_ctx *ctx) {
     } else {
       snprintf(key, sizeof key, "gradnorm/%s", name);
       size_t n;
-      float *want = read_f32(f, key, &n), *got = test_download(g);
+      float *want = test_st_read_f32(f, key, &n), *got = test_download(g);
       double norm = 0;
       for (int64_t k = 0; k < geocl_numel(g); k++) norm += (double)got[k] * got[k];
       double e = fabs(sqrt(norm) - want[0]) / want[0];
