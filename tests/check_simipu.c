@@ -139,7 +139,8 @@ static int compare_pairs(const void *a, const void *b) { return memcmp(a, b, 6 *
  * keypoints (a point picked twice) may swap partners at no cost. */
 static void compare_matching(const char *what, const geocl_outputs *o, geocl_st_file *ref) {
   size_t n, nk;
-  float *want = test_st_read_f32(ref, "match", &n), *kp_a = test_st_read_f32(ref, "kp_a", &nk), *kp_b = test_st_read_f32(ref, "kp_b", &nk);
+  float *want = test_st_read_f32(ref, "match", &n), *kp_a = test_st_read_f32(ref, "kp_a", &nk);
+  float *kp_b = test_st_read_f32(ref, "kp_b", &nk);
   int32_t *got = download_i32(geocl_outputs_get(o, "match"));
   int64_t K = geocl_dim(geocl_outputs_get(o, "match"), 1), B = (int64_t)n / K;
   float *p = malloc(sizeof(float) * 12 * (size_t)K);
@@ -221,7 +222,8 @@ static void golden(geocl_ctx *ctx) {
   double worst_loss = 0, worst_grad = 0;
   static const char *losses[] = {"loss", "loss_intra", "loss_inter", "intro_acc_top1", "intro_acc_top5",
                                  "cross_acc_top1", "cross_acc_top5"};
-  for (int i = 0; i < 7; i++) worst_loss = fmax(worst_loss, compare(what, geocl_outputs_get(&o, losses[i]), f, losses[i], LOSS_TOL));
+  for (int i = 0; i < 7; i++)
+    worst_loss = fmax(worst_loss, compare(what, geocl_outputs_get(&o, losses[i]), f, losses[i], LOSS_TOL));
   geocl_params *p = geocl_model_params(m);
   ck_assert_ok(geocl_params_finish_grads(p));
   int checked = 0;
@@ -262,7 +264,9 @@ static void golden(geocl_ctx *ctx) {
   for (int i = 0; i < geocl_st_count(f); i++)
     in_fixture += !strncmp(geocl_st_at(f, i)->name, "grad/", 5) || !strncmp(geocl_st_at(f, i)->name, "gradnorm/", 9);
   ck_assert_int_eq(checked, in_fixture);
-  printf("simipu on %-10s worst relative error: losses and accuracies %.2e; gradients at %.2f of their bound (%d tensors)\n", what,
+  printf("simipu on %-10s worst relative error: losses and accuracies %.2e; gradients at %.2f of their bound "
+         "(%d tensors)\n",
+         what,
          worst_loss, worst_grad, checked);
   geocl_scope_end(ctx, s);
   geocl_model_free(m);

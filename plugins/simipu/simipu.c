@@ -236,8 +236,9 @@ typedef struct group_out {
 } group_out;
 
 /* The losses of one group: rows [g0, g0 + n) of the batch. */
-static geocl_status group_losses(simipu_model *m, bool training, const simipu_points_out *A, const simipu_points_out *Bv,
-                                 geocl_tensor *match, geocl_tensor *samples, group_out *o) {
+static geocl_status group_losses(simipu_model *m, bool training, const simipu_points_out *A,
+                                 const simipu_points_out *Bv, geocl_tensor *match, geocl_tensor *samples,
+                                 group_out *o) {
   const simipu_config *c = &m->cfg;
   int64_t n = geocl_dim(A->features, 0), K = geocl_dim(A->features, 1), M = n * K;
   int64_t C = geocl_dim(A->features, 2), C5 = geocl_dim(samples, 2);
@@ -315,7 +316,8 @@ static geocl_status encode_points(simipu_model *m, const geocl_batch *b, int gro
 }
 
 /* Per layer and view, the groups' picks concatenated over the batch. */
-static geocl_status pick_outputs(const simipu_points_out *A, const simipu_points_out *Bv, int groups, geocl_outputs *out) {
+static geocl_status pick_outputs(const simipu_points_out *A, const simipu_points_out *Bv, int groups,
+                                 geocl_outputs *out) {
   static const char *names[2][SIMIPU_SA] = {{"sa1_idx_a", "sa2_idx_a", "sa3_idx_a"},
                                             {"sa1_idx_b", "sa2_idx_b", "sa3_idx_b"}};
   geocl_status st = GEOCL_OK;
@@ -357,7 +359,8 @@ static geocl_status forward(void *state, const geocl_batch *b, geocl_outputs *ou
   if (st == GEOCL_OK)
     img = geocl_contiguous(geocl_narrow(geocl_narrow(image, 2, 0, h.pad_h), 3, 0, h.pad_w));
   if (st == GEOCL_OK) st = img ? geocl_resnet_apply(&m->img, img, b->training, c5) : geocl_last_status();
-  geocl_tensor *kp_a = st == GEOCL_OK ? cat0(A, groups, true) : NULL, *kp_b = st == GEOCL_OK ? cat0(Bv, groups, true) : NULL;
+  geocl_tensor *kp_a = st == GEOCL_OK ? cat0(A, groups, true) : NULL;
+  geocl_tensor *kp_b = st == GEOCL_OK ? cat0(Bv, groups, true) : NULL;
   geocl_tensor *match = NULL, *grid = NULL;
   if (st == GEOCL_OK) st = kp_a && kp_b ? match_and_grid(m, &h, kp_a, kp_b, &match, &grid) : geocl_last_status();
   free(h.size);
@@ -367,7 +370,8 @@ static geocl_status forward(void *state, const geocl_batch *b, geocl_outputs *ou
   for (int g = 0; g < groups && st == GEOCL_OK; g++) {
     int64_t g0 = (int64_t)g * G, n = geocl_dim(A[g].xyz, 0);
     group_out o;
-    st = group_losses(m, b->training, &A[g], &Bv[g], geocl_narrow(match, 0, g0, n), geocl_narrow(samples, 0, g0, n), &o);
+    st = group_losses(m, b->training, &A[g], &Bv[g], geocl_narrow(match, 0, g0, n), geocl_narrow(samples, 0, g0, n),
+                      &o);
     if (st != GEOCL_OK) break;
     sum.intra = g ? geocl_add(sum.intra, o.intra) : o.intra;
     sum.inter = g ? geocl_add(sum.inter, o.inter) : o.inter;
