@@ -5,8 +5,14 @@
 #define GEOCL_FILEIO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <geocl/status.h>
+
+/* Open a file for reading; -1 (error set) when it cannot be opened or is not
+ * a regular file (a FIFO, a device or a directory is refused at once rather
+ * than blocking).  *size: its size. */
+int geocl_open_regular(const char *path, uint64_t *size);
 
 /* Read all of path into a malloc'd buffer (with one extra NUL byte after the
  * data, so text parsers can treat it as a string).  Files over max_bytes are
