@@ -48,6 +48,14 @@ void geocl_params_free(geocl_params *p);
  * declaration order is the order of geocl_params_get and of saved files. */
 geocl_status geocl_params_add(geocl_params *p, const char *name, int ndim, const int64_t *shape, int group);
 geocl_status geocl_params_add_buffer(geocl_params *p, const char *name, int ndim, const int64_t *shape);
+/* Declare entries against a checkpoint before building anything from it, so
+ * that a recorded configuration that does not fit the file's tensors is
+ * refused before any memory is allocated: declaring far more entries than f
+ * holds tensors (over twice as many, plus 64) fails at once, and finalize
+ * first checks names and shapes as geocl_params_load does.  Call it before the first declaration; f must stay
+ * open until finalize.  (Any declaration also fails once the entries need
+ * more than the device's memory.) */
+geocl_status geocl_params_expect_file(geocl_params *p, const geocl_st_file *f);
 /* Allocate the flat buffers and create the views; nothing can be added after. */
 geocl_status geocl_params_finalize(geocl_params *p);
 

@@ -70,8 +70,13 @@ geocl_status geocl_model_create(geocl_ctx *ctx, const geocl_model_opts *o, geocl
   if (st == GEOCL_OK) st = geocl_plugin_find(name, &m->plugin);
   if (st == GEOCL_OK) st = build_config(m, o, recorded);
   if (st == GEOCL_OK) st = geocl_params_new(ctx, &m->params);
+  /* the configuration must fit the file's tensors before anything is built */
+  geocl_st_file *weights = NULL;
+  if (st == GEOCL_OK && o->weights && (st = geocl_st_open(o->weights, &weights)) == GEOCL_OK)
+    st = geocl_params_expect_file(m->params, weights);
   if (st == GEOCL_OK) st = m->plugin->create(ctx, m->config, m->params, &m->state);
   if (st == GEOCL_OK) st = geocl_params_finalize(m->params);
+  geocl_st_close(weights);
   if (st == GEOCL_OK && o->weights) st = geocl_params_load(m->params, o->weights);
   if (st == GEOCL_OK && !o->weights) {
     geocl_rng rng;
