@@ -48,7 +48,8 @@ static void help(FILE *out) {
           "  --out DIR           run directory (default runs/TASK-PRESET-DATE-TIME); must not\n"
           "                      already hold a run\n"
           "  --resume DIR        continue a run where it stopped, with its own settings\n"
-          "                      (only --device, --stop-at and the output options may be given)\n"
+          "                      (only --device, --stop-at, --log-every, --recon-every and\n"
+          "                      --quiet may be given with it)\n"
           "  --stop-at STEP      stop and save after this step without changing the schedule\n"
           "Output:\n"
           "  --log-every N       metrics.jsonl line and progress line every N steps (default 10)\n"
@@ -59,19 +60,22 @@ static void help(FILE *out) {
           "  --quiet             only errors and the final summary\n"
           "\n"
           "The run directory holds config.json, metrics.jsonl, last.safetensors (model and\n"
-          "data/random position) with last.optim.safetensors (optimizer), step-N.safetensors\n"
-          "and recon-N.png.  Files are written atomically.  Ctrl-C or SIGTERM finishes the\n"
-          "step, saves and exits (status 130); a second Ctrl-C stops at once, leaving the\n"
-          "last checkpoint.  A resumed run gives the same losses as an uninterrupted one on\n"
+          "data/random position) with step-N.optim.safetensors (its optimizer state),\n"
+          "step-N.safetensors and recon-N.png.  Files are written atomically, and\n"
+          "last.safetensors last: a run killed at any moment resumes from there.\n"
+          "Ctrl-C or SIGTERM finishes the step, saves and exits (status 130); a second\n"
+          "Ctrl-C, or one before the first step, stops at once, leaving the last\n"
+          "checkpoint.  A resumed run gives the same losses as an uninterrupted one on\n"
           "the same device.  A NaN or infinite loss stops the run, keeping the last good\n"
           "checkpoint.\n");
 }
 
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag, stepping;
 
 static void on_signal(int sig) {
-  stop_flag = sig;
   signal(sig, SIG_DFL); /* a second signal ends the process at once */
+  if (stepping) stop_flag = sig;
+  else raise(sig); /* during start-up there is nothing to save: end now, even inside a blocked call */
 }
 
 typedef struct view {
@@ -87,6 +91,7 @@ static void fmt_duration(double s, char *buf, size_t size) {
 
 static void on_step(const geocl_train_progress *p, bool logged, void *user) {
   view *v = user;
+  stepping = 1;
   if (v->quiet || (!v->tty && !logged)) return;
   char eta[32], el[32];
   fmt_duration(p->eta_s, eta, sizeof eta);
@@ -104,24 +109,6 @@ static void on_note(const char *msg, void *user) {
   printf("%s%s\n", v->progress_shown ? "\r\033[K" : "", msg);
   v->progress_shown = false;
   fflush(stdout);
-}
-
-static int parse_i64(const char *opt, const char *s, int64_t *out) {
-  uint64_t u;
-  if (cli_parse_u64("pretrain", opt, s, &u)) return 1;
-  *out = (int64_t)u;
-  return 0;
-}
-
-static int parse_f(const char *opt, const char *s, double *out) {
-  char *end;
-  double v = strtod(s, &end);
-  if (end == s || *end || !(v >= 0) || isinf(v)) {
-    cli_error("pretrain", "%s %s: expected a non-negative number", opt, s);
-    return 1;
-  }
-  *out = v;
-  return 0;
 }
 
 enum {
@@ -148,10 +135,9 @@ static int run(int argc, char **argv) {
   geocl_train_opts o;
   geocl_train_opts_default(&o);
   bool want_help = false, quiet = false, train_flags = false;
-  int64_t i64 = 0, recon = -2;
-  int c, bad = 0;
+  int c, bad = 0, index = 0;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "h", opts, &index)) != -1) {
     train_flags |= c != OPT_DEVICE && c != OPT_RESUME && c != OPT_STOP && c != OPT_LOG && c != OPT_QUIET &&
                    c != OPT_RECON && c != 'h';
     switch (c) {
@@ -159,34 +145,19 @@ static int run(int argc, char **argv) {
     case OPT_MODEL: o.model = optarg; break;
     case OPT_INIT: o.init = optarg; break;
     case OPT_DATA: o.data = optarg; break;
-    case OPT_SYN: bad |= parse_i64("--synthetic-pairs", optarg, &o.synthetic_pairs); break;
-    case OPT_STEPS: bad |= parse_i64("--steps", optarg, &o.steps); break;
-    case OPT_EPOCHS: bad |= parse_f("--epochs", optarg, &o.epochs); break;
-    case OPT_BATCH:
-      bad |= parse_i64("--batch", optarg, &i64);
-      o.batch = (int)i64;
-      break;
-    case OPT_LR: bad |= parse_f("--lr", optarg, &o.lr); break;
-    case OPT_BLR: bad |= parse_f("--blr", optarg, &o.blr); break;
-    case OPT_MINLR: bad |= parse_f("--min-lr", optarg, &o.min_lr); break;
-    case OPT_WARMUP: bad |= parse_i64("--warmup", optarg, &o.warmup); break;
-    case OPT_WD: bad |= parse_f("--weight-decay", optarg, &o.weight_decay); break;
-    case OPT_CLIP: bad |= parse_f("--clip-grad", optarg, &o.clip_grad); break;
-    case OPT_SEED: bad |= cli_parse_u64("pretrain", "--seed", optarg, &o.seed); break;
     case OPT_DEVICE: o.device = optarg; break;
     case OPT_OUT: o.out = optarg; break;
     case OPT_RESUME: o.resume = optarg; break;
-    case OPT_STOP: bad |= parse_i64("--stop-at", optarg, &o.stop_at); break;
-    case OPT_LOG: bad |= parse_i64("--log-every", optarg, &o.log_every); break;
-    case OPT_SAVE: bad |= parse_i64("--save-every", optarg, &o.save_every); break;
-    case OPT_KEEP:
-      bad |= parse_i64("--keep", optarg, &i64);
-      o.keep = (int)i64;
-      break;
-    case OPT_RECON: bad |= parse_i64("--recon-every", optarg, &recon); break;
     case OPT_QUIET: quiet = true; break;
     case 'h': want_help = true; break;
-    default: return CLI_USAGE;
+    case '?': return CLI_USAGE;
+    default: /* the numbers, each parsed into its own type and range by the library */
+      if (geocl_train_opts_set(&o, opts[index].name, optarg) != GEOCL_OK) {
+        cli_error("pretrain", "%s", geocl_last_error());
+        bad = 1;
+      } else if (c == OPT_RECON && o.recon_every == 0) {
+        o.recon_every = -1; /* "0 never"; the library's 0 means with each checkpoint */
+      }
     }
   }
   if (want_help) {
@@ -206,25 +177,26 @@ static int run(int argc, char **argv) {
                           "--recon-every and --quiet may be given with it");
     return CLI_USAGE;
   }
-  if (o.batch < 1 || o.log_every < 1 || o.save_every < 1) {
-    cli_error("pretrain", "--batch, --log-every and --save-every must be at least 1");
-    return CLI_USAGE;
-  }
   if (o.steps > 0 && o.epochs > 0) {
     cli_error("pretrain", "give --steps or --epochs, not both");
     return CLI_USAGE;
   }
-  if (recon != -2) o.recon_every = recon == 0 ? -1 : recon;
   o.args = (const char *const *)argv + optind;
   o.n_args = argc - optind;
-  char out[1024];
+  char *out = NULL;
   if (!o.out && !o.resume) {
     time_t t = time(NULL);
     struct tm tm;
     localtime_r(&t, &tm);
     char stamp[32];
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    snprintf(out, sizeof out, "runs/%s-%s-%s", o.task, o.model ? o.model : (o.init ? "init" : "tiny"), stamp);
+    const char *preset = o.model ? o.model : (o.init ? "init" : "tiny");
+    size_t n = strlen("runs/--") + strlen(o.task) + strlen(preset) + strlen(stamp) + 1;
+    if (!(out = malloc(n))) {
+      cli_error("pretrain", "out of memory");
+      return CLI_FAIL;
+    }
+    snprintf(out, n, "runs/%s-%s-%s", o.task, preset, stamp);
     o.out = out;
   }
   view v = {.tty = isatty(STDOUT_FILENO), .quiet = quiet};
@@ -236,7 +208,10 @@ static int run(int argc, char **argv) {
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
   if (v.progress_shown) printf("\n");
-  if (st != GEOCL_OK) return cli_fail("pretrain");
+  if (st != GEOCL_OK) {
+    free(out);
+    return cli_fail("pretrain");
+  }
   char el[32];
   fmt_duration(s.elapsed_s, el, sizeof el);
   /* the rate leaves out the first step (kernel builds): none for a one-step run */
@@ -246,6 +221,7 @@ static int run(int argc, char **argv) {
          s.interrupted ? "interrupted" : "done", (long long)s.steps_done, el, rate,
          (double)s.peak_device_bytes / (1 << 20), s.first_loss, s.last_loss);
   printf("checkpoint: %s/last.safetensors%s\n", s.run_dir, s.interrupted ? " (continue with --resume)" : "");
+  free(out);
   return s.interrupted ? 128 + SIGINT : CLI_OK;
 }
 

@@ -28,18 +28,19 @@ void geocl_train_opts_default(geocl_train_opts *o) {
   o->weight_decay = 0.05;
   o->beta1 = 0.9;
   o->beta2 = 0.95;
-  o->log_every = 10;
   o->save_every = 100;
   o->keep = 3;
 }
 
 #define DEFAULT_STEPS 200
+#define DEFAULT_LOG_EVERY 10
 #define DEFAULT_BLR 1.5e-4 /* CroCo's */
 
 typedef struct run {
   geocl_train_opts o; /* resolved: steps, lr, warmup set */
   const geocl_train_hooks *h;
-  char dir[1024];
+  const char *dir; /* opts->out or opts->resume */
+  int lock;        /* held on dir */
   geocl_ctx *ctx;
   geocl_model *model;
   geocl_optim *optim;
@@ -122,12 +123,32 @@ static double preset_blr(const geocl_plugin *p, const char *preset) {
   return DEFAULT_BLR;
 }
 
+/* What 0 (or -1) stands for in the options, from the model and the data: the
+ * same for a new run and for a resumed run's config.json. */
+static geocl_status resolve_defaults(run *r) {
+  geocl_train_opts *o = &r->o;
+  if (o->steps == 0 && o->epochs > 0) {
+    double steps = ceil(o->epochs * (double)r->batches_per_epoch);
+    if (!(steps < 0x1p63))
+      return geocl_set_error(GEOCL_E_INVALID, "--epochs %g: %g epochs of %lld batches do not fit in 2^63 steps",
+                             o->epochs, o->epochs, (long long)r->batches_per_epoch);
+    o->steps = (int64_t)steps;
+  }
+  if (o->steps == 0) o->steps = DEFAULT_STEPS;
+  if (o->blr == 0) o->blr = preset_blr(geocl_model_plugin(r->model), o->model);
+  if (o->lr == 0) o->lr = o->blr * o->batch / 256.0;
+  if (o->warmup < 0) o->warmup = o->steps / 20;
+  if (o->recon_every == 0) o->recon_every = o->save_every;
+  return geocl_train_opts_check(o);
+}
+
 static geocl_status setup_new(run *r) {
   geocl_train_opts *o = &r->o;
-  if (o->batch < 1) return geocl_set_error(GEOCL_E_INVALID, "--batch %d: must be at least 1", o->batch);
-  if (o->steps < 0 || o->epochs < 0) return geocl_set_error(GEOCL_E_INVALID, "--steps and --epochs must be positive");
+  if (o->log_every == 0) o->log_every = DEFAULT_LOG_EVERY;
+  geocl_status st = geocl_train_opts_check(o);
+  if (st != GEOCL_OK) return st;
   const geocl_plugin *p;
-  geocl_status st = geocl_plugin_find(o->task, &p);
+  st = geocl_plugin_find(o->task, &p);
   if (st != GEOCL_OK) return st;
   if (!o->model && !o->init) o->model = p->default_preset;
   geocl_model_opts mo = {.task = o->task, .preset = o->model, .weights = o->init, .args = o->args,
@@ -136,18 +157,12 @@ static geocl_status setup_new(run *r) {
   if (st != GEOCL_OK) return st;
   model_geometry(r);
   st = open_loader(r);
-  if (st != GEOCL_OK) return st;
-  if (o->steps == 0)
-    o->steps = o->epochs > 0 ? (int64_t)ceil(o->epochs * (double)r->batches_per_epoch) : DEFAULT_STEPS;
-  if (o->blr == 0) o->blr = preset_blr(p, o->model);
-  if (o->lr == 0) o->lr = o->blr * o->batch / 256.0;
-  if (o->warmup < 0) o->warmup = o->steps / 20;
-  if (o->recon_every == 0) o->recon_every = o->save_every;
-  st = make_optimizer(r);
+  if (st == GEOCL_OK) st = resolve_defaults(r);
+  if (st == GEOCL_OK) st = make_optimizer(r);
   if (st != GEOCL_OK) return st;
   if (!o->out || !*o->out) return geocl_set_error(GEOCL_E_INVALID, "no run directory (--out)");
-  snprintf(r->dir, sizeof r->dir, "%s", o->out);
-  st = train_make_run_dir(r->dir);
+  r->dir = o->out;
+  st = train_make_run_dir(r->dir, &r->lock);
   if (st != GEOCL_OK) return st;
   char *json = geocl_config_to_json(geocl_model_config(r->model));
   st = json ? train_config_write(r->dir, o, json) : geocl_set_error(GEOCL_E_NOMEM, "out of memory");
@@ -155,40 +170,40 @@ static geocl_status setup_new(run *r) {
   return st;
 }
 
-/* Load the optimizer state that matches the checkpoint's step: last, or the
- * previous one when the run stopped between writing the two files. */
-static geocl_status load_optimizer_state(run *r) {
-  static const char *const names[] = {"last.optim.safetensors", "prev.optim.safetensors"};
-  char path[4200];
-  for (int i = 0; i < 2; i++) {
-    train_path(path, sizeof path, r->dir, names[i]);
-    if (access(path, F_OK)) continue;
-    if (geocl_optim_load(r->optim, path) == GEOCL_OK && geocl_optim_steps(r->optim) == r->step) return GEOCL_OK;
-  }
-  return geocl_set_error(GEOCL_E_FORMAT, "%s: no optimizer state for step %lld (last.optim.safetensors and "
-                                         "prev.optim.safetensors missing or from another step)", r->dir,
-                         (long long)r->step);
+/* The model of a resumed run: from its checkpoint, or built as the run
+ * began when it stopped before its first checkpoint. */
+static geocl_status resume_model(run *r, const char *model_config, bool found) {
+  char *last = found ? train_path(r->dir, "last.safetensors") : NULL;
+  if (found && !last) return geocl_last_status();
+  geocl_model_opts mo = {.task = r->o.task, .config_json = model_config, .weights = last, .init_seed = r->o.seed};
+  geocl_status st = geocl_model_create(r->ctx, &mo, &r->model);
+  if (st == GEOCL_OK && !found && r->o.init) st = geocl_params_load(geocl_model_params(r->model), r->o.init);
+  free(last);
+  return st;
 }
 
 static geocl_status setup_resume(run *r, void **storage, char **model_config) {
-  snprintf(r->dir, sizeof r->dir, "%s", r->o.resume);
+  r->dir = r->o.resume;
+  geocl_status st = train_lock(r->dir, &r->lock);
+  if (st != GEOCL_OK) return st;
   geocl_train_opts saved;
   geocl_train_opts_default(&saved);
-  geocl_status st = train_config_read(r->dir, &saved, model_config, storage);
+  st = train_config_read(r->dir, &saved, model_config, storage);
   if (st != GEOCL_OK) return st;
-  /* the run's own settings, except where to run and when to stop */
+  /* the run's own settings, except where to run, when to stop and what to print */
   saved.device = r->o.device;
   saved.stop_at = r->o.stop_at;
   saved.resume = r->o.resume;
   saved.out = r->dir;
+  if (r->o.log_every) saved.log_every = r->o.log_every;
+  if (r->o.recon_every) saved.recon_every = r->o.recon_every;
   r->o = saved;
-  char path[4200];
-  train_path(path, sizeof path, r->dir, "last.safetensors");
-  train_position pos;
-  st = train_position_read(path, &pos);
+  train_position pos = {.rng_seed = r->o.seed};
+  bool found;
+  st = train_position_read(r->dir, &pos, &found);
   if (st != GEOCL_OK) return st;
-  geocl_model_opts mo = {.task = r->o.task, .config_json = *model_config, .weights = path};
-  st = geocl_model_create(r->ctx, &mo, &r->model);
+  train_remove_stale(r->dir, pos.step);
+  st = resume_model(r, *model_config, found);
   if (st != GEOCL_OK) return st;
   model_geometry(r);
   r->step = pos.step;
@@ -197,8 +212,9 @@ static geocl_status setup_resume(run *r, void **storage, char **model_config) {
   rng->seed = pos.rng_seed;
   rng->counter = pos.rng_counter;
   st = open_loader(r);
+  if (st == GEOCL_OK) st = resolve_defaults(r);
   if (st == GEOCL_OK) st = make_optimizer(r);
-  if (st == GEOCL_OK) st = load_optimizer_state(r);
+  if (st == GEOCL_OK && found) st = train_optim_load(r->dir, r->optim, r->step);
   if (st == GEOCL_OK) st = train_metrics_truncate(r->dir, r->step);
   return st;
 }
@@ -206,29 +222,9 @@ static geocl_status setup_resume(run *r, void **storage, char **model_config) {
 /* ---- checkpoints ---- */
 
 static geocl_status save_checkpoint(run *r) {
-  char path[4200], prev[4200], v[6][32];
   const geocl_rng *rng = geocl_ctx_rng(r->ctx);
-  snprintf(v[0], sizeof v[0], "%lld", (long long)r->step);
-  snprintf(v[1], sizeof v[1], "%lld", (long long)r->next.epoch);
-  snprintf(v[2], sizeof v[2], "%lld", (long long)r->next.index);
-  snprintf(v[3], sizeof v[3], "%llu", (unsigned long long)rng->seed);
-  snprintf(v[4], sizeof v[4], "%llu", (unsigned long long)rng->counter);
-  geocl_st_kv meta[] = {{"step", v[0]}, {"data_epoch", v[1]}, {"data_index", v[2]}, {"rng_seed", v[3]},
-                        {"rng_counter", v[4]}};
-  /* optimizer first (the previous one kept), model last: the model file
-   * always names a step whose optimizer state exists */
-  train_path(path, sizeof path, r->dir, "last.optim.safetensors");
-  train_path(prev, sizeof prev, r->dir, "prev.optim.safetensors");
-  if (rename(path, prev) && errno != ENOENT)
-    return geocl_set_error(GEOCL_E_IO, "%s: cannot keep the previous optimizer state: %s", path, strerror(errno));
-  geocl_status st = geocl_optim_save(r->optim, path);
-  if (st == GEOCL_OK) st = geocl_model_save(r->model, train_path(path, sizeof path, r->dir, "last.safetensors"), 5, meta);
-  if (st == GEOCL_OK && r->o.keep > 0) {
-    char name[64];
-    snprintf(name, sizeof name, "step-%lld.safetensors", (long long)r->step);
-    st = geocl_model_save(r->model, train_path(path, sizeof path, r->dir, name), 5, meta);
-    train_prune_steps(r->dir, r->o.keep);
-  }
+  train_position pos = {.step = r->step, .data = r->next, .rng_seed = rng->seed, .rng_counter = rng->counter};
+  geocl_status st = train_checkpoint_save(r->dir, r->model, r->optim, &pos, r->o.keep);
   if (st == GEOCL_OK) note(r, "step %lld: checkpoint %s/last.safetensors", (long long)r->step, r->dir);
   return st;
 }
@@ -239,10 +235,12 @@ static geocl_status save_picture(run *r, int64_t step, const geocl_batch *b, con
   geocl_tensor *pic = geocl_model_visualize(r->model, b, out);
   geocl_set_grad_enabled(r->ctx, was);
   if (!pic) return geocl_last_status() == GEOCL_E_UNSUPPORTED ? GEOCL_OK : geocl_last_status();
-  char name[64], path[4200];
+  char name[64];
   snprintf(name, sizeof name, "recon-%lld.png", (long long)step);
-  geocl_status st = geocl_write_picture_png(geocl_narrow(pic, 0, 0, 1), train_path(path, sizeof path, r->dir, name));
+  char *path = train_path(r->dir, name);
+  geocl_status st = path ? geocl_write_picture_png(geocl_narrow(pic, 0, 0, 1), path) : geocl_last_status();
   if (st == GEOCL_OK) note(r, "step %lld: picture %s", (long long)step, path);
+  free(path);
   return st;
 }
 
@@ -287,6 +285,10 @@ static geocl_status loop(run *r, geocl_train_summary *sum) {
   bool saved = true;
   geocl_status st = GEOCL_OK;
   while (r->step < end) {
+    if (r->h && r->h->stop && *r->h->stop) {
+      sum->interrupted = true;
+      break;
+    }
     const geocl_pair_batch *pb;
     st = geocl_pair_loader_next(r->loader, &pb);
     if (st != GEOCL_OK) break;
@@ -328,10 +330,6 @@ static geocl_status loop(run *r, geocl_train_summary *sum) {
       saved = true;
     }
     if (st != GEOCL_OK) break;
-    if (r->h && r->h->stop && *r->h->stop) {
-      sum->interrupted = true;
-      break;
-    }
   }
   if (st == GEOCL_OK && !saved) st = save_checkpoint(r);
   double t = geocl_clock_s();
@@ -344,7 +342,7 @@ static geocl_status loop(run *r, geocl_train_summary *sum) {
 geocl_status geocl_train_run(const geocl_train_opts *opts, const geocl_train_hooks *hooks,
                              geocl_train_summary *sum) {
   memset(sum, 0, sizeof *sum);
-  run r = {.o = *opts, .h = hooks};
+  run r = {.o = *opts, .h = hooks, .lock = -1};
   void *storage = NULL;
   char *model_config = NULL;
   geocl_ctx_opts co = {.device = opts->device, .seed = opts->seed};
@@ -353,7 +351,7 @@ geocl_status geocl_train_run(const geocl_train_opts *opts, const geocl_train_hoo
   if (st == GEOCL_OK) {
     r.schedule = (geocl_lr_schedule){.kind = GEOCL_LR_WARMUP_COSINE, .warmup_epochs = (double)r.o.warmup,
                                      .epochs = (double)r.o.steps, .min_lr = r.o.min_lr};
-    snprintf(sum->run_dir, sizeof sum->run_dir, "%s", r.dir);
+    sum->run_dir = r.dir;
     note(&r, "%s %s run in %s on %s (%s): %lld steps of %d pairs, lr %.3g", opts->resume ? "resuming" : "starting",
          r.o.task, r.dir, geocl_ctx_device(r.ctx)->name, geocl_ctx_backend_name(r.ctx), (long long)r.o.steps,
          r.o.batch, r.o.lr);
@@ -363,8 +361,9 @@ geocl_status geocl_train_run(const geocl_train_opts *opts, const geocl_train_hoo
     geocl_mem_stats ms;
     geocl_ctx_mem_stats(r.ctx, &ms);
     sum->peak_device_bytes = ms.peak_bytes;
+    if (st != GEOCL_OK) geocl_error_prefix("%s", r.dir);
   }
-  if (st != GEOCL_OK && r.dir[0] && r.step > 0) geocl_error_prefix("%s", r.dir);
+  train_unlock(r.lock);
   geocl_pair_loader_close(r.loader);
   geocl_optim_free(r.optim);
   geocl_model_free(r.model);
