@@ -202,7 +202,7 @@ static geocl_status setup_resume(run *r, void **storage, char **model_config) {
   bool found;
   st = train_position_read(r->dir, &pos, &found);
   if (st != GEOCL_OK) return st;
-  train_remove_stale(r->dir, pos.step);
+  train_remove_stale(r->dir, pos.step, r->o.keep);
   st = resume_model(r, *model_config, found);
   if (st != GEOCL_OK) return st;
   model_geometry(r);

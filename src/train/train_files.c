@@ -61,6 +61,7 @@ geocl_status train_make_run_dir(const char *dir, int *lock) {
   if (st == GEOCL_OK && exists(dir, "config.json"))
     st = geocl_set_error(GEOCL_E_INVALID, "%s already holds a run (config.json); continue it with --resume %s, or "
                                           "choose another --out", dir, dir);
+  if (st == GEOCL_OK) train_remove_stale(dir, -1, 0); /* a start killed before config.json existed */
   return st;
 }
 
@@ -90,22 +91,68 @@ static int64_t step_of(const char *name, const char *tail) {
   return s;
 }
 
-static bool is_temporary(const char *name) { return strstr(name, ".tmp.") || strstr(name, ".tmp-"); }
+/* A temporary file of one of the run's files ("<name>.tmp.<pid>" from the
+ * safetensors writer, "<name>.tmp-<pid>-<n>" from geocl_file_write_atomic). */
+static bool is_temporary(const char *name) {
+  static const char *const prefixes[] = {"config.json.tmp", "metrics.jsonl.tmp", "last.safetensors.tmp", "step-",
+                                         "recon-"};
+  const char *tmp = strstr(name, ".tmp");
+  if (!tmp || (tmp[4] != '.' && tmp[4] != '-')) return false;
+  for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+    if (!strncmp(name, prefixes[i], strlen(prefixes[i]))) return true;
+  return false;
+}
 
-void train_remove_stale(const char *dir, int64_t step) {
+/* Remove all but the newest `keep` step files (every one with keep 0) and every
+ * optimizer file but step's. */
+static void prune(const char *dir, int64_t step, int keep) {
+  DIR *d = opendir(dir);
+  if (!d) return;
+  int64_t *steps = NULL;
+  size_t n = 0, cap = 0;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    int64_t s = step_of(e->d_name, ".safetensors"), o = step_of(e->d_name, ".optim.safetensors");
+    if (o >= 0 && o != step) {
+      char *path = step_path(dir, o, ".optim.safetensors");
+      if (path) unlink(path);
+      free(path);
+    }
+    if (s < 0) continue;
+    if (n == cap) {
+      int64_t *grown = realloc(steps, (cap = cap ? 2 * cap : 64) * sizeof *steps);
+      if (!grown) break; /* keep the rest: only disk space is lost */
+      steps = grown;
+    }
+    steps[n++] = s;
+  }
+  closedir(d);
+  /* unlink all but the `keep` largest */
+  for (size_t i = 0; i < n; i++) {
+    size_t larger = 0;
+    for (size_t j = 0; j < n; j++) larger += steps[j] > steps[i];
+    if ((int64_t)larger < keep) continue;
+    char *path = step_path(dir, steps[i], ".safetensors");
+    if (path) unlink(path);
+    free(path);
+  }
+  free(steps);
+}
+
+void train_remove_stale(const char *dir, int64_t step, int keep) {
   DIR *d = opendir(dir);
   if (!d) return;
   struct dirent *e;
   while ((e = readdir(d))) {
     const char *n = e->d_name;
-    int64_t optim = step_of(n, ".optim.safetensors"), model = step_of(n, ".safetensors");
-    if (is_temporary(n) || (optim >= 0 && optim != step) || model > step) {
+    if (is_temporary(n) || (step >= 0 && step_of(n, ".safetensors") > step)) {
       char *path = train_path(dir, n);
       if (path) unlink(path);
       free(path);
     }
   }
   closedir(d);
+  if (step >= 0) prune(dir, step, keep); /* a kill between a commit and its pruning */
 }
 
 static bool meta_int(const geocl_st_file *f, const char *key, int64_t *out) {
@@ -146,42 +193,6 @@ geocl_status train_position_read(const char *dir, train_position *pos, bool *fou
   pos->rng_counter = (uint64_t)counter;
   *found = ok;
   return st;
-}
-
-/* Remove the step files beyond the newest `keep` (0: all) and every
- * optimizer file but step's. */
-static void prune(const char *dir, int64_t step, int keep) {
-  DIR *d = opendir(dir);
-  if (!d) return;
-  int64_t *steps = NULL;
-  size_t n = 0, cap = 0;
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    int64_t s = step_of(e->d_name, ".safetensors"), o = step_of(e->d_name, ".optim.safetensors");
-    if (o >= 0 && o != step) {
-      char *path = step_path(dir, o, ".optim.safetensors");
-      if (path) unlink(path);
-      free(path);
-    }
-    if (s < 0) continue;
-    if (n == cap) {
-      int64_t *grown = realloc(steps, (cap = cap ? 2 * cap : 64) * sizeof *steps);
-      if (!grown) break; /* keep the rest: only disk space is lost */
-      steps = grown;
-    }
-    steps[n++] = s;
-  }
-  closedir(d);
-  /* unlink all but the `keep` largest */
-  for (size_t i = 0; i < n; i++) {
-    size_t larger = 0;
-    for (size_t j = 0; j < n; j++) larger += steps[j] > steps[i];
-    if ((int64_t)larger < keep) continue;
-    char *path = step_path(dir, steps[i], ".safetensors");
-    if (path) unlink(path);
-    free(path);
-  }
-  free(steps);
 }
 
 geocl_status train_checkpoint_save(const char *dir, const geocl_model *model, const geocl_optim *optim,

@@ -31,9 +31,11 @@ geocl_status train_make_run_dir(const char *dir, int *lock);
  * another process holds it). */
 geocl_status train_lock(const char *dir, int *fd);
 void train_unlock(int fd);
-/* What a killed run left: temporary files, and the files of checkpoints
- * after `step` (the committed one) that were never committed. */
-void train_remove_stale(const char *dir, int64_t step);
+/* What a killed run left: temporary files, the files of checkpoints after
+ * `step` (the committed one) that were never committed, and what the commit
+ * of `step` would have pruned (keep: step files kept); step -1: temporary
+ * files only. */
+void train_remove_stale(const char *dir, int64_t step, int keep);
 /* The committed checkpoint's position; *found is false when the run stopped
  * before its first checkpoint. */
 geocl_status train_position_read(const char *dir, train_position *pos, bool *found);
