@@ -77,7 +77,7 @@ static geocl_status read_listing(const char *path, const char *root, int habitat
   memset(list, 0, sizeof *list);
   char *text, *cursor, *line;
   size_t size;
-  geocl_status st = geocl_file_read_all(path, LISTING_MAX_BYTES, &text, &size);
+  geocl_status st = geocl_text_read_all(path, LISTING_MAX_BYTES, &text, &size);
   if (st != GEOCL_OK) return st;
   pair_builder b = {.path = path, .root = root};
   int line_no = 0;

@@ -70,6 +70,17 @@ geocl_status geocl_file_read_all(const char *path, size_t max_bytes, char **data
   return GEOCL_OK;
 }
 
+geocl_status geocl_text_read_all(const char *path, size_t max_bytes, char **data, size_t *size) {
+  geocl_status st = geocl_file_read_all(path, max_bytes, data, size);
+  const char *nul = st == GEOCL_OK ? memchr(*data, '\0', *size) : NULL;
+  if (!nul) return st;
+  st = geocl_set_error(GEOCL_E_FORMAT, "%s: a NUL byte at offset %zu: not a text file", path, (size_t)(nul - *data));
+  free(*data);
+  *data = NULL;
+  *size = 0;
+  return st;
+}
+
 geocl_status geocl_file_write_atomic(const char *path, const void *data, size_t size) {
   static atomic_uint serial; /* distinct temporary names for concurrent writers in one process */
   char tmp[PATH_MAX];

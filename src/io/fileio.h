@@ -19,6 +19,10 @@ int geocl_open_regular(const char *path, uint64_t *size);
  * refused. */
 geocl_status geocl_file_read_all(const char *path, size_t max_bytes, char **data, size_t *size);
 
+/* geocl_file_read_all for a text file: one holding a NUL byte is refused
+ * (parsers would stop there and silently ignore the rest). */
+geocl_status geocl_text_read_all(const char *path, size_t max_bytes, char **data, size_t *size);
+
 /* Write data to path so that readers see either the old file or the whole new
  * one: write a temporary file beside it, then rename it over path. */
 geocl_status geocl_file_write_atomic(const char *path, const void *data, size_t size);

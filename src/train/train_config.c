@@ -186,6 +186,20 @@ geocl_status train_config_write(const char *dir, const geocl_train_opts *o, cons
   return st;
 }
 
+/* The JSON text's one value, or NULL when it is not valid JSON followed by
+ * nothing but whitespace. */
+static json_object *parse_json(const char *text, size_t size) {
+  json_tokener *tok = json_tokener_new();
+  if (!tok) return NULL;
+  json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS | JSON_TOKENER_VALIDATE_UTF8);
+  json_object *root = size <= INT_MAX ? json_tokener_parse_ex(tok, text, (int)size) : NULL;
+  size_t end = json_tokener_get_parse_end(tok);
+  bool ok = root && json_tokener_get_error(tok) == json_tokener_success && end + strspn(text + end, " \t\r\n") == size;
+  json_tokener_free(tok);
+  if (!ok) json_object_put(root);
+  return ok ? root : NULL;
+}
+
 static bool get(json_object *o, const char *key, json_type type, json_object **v) {
   return json_object_object_get_ex(o, key, v) && json_object_is_type(*v, type);
 }
@@ -212,12 +226,12 @@ static geocl_status read_field(json_object *train, const train_field *f, const c
 geocl_status train_config_read(const char *dir, geocl_train_opts *o, char **model_config_json, void **storage) {
   char *path = train_path(dir, "config.json"), *text = NULL;
   size_t size;
-  geocl_status st = path ? geocl_file_read_all(path, 1 << 20, &text, &size) : geocl_last_status();
+  geocl_status st = path ? geocl_text_read_all(path, 1 << 20, &text, &size) : geocl_last_status();
   if (st != GEOCL_OK) {
     free(path);
     return st;
   }
-  json_object *root = json_tokener_parse(text), *v, *train, *mc;
+  json_object *root = parse_json(text, size), *v, *train, *mc;
   free(text);
   if (!root || !get(root, "format", json_type_string, &v) || strcmp(json_object_get_string(v), RUN_FORMAT) ||
       !get(root, "task", json_type_string, &v) || !get(root, "model_config", json_type_object, &mc) ||
