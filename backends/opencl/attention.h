@@ -46,5 +46,7 @@ bool ocl_attn_tuned(ocl_device *dev, int kernel, const geocl_attn_shape *s, ocl_
  * into buf (snprintf's rules: the length they need). */
 void ocl_attn_cache_read(ocl_device *dev, const char *path, const char *text);
 size_t ocl_attn_cache_format(const ocl_device *dev, const char *key, char *buf, size_t cap);
+/* Empty the device's table (ocl_tune_cache_clear). */
+void ocl_attn_table_free(ocl_device *dev);
 
 #endif

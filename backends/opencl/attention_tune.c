@@ -81,6 +81,12 @@ void ocl_attn_cache_read(ocl_device *dev, const char *path, const char *text) {
   if (table_put(dev, &x) != GEOCL_OK) geocl_warn("tuning cache %s: %s", path, geocl_last_error());
 }
 
+void ocl_attn_table_free(ocl_device *dev) {
+  if (dev->attn_table) free(dev->attn_table->e);
+  free(dev->attn_table);
+  dev->attn_table = NULL;
+}
+
 size_t ocl_attn_cache_format(const ocl_device *dev, const char *key, char *buf, size_t cap) {
   size_t len = 0;
   for (int i = 0; dev->attn_table && i < dev->attn_table->n; i++) {

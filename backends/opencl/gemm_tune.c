@@ -50,7 +50,8 @@ typedef struct tune_entry {
 struct ocl_gemm_table {
   tune_entry *e;
   int n, cap;
-  bool has_xgemm; /* xgemm applied to CLBlast on this device */
+  bool read_xgemm; /* xgemm read from the cache, valid for the device, not applied yet */
+  bool has_xgemm;  /* xgemm applied to CLBlast on this device */
   ocl_xgemm_params xgemm;
 };
 
@@ -93,34 +94,35 @@ static geocl_status table_put(struct ocl_gemm_table *t, const geocl_gemm_shape *
   return GEOCL_OK;
 }
 
-/* The clblast-xgemm line: applied to CLBlast and kept in t, or skipped with
- * a warning. */
+/* The clblast-xgemm line: kept in t to be applied, or skipped with a warning. */
 static void xgemm_read(ocl_device *dev, struct ocl_gemm_table *t, const char *path, const char *text) {
   ocl_xgemm_params p;
-  char why[160], applied[192];
+  char why[160];
   if (!ocl_xgemm_parse(text, &p, why, sizeof why) || !ocl_xgemm_valid(dev, &p, why, sizeof why)) {
     geocl_warn("GEMM tuning cache %s: CLBlast parameters ignored: %s", path, why);
     return;
   }
-  if (ocl_xgemm_apply(dev, &p) != GEOCL_OK) {
+  t->read_xgemm = true;
+  t->xgemm = p;
+}
+
+/* Apply the clblast-xgemm line read, if any, to CLBlast. */
+static void xgemm_apply(ocl_device *dev, struct ocl_gemm_table *t, const char *path) {
+  if (!t->read_xgemm) return;
+  t->read_xgemm = false;
+  if (ocl_xgemm_apply(dev, &t->xgemm) != GEOCL_OK) {
     geocl_warn("GEMM tuning cache %s: CLBlast parameters ignored: %s", path, geocl_last_error());
     return;
   }
   t->has_xgemm = true;
-  t->xgemm = p;
-  ocl_xgemm_format(&p, applied, sizeof applied);
+  char applied[192];
+  ocl_xgemm_format(&t->xgemm, applied, sizeof applied);
   geocl_debug("GEMM tuning cache %s: CLBlast Xgemm parameters applied: %s", path, applied);
 }
 
-/* Entries of the cache file; lines that do not parse, or name parameters
- * this device cannot run, are skipped. */
-static void table_read(ocl_device *dev, struct ocl_gemm_table *t) {
-  char path[4096], dir[3500];
-  char *text = NULL;
-  size_t size;
-  if (!cache_file(dev, path, sizeof path, dir, sizeof dir) ||
-      geocl_file_read_all(path, (size_t)1 << 20, &text, &size) != GEOCL_OK)
-    return;
+/* Lines that do not parse, or name parameters this device cannot run, are
+ * skipped. */
+static void table_parse(ocl_device *dev, struct ocl_gemm_table *t, const char *path, char *text) {
   char *save = NULL, *line = strtok_r(text, "\n", &save);
   if (!line || (strcmp(line, FORMAT) && strcmp(line, FORMAT_V2) && strcmp(line, FORMAT_V1))) {
     geocl_warn("GEMM tuning cache %s: not a %s file; ignored", path, FORMAT);
@@ -150,7 +152,31 @@ static void table_read(ocl_device *dev, struct ocl_gemm_table *t) {
       geocl_debug("GEMM tuning cache %s: skipped line '%s'", path, line);
   }
   geocl_debug("GEMM tuning cache %s: %d tuned shapes", path, kept);
+}
+
+/* Entries of the cache file. */
+static void table_read(ocl_device *dev, struct ocl_gemm_table *t) {
+  char path[4096], dir[3500];
+  char *text = NULL;
+  size_t size;
+  if (!cache_file(dev, path, sizeof path, dir, sizeof dir) ||
+      geocl_file_read_all(path, (size_t)1 << 20, &text, &size) != GEOCL_OK)
+    return;
+  table_parse(dev, t, path, text);
+  xgemm_apply(dev, t, path);
   free(text);
+}
+
+void ocl_tune_cache_parse(ocl_device *dev, const char *path, char *text) {
+  if (!dev->gemm_table && !(dev->gemm_table = calloc(1, sizeof *dev->gemm_table))) return;
+  table_parse(dev, dev->gemm_table, path, text);
+}
+
+void ocl_tune_cache_clear(ocl_device *dev) {
+  if (dev->gemm_table) free(dev->gemm_table->e);
+  free(dev->gemm_table);
+  dev->gemm_table = NULL;
+  ocl_attn_table_free(dev);
 }
 
 static geocl_status table_write(const ocl_device *dev, const struct ocl_gemm_table *t, char *path, size_t size) {

@@ -45,5 +45,10 @@ double ocl_tune_ratio(int64_t x, int64_t y);
  * tables hold now; path gets its name ("" when caching is off). */
 void ocl_tune_cache_load(ocl_device *dev);
 geocl_status ocl_tune_cache_write(ocl_device *dev, char *path, size_t size);
+/* The reading of the cache without the file and without applying anything to
+ * CLBlast (the fuzz target's entry): text's lines into the device's tables
+ * (text is modified); ocl_tune_cache_clear empties them again. */
+void ocl_tune_cache_parse(ocl_device *dev, const char *path, char *text);
+void ocl_tune_cache_clear(ocl_device *dev);
 
 #endif
