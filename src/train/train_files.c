@@ -180,7 +180,7 @@ geocl_status train_position_read(const char *dir, train_position *pos, bool *fou
     free(path);
     return st;
   }
-  int64_t seed, counter;
+  int64_t seed = 0, counter = 0;
   bool ok = meta_int(f, "step", &pos->step) && meta_int(f, "data_epoch", &pos->data.epoch) &&
             meta_int(f, "data_index", &pos->data.index) && meta_int(f, "rng_seed", &seed) &&
             meta_int(f, "rng_counter", &counter);

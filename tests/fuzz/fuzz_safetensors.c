@@ -78,10 +78,11 @@ static void load_as_checkpoint(const geocl_st_file *f, const char *path) {
   }
   geocl_scope scope = geocl_scope_begin(ctx);
   if (geocl_params_finalize(p) == GEOCL_OK) {
-    if (geocl_params_load(p, path) == GEOCL_OK && geocl_params_numel(p) > 0) {
-      float *x = malloc(sizeof(float) * (size_t)geocl_params_numel(p));
-      if (geocl_to_host(geocl_params_values(p), x, sizeof(float) * (size_t)geocl_params_numel(p)) != GEOCL_OK) abort();
-      for (int64_t i = 0; i < geocl_params_numel(p); i++)
+    int64_t n = geocl_numel(geocl_params_values(p)); /* the flat buffer, padding included */
+    if (geocl_params_load(p, path) == GEOCL_OK && n > 0) {
+      float *x = malloc(sizeof(float) * (size_t)n);
+      if (geocl_to_host(geocl_params_values(p), x, sizeof(float) * (size_t)n) != GEOCL_OK) abort();
+      for (int64_t i = 0; i < n; i++)
         if (!isfinite(x[i])) abort();
       free(x);
     }
