@@ -119,6 +119,8 @@ geocl_status geocl_pairs_read_dir(const char *dir, geocl_pair_list *list) {
   char path[PATH_MAX];
   struct stat st;
   memset(list, 0, sizeof *list);
+  if (strlen(dir) + sizeof "/listing.txt" > sizeof path)
+    return geocl_set_error(GEOCL_E_INVALID, "%s: path too long", dir);
   snprintf(path, sizeof path, "%s/pairs.txt", dir);
   if (stat(path, &st) == 0) return geocl_pairs_read_habitat(path, dir, list);
   snprintf(path, sizeof path, "%s/listing.txt", dir);
