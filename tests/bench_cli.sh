@@ -15,6 +15,10 @@ check_usage bench "gemm needs all its sizes" gemm --m 0 --n 4 --k 4
 check_usage bench "attention needs all its sizes" attention --batch 1 --n 8 --heads 2
 check_usage bench "--repeat must be at least 1" infonce --m 8 --dim 4 --repeat 0
 check_usage bench "unexpected argument 'x=1'" gemm --m 4 --n 4 --k 4 x=1
+# numbers are parsed whole: nothing is cut to 32 bits or wraps
+check_usage bench "--m 4294967297: expected a whole number from 0 to 2147483647" gemm --m 4294967297 --n 4 --k 4
+check_usage bench "--repeat 4294967297: expected a whole number" infonce --m 8 --dim 4 --repeat 4294967297
+check_usage bench "--tau x: expected a number" infonce --m 8 --dim 4 --tau x
 "$cli" bench step --model nope >/dev/null 2>"$dir/err" && fail "an unknown preset was accepted"
 grep -q "no preset 'nope'" "$dir/err" || fail "unknown preset: $(cat "$dir/err")"
 

@@ -15,6 +15,7 @@ rm -rf "$dir" && mkdir -p "$dir"
 check_usage tune "go together" --m 8
 check_usage tune "--repeat" --m 8 --n 8 --k 8 --repeat 0
 check_usage tune "unexpected argument 'x=1'" --m 8 --n 8 --k 8 x=1
+check_usage tune "--m 18446744073709551615: expected a whole number" --m 18446744073709551615 --n 8 --k 8
 
 "$cli" devices | grep -q "opencl" || { echo "SKIP: no OpenCL device"; exit 77; }
 

@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The pre-training loop: data → forward → backward → optimizer step, with
  * progress, metrics, checkpoints, pictures and exact resume. */
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <geocl/geocl.h>
 #include <geocl/image.h>
