@@ -466,6 +466,18 @@ START_TEST(calib_layouts) {
   expect_error(geocl_kitti_calib_read(name, &c), GEOCL_E_FORMAT, name, "line 3: P2 has 11 numbers, expected 12");
   name = fixture("poses.txt");
   expect_error(geocl_kitti_calib_read(name, &c), GEOCL_E_FORMAT, name, "expected 'KEY: numbers'");
+  /* a NUL byte would end the text early: the rest was silently ignored */
+  unsigned char *bytes;
+  size_t size;
+  read_bytes("calib_odometry.txt", &bytes, &size);
+  bytes[100] = '\0';
+  name = tmp_path("calib_nul.txt");
+  FILE *f = fopen(name, "wb");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_uint_eq(fwrite(bytes, 1, size, f), size);
+  fclose(f);
+  free(bytes);
+  expect_error(geocl_kitti_calib_read(name, &c), GEOCL_E_FORMAT, name, "a NUL byte at offset 100: not a text file");
 }
 END_TEST
 
