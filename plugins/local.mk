@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: MIT
-# Pretext-task plugins (loadable modules).  The ViT blocks and the masked
-# image modelling core are compiled into each plugin that uses them.
-VIT_SOURCES = plugins/vit/vit.c plugins/vit/vit.h plugins/vit/mim.c plugins/vit/mim.h
+# Pretext-task plugins (loadable modules).  The masked-image-modelling core
+# (plugins/mim: CroCo's model around the layers library's ViT blocks) is
+# compiled into each plugin that uses it.
+MIM_SOURCES = plugins/mim/mim.c plugins/mim/mim.h
 
 plugins_LTLIBRARIES += plugins/croco.la plugins/mae.la
-plugins_croco_la_SOURCES = plugins/croco/croco.c $(VIT_SOURCES)
+plugins_croco_la_SOURCES = plugins/croco/croco.c $(MIM_SOURCES)
 plugins_croco_la_LDFLAGS = $(MODULE_LDFLAGS)
 plugins_croco_la_LIBADD = src/libgeocl.la -lm
-plugins_mae_la_SOURCES = plugins/mae/mae.c $(VIT_SOURCES)
+plugins_mae_la_SOURCES = plugins/mae/mae.c $(MIM_SOURCES)
 plugins_mae_la_LDFLAGS = $(MODULE_LDFLAGS)
 plugins_mae_la_LIBADD = src/libgeocl.la -lm

@@ -16,6 +16,7 @@ geoclincludedir = $(includedir)/geocl
 geoclinclude_HEADERS = \
 	src/geocl/autograd.h \
 	src/geocl/backend-api.h \
+	src/geocl/backend-kernels.h \
 	src/geocl/config.h \
 	src/geocl/plugin.h \
 	src/geocl/model.h \

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <geocl/vit.h>
+
 #include "op_harness.h"
 
 extern const op_case cases_attention[];

@@ -4,7 +4,7 @@
  * all of image 2; a decoder with cross-attention to image 2 reconstructs the
  * masked patches.  Parameter names, initialisation and loss follow the
  * official code (models/croco.py), so official checkpoints load directly. */
-#include "../vit/mim.h"
+#include "../mim/mim.h"
 
 static const geocl_option options[] = {
     MIM_COMMON_OPTIONS,
@@ -50,7 +50,7 @@ static geocl_status forward(void *state, const geocl_batch *b, geocl_outputs *ou
   geocl_tensor *feat1 = mim_encode(m, geocl_gather_rows(mim_embed(m, b->image1), mk.visible), mk.visible_pos);
   geocl_tensor *feat2 = mim_encode(m, mim_embed(m, b->image2), grid);
   /* decoder: image-1 stream with mask tokens, cross-attending to image 2 */
-  vit_rope rope = {m->cfg.rope_base, grid};
+  geocl_vit_rope rope = {m->cfg.rope_base, grid};
   geocl_tensor *dec = mim_decode(m, mim_decoder_input(m, feat1, &mk), mim_decoder_memory(m, feat2), &rope);
   st = mim_predict_and_loss(m, dec, b->image1, &mk, out);
   if (st == GEOCL_OK) st = geocl_outputs_add(out, "feat1", feat1);

@@ -4,7 +4,7 @@
  * croco; the decoder blocks are plain self-attention blocks (no image 2, no
  * cross-attention).  Parameter names follow croco's scheme: dec_blocks.{j}.
  * norm1, attn.qkv, attn.proj, norm2, mlp.fc1, mlp.fc2. */
-#include "../vit/mim.h"
+#include "../mim/mim.h"
 
 static const geocl_option options[] = {MIM_COMMON_OPTIONS, {NULL}};
 
@@ -38,7 +38,7 @@ static geocl_status forward(void *state, const geocl_batch *b, geocl_outputs *ou
   if (st != GEOCL_OK) return st;
   geocl_tensor *grid = m->cfg.rope_base > 0 ? mim_grid_positions(m, b->size) : NULL;
   geocl_tensor *feat1 = mim_encode(m, geocl_gather_rows(mim_embed(m, b->image1), mk.visible), mk.visible_pos);
-  vit_rope rope = {m->cfg.rope_base, grid};
+  geocl_vit_rope rope = {m->cfg.rope_base, grid};
   geocl_tensor *dec = mim_decode(m, mim_decoder_input(m, feat1, &mk), NULL, &rope);
   st = mim_predict_and_loss(m, dec, b->image1, &mk, out);
   if (st == GEOCL_OK) st = geocl_outputs_add(out, "feat1", feat1);

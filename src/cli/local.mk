@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The geocl command: one file per command, shared option and input handling.
 bin_PROGRAMS += src/cli/geocl
 src_cli_geocl_SOURCES = \

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The runtime: context, backends registry, module loader, memory pool, tensors and scopes, autograd tape, RNG, errors, log, timing.
 src_libgeocl_la_SOURCES += \
 	src/core/autograd.c \

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Data readers (KITTI, pair listings), augmentation and the pair loader.
 src_libgeocl_la_SOURCES += \
 	src/data/augment.c \

@@ -1,27 +1,38 @@
 /* SPDX-License-Identifier: MIT */
 /* geocl: 3D-aware self-supervised pre-training of vision models on OpenCL
- * devices.  Include this header for the whole public API. */
+ * devices.  This header includes the whole public API: the runtime (context,
+ * tensors, ops, autograd, op-api for new ops, backend-api for backends),
+ * parameters and optimisers, files and data, the layers library, plugins,
+ * models and the trainer. */
 #ifndef GEOCL_H
 #define GEOCL_H
 
 #include <geocl/augment.h>
 #include <geocl/autograd.h>
 #include <geocl/backend-api.h>
+#include <geocl/backend-kernels.h>
+#include <geocl/config.h>
 #include <geocl/context.h>
 #include <geocl/image.h>
 #include <geocl/kitti.h>
+#include <geocl/layers.h>
 #include <geocl/log.h>
+#include <geocl/model.h>
+#include <geocl/op-api.h>
 #include <geocl/ops.h>
 #include <geocl/optim.h>
-#include <geocl/params.h>
 #include <geocl/pair_loader.h>
 #include <geocl/pairs.h>
+#include <geocl/params.h>
+#include <geocl/plugin.h>
 #include <geocl/rng.h>
 #include <geocl/safetensors.h>
 #include <geocl/schedule.h>
 #include <geocl/status.h>
 #include <geocl/synth.h>
 #include <geocl/tensor.h>
+#include <geocl/train.h>
 #include <geocl/version.h>
+#include <geocl/vit.h>
 
 #endif

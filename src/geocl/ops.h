@@ -89,11 +89,6 @@ typedef struct geocl_attn_opts {
 geocl_tensor *geocl_attention(geocl_tensor *q, geocl_tensor *k, geocl_tensor *v, const geocl_attn_opts *o);
 /* 2D RoPE of x [B, N, C] split into heads, at pos i32 [B, N, 2] (y, x). */
 geocl_tensor *geocl_rope2d(geocl_tensor *x, int heads, geocl_tensor *pos, float base);
-/* Host tables. CroCo v1 2D sin-cos embedding [h·w, dim] (dim % 4 == 0):
- * [sin x, cos x, sin y, cos y] with ω_k = 10000^(−k/(dim/4)). */
-void geocl_sincos_pos_embed_2d(float *out, int h, int w, int dim);
-/* Patch grid positions [h·w, 2] = (row, col), row-major. */
-void geocl_grid_positions(int32_t *out, int h, int w);
 
 /* ---- images and tokens ---- */
 /* img [B, 3, H, W] → [B, N, p²·3], N = (H/p)(W/p), entry (ky·p + kx)·3 + c. */

@@ -38,6 +38,13 @@ extern "C" {
 #define GEOCL_PARAMS_ALIGN 16 /* elements: 64 bytes, a cache line */
 #define GEOCL_PARAMS_MAX_GROUPS 64
 
+/* The group a model declares each parameter in says how it decays, the
+ * rule of CroCo, MAE and most ViT recipes: weight matrices and kernels are
+ * decayed, biases, norms and other 1-D tensors are not.  The trainer maps
+ * these to optimizer groups (with learning-rate multipliers and frozen
+ * prefixes, geocl/train.h). */
+enum { GEOCL_PARAM_DECAY = 0, GEOCL_PARAM_NO_DECAY = 1 };
+
 typedef struct geocl_params geocl_params;
 
 geocl_status geocl_params_new(geocl_ctx *ctx, geocl_params **out);

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Files: safetensors, checkpoints' shared checks, PNG/JPEG images and pictures, atomic writes.
 src_libgeocl_la_SOURCES += \
 	src/io/checkpoint.c \

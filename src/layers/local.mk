@@ -1,3 +1,8 @@
-# The layers library: building blocks of tasks (position tables; ViT blocks follow).
+# SPDX-License-Identifier: MIT
+# The layers library: building blocks of tasks (geocl/layers.h): generic
+# linear/LayerNorm layers and initialisers, ViT blocks and position tables.
 src_libgeocl_la_SOURCES += \
-	src/layers/posembed.c
+	src/layers/layers.c \
+	src/layers/posembed.c \
+	src/layers/vit.c
+geoclinclude_HEADERS += src/geocl/layers.h src/geocl/vit.h

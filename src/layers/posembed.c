@@ -3,7 +3,7 @@
  * the (row, col) grid that RoPE reads. */
 #include <math.h>
 
-#include <geocl/ops.h>
+#include <geocl/vit.h>
 
 /* Computed in double and rounded once, as the official numpy code does. */
 void geocl_sincos_pos_embed_2d(float *out, int h, int w, int dim) {

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Plugins, their typed configuration, and models built from them.
 src_libgeocl_la_SOURCES += \
 	src/model/config.c \

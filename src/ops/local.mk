@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The op set: each op runs on the context's backend and records itself on the autograd tape.
 src_libgeocl_la_SOURCES += \
 	src/ops/ops_attention.c \

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Parameters in one flat buffer, optimisers and their saved state, learning-rate schedules.
 src_libgeocl_la_SOURCES += \
 	src/optim/optim.c \

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The training driver behind geocl pretrain.
 src_libgeocl_la_SOURCES += \
 	src/train/train.c \

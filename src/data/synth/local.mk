@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The procedural scene generator behind geocl synth.
 src_libgeocl_la_SOURCES += \
 	src/data/synth/synth_dataset.c \

@@ -3,13 +3,14 @@
  * the ViT encoder with CroCo's patch embedding and position encodings, the
  * decoder's embedding/mask-token/prediction-head parts, masking, the
  * normalised-pixel loss and the reconstruction picture (official CroCo
- * semantics, /work/shared/specs/croco.md §1). */
+ * semantics, naver/croco models/croco.py). */
 #ifndef GEOCL_PLUGIN_MIM_H
 #define GEOCL_PLUGIN_MIM_H
 
+#include <geocl/geocl.h>
 #include <geocl/plugin.h>
 
-#include "vit.h"
+#include <geocl/vit.h>
 
 /* Options common to both plugins (CroCoNet constructor names). */
 #define MIM_COMMON_OPTIONS                                                                                    \
@@ -49,13 +50,13 @@ typedef struct mim_model {
   bool bound;
   /* encoder */
   geocl_tensor *mask_token, *enc_pos, *dec_pos, *pe_weight, *pe_bias;
-  vit_block *enc_blocks;
-  vit_norm enc_norm;
+  geocl_vit_block *enc_blocks;
+  geocl_layernorm_layer enc_norm;
   /* decoder */
-  vit_linear decoder_embed, prediction_head;
-  vit_norm dec_norm;
-  vit_dec_block *dec_cross; /* when cross */
-  vit_block *dec_self;      /* otherwise */
+  geocl_linear_layer decoder_embed, prediction_head;
+  geocl_layernorm_layer dec_norm;
+  geocl_vit_dec_block *dec_cross; /* when cross */
+  geocl_vit_block *dec_self;      /* otherwise */
   /* grid positions [B, N, 2] for the current batch size (RoPE) */
   geocl_tensor *grid_pos;
   int64_t grid_pos_batch;
@@ -96,7 +97,7 @@ geocl_tensor *mim_decoder_input(mim_model *m, geocl_tensor *enc_visible, const m
 geocl_tensor *mim_decoder_memory(mim_model *m, geocl_tensor *enc_full);
 /* The decoder blocks on x, cross-attending to memory y when the model has
  * cross-attention (y NULL otherwise). */
-geocl_tensor *mim_decode(mim_model *m, geocl_tensor *x, geocl_tensor *y, const vit_rope *rope);
+geocl_tensor *mim_decode(mim_model *m, geocl_tensor *x, geocl_tensor *y, const geocl_vit_rope *rope);
 /* dec_norm and prediction_head; fills out with pred, target, mask, loss, dec. */
 geocl_status mim_predict_and_loss(mim_model *m, geocl_tensor *dec, geocl_tensor *img1, const mim_masking *mk,
                                   geocl_outputs *out);

@@ -108,20 +108,20 @@ static geocl_status declare_head(mim_model *m) {
   const mim_config *c = &m->cfg;
   geocl_params *p = m->params;
   char n[64];
-  geocl_status st = geocl_params_add(p, "mask_token", GEOCL_SHAPE(1, 1, c->dec_dim), VIT_GROUP_DECAY);
+  geocl_status st = geocl_params_add(p, "mask_token", GEOCL_SHAPE(1, 1, c->dec_dim), GEOCL_PARAM_DECAY);
   if (st == GEOCL_OK && c->rope_base == 0) {
     st = geocl_params_add_buffer(p, "enc_pos_embed", GEOCL_SHAPE(c->n_tokens, c->enc_dim));
     if (st == GEOCL_OK) st = geocl_params_add_buffer(p, "dec_pos_embed", GEOCL_SHAPE(c->n_tokens, c->dec_dim));
   }
   if (st == GEOCL_OK)
-    st = geocl_params_add(p, "patch_embed.proj.weight", GEOCL_SHAPE(c->enc_dim, 3, c->patch, c->patch), VIT_GROUP_DECAY);
-  if (st == GEOCL_OK) st = geocl_params_add(p, "patch_embed.proj.bias", GEOCL_SHAPE(c->enc_dim), VIT_GROUP_NO_DECAY);
+    st = geocl_params_add(p, "patch_embed.proj.weight", GEOCL_SHAPE(c->enc_dim, 3, c->patch, c->patch), GEOCL_PARAM_DECAY);
+  if (st == GEOCL_OK) st = geocl_params_add(p, "patch_embed.proj.bias", GEOCL_SHAPE(c->enc_dim), GEOCL_PARAM_NO_DECAY);
   for (int64_t i = 0; i < c->enc_depth && st == GEOCL_OK; i++) {
     snprintf(n, sizeof n, "enc_blocks.%lld", (long long)i);
-    st = vit_declare_block(p, n, c->enc_dim, c->enc_hidden);
+    st = geocl_vit_block_declare(p, n, c->enc_dim, c->enc_hidden);
   }
-  if (st == GEOCL_OK) st = vit_declare_norm(p, "enc_norm", c->enc_dim);
-  if (st == GEOCL_OK) st = vit_declare_linear(p, "decoder_embed", c->enc_dim, c->dec_dim);
+  if (st == GEOCL_OK) st = geocl_layernorm_layer_declare(p, "enc_norm", c->enc_dim);
+  if (st == GEOCL_OK) st = geocl_linear_layer_declare(p, "decoder_embed", c->enc_dim, c->dec_dim);
   return st;
 }
 
@@ -131,11 +131,11 @@ static geocl_status declare_decoder(mim_model *m) {
   geocl_status st = GEOCL_OK;
   for (int64_t i = 0; st == GEOCL_OK && i < c->dec_depth; i++) {
     snprintf(n, sizeof n, "dec_blocks.%lld", (long long)i);
-    st = m->cross ? vit_declare_dec_block(m->params, n, c->dec_dim, c->dec_hidden, c->norm_im2_in_dec)
-                  : vit_declare_block(m->params, n, c->dec_dim, c->dec_hidden);
+    st = m->cross ? geocl_vit_dec_block_declare(m->params, n, c->dec_dim, c->dec_hidden, c->norm_im2_in_dec)
+                  : geocl_vit_block_declare(m->params, n, c->dec_dim, c->dec_hidden);
   }
-  if (st == GEOCL_OK) st = vit_declare_norm(m->params, "dec_norm", c->dec_dim);
-  if (st == GEOCL_OK) st = vit_declare_linear(m->params, "prediction_head", c->dec_dim, c->patch * c->patch * 3);
+  if (st == GEOCL_OK) st = geocl_layernorm_layer_declare(m->params, "dec_norm", c->dec_dim);
+  if (st == GEOCL_OK) st = geocl_linear_layer_declare(m->params, "prediction_head", c->dec_dim, c->patch * c->patch * 3);
   return st;
 }
 
@@ -169,8 +169,8 @@ static geocl_status bind_decoder(mim_model *m) {
   geocl_status st = GEOCL_OK;
   for (int64_t i = 0; st == GEOCL_OK && i < c->dec_depth; i++) {
     snprintf(n, sizeof n, "dec_blocks.%lld", (long long)i);
-    st = m->cross ? vit_bind_dec_block(m->params, n, (int)c->dec_heads, c->norm_im2_in_dec, &m->dec_cross[i])
-                  : vit_bind_block(m->params, n, (int)c->dec_heads, &m->dec_self[i]);
+    st = m->cross ? geocl_vit_dec_block_bind(m->params, n, (int)c->dec_heads, c->norm_im2_in_dec, &m->dec_cross[i])
+                  : geocl_vit_block_bind(m->params, n, (int)c->dec_heads, &m->dec_self[i]);
   }
   return st;
 }
@@ -194,13 +194,13 @@ geocl_status mim_bind(mim_model *m) {
   char n[64];
   for (int64_t i = 0; i < c->enc_depth && st == GEOCL_OK; i++) {
     snprintf(n, sizeof n, "enc_blocks.%lld", (long long)i);
-    st = vit_bind_block(p, n, (int)c->enc_heads, &m->enc_blocks[i]);
+    st = geocl_vit_block_bind(p, n, (int)c->enc_heads, &m->enc_blocks[i]);
   }
-  if (st == GEOCL_OK) st = vit_bind_norm(p, "enc_norm", &m->enc_norm);
-  if (st == GEOCL_OK) st = vit_bind_linear(p, "decoder_embed", &m->decoder_embed);
+  if (st == GEOCL_OK) st = geocl_layernorm_layer_bind(p, "enc_norm", &m->enc_norm);
+  if (st == GEOCL_OK) st = geocl_linear_layer_bind(p, "decoder_embed", &m->decoder_embed);
   if (st == GEOCL_OK) st = bind_decoder(m);
-  if (st == GEOCL_OK) st = vit_bind_norm(p, "dec_norm", &m->dec_norm);
-  if (st == GEOCL_OK) st = vit_bind_linear(p, "prediction_head", &m->prediction_head);
+  if (st == GEOCL_OK) st = geocl_layernorm_layer_bind(p, "dec_norm", &m->dec_norm);
+  if (st == GEOCL_OK) st = geocl_linear_layer_bind(p, "prediction_head", &m->prediction_head);
   m->bound = st == GEOCL_OK;
   return st;
 }
@@ -221,18 +221,18 @@ geocl_status mim_init(mim_model *m, geocl_rng *rng) {
   /* official order: patch embed (xavier on [D, 3p²], torch's default conv
    * bias), mask token N(0, 0.02), then every Linear and LayerNorm */
   double fan_in = 3.0 * (double)(c->patch * c->patch);
-  st = vit_fill_uniform(m->pe_weight, rng, (float)sqrt(6.0 / ((double)c->enc_dim + fan_in)));
-  if (st == GEOCL_OK) st = vit_fill_uniform(m->pe_bias, rng, (float)(1.0 / sqrt(fan_in)));
-  if (st == GEOCL_OK) st = vit_fill_normal(m->mask_token, rng, 0.0f, 0.02f);
+  st = geocl_init_uniform(m->pe_weight, rng, (float)sqrt(6.0 / ((double)c->enc_dim + fan_in)));
+  if (st == GEOCL_OK) st = geocl_init_uniform(m->pe_bias, rng, (float)(1.0 / sqrt(fan_in)));
+  if (st == GEOCL_OK) st = geocl_init_normal(m->mask_token, rng, 0.0f, 0.02f);
   if (st == GEOCL_OK && c->rope_base == 0) st = fill_sincos(m->enc_pos, c, c->enc_dim);
   if (st == GEOCL_OK && c->rope_base == 0) st = fill_sincos(m->dec_pos, c, c->dec_dim);
-  for (int64_t i = 0; i < c->enc_depth && st == GEOCL_OK; i++) st = vit_init_block(&m->enc_blocks[i], rng);
-  if (st == GEOCL_OK) st = vit_init_norm(&m->enc_norm);
-  if (st == GEOCL_OK) st = vit_init_linear(&m->decoder_embed, rng);
+  for (int64_t i = 0; i < c->enc_depth && st == GEOCL_OK; i++) st = geocl_vit_block_init(&m->enc_blocks[i], rng);
+  if (st == GEOCL_OK) st = geocl_layernorm_layer_init(&m->enc_norm);
+  if (st == GEOCL_OK) st = geocl_linear_layer_init(&m->decoder_embed, rng);
   for (int64_t i = 0; i < c->dec_depth && st == GEOCL_OK; i++)
-    st = m->cross ? vit_init_dec_block(&m->dec_cross[i], rng) : vit_init_block(&m->dec_self[i], rng);
-  if (st == GEOCL_OK) st = vit_init_norm(&m->dec_norm);
-  if (st == GEOCL_OK) st = vit_init_linear(&m->prediction_head, rng);
+    st = m->cross ? geocl_vit_dec_block_init(&m->dec_cross[i], rng) : geocl_vit_block_init(&m->dec_self[i], rng);
+  if (st == GEOCL_OK) st = geocl_layernorm_layer_init(&m->dec_norm);
+  if (st == GEOCL_OK) st = geocl_linear_layer_init(&m->prediction_head, rng);
   return st;
 }
 
@@ -366,14 +366,14 @@ geocl_tensor *mim_embed(mim_model *m, geocl_tensor *img) {
 }
 
 geocl_tensor *mim_encode(mim_model *m, geocl_tensor *x, geocl_tensor *pos) {
-  vit_rope rope = {m->cfg.rope_base, pos};
-  for (int64_t i = 0; i < m->cfg.enc_depth; i++) x = vit_block_apply(&m->enc_blocks[i], x, &rope);
-  return vit_norm_apply(&m->enc_norm, x);
+  geocl_vit_rope rope = {m->cfg.rope_base, pos};
+  for (int64_t i = 0; i < m->cfg.enc_depth; i++) x = geocl_vit_block_apply(&m->enc_blocks[i], x, &rope);
+  return geocl_layernorm_layer_apply(&m->enc_norm, x, GEOCL_VIT_LN_EPS);
 }
 
 geocl_tensor *mim_decoder_input(mim_model *m, geocl_tensor *enc_visible, const mim_masking *mk) {
   const mim_config *c = &m->cfg;
-  geocl_tensor *v = vit_linear_apply(&m->decoder_embed, enc_visible);
+  geocl_tensor *v = geocl_linear_layer_apply(&m->decoder_embed, enc_visible);
   if (!v) return NULL;
   int64_t B = geocl_dim(v, 0);
   /* every slot starts as the mask token; visible slots take the embedded tokens */
@@ -383,13 +383,13 @@ geocl_tensor *mim_decoder_input(mim_model *m, geocl_tensor *enc_visible, const m
 }
 
 geocl_tensor *mim_decoder_memory(mim_model *m, geocl_tensor *enc_full) {
-  geocl_tensor *f = vit_linear_apply(&m->decoder_embed, enc_full);
+  geocl_tensor *f = geocl_linear_layer_apply(&m->decoder_embed, enc_full);
   return m->cfg.rope_base == 0 ? geocl_add(f, m->dec_pos) : f;
 }
 
-geocl_tensor *mim_decode(mim_model *m, geocl_tensor *x, geocl_tensor *y, const vit_rope *rope) {
+geocl_tensor *mim_decode(mim_model *m, geocl_tensor *x, geocl_tensor *y, const geocl_vit_rope *rope) {
   for (int64_t i = 0; i < m->cfg.dec_depth; i++)
-    x = m->cross ? vit_dec_block_apply(&m->dec_cross[i], x, y, rope, rope) : vit_block_apply(&m->dec_self[i], x, rope);
+    x = m->cross ? geocl_vit_dec_block_apply(&m->dec_cross[i], x, y, rope, rope) : geocl_vit_block_apply(&m->dec_self[i], x, rope);
   return x;
 }
 
@@ -412,8 +412,8 @@ static geocl_tensor *freq_loss(mim_model *m, geocl_tensor *pred, geocl_tensor *t
 
 geocl_status mim_predict_and_loss(mim_model *m, geocl_tensor *dec, geocl_tensor *img1, const mim_masking *mk,
                                   geocl_outputs *out) {
-  geocl_tensor *d = vit_norm_apply(&m->dec_norm, dec);
-  geocl_tensor *pred = vit_linear_apply(&m->prediction_head, d);
+  geocl_tensor *d = geocl_layernorm_layer_apply(&m->dec_norm, dec, GEOCL_VIT_LN_EPS);
+  geocl_tensor *pred = geocl_linear_layer_apply(&m->prediction_head, d);
   geocl_tensor *target = geocl_normpix(geocl_patchify(img1, (int)m->cfg.patch), NORMPIX_EPS);
   geocl_tensor *loss = geocl_masked_mean(geocl_row_mse(pred, target), mk->mask);
   if (loss && m->cfg.freq_loss_weight > 0)
