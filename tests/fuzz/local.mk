@@ -50,5 +50,5 @@ endif
 if GEOCL_FUZZING
 noinst_PROGRAMS += $(FUZZ_TARGETS)
 endif
-EXTRA_DIST += tests/fuzz/run tests/fuzz/corpus tests/fuzz/safetensors.dict tests/fuzz/image.dict \
+EXTRA_DIST += tests/fuzz/run tests/fuzz/make-corpus tests/fuzz/corpus tests/fuzz/safetensors.dict tests/fuzz/image.dict \
 	tests/fuzz/kitti.dict tests/fuzz/pairs.dict tests/fuzz/run_dir.dict tests/fuzz/tune_cache.dict
