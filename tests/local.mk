@@ -28,7 +28,7 @@ TESTS += tests/model_cli.sh tests/pretrain_cli.sh
 EXTRA_DIST += tests/model_cli.sh tests/pretrain_cli.sh tests/cli_checks.sh
 # kill -9 at every syscall of a run's files (strace), then resume: bit-identical
 TESTS += tests/fault_inject.sh
-EXTRA_DIST += tests/fault_inject.sh tests/lsan.supp
+EXTRA_DIST += tests/fault_inject.sh
 tests_check_train_SOURCES = tests/check_train.c
 tests_check_train_CFLAGS = $(TEST_CFLAGS)
 tests_check_train_LDADD = $(TEST_LDADD)
