@@ -27,7 +27,7 @@ field() { sed -n "s/.*\"$1\": \([-0-9.e+]*\).*/\1/p" "$2"; }
 
 for dev in reference opencl; do
   if [ "$dev" = opencl ]; then
-    "$cli" devices | grep -q "opencl" || { echo "SKIP: no OpenCL device"; exit 77; }
+    "$cli" devices | grep -q "^[0-9][0-9]* *opencl " || { echo "SKIP: no OpenCL device"; exit 77; }
     d=0
   else
     d=reference
