@@ -2,7 +2,7 @@
 # Pretext-task plugins (loadable modules).  The masked-image-modelling core
 # (plugins/mim: CroCo's model around the layers library's ViT blocks) is
 # compiled into each plugin that uses it.
-MIM_SOURCES = plugins/mim/mim.c plugins/mim/mim.h
+MIM_SOURCES = plugins/mim/mim.c plugins/mim/mim.h plugins/mim/mim_backbone.c
 
 plugins_LTLIBRARIES += plugins/croco.la plugins/mae.la
 plugins_croco_la_SOURCES = plugins/croco/croco.c $(MIM_SOURCES)

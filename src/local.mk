@@ -36,4 +36,8 @@ geoclinclude_HEADERS = \
 nodist_geoclinclude_HEADERS = src/geocl/version.h
 # data
 geoclinclude_HEADERS += src/geocl/image.h src/geocl/kitti.h src/geocl/pairs.h src/geocl/synth.h \
-	src/geocl/augment.h src/geocl/pair_loader.h
+	src/geocl/augment.h
+# the op checks
+geoclinclude_HEADERS += src/geocl/op-check.h
+# custom ops
+geoclinclude_HEADERS += src/geocl/custom-op.h

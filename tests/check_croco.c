@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* CroCo and MAE golden tests: small configurations (cosine and RoPE100, a
  * non-square image, 2 encoder and 2 decoder blocks) against outputs, loss and
- * every parameter gradient of a PyTorch reference written from the spec
+ * every parameter gradient of a PyTorch re-implementation of naver/croco
  * (tests/gen/croco_ref.py, fixtures from tests/gen/gen_croco_fixtures.py,
  * checked against the official code), on the reference backend and on the
  * OpenCL backend when there is one.  Weights are regenerated from the
@@ -124,9 +124,11 @@ static void golden(geocl_ctx *ctx, const char *fixture) {
   ck_assert_ok(geocl_model_create(ctx, &mo, &m));
   set_weights(m, geocl_st_meta(in, "init"));
   geocl_scope s = geocl_scope_begin(ctx);
-  geocl_batch b = {.image1 = upload(ctx, in, "image1"), .mask = upload(ctx, in, "mask")};
-  b.size = geocl_dim(b.image1, 0);
-  if (geocl_st_find(in, "image2")) b.image2 = upload(ctx, in, "image2");
+  geocl_batch b = {0};
+  ck_assert_ok(geocl_batch_set(&b, "image1", upload(ctx, in, "image1")));
+  ck_assert_ok(geocl_batch_set(&b, "mask", upload(ctx, in, "mask")));
+  b.size = geocl_dim(geocl_batch_get(&b, "image1"), 0);
+  if (geocl_st_find(in, "image2")) ck_assert_ok(geocl_batch_set(&b, "image2", upload(ctx, in, "image2")));
   geocl_outputs o;
   ck_assert_ok(geocl_model_forward(m, &b, &o));
   ck_assert_ok(geocl_backward(geocl_outputs_get(&o, "loss")));

@@ -81,11 +81,11 @@ START_TEST(plugin_runs_through_public_api) {
   ck_assert_ok(geocl_config_apply_preset(cfg, p->presets, "half"));
   geocl_ctx *ctx = test_ref_ctx();
   void *st;
-  ck_assert_ok(p->create(ctx, cfg, NULL, &st));
+  ck_assert_ok(p->create(ctx, cfg, NULL, NULL, &st));
   float a[4] = {1, 2, 3, 4}, b[4] = {2, 2, 2, 2};
-  geocl_batch batch = {.size = 1,
-                       .image1 = geocl_from_host(ctx, GEOCL_F32, GEOCL_SHAPE(1, 1, 2, 2), a),
-                       .image2 = geocl_from_host(ctx, GEOCL_F32, GEOCL_SHAPE(1, 1, 2, 2), b)};
+  geocl_batch batch = {.size = 1};
+  ck_assert_ok(geocl_batch_set(&batch, "image1", geocl_from_host(ctx, GEOCL_F32, GEOCL_SHAPE(1, 1, 2, 2), a)));
+  ck_assert_ok(geocl_batch_set(&batch, "image2", geocl_from_host(ctx, GEOCL_F32, GEOCL_SHAPE(1, 1, 2, 2), b)));
   geocl_outputs out = {0};
   ck_assert_ok(p->forward(st, &batch, &out));
   float loss;

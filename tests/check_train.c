@@ -33,6 +33,7 @@ static void opts_for(geocl_train_opts *o, const char *name, int64_t steps) {
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   ck_assert_int_eq(system(cmd), 0);
   geocl_train_opts_default(o);
+  o->task = "croco";
   o->args = tiny;
   o->n_args = (int)(sizeof tiny / sizeof *tiny);
   o->device = device;

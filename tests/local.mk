@@ -4,8 +4,11 @@ LOG_COMPILER = $(SHELL) $(top_builddir)/tests/wrapper.sh
 SH_LOG_COMPILER = $(SHELL) $(top_builddir)/tests/wrapper.sh
 TEST_EXTENSIONS = .sh
 
+# Every test program links this unless it says otherwise (the command and
+# the libraries have their own).
 TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 TEST_LDADD = tests/libtestutil.la src/libgeocl.la $(CHECK_LIBS) -lm
+LDADD = $(TEST_LDADD)
 
 check_LTLIBRARIES += tests/libtestutil.la
 tests_libtestutil_la_SOURCES = tests/testutil.c tests/testutil.h
@@ -14,24 +17,28 @@ tests_libtestutil_la_LIBADD = src/libgeocl.la
 
 CORE_TESTS = tests/check_core tests/check_loader tests/check_opencl_smoke
 OP_TESTS = tests/check_backend_ops tests/check_gradients
-PLUGIN_TESTS = tests/check_plugins tests/check_croco tests/check_train
+PLUGIN_TESTS = tests/check_plugins tests/check_croco tests/check_train tests/check_heads
 check_PROGRAMS += $(PLUGIN_TESTS)
 TESTS += $(PLUGIN_TESTS)
 tests_check_plugins_SOURCES = tests/check_plugins.c
-tests_check_plugins_CFLAGS = $(TEST_CFLAGS)
-tests_check_plugins_LDADD = $(TEST_LDADD)
 # geocl forward/reconstruct on files made by a helper
 check_PROGRAMS += tests/make_model_files
 tests_make_model_files_SOURCES = tests/make_model_files.c
 tests_make_model_files_LDADD = src/libgeocl.la
-TESTS += tests/model_cli.sh tests/pretrain_cli.sh
-EXTRA_DIST += tests/model_cli.sh tests/pretrain_cli.sh tests/cli_checks.sh
+TESTS += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh
+if GEOCL_MPI
+TESTS += tests/mpi_cli.sh
+check_PROGRAMS += tests/dist_mean
+tests_dist_mean_SOURCES = tests/dist_mean.c
+tests_dist_mean_LDADD = src/libgeocl.la -lm
+endif
+EXTRA_DIST += tests/mpi_cli.sh
+EXTRA_DIST += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/cli_checks.sh
+tests_check_heads_SOURCES = tests/check_heads.c
 # kill -9 at every syscall of a run's files (strace), then resume: bit-identical
 TESTS += tests/fault_inject.sh
 EXTRA_DIST += tests/fault_inject.sh
 tests_check_train_SOURCES = tests/check_train.c
-tests_check_train_CFLAGS = $(TEST_CFLAGS)
-tests_check_train_LDADD = $(TEST_LDADD)
 tests_check_croco_SOURCES = tests/check_croco.c
 tests_check_croco_CFLAGS = $(TEST_CFLAGS) $(JSONC_CFLAGS)
 tests_check_croco_LDADD = $(TEST_LDADD) $(JSONC_LIBS)
@@ -43,7 +50,10 @@ EXTRA_DIST += tests/fixtures/croco/README.md \
 	tests/fixtures/croco/mae-rope/inputs.safetensors tests/fixtures/croco/mae-rope/outputs.safetensors \
 	tests/fixtures/croco/mae-rope/grads.safetensors
 # test-only plugins: one good, one built for another ABI
-check_LTLIBRARIES += tests/plugins/testtask.la tests/plugins/oldtask.la
+check_LTLIBRARIES += tests/plugins/testtask.la tests/plugins/oldtask.la tests/plugins/testhead.la
+tests_plugins_testhead_la_SOURCES = tests/plugins/testhead.c
+tests_plugins_testhead_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_plugins_testhead_la_LIBADD = src/libgeocl.la
 tests_plugins_testtask_la_SOURCES = tests/plugins/testtask.c
 tests_plugins_testtask_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
 tests_plugins_testtask_la_LIBADD = src/libgeocl.la
@@ -67,11 +77,9 @@ tests_libopcases_la_CFLAGS = $(TEST_CFLAGS)
 tests_libopcases_la_LIBADD = src/libgeocl.la
 
 tests_check_backend_ops_SOURCES = tests/check_backend_ops.c
-tests_check_backend_ops_CFLAGS = $(TEST_CFLAGS)
 tests_check_backend_ops_LDADD = tests/libopcases.la $(TEST_LDADD)
 
 tests_check_gradients_SOURCES = tests/check_gradients.c
-tests_check_gradients_CFLAGS = $(TEST_CFLAGS)
 tests_check_gradients_LDADD = tests/libopcases.la $(TEST_LDADD)
 EXTRA_DIST += tests/no_platform.sh
 
@@ -80,42 +88,29 @@ tests_libopcases_la_SOURCES += tests/cases_fft.c
 check_PROGRAMS += tests/check_fft
 TESTS += tests/check_fft
 tests_check_fft_SOURCES = tests/check_fft.c
-tests_check_fft_CFLAGS = $(TEST_CFLAGS)
-tests_check_fft_LDADD = $(TEST_LDADD)
 
 # attention
 tests_libopcases_la_SOURCES += tests/cases_attention.c
 check_PROGRAMS += tests/check_attention
 TESTS += tests/check_attention
 tests_check_attention_SOURCES = tests/check_attention.c
-tests_check_attention_CFLAGS = $(TEST_CFLAGS)
 tests_check_attention_LDADD = tests/libopcases.la $(TEST_LDADD)
 
 tests_check_core_SOURCES = tests/check_core.c
-tests_check_core_CFLAGS = $(TEST_CFLAGS)
-tests_check_core_LDADD = $(TEST_LDADD)
 
 tests_check_loader_SOURCES = tests/check_loader.c
-tests_check_loader_CFLAGS = $(TEST_CFLAGS)
-tests_check_loader_LDADD = $(TEST_LDADD)
 
 tests_check_opencl_smoke_SOURCES = tests/check_opencl_smoke.c
-tests_check_opencl_smoke_CFLAGS = $(TEST_CFLAGS)
-tests_check_opencl_smoke_LDADD = $(TEST_LDADD)
 
 # norm: known answers for layernorm and l2_normalize
 check_PROGRAMS += tests/check_norm
 TESTS += tests/check_norm
 tests_check_norm_SOURCES = tests/check_norm.c
-tests_check_norm_CFLAGS = $(TEST_CFLAGS)
-tests_check_norm_LDADD = $(TEST_LDADD)
 
 # tokens: known answers for patchify, unpatchify, patch_embed, gather/scatter
 check_PROGRAMS += tests/check_tokens
 TESTS += tests/check_tokens
 tests_check_tokens_SOURCES = tests/check_tokens.c
-tests_check_tokens_CFLAGS = $(TEST_CFLAGS)
-tests_check_tokens_LDADD = $(TEST_LDADD)
 
 # Deliberately broken backend modules the loader must refuse, and one good one.
 check_LTLIBRARIES += tests/modules/badabi.la tests/modules/nosym.la tests/modules/fake.la
@@ -138,36 +133,22 @@ OPTIM_TESTS = tests/check_safetensors tests/check_params tests/check_optim
 check_PROGRAMS += $(OPTIM_TESTS)
 TESTS += $(OPTIM_TESTS)
 tests_check_safetensors_SOURCES = tests/check_safetensors.c
-tests_check_safetensors_CFLAGS = $(TEST_CFLAGS)
-tests_check_safetensors_LDADD = $(TEST_LDADD)
 tests_check_params_SOURCES = tests/check_params.c tests/call_counter.c tests/call_counter.h
-tests_check_params_CFLAGS = $(TEST_CFLAGS)
-tests_check_params_LDADD = $(TEST_LDADD)
 tests_check_optim_SOURCES = tests/check_optim.c tests/call_counter.c tests/call_counter.h
-tests_check_optim_CFLAGS = $(TEST_CFLAGS)
-tests_check_optim_LDADD = $(TEST_LDADD)
 EXTRA_DIST += tests/fixtures/optim_torch.safetensors tests/gen/gen_optim_fixture.py tests/gen/README.md
 # data: readers, synthetic scenes, pair loader
-DATA_TESTS = tests/check_data_readers tests/check_synth tests/check_pair_loader
+DATA_TESTS = tests/check_data_readers tests/check_synth tests/check_data_loader
 check_PROGRAMS += $(DATA_TESTS)
 TESTS += $(DATA_TESTS) tests/synth_cli.sh
 EXTRA_DIST += tests/synth_cli.sh
 tests_check_data_readers_SOURCES = tests/check_data_readers.c
-tests_check_data_readers_CFLAGS = $(TEST_CFLAGS)
-tests_check_data_readers_LDADD = $(TEST_LDADD)
 tests_check_synth_SOURCES = tests/check_synth.c
-tests_check_synth_CFLAGS = $(TEST_CFLAGS)
-tests_check_synth_LDADD = $(TEST_LDADD)
-tests_check_pair_loader_SOURCES = tests/check_pair_loader.c
-tests_check_pair_loader_CFLAGS = $(TEST_CFLAGS)
-tests_check_pair_loader_LDADD = $(TEST_LDADD)
+tests_check_data_loader_SOURCES = tests/check_data_loader.c
 EXTRA_DIST += tests/fixtures/data
 # known answers: single ops against PyTorch (fixtures from tests/gen/gen_op_kats.py)
 check_PROGRAMS += tests/check_kat
 TESTS += tests/check_kat
 tests_check_kat_SOURCES = tests/check_kat.c
-tests_check_kat_CFLAGS = $(TEST_CFLAGS)
-tests_check_kat_LDADD = $(TEST_LDADD)
 EXTRA_DIST += tests/gen/gen_op_kats.py tests/fixtures/ops/attention.safetensors \
 	tests/fixtures/ops/attention_n197.safetensors tests/fixtures/ops/layernorm.safetensors \
 	tests/fixtures/ops/gelu.safetensors tests/fixtures/ops/masked_mse.safetensors \
@@ -184,3 +165,13 @@ EXTRA_DIST += tests/tune_cli.sh
 # geocl bench
 TESTS += tests/bench_cli.sh
 EXTRA_DIST += tests/bench_cli.sh
+
+# custom ops: a plugin registers them, the installed op checks test them
+check_PROGRAMS += tests/check_custom_op
+TESTS += tests/check_custom_op
+tests_check_custom_op_SOURCES = tests/check_custom_op.c
+tests_check_custom_op_LDADD = tests/libopcases.la $(TEST_LDADD)
+check_LTLIBRARIES += tests/plugins/customop.la
+tests_plugins_customop_la_SOURCES = tests/plugins/customop.c
+tests_plugins_customop_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_plugins_customop_la_LIBADD = src/libgeocl.la -lm

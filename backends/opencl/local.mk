@@ -57,6 +57,9 @@ backends_opencl_opencl_la_SOURCES += backends/opencl/fft.c
 OCL_KERNEL_FILES += cl/optim.cl
 backends_opencl_opencl_la_SOURCES += backends/opencl/k_optim.c
 
+# kernels given as source (custom ops)
+backends_opencl_opencl_la_SOURCES += backends/opencl/source_kernel.c
+
 EXTRA_DIST += $(OCL_KERNEL_FILES)
 if GEOCL_OPENCL
 backends_LTLIBRARIES += backends/opencl/opencl.la

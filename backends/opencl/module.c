@@ -47,6 +47,7 @@ static void destroy(geocl_backend *be) {
   ocl_kernels_release(ob);
   ocl_fft_release(ob);
   ocl_gemm_release(ob);
+  ocl_source_kernels_release(ob);
   clReleaseCommandQueue(ob->queue);
   free(ob);
 }
@@ -62,6 +63,7 @@ static const geocl_backend_ops ocl_ops = {
     .tune_gemm = ocl_tune_gemm,
     .tune_gemm_device = ocl_tune_gemm_device,
     .tune_attention = ocl_tune_attention,
+    .source_kernel = ocl_source_kernel,
 #define OCL_KERNEL_ENTRY(name, params) .name = ocl_##name,
     GEOCL_BACKEND_KERNELS(OCL_KERNEL_ENTRY)
 #undef OCL_KERNEL_ENTRY

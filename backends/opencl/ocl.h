@@ -59,6 +59,7 @@ typedef struct ocl_backend {
   ocl_profile_log profile;
   struct ocl_fft_plan *fft_plans; /* fft.c: clFFT plans baked on this queue */
   struct ocl_gemm_state *gemm;    /* gemm_kernel.c: GEMM kernels and packing scratch */
+  struct ocl_source_kernel *source_kernels; /* source_kernel.c: kernels of given sources */
 } ocl_backend;
 
 static inline ocl_backend *ocl_of(geocl_backend *be) { return (ocl_backend *)be; }
@@ -74,6 +75,12 @@ geocl_status ocl_enumerate(ocl_device **devices, int *count, const char **note);
 geocl_status ocl_kernel(ocl_backend *ob, const char *program, const char *kernel, ocl_kernel_slot **out);
 /* cl/<name>.cl built (once per process) with the device's options plus `extra` */
 geocl_status ocl_program_get(ocl_device *dev, const char *name, const char *extra, cl_program *out);
+/* A caller's source, named `name` (in messages too), built once per process with the device's options */
+geocl_status ocl_program_from_source(ocl_device *dev, const char *name, const char *source, cl_program *out);
+/* The kernel `kernel` of prog in slot, with its work-group size and
+ * preferred multiple; label names the program in messages. */
+geocl_status ocl_kernel_slot_init(ocl_backend *ob, cl_program prog, const char *label, const char *kernel,
+                                  ocl_kernel_slot *slot);
 void ocl_kernels_release(ocl_backend *ob);
 /* Enqueue a 1-D launch of n work-items rounded up to the work-group size. */
 geocl_status ocl_launch_1d(ocl_backend *ob, ocl_kernel_slot *k, size_t n);
@@ -125,9 +132,13 @@ geocl_status ocl_tune_gemm_device(geocl_backend *be, const geocl_gemm_shape *sha
 geocl_status ocl_tune_attention(geocl_backend *be, const geocl_attn_shape *shape, int repeat, int quick,
                                 geocl_attn_tuned *out);
 
-/* Teardown of the GEMM and clFFT state of a backend instance. */
+/* Optional entry: kernels given as OpenCL C source (source_kernel.c). */
+geocl_status ocl_source_kernel(geocl_backend *be, const geocl_source_kernel *k);
+
+/* Teardown of the GEMM, clFFT and given-source kernel state of a backend instance. */
 void ocl_gemm_release(ocl_backend *ob);
 void ocl_fft_release(ocl_backend *ob);
+void ocl_source_kernels_release(ocl_backend *ob);
 
 /* profile.c: pass ocl_profile_event(ob) as the event argument of an enqueue,
  * then ocl_profile_record(ob, name) (both do nothing unless profiling). */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Building programs from the embedded kernel sources (or from
- * $GEOCL_KERNEL_DIR), the on-disk binary cache, and kernel launches. */
+ * $GEOCL_KERNEL_DIR) and from sources callers give (custom ops), the on-disk
+ * binary cache, and kernel launches. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 typedef struct ocl_program {
   char name[64];
   char extra[256]; /* options added to the device's build options */
+  bool given;      /* built from a caller's source, not cl/<name>.cl */
   cl_program program;
   struct ocl_program *next;
 } ocl_program;
@@ -70,7 +72,13 @@ static char *program_source(const char *name) {
   return src;
 }
 
-static geocl_status build_failure(ocl_device *dev, cl_program prog, const char *name, cl_int err) {
+/* How messages name a program: cl/<name>.cl, or the name of a given source. */
+static void program_label(const char *name, bool given, char *out, size_t size) {
+  if (given) snprintf(out, size, "%s", name);
+  else snprintf(out, size, "cl/%s.cl", name);
+}
+
+static geocl_status build_failure(ocl_device *dev, cl_program prog, const char *label, cl_int err) {
   size_t size = 0;
   clGetProgramBuildInfo(prog, dev->id, CL_PROGRAM_BUILD_LOG, 0, NULL, &size);
   char *log = malloc(size + 1);
@@ -78,7 +86,7 @@ static geocl_status build_failure(ocl_device *dev, cl_program prog, const char *
     log[0] = '\0';
     clGetProgramBuildInfo(prog, dev->id, CL_PROGRAM_BUILD_LOG, size, log, NULL);
     log[size] = '\0';
-    geocl_logf(GEOCL_LOG_ERROR, "build log of cl/%s.cl on %s:\n%s", name, dev->info.name, log);
+    geocl_logf(GEOCL_LOG_ERROR, "build log of %s on %s:\n%s", label, dev->info.name, log);
   }
   /* the first line of the log usually names the failing line */
   char first[512] = "";
@@ -88,51 +96,57 @@ static geocl_status build_failure(ocl_device *dev, cl_program prog, const char *
     snprintf(first, sizeof first, "%.*s", (int)strcspn(p, "\n"), p);
   }
   free(log);
-  return geocl_set_error(GEOCL_E_BUILD, "compiling cl/%s.cl for %s failed (%s): %s", name, dev->info.name,
+  return geocl_set_error(GEOCL_E_BUILD, "compiling %s for %s failed (%s): %s", label, dev->info.name,
                          ocl_error_name(err), first[0] ? first : "no build log");
 }
 
-/* Build (or load from the cache) the program `name` on the device; lock held. */
-static geocl_status build_program(ocl_device *dev, const char *name, const char *extra, cl_program *out) {
-  char *src = program_source(name);
-  if (!src) return geocl_last_status();
+/* Build (or load from the cache) the program from src on the device; lock held. */
+static geocl_status build_program(ocl_device *dev, const char *label, const char *src, const char *extra,
+                                  cl_program *out) {
   char options[sizeof dev->build_options + sizeof((ocl_program *)0)->extra + 1];
   snprintf(options, sizeof options, "%s %s", dev->build_options, extra);
   char key[65] = "";
   cl_program prog = ocl_bincache_load(dev, src, options, key);
   if (prog) {
-    geocl_debug("cl/%s.cl loaded from the program cache (%s)", name, key);
-    free(src);
+    geocl_debug("%s loaded from the program cache (%s)", label, key);
     *out = prog;
     return GEOCL_OK;
   }
   cl_int err;
   const char *srcs[1] = {src};
   prog = clCreateProgramWithSource(dev->context, 1, srcs, NULL, &err);
-  free(src);
   if (err != CL_SUCCESS) return ocl_fail(err, "clCreateProgramWithSource");
   err = clBuildProgram(prog, 1, &dev->id, options, NULL, NULL);
   if (err != CL_SUCCESS) {
-    geocl_status st = build_failure(dev, prog, name, err);
+    geocl_status st = build_failure(dev, prog, label, err);
     clReleaseProgram(prog);
     return st;
   }
-  geocl_debug("cl/%s.cl built from source", name);
+  geocl_debug("%s built from source", label);
   if (key[0]) ocl_bincache_store(dev, prog, key);
   *out = prog;
   return GEOCL_OK;
 }
 
-geocl_status ocl_program_get(ocl_device *dev, const char *name, const char *extra, cl_program *out) {
+/* The program `name` built once per device: cl/<name>.cl, or the caller's
+ * source when given is non-NULL. */
+static geocl_status program_get(ocl_device *dev, const char *name, const char *given, const char *extra,
+                                cl_program *out) {
+  char label[128];
+  program_label(name, given != NULL, label, sizeof label);
+  if (strlen(name) >= sizeof((ocl_program *)0)->name)
+    return geocl_set_error(GEOCL_E_INVALID, "program name %s too long", label);
   if (strlen(extra) >= sizeof((ocl_program *)0)->extra)
-    return geocl_set_error(GEOCL_E_INVALID, "build options for cl/%s.cl too long: %s", name, extra);
+    return geocl_set_error(GEOCL_E_INVALID, "build options for %s too long: %s", label, extra);
   pthread_mutex_lock(&dev->lock);
   geocl_status st = GEOCL_OK;
   ocl_program *p = dev->programs;
-  while (p && (strcmp(p->name, name) || strcmp(p->extra, extra))) p = p->next;
+  while (p && (strcmp(p->name, name) || strcmp(p->extra, extra) || p->given != (given != NULL))) p = p->next;
   if (!p) {
     cl_program prog = NULL;
-    st = build_program(dev, name, extra, &prog);
+    char *src = given ? NULL : program_source(name);
+    st = given || src ? build_program(dev, label, given ? given : src, extra, &prog) : geocl_last_status();
+    free(src);
     if (st == GEOCL_OK) {
       p = calloc(1, sizeof *p);
       if (!p) {
@@ -141,6 +155,7 @@ geocl_status ocl_program_get(ocl_device *dev, const char *name, const char *extr
       } else {
         snprintf(p->name, sizeof p->name, "%s", name);
         snprintf(p->extra, sizeof p->extra, "%s", extra);
+        p->given = given != NULL;
         p->program = prog;
         p->next = dev->programs;
         dev->programs = p;
@@ -150,6 +165,38 @@ geocl_status ocl_program_get(ocl_device *dev, const char *name, const char *extr
   if (p) *out = p->program;
   pthread_mutex_unlock(&dev->lock);
   return st;
+}
+
+geocl_status ocl_program_get(ocl_device *dev, const char *name, const char *extra, cl_program *out) {
+  return program_get(dev, name, NULL, extra, out);
+}
+
+geocl_status ocl_program_from_source(ocl_device *dev, const char *name, const char *source, cl_program *out) {
+  return program_get(dev, name, source, "", out);
+}
+
+geocl_status ocl_kernel_slot_init(ocl_backend *ob, cl_program prog, const char *label, const char *kernel,
+                                  ocl_kernel_slot *slot) {
+  cl_int err;
+  cl_kernel k = clCreateKernel(prog, kernel, &err);
+  if (err != CL_SUCCESS) {
+    char what[192];
+    snprintf(what, sizeof what, "kernel '%s' of %s", kernel, label);
+    return ocl_fail(err, what);
+  }
+  size_t wg = 0;
+  clGetKernelWorkGroupInfo(k, ob->dev->id, CL_KERNEL_WORK_GROUP_SIZE, sizeof wg, &wg, NULL);
+  if (wg == 0) wg = 1;
+  if (wg > 256) wg = 256;
+  size_t multiple = 1;
+  clGetKernelWorkGroupInfo(k, ob->dev->id, CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE, sizeof multiple, &multiple,
+                           NULL);
+  if (multiple == 0 || multiple > wg) multiple = 1;
+  slot->name = kernel;
+  slot->kernel = k;
+  slot->wg = wg;
+  slot->multiple = multiple;
+  return GEOCL_OK;
 }
 
 geocl_status ocl_kernel(ocl_backend *ob, const char *program, const char *kernel, ocl_kernel_slot **out) {
@@ -163,27 +210,11 @@ geocl_status ocl_kernel(ocl_backend *ob, const char *program, const char *kernel
   cl_program prog = NULL;
   geocl_status st = ocl_program_get(ob->dev, program, "", &prog);
   if (st != GEOCL_OK) return st;
-  cl_int err;
-  cl_kernel k = clCreateKernel(prog, kernel, &err);
-  if (err != CL_SUCCESS) {
-    char what[160];
-    snprintf(what, sizeof what, "kernel '%s' of cl/%s.cl", kernel, program);
-    return ocl_fail(err, what);
-  }
-  size_t wg = 0;
-  clGetKernelWorkGroupInfo(k, ob->dev->id, CL_KERNEL_WORK_GROUP_SIZE, sizeof wg, &wg, NULL);
-  if (wg == 0) wg = 1;
-  if (wg > 256) wg = 256;
-  size_t multiple = 1;
-  clGetKernelWorkGroupInfo(k, ob->dev->id, CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE, sizeof multiple, &multiple,
-                           NULL);
-  if (multiple == 0 || multiple > wg) multiple = 1;
-  ocl_kernel_slot *slot = &ob->kernels[ob->n_kernels++];
-  slot->name = kernel;
-  slot->kernel = k;
-  slot->wg = wg;
-  slot->multiple = multiple;
-  *out = slot;
+  char label[128];
+  program_label(program, false, label, sizeof label);
+  st = ocl_kernel_slot_init(ob, prog, label, kernel, &ob->kernels[ob->n_kernels]);
+  if (st != GEOCL_OK) return st;
+  *out = &ob->kernels[ob->n_kernels++];
   return GEOCL_OK;
 }
 

@@ -28,9 +28,11 @@ static const geocl_preset presets[] = {
     {NULL},
 };
 
-static geocl_status create(geocl_ctx *ctx, const geocl_config *cfg, geocl_params *params, void **out) {
+static geocl_status create(geocl_ctx *ctx, const geocl_config *cfg, geocl_params *params, geocl_backbone *backbone,
+                           void **out) {
+  (void)backbone;
   mim_model *m;
-  geocl_status st = mim_create(ctx, cfg, params, "croco", true, &m);
+  geocl_status st = mim_create(ctx, cfg, params, "croco", true, MIM_PRETRAIN, &m);
   if (st == GEOCL_OK) *out = m;
   return st;
 }
@@ -41,18 +43,19 @@ static geocl_status forward(void *state, const geocl_batch *b, geocl_outputs *ou
   mim_model *m = state;
   geocl_status st = mim_bind(m);
   if (st != GEOCL_OK) return st;
-  if (!b->image1 || !b->image2) return geocl_set_error(GEOCL_E_INVALID, "croco: needs image1 and image2");
+  geocl_tensor *image1 = geocl_batch_require(b, "croco", "image1"), *image2 = geocl_batch_require(b, "croco", "image2");
+  if (!image1 || !image2) return geocl_last_status();
   mim_masking mk;
   st = mim_masking_make(m, b, geocl_ctx_rng(m->ctx), &mk);
   if (st != GEOCL_OK) return st;
   geocl_tensor *grid = m->cfg.rope_base > 0 ? mim_grid_positions(m, b->size) : NULL;
   /* encoder: visible patches of image 1, all of image 2, same weights */
-  geocl_tensor *feat1 = mim_encode(m, geocl_gather_rows(mim_embed(m, b->image1), mk.visible), mk.visible_pos);
-  geocl_tensor *feat2 = mim_encode(m, mim_embed(m, b->image2), grid);
+  geocl_tensor *feat1 = mim_encode(m, geocl_gather_rows(mim_embed(m, image1), mk.visible), mk.visible_pos);
+  geocl_tensor *feat2 = mim_encode(m, mim_embed(m, image2), grid);
   /* decoder: image-1 stream with mask tokens, cross-attending to image 2 */
   geocl_vit_rope rope = {m->cfg.rope_base, grid};
   geocl_tensor *dec = mim_decode(m, mim_decoder_input(m, feat1, &mk), mim_decoder_memory(m, feat2), &rope);
-  st = mim_predict_and_loss(m, dec, b->image1, &mk, out);
+  st = mim_predict_and_loss(m, dec, image1, &mk, out);
   if (st == GEOCL_OK) st = geocl_outputs_add(out, "feat1", feat1);
   if (st == GEOCL_OK) st = geocl_outputs_add(out, "feat2", feat2);
   return st;
@@ -64,19 +67,37 @@ static geocl_tensor *visualize(void *state, const geocl_batch *b, const geocl_ou
   return mim_visualize(state, b, out);
 }
 
+static geocl_status backbone_create(geocl_ctx *ctx, const geocl_config *cfg, geocl_params *params,
+                                    const geocl_backbone_req *req, void **state) {
+  return mim_backbone_create(ctx, cfg, params, req, "croco", true, state);
+}
+
+static const geocl_backbone_ops backbone = {
+    .create = backbone_create,
+    .info = mim_backbone_info,
+    .forward = mim_backbone_forward,
+};
+
+static const char *const fields[] = {"image1", "image2", NULL};
+
 static const geocl_plugin plugin = {
     .abi = GEOCL_PLUGIN_ABI,
     .name = "croco",
     .kind = GEOCL_PLUGIN_PRETEXT,
     .summary = "CroCo cross-view completion: reconstruct masked image 1 from image 2",
-    .inputs = "pair",
     .options = options,
     .presets = presets,
     .default_preset = "tiny",
+    .train_fields = fields,
+    .infer_fields = fields,
+    .pipeline = "pair",
+    .input_size = mim_input_size,
+    .official_config_key = "croco_kwargs",
     .create = create,
     .init_weights = init_weights,
     .forward = forward,
     .visualize = visualize,
+    .as_backbone = &backbone,
     .destroy = destroy,
 };
 

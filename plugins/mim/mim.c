@@ -104,14 +104,18 @@ geocl_status mim_config_read(const char *task, const geocl_config *cfg, mim_conf
 
 /* ---- parameters ---- */
 
+static bool has_decoder(const mim_model *m) { return m->role != MIM_ENCODER; }
+
 static geocl_status declare_head(mim_model *m) {
   const mim_config *c = &m->cfg;
   geocl_params *p = m->params;
   char n[64];
-  geocl_status st = geocl_params_add(p, "mask_token", GEOCL_SHAPE(1, 1, c->dec_dim), GEOCL_PARAM_DECAY);
+  geocl_status st = GEOCL_OK;
+  if (m->role == MIM_PRETRAIN) st = geocl_params_add(p, "mask_token", GEOCL_SHAPE(1, 1, c->dec_dim), GEOCL_PARAM_DECAY);
   if (st == GEOCL_OK && c->rope_base == 0) {
     st = geocl_params_add_buffer(p, "enc_pos_embed", GEOCL_SHAPE(c->n_tokens, c->enc_dim));
-    if (st == GEOCL_OK) st = geocl_params_add_buffer(p, "dec_pos_embed", GEOCL_SHAPE(c->n_tokens, c->dec_dim));
+    if (st == GEOCL_OK && has_decoder(m))
+      st = geocl_params_add_buffer(p, "dec_pos_embed", GEOCL_SHAPE(c->n_tokens, c->dec_dim));
   }
   if (st == GEOCL_OK)
     st = geocl_params_add(p, "patch_embed.proj.weight", GEOCL_SHAPE(c->enc_dim, 3, c->patch, c->patch), GEOCL_PARAM_DECAY);
@@ -121,7 +125,7 @@ static geocl_status declare_head(mim_model *m) {
     st = geocl_vit_block_declare(p, n, c->enc_dim, c->enc_hidden);
   }
   if (st == GEOCL_OK) st = geocl_layernorm_layer_declare(p, "enc_norm", c->enc_dim);
-  if (st == GEOCL_OK) st = geocl_linear_layer_declare(p, "decoder_embed", c->enc_dim, c->dec_dim);
+  if (st == GEOCL_OK && has_decoder(m)) st = geocl_linear_layer_declare(p, "decoder_embed", c->enc_dim, c->dec_dim);
   return st;
 }
 
@@ -129,24 +133,27 @@ static geocl_status declare_decoder(mim_model *m) {
   const mim_config *c = &m->cfg;
   char n[64];
   geocl_status st = GEOCL_OK;
+  if (!has_decoder(m)) return GEOCL_OK;
   for (int64_t i = 0; st == GEOCL_OK && i < c->dec_depth; i++) {
     snprintf(n, sizeof n, "dec_blocks.%lld", (long long)i);
     st = m->cross ? geocl_vit_dec_block_declare(m->params, n, c->dec_dim, c->dec_hidden, c->norm_im2_in_dec)
                   : geocl_vit_block_declare(m->params, n, c->dec_dim, c->dec_hidden);
   }
   if (st == GEOCL_OK) st = geocl_layernorm_layer_declare(m->params, "dec_norm", c->dec_dim);
-  if (st == GEOCL_OK) st = geocl_linear_layer_declare(m->params, "prediction_head", c->dec_dim, c->patch * c->patch * 3);
+  if (st == GEOCL_OK && m->role == MIM_PRETRAIN)
+    st = geocl_linear_layer_declare(m->params, "prediction_head", c->dec_dim, c->patch * c->patch * 3);
   return st;
 }
 
 geocl_status mim_create(geocl_ctx *ctx, const geocl_config *cfg, geocl_params *params, const char *task, bool cross,
-                        mim_model **out) {
+                        mim_role role, mim_model **out) {
   mim_model *m = calloc(1, sizeof *m);
   if (!m) return geocl_set_error(GEOCL_E_NOMEM, "%s: out of memory", task);
   m->task = task;
   m->ctx = ctx;
   m->params = params;
   m->cross = cross;
+  m->role = role;
   geocl_status st = mim_config_read(task, cfg, &m->cfg);
   if (st == GEOCL_OK && cross) m->cfg.norm_im2_in_dec = geocl_config_bool(cfg, "norm_im2_in_dec");
   if (st == GEOCL_OK) st = declare_head(m);
@@ -161,6 +168,7 @@ geocl_status mim_create(geocl_ctx *ctx, const geocl_config *cfg, geocl_params *p
 
 static geocl_status bind_decoder(mim_model *m) {
   const mim_config *c = &m->cfg;
+  if (!has_decoder(m)) return GEOCL_OK;
   size_t count = (size_t)(c->dec_depth ? c->dec_depth : 1);
   if (m->cross) m->dec_cross = calloc(count, sizeof *m->dec_cross);
   else m->dec_self = calloc(count, sizeof *m->dec_self);
@@ -181,15 +189,13 @@ geocl_status mim_bind(mim_model *m) {
   geocl_params *p = m->params;
   m->enc_blocks = calloc((size_t)(c->enc_depth ? c->enc_depth : 1), sizeof *m->enc_blocks);
   if (!m->enc_blocks) return geocl_set_error(GEOCL_E_NOMEM, "%s: out of memory", m->task);
-  m->mask_token = geocl_params_find(p, "mask_token");
   m->pe_weight = geocl_params_find(p, "patch_embed.proj.weight");
   m->pe_bias = geocl_params_find(p, "patch_embed.proj.bias");
-  if (!m->mask_token || !m->pe_weight || !m->pe_bias) return geocl_last_status();
-  if (c->rope_base == 0) {
-    m->enc_pos = geocl_params_find(p, "enc_pos_embed");
-    m->dec_pos = geocl_params_find(p, "dec_pos_embed");
-    if (!m->enc_pos || !m->dec_pos) return geocl_last_status();
-  }
+  if (!m->pe_weight || !m->pe_bias) return geocl_last_status();
+  if (m->role == MIM_PRETRAIN && !(m->mask_token = geocl_params_find(p, "mask_token"))) return geocl_last_status();
+  if (c->rope_base == 0 && !(m->enc_pos = geocl_params_find(p, "enc_pos_embed"))) return geocl_last_status();
+  if (c->rope_base == 0 && has_decoder(m) && !(m->dec_pos = geocl_params_find(p, "dec_pos_embed")))
+    return geocl_last_status();
   geocl_status st = GEOCL_OK;
   char n[64];
   for (int64_t i = 0; i < c->enc_depth && st == GEOCL_OK; i++) {
@@ -197,10 +203,10 @@ geocl_status mim_bind(mim_model *m) {
     st = geocl_vit_block_bind(p, n, (int)c->enc_heads, &m->enc_blocks[i]);
   }
   if (st == GEOCL_OK) st = geocl_layernorm_layer_bind(p, "enc_norm", &m->enc_norm);
-  if (st == GEOCL_OK) st = geocl_linear_layer_bind(p, "decoder_embed", &m->decoder_embed);
+  if (st == GEOCL_OK && has_decoder(m)) st = geocl_linear_layer_bind(p, "decoder_embed", &m->decoder_embed);
   if (st == GEOCL_OK) st = bind_decoder(m);
-  if (st == GEOCL_OK) st = geocl_layernorm_layer_bind(p, "dec_norm", &m->dec_norm);
-  if (st == GEOCL_OK) st = geocl_linear_layer_bind(p, "prediction_head", &m->prediction_head);
+  if (st == GEOCL_OK && has_decoder(m)) st = geocl_layernorm_layer_bind(p, "dec_norm", &m->dec_norm);
+  if (st == GEOCL_OK && m->role == MIM_PRETRAIN) st = geocl_linear_layer_bind(p, "prediction_head", &m->prediction_head);
   m->bound = st == GEOCL_OK;
   return st;
 }
@@ -223,16 +229,17 @@ geocl_status mim_init(mim_model *m, geocl_rng *rng) {
   double fan_in = 3.0 * (double)(c->patch * c->patch);
   st = geocl_init_uniform(m->pe_weight, rng, (float)sqrt(6.0 / ((double)c->enc_dim + fan_in)));
   if (st == GEOCL_OK) st = geocl_init_uniform(m->pe_bias, rng, (float)(1.0 / sqrt(fan_in)));
-  if (st == GEOCL_OK) st = geocl_init_normal(m->mask_token, rng, 0.0f, 0.02f);
-  if (st == GEOCL_OK && c->rope_base == 0) st = fill_sincos(m->enc_pos, c, c->enc_dim);
-  if (st == GEOCL_OK && c->rope_base == 0) st = fill_sincos(m->dec_pos, c, c->dec_dim);
+  if (st == GEOCL_OK && m->mask_token) st = geocl_init_normal(m->mask_token, rng, 0.0f, 0.02f);
+  if (st == GEOCL_OK && m->enc_pos) st = fill_sincos(m->enc_pos, c, c->enc_dim);
+  if (st == GEOCL_OK && m->dec_pos) st = fill_sincos(m->dec_pos, c, c->dec_dim);
   for (int64_t i = 0; i < c->enc_depth && st == GEOCL_OK; i++) st = geocl_vit_block_init(&m->enc_blocks[i], rng);
   if (st == GEOCL_OK) st = geocl_layernorm_layer_init(&m->enc_norm);
+  if (!has_decoder(m)) return st;
   if (st == GEOCL_OK) st = geocl_linear_layer_init(&m->decoder_embed, rng);
   for (int64_t i = 0; i < c->dec_depth && st == GEOCL_OK; i++)
     st = m->cross ? geocl_vit_dec_block_init(&m->dec_cross[i], rng) : geocl_vit_block_init(&m->dec_self[i], rng);
   if (st == GEOCL_OK) st = geocl_layernorm_layer_init(&m->dec_norm);
-  if (st == GEOCL_OK) st = geocl_linear_layer_init(&m->prediction_head, rng);
+  if (st == GEOCL_OK && m->role == MIM_PRETRAIN) st = geocl_linear_layer_init(&m->prediction_head, rng);
   return st;
 }
 
@@ -266,18 +273,26 @@ geocl_tensor *mim_grid_positions(mim_model *m, int64_t batch) {
   return t;
 }
 
+/* A permutation drawn from the sample's own stream. */
+static void keyed_permutation(const geocl_sample_info *s, int32_t *perm, int64_t n) {
+  geocl_keyed_rng r;
+  geocl_keyed_init(&r, s->seed, GEOCL_STREAM_MASK, (uint64_t)s->position, (uint32_t)s->epoch);
+  geocl_keyed_permutation(&r, perm, (size_t)n);
+}
+
 /* Mask of every sample on the host: from the batch's tensor or drawn. */
 static geocl_status host_mask(mim_model *m, const geocl_batch *b, geocl_rng *rng, float *mask) {
   const mim_config *c = &m->cfg;
   int64_t n = c->n_tokens;
-  if (b->mask) {
-    const int64_t *s = geocl_shape(b->mask);
-    int nd = geocl_ndim(b->mask);
-    if (geocl_tensor_dtype(b->mask) != GEOCL_F32 || geocl_numel(b->mask) != b->size * n ||
+  geocl_tensor *given = geocl_batch_get(b, "mask");
+  if (given) {
+    const int64_t *s = geocl_shape(given);
+    int nd = geocl_ndim(given);
+    if (geocl_tensor_dtype(given) != GEOCL_F32 || geocl_numel(given) != b->size * n ||
         (nd == 2 && (s[0] != b->size || s[1] != n)))
       return geocl_set_error(GEOCL_E_SHAPE, "%s: the mask must be f32 [%lld, %lld] (1 = masked)", m->task,
                              (long long)b->size, (long long)n);
-    geocl_status st = geocl_to_host(b->mask, mask, sizeof(float) * (size_t)(b->size * n));
+    geocl_status st = geocl_to_host(given, mask, sizeof(float) * (size_t)(b->size * n));
     if (st != GEOCL_OK) return st;
     int64_t first = -1;
     for (int64_t i = 0; i < b->size; i++) {
@@ -303,8 +318,11 @@ static geocl_status host_mask(mim_model *m, const geocl_batch *b, geocl_rng *rng
   int32_t *perm = malloc(sizeof(int32_t) * (size_t)n);
   if (!perm) return geocl_set_error(GEOCL_E_NOMEM, "out of memory");
   for (int64_t i = 0; i < b->size; i++) {
-    /* a uniform subset of exactly num_mask patches */
-    geocl_rng_permutation(rng, perm, (size_t)n);
+    /* a uniform subset of exactly num_mask patches: keyed by the sample's
+     * place in the data stream when the batch comes from a loader (the same
+     * mask however batches are split between processes), else from rng */
+    if (b->info) keyed_permutation(&b->info[i], perm, n);
+    else geocl_rng_permutation(rng, perm, (size_t)n);
     for (int64_t k = 0; k < n; k++) mask[i * n + k] = perm[k] < c->num_mask ? 1.0f : 0.0f;
   }
   free(perm);
@@ -446,7 +464,8 @@ geocl_tensor *mim_visualize(mim_model *m, const geocl_batch *b, const geocl_outp
   int64_t B = b->size, n = c->n_tokens, P = c->patch * c->patch * 3;
   int p = (int)c->patch, gh = (int)c->grid_h, gw = (int)c->grid_w;
   /* predictions back to pixels with each true patch's statistics (unbiased variance) */
-  geocl_tensor *patches = geocl_patchify(b->image1, p);
+  geocl_tensor *image1 = geocl_batch_get(b, "image1"), *image2 = geocl_batch_get(b, "image2");
+  geocl_tensor *patches = geocl_patchify(image1, p);
   geocl_tensor *mu = geocl_mean(patches, -1, true);
   geocl_tensor *centered = geocl_sub(patches, mu);
   geocl_tensor *var = geocl_scale(geocl_sum(geocl_square(centered), -1, true), 1.0f / (float)(P - 1));
@@ -459,8 +478,8 @@ geocl_tensor *mim_visualize(mim_model *m, const geocl_batch *b, const geocl_outp
   int k = 0;
   panels[k++] = geocl_mul(denormalize(m->ctx, masked), keep_img);
   panels[k++] = denormalize(m->ctx, geocl_unpatchify(rec, p, gh, gw));
-  if (b->image2) panels[k++] = denormalize(m->ctx, b->image2);
-  panels[k++] = denormalize(m->ctx, b->image1);
+  if (image2 && m->cross) panels[k++] = denormalize(m->ctx, image2);
+  panels[k++] = denormalize(m->ctx, image1);
   geocl_tensor *pic = geocl_concat(k, panels, 3);
   geocl_set_grad_enabled(m->ctx, was);
   return pic;

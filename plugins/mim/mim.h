@@ -41,11 +41,17 @@ typedef struct mim_config {
 /* Read and validate the options (errors name the task and the option). */
 geocl_status mim_config_read(const char *task, const geocl_config *cfg, mim_config *c);
 
+/* What a model is built for: pre-training (every part), or a backbone of a
+ * downstream head (naver/croco models/croco_downstream.py: no mask token, no
+ * prediction head; the decoder only for the binocular model). */
+typedef enum mim_role { MIM_PRETRAIN, MIM_ENCODER, MIM_BINOCULAR } mim_role;
+
 typedef struct mim_model {
   const char *task;
   mim_config cfg;
   geocl_ctx *ctx;
   geocl_params *params;
+  mim_role role;
   bool cross; /* decoder blocks cross-attend to image 2 (croco), or not (mae) */
   bool bound;
   /* encoder */
@@ -70,10 +76,11 @@ typedef struct mim_masking {
   geocl_tensor *mask;        /* f32 [B, N] */
 } mim_masking;
 
-/* Read the configuration and declare every parameter in the official
- * state-dict order (plugin create).  cross: croco's decoder, else mae's. */
+/* Read the configuration and declare the parameters of role in the
+ * official state-dict order (plugin create).  cross: croco's decoder, else
+ * mae's. */
 geocl_status mim_create(geocl_ctx *ctx, const geocl_config *cfg, geocl_params *params, const char *task, bool cross,
-                        mim_model **out);
+                        mim_role role, mim_model **out);
 /* Bind the parameter tensors after finalize (idempotent; forward and
  * init_weights call it). */
 geocl_status mim_bind(mim_model *m);
@@ -101,6 +108,16 @@ geocl_tensor *mim_decode(mim_model *m, geocl_tensor *x, geocl_tensor *y, const g
 /* dec_norm and prediction_head; fills out with pred, target, mask, loss, dec. */
 geocl_status mim_predict_and_loss(mim_model *m, geocl_tensor *dec, geocl_tensor *img1, const mim_masking *mk,
                                   geocl_outputs *out);
+/* Plugin glue shared by croco and mae: input size, and the backbone entries
+ * (blocks "enc.i" and, binocular, "dec.j"; the last of each normalised, as
+ * the official downstream models return them). */
+geocl_status mim_input_size(void *state, geocl_input_size *size);
+geocl_status mim_backbone_create(geocl_ctx *ctx, const geocl_config *cfg, geocl_params *params,
+                                 const geocl_backbone_req *req, const char *task, bool cross, void **state);
+geocl_status mim_backbone_info(void *state, geocl_backbone_info *info);
+geocl_status mim_backbone_forward(void *state, const geocl_batch *b, const geocl_backbone_req *req,
+                                  geocl_outputs *features);
+
 /* [B, 3, H, k·W] picture: masked input, reconstruction, [image 2,] original. */
 geocl_tensor *mim_visualize(mim_model *m, const geocl_batch *b, const geocl_outputs *out);
 

@@ -26,6 +26,7 @@ extern const cli_command cli_plugins;
 extern const cli_command cli_forward;
 extern const cli_command cli_reconstruct;
 extern const cli_command cli_pretrain;
+extern const cli_command cli_finetune;
 extern const cli_command cli_bench;
 extern const cli_command cli_tune;
 

@@ -65,15 +65,19 @@ geocl_status cli_load_batch(geocl_ctx *ctx, geocl_model *m, const char *image1, 
   memset(b, 0, sizeof *b);
   b->size = 1;
   const geocl_plugin *p = geocl_model_plugin(m);
-  if (!image2 && !strcmp(p->inputs, "pair"))
-    return geocl_set_error(GEOCL_E_INVALID, "task %s needs --image2", p->name);
-  int64_t h, w, patch = geocl_config_int(geocl_model_config(m), "patch_size");
-  geocl_config_size(geocl_model_config(m), "img_size", &h, &w);
-  b->image1 = cli_load_image(ctx, image1, h, w);
-  if (!b->image1) return geocl_last_status();
-  if (image2 && !(b->image2 = cli_load_image(ctx, image2, h, w))) return geocl_last_status();
-  if (mask && !(b->mask = read_mask(ctx, mask, (h / patch) * (w / patch)))) return geocl_last_status();
-  return GEOCL_OK;
+  geocl_data_spec spec;
+  geocl_status st = geocl_model_data_spec(m, false, &spec, NULL);
+  if (st != GEOCL_OK) return st;
+  bool pair = spec.fields & 1u << GEOCL_FIELD_IMAGE2;
+  if (pair && !image2) return geocl_set_error(GEOCL_E_INVALID, "task %s needs --image2", p->name);
+  if (!pair && image2) return geocl_set_error(GEOCL_E_INVALID, "task %s takes one image: --image2 is not used", p->name);
+  st = geocl_batch_set(b, "image1", cli_load_image(ctx, image1, spec.height, spec.width));
+  if (st == GEOCL_OK && image2) st = geocl_batch_set(b, "image2", cli_load_image(ctx, image2, spec.height, spec.width));
+  if (st == GEOCL_OK && mask) {
+    int64_t patch = geocl_config_int(geocl_model_config(m), "patch_size");
+    st = geocl_batch_set(b, "mask", read_mask(ctx, mask, (spec.height / patch) * (spec.width / patch)));
+  }
+  return st;
 }
 
 int cli_parse_model_args(const char *cmd, int argc, char **argv, bool with_grads, void (*help)(FILE *),

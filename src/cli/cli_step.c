@@ -27,12 +27,16 @@ geocl_status cli_step_create(geocl_ctx *ctx, const char *task, const char *prese
     cli_step_free(s);
     return st;
   }
-  int64_t h = 0, w = 0;
-  geocl_config_size(geocl_model_config(s->model), "img_size", &h, &w);
-  int64_t shape[4] = {batch, 3, h, w};
+  geocl_data_spec spec;
+  st = geocl_model_data_spec(s->model, true, &spec, NULL);
+  if (st != GEOCL_OK) {
+    cli_step_free(s);
+    return st;
+  }
+  int64_t shape[4] = {batch, 3, spec.height, spec.width};
   memcpy(s->shape, shape, sizeof shape);
-  size_t n = (size_t)(batch * 3 * h * w);
-  bool pair = !strcmp(geocl_model_plugin(s->model)->inputs, "pair");
+  size_t n = (size_t)(batch * 3 * spec.height * spec.width);
+  bool pair = spec.fields & 1u << GEOCL_FIELD_IMAGE2;
   s->host1 = malloc(n * sizeof(float));
   s->host2 = pair ? malloc(n * sizeof(float)) : NULL;
   if (!s->host1 || (pair && !s->host2)) {
@@ -42,16 +46,18 @@ geocl_status cli_step_create(geocl_ctx *ctx, const char *task, const char *prese
   geocl_rng_normal(geocl_ctx_rng(ctx), s->host1, n, 0, 1);
   if (s->host2) geocl_rng_normal(geocl_ctx_rng(ctx), s->host2, n, 0, 1);
   s->batch.size = batch;
+  s->batch.training = true;
   return GEOCL_OK;
 }
 
 geocl_status cli_step_run(geocl_ctx *ctx, cli_step *s) {
   geocl_batch b = s->batch; /* uploaded each step, as the trainer does */
-  b.image1 = geocl_from_host(ctx, GEOCL_F32, 4, s->shape, s->host1);
-  b.image2 = s->host2 ? geocl_from_host(ctx, GEOCL_F32, 4, s->shape, s->host2) : NULL;
+  geocl_status st = geocl_batch_set(&b, "image1", geocl_from_host(ctx, GEOCL_F32, 4, s->shape, s->host1));
+  if (st == GEOCL_OK && s->host2) st = geocl_batch_set(&b, "image2", geocl_from_host(ctx, GEOCL_F32, 4, s->shape, s->host2));
+  if (st != GEOCL_OK) return st;
   geocl_params_zero_grad(geocl_model_params(s->model));
   geocl_outputs out;
-  geocl_status st = geocl_model_forward(s->model, &b, &out);
+  st = geocl_model_forward(s->model, &b, &out);
   if (st == GEOCL_OK) st = geocl_backward(geocl_outputs_get(&out, "loss"));
   if (st == GEOCL_OK) st = geocl_optim_step(s->optim);
   float loss;

@@ -33,8 +33,20 @@ static const char *type_hint(geocl_option_type t) {
 }
 
 /* Options and presets of one plugin (shared with `geocl pretrain --task X --help`). */
+static void print_fields(FILE *out, const char *what, const char *const *fields) {
+  fprintf(out, "%s", what);
+  for (int i = 0; fields && fields[i]; i++) fprintf(out, "%s%s", i ? ", " : " ", fields[i]);
+  fprintf(out, "%s\n", fields && fields[0] ? "" : " (none declared)");
+}
+
 void cli_print_plugin_options(FILE *out, const geocl_plugin *p) {
-  fprintf(out, "%s (%s): %s\n\nOptions (key=value):\n", p->name, kind_name(p->kind), p->summary);
+  fprintf(out, "%s (%s): %s\n\n", p->name, kind_name(p->kind), p->summary);
+  if (p->backbone) fprintf(out, "Backbone: %s (backbone.KEY=VALUE sets its options)\n", p->backbone);
+  if (p->as_backbone) fprintf(out, "Serves as a backbone for heads.\n");
+  print_fields(out, "Batch fields in training:", p->train_fields);
+  print_fields(out, "Batch fields in inference:", p->infer_fields);
+  fprintf(out, "Data pipeline: %s\n\nOptions (key=value):\n", p->pipeline ? p->pipeline : "pair");
+  if (!p->options || !p->options->key) fprintf(out, "  (none)\n");
   for (const geocl_option *o = p->options; o && o->key; o++)
     fprintf(out, "  %-18s %-6s default %-10s %s\n", o->key, type_hint(o->type), o->default_value, o->help);
   if (p->presets && p->presets->name) {

@@ -10,7 +10,7 @@ src_cli_geocl_SOURCES = \
 	src/cli/cli_inputs.c \
 	src/cli/cmd_forward.c \
 	src/cli/cmd_reconstruct.c \
-	src/cli/cmd_pretrain.c \
+	src/cli/cmd_train.c \
 	src/cli/cmd_bench.c
 # data
 src_cli_geocl_SOURCES += src/cli/cmd_synth.c

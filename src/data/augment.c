@@ -5,7 +5,7 @@
 
 #include <geocl/augment.h>
 
-#include "keyed_rng.h"
+#include <geocl/rng.h>
 
 #define JITTER_LOW 0.6f
 #define JITTER_HIGH 1.4f
@@ -56,16 +56,16 @@ void geocl_color_jitter_apply(uint8_t *rgb, size_t pixels, const geocl_color_jit
   }
 }
 
-static void draw_jitter(keyed_rng *rng, geocl_color_jitter *j) {
+static void draw_jitter(geocl_keyed_rng *rng, geocl_color_jitter *j) {
   uint8_t order[3] = {0, 1, 2};
   for (int i = 2; i > 0; i--) {
-    int k = (int)keyed_below(rng, (uint32_t)i + 1);
+    int k = (int)geocl_keyed_below(rng, (uint32_t)i + 1);
     uint8_t t = order[i];
     order[i] = order[k];
     order[k] = t;
   }
   memcpy(j->order, order, sizeof order);
-  for (int i = 0; i < 3; i++) j->factor[i] = keyed_range(rng, JITTER_LOW, JITTER_HIGH);
+  for (int i = 0; i < 3; i++) j->factor[i] = geocl_keyed_range(rng, JITTER_LOW, JITTER_HIGH);
 }
 
 geocl_status geocl_pair_augment_draw(uint64_t seed, int64_t epoch, int64_t position, const int size1[2],
@@ -76,12 +76,12 @@ geocl_status geocl_pair_augment_draw(uint64_t seed, int64_t epoch, int64_t posit
       return geocl_set_error(GEOCL_E_SHAPE, "image %d of the pair is %dx%d, smaller than the %dx%d crop", k + 1,
                              sizes[k][0], sizes[k][1], crop_w, crop_h);
   memset(out, 0, sizeof *out); /* padding too: equal draws compare equal byte for byte */
-  keyed_rng rng;
-  keyed_rng_init(&rng, seed, KEYED_AUGMENT, (uint64_t)position, (uint32_t)epoch);
+  geocl_keyed_rng rng;
+  geocl_keyed_init(&rng, seed, GEOCL_STREAM_AUGMENT, (uint64_t)position, (uint32_t)epoch);
   /* draw order: crop 1 (y, x), crop 2 (y, x), jitter 1, jitter 2 */
   for (int k = 0; k < 2; k++) {
-    out->crop_y[k] = (int)keyed_below(&rng, (uint32_t)(sizes[k][1] - crop_h + 1));
-    out->crop_x[k] = (int)keyed_below(&rng, (uint32_t)(sizes[k][0] - crop_w + 1));
+    out->crop_y[k] = (int)geocl_keyed_below(&rng, (uint32_t)(sizes[k][1] - crop_h + 1));
+    out->crop_x[k] = (int)geocl_keyed_below(&rng, (uint32_t)(sizes[k][0] - crop_w + 1));
   }
   for (int k = 0; k < 2; k++) {
     if (jitter) {

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* SimIPU's point-cloud preparation: range filter, subsample, rotation about
- * z, scaling and mirroring (specs/simipu.md section 1.3). */
+ * z, scaling and mirroring (zhyever/SimIPU's train pipeline in
+ * project_cl/configs/simipu/simipu_kitti.py, run by mmdet3d's
+ * datasets/pipelines/transforms_3d.py). */
 #include <math.h>
 
 #include <geocl/augment.h>
 
-#include "keyed_rng.h"
+#include <geocl/rng.h>
 
 int64_t geocl_points_range_filter(const float *in, int64_t count, float *out) {
   int64_t kept = 0;
@@ -20,16 +22,16 @@ int64_t geocl_points_range_filter(const float *in, int64_t count, float *out) {
 }
 
 void geocl_points_subsample(uint64_t seed, int64_t epoch, int64_t position, int64_t n, int64_t k, int64_t *index) {
-  keyed_rng rng;
-  keyed_rng_init(&rng, seed, KEYED_POINT_SUBSAMPLE, (uint64_t)position, (uint32_t)epoch);
+  geocl_keyed_rng rng;
+  geocl_keyed_init(&rng, seed, GEOCL_STREAM_POINT_SUBSAMPLE, (uint64_t)position, (uint32_t)epoch);
   if (n < k) {
-    for (int64_t i = 0; i < k; i++) index[i] = (int64_t)keyed_below(&rng, (uint32_t)n);
+    for (int64_t i = 0; i < k; i++) index[i] = (int64_t)geocl_keyed_below(&rng, (uint32_t)n);
     return;
   }
   /* the first k steps of a Fisher-Yates shuffle */
   for (int64_t i = 0; i < n; i++) index[i] = i;
   for (int64_t i = 0; i < k; i++) {
-    int64_t j = i + (int64_t)keyed_below(&rng, (uint32_t)(n - i));
+    int64_t j = i + (int64_t)geocl_keyed_below(&rng, (uint32_t)(n - i));
     int64_t t = index[i];
     index[i] = index[j];
     index[j] = t;
@@ -37,11 +39,11 @@ void geocl_points_subsample(uint64_t seed, int64_t epoch, int64_t position, int6
 }
 
 void geocl_points_augment_draw(uint64_t seed, int64_t epoch, int64_t position, geocl_points_augment *out) {
-  keyed_rng rng;
-  keyed_rng_init(&rng, seed, KEYED_POINT_AUGMENT, (uint64_t)position, (uint32_t)epoch);
-  out->theta = keyed_range(&rng, (float)-M_PI_2, (float)M_PI_2);
-  out->scale = keyed_range(&rng, 0.75f, 1.25f);
-  out->flip_y = keyed_unit(&rng) < 0.5f;
+  geocl_keyed_rng rng;
+  geocl_keyed_init(&rng, seed, GEOCL_STREAM_POINT_AUGMENT, (uint64_t)position, (uint32_t)epoch);
+  out->theta = geocl_keyed_range(&rng, (float)-M_PI_2, (float)M_PI_2);
+  out->scale = geocl_keyed_range(&rng, 0.75f, 1.25f);
+  out->flip_y = geocl_keyed_unit(&rng) < 0.5f;
   out->centre[0] = 35.2f;
   out->centre[1] = 0.0f;
   out->centre[2] = -1.0f;

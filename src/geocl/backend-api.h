@@ -176,6 +176,31 @@ typedef struct geocl_sgd_args {
   int nesterov, first_step;
 } geocl_sgd_args;
 
+/* An argument of a kernel given as source: a buffer (passed as two kernel
+ * arguments: its pointer, NULL when buf.mem is NULL, and a ulong element
+ * offset), a 64-bit integer (long) or a float. */
+typedef enum geocl_kernel_arg_kind { GEOCL_KARG_BUFFER, GEOCL_KARG_LONG, GEOCL_KARG_FLOAT } geocl_kernel_arg_kind;
+typedef struct geocl_kernel_arg {
+  geocl_kernel_arg_kind kind;
+  geocl_bref buf;
+  int64_t l;
+  float f;
+} geocl_kernel_arg;
+
+/* A one-dimensional launch of a kernel from OpenCL C source (the custom ops
+ * of geocl/custom-op.h): `kernel` of `source` over work_items work-items,
+ * rounded up to the work-group size, with the arguments
+ * (long work_items, args...).  program names the source in messages and in
+ * the backend's program cache: one name, one source, for the whole process. */
+typedef struct geocl_source_kernel {
+  const char *program;
+  const char *source;
+  const char *kernel;
+  int64_t work_items;
+  int n_args;
+  const geocl_kernel_arg *args;
+} geocl_source_kernel;
+
 /* Device time spent in one kernel (or runtime operation) while profiling. */
 typedef struct geocl_kernel_time {
   char name[48];
@@ -225,6 +250,14 @@ typedef struct geocl_backend_ops {
    * then on and kept in the device's tuning cache. */
   geocl_status (*tune_attention)(geocl_backend *be, const geocl_attn_shape *shape, int repeat, int quick,
                                  geocl_attn_tuned *out);
+
+  /* --- optional: kernels given as OpenCL C source (custom ops) --- */
+  /* Build k->source once per device (cached as the backend's own programs
+   * are) and enqueue the launch.  Outside the kernel list: what it computes
+   * is the caller's source, not a semantics the reference backend defines.
+   * NULL (the reference backend, backends without an OpenCL C compiler):
+   * custom ops run their host implementation instead. */
+  geocl_status (*source_kernel)(geocl_backend *be, const geocl_source_kernel *k);
 } geocl_backend_ops;
 
 struct geocl_backend {

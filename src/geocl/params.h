@@ -59,10 +59,19 @@ geocl_status geocl_params_add_buffer(geocl_params *p, const char *name, int ndim
  * that a recorded configuration that does not fit the file's tensors is
  * refused before any memory is allocated: declaring far more entries than f
  * holds tensors (over twice as many, plus 64) fails at once, and finalize
- * first checks names and shapes as geocl_params_load does.  Call it before the first declaration; f must stay
- * open until finalize.  (Any declaration also fails once the entries need
- * more than the device's memory.) */
+ * first checks names and shapes as geocl_params_load does.  Call it before
+ * the first declaration; f must stay open until finalize.  (Any declaration
+ * also fails once the entries need more than the device's memory.) */
 geocl_status geocl_params_expect_file(geocl_params *p, const geocl_st_file *f);
+/* Before finalize: move trainable entry i to optimizer group g, or freeze it
+ * (a frozen parameter keeps its name and is loaded and saved, but has no
+ * gradient and is laid out after the trainable groups). */
+geocl_status geocl_params_set_group(geocl_params *p, int i, int group);
+geocl_status geocl_params_freeze(geocl_params *p, int i);
+/* The group entry i was declared in (its decay class), even after set_group
+ * or freeze; -1 for a buffer. */
+int geocl_params_declared_group(const geocl_params *p, int i);
+
 /* Allocate the flat buffers and create the views; nothing can be added after. */
 geocl_status geocl_params_finalize(geocl_params *p);
 
@@ -76,7 +85,8 @@ geocl_tensor *geocl_params_find(const geocl_params *p, const char *name);
 /* Index of `name`, or -1. */
 int geocl_params_index(const geocl_params *p, const char *name);
 bool geocl_params_is_buffer(const geocl_params *p, int i);
-/* Optimizer group of entry i (-1 for a buffer). */
+bool geocl_params_is_frozen(const geocl_params *p, int i);
+/* Optimizer group of entry i (-1 for a buffer or a frozen parameter). */
 int geocl_params_group(const geocl_params *p, int i);
 /* Element offset of entry i in the flat value buffer (-1 before finalize). */
 int64_t geocl_params_offset(const geocl_params *p, int i);
@@ -107,6 +117,26 @@ geocl_status geocl_params_save(const geocl_params *p, const char *path, int n_me
  * Strict: a missing, unexpected or wrong-shape tensor fails the load with an
  * error naming the first few and the count, and nothing is modified. */
 geocl_status geocl_params_load(geocl_params *p, const char *path);
+
+/* What a load did: tensors read, file tensors the model lacks (skipped),
+ * entries the file lacks (kept as they were), with the first few names. */
+typedef struct geocl_load_report {
+  int loaded, skipped, kept;
+  char skipped_names[256], kept_names[256];
+} geocl_load_report;
+
+/* Load by name what a file has of the entries, for pre-trained starts:
+ * file names are first renamed by map ("FROM=TO": a name starting with FROM
+ * is read as TO + the rest); an entry i with required[i] set must be in the
+ * file (required may be NULL); a tensor of another shape is an error; file
+ * tensors without an entry are skipped.  Nothing is modified on error. */
+typedef struct geocl_params_load_opts {
+  const char *const *map;
+  int n_map;
+  const bool *required;
+} geocl_params_load_opts;
+geocl_status geocl_params_load_partial(geocl_params *p, const char *path, const geocl_params_load_opts *o,
+                                       geocl_load_report *report);
 
 #ifdef __cplusplus
 }

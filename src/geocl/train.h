@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Pre-training: the loop behind `geocl pretrain`, as a library call.
+/* Training: the loop behind `geocl pretrain` and `geocl finetune`, as a
+ * library call.  Pre-training a pretext task and fine-tuning a head on a
+ * backbone are the same loop: data source → pipeline → loader → forward →
+ * backward → optimizer step over the model's parameter groups, with the
+ * task's recipe, metrics and optional validation.
  *
  * A run lives in a directory: config.json (everything needed to rebuild the
  * run), metrics.jsonl (one line per logged step), last.safetensors (model,
@@ -26,25 +30,40 @@ extern "C" {
 
 typedef struct geocl_train_opts {
   /* what to train */
-  const char *task;          /* plugin (default "croco") */
+  const char *task;          /* plugin: a pretext task or a head (required) */
   const char *model;         /* preset (default: the plugin's default preset) */
-  const char *const *args;   /* key=value options over the preset */
+  const char *const *args;   /* key=value options over the preset ("backbone.KEY=VALUE" for a head's backbone) */
   int n_args;
-  const char *init;          /* start from these weights instead of a random init */
+  const char *init;          /* pretext task: start from these weights instead of a random init;
+                              * head: the pre-trained backbone (loaded by name, the head initialised) */
+  /* heads */
+  const char *backbone_preset;    /* the backbone's preset when there is no init (e.g. scratch runs) */
+  const char *const *init_map;    /* "FROM=TO" renames of init's tensor names */
+  int n_init_map;
+  bool init_partial;              /* backbone tensors init lacks keep their random init */
+  /* parameter control: names starting with a prefix */
+  const char *const *freeze;      /* frozen prefixes */
+  int n_freeze;
+  const char *const *lr_mult;     /* "PREFIX=M": learning rate times M */
+  int n_lr_mult;
   /* data */
-  const char *data;          /* "synthetic" (default) or a directory with pairs.txt / listing.txt */
+  const char *data;          /* "synthetic" (default), a directory (layout detected) or "FORMAT:DIR" */
   int64_t synthetic_pairs;   /* pairs per epoch of the synthetic source (default 10000) */
+  int workers;               /* loader threads (default 1) */
+  const char *val_data;      /* held-out data evaluated during training, or NULL */
+  int64_t val_every;         /* validation every N steps (default: with each checkpoint) */
+  int64_t val_batches;       /* batches per validation (default 0: all of val_data) */
   /* length: steps wins over epochs; default 200 steps */
   int64_t steps;
   double epochs;
   int batch;                 /* default 8 */
-  /* recipe (CroCo's defaults) */
-  double lr;                 /* absolute peak lr; 0: blr·batch/256 */
-  double blr;                /* base lr; 0: the preset's (croco tiny: 1e-2), else 1.5e-4 */
+  /* recipe: negative (the default) or 0 where noted means the task's recipe */
+  double lr;                 /* absolute peak lr; 0: blr·batch/256, or the recipe's lr */
+  double blr;                /* base lr; 0: the preset's, else the recipe's */
   double min_lr;             /* default 0 */
-  int64_t warmup;            /* warm-up steps (-1: 5% of the run) */
-  double weight_decay;       /* default 0.05, on group 0 (weights); group 1 (biases, norms) gets 0 */
-  double beta1, beta2;       /* default 0.9, 0.95 */
+  int64_t warmup;            /* warm-up steps (-1: the recipe's share of the run) */
+  double weight_decay;       /* -1: the recipe's (CroCo: 0.05, not on biases and norms) */
+  double beta1, beta2;       /* -1: the recipe's (CroCo: 0.9, 0.95) */
   double clip_grad;          /* 0 (default): none */
   uint64_t seed;             /* default 0: init, data order, masks */
   /* where */
@@ -71,13 +90,19 @@ geocl_status geocl_train_opts_set(geocl_train_opts *o, const char *option, const
  * once it has filled in the defaults that 0 stands for). */
 geocl_status geocl_train_opts_check(const geocl_train_opts *o);
 
+#define GEOCL_TRAIN_MAX_METRICS 8
+
 typedef struct geocl_train_progress {
   int64_t step, steps;       /* steps done, planned */
   double epoch;              /* fractional */
   float loss;
   double lr;
-  double pairs_per_s;        /* over the last log interval */
+  double pairs_per_s;        /* samples per second over the last log interval */
   double elapsed_s, eta_s;
+  /* the task's metrics at this step (logged steps only) */
+  int n_metrics;
+  const char *metric_names[GEOCL_TRAIN_MAX_METRICS];
+  float metrics[GEOCL_TRAIN_MAX_METRICS];
 } geocl_train_progress;
 
 typedef struct geocl_train_summary {
@@ -87,13 +112,15 @@ typedef struct geocl_train_summary {
   uint64_t peak_device_bytes;
   float first_loss, last_loss;
   bool interrupted;          /* stopped by the stop flag */
+  int ranks;                 /* processes of a data-parallel run (1 without) */
+  double comm_s;             /* time in gradient all-reduces (this process) */
   const char *run_dir;       /* opts->out or opts->resume (NULL when the run did not start) */
 } geocl_train_summary;
 
 typedef struct geocl_train_hooks {
   /* after every step (progress) */
   void (*on_step)(const geocl_train_progress *p, bool logged, void *user);
-  /* notable events: the run directory, checkpoints, pictures */
+  /* notable events: the run directory, checkpoints, pictures, validation */
   void (*on_note)(const char *message, void *user);
   void *user;
   /* set (e.g. from a signal handler) to stop after the current step and save */
@@ -103,8 +130,9 @@ typedef struct geocl_train_hooks {
 geocl_status geocl_train_run(const geocl_train_opts *opts, const geocl_train_hooks *hooks,
                              geocl_train_summary *summary);
 
-/* The optimizer the trainer uses for a model (CroCo's AdamW: group 0
- * decayed, group 1 not), at peak lr o->lr. */
+/* The optimizer the trainer uses for a model: the plugin's recipe (CroCo's
+ * AdamW by default) over the model's parameter groups, at peak lr o->lr
+ * (absolute; 0: the recipe's) with o's overrides. */
 struct geocl_model;
 struct geocl_optim;
 geocl_status geocl_train_optimizer(struct geocl_model *model, const geocl_train_opts *o, struct geocl_optim **out);

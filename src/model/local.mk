@@ -1,6 +1,12 @@
 # SPDX-License-Identifier: MIT
-# Plugins, their typed configuration, and models built from them.
+# Plugins, their typed configuration and recipes, models built from them, and
+# heads on backbones.
 src_libgeocl_la_SOURCES += \
+	src/model/backbone.c \
 	src/model/config.c \
 	src/model/model.c \
-	src/model/plugins.c
+	src/model/model_internal.h \
+	src/model/outputs.c \
+	src/model/plugins.c \
+	src/model/recipe.c
+geoclinclude_HEADERS += src/geocl/backbone.h

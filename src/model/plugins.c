@@ -63,16 +63,4 @@ geocl_status geocl_plugin_find(const char *name, const geocl_plugin **out) {
 
 geocl_config *geocl_plugin_config(const geocl_plugin *p) { return geocl_config_new(p->name, p->options); }
 
-geocl_status geocl_outputs_add(geocl_outputs *out, const char *name, geocl_tensor *t) {
-  if (!t) return geocl_last_status() ? geocl_last_status() : geocl_set_error(GEOCL_E_INVALID, "output %s is NULL", name);
-  if (out->n == GEOCL_MAX_OUTPUTS) return geocl_set_error(GEOCL_E_INVALID, "more than %d outputs", GEOCL_MAX_OUTPUTS);
-  out->names[out->n] = name;
-  out->tensors[out->n++] = t;
-  return GEOCL_OK;
-}
-
-geocl_tensor *geocl_outputs_get(const geocl_outputs *out, const char *name) {
-  for (int i = 0; i < out->n; i++)
-    if (!strcmp(out->names[i], name)) return out->tensors[i];
-  return NULL;
-}
+const geocl_recipe *geocl_plugin_recipe(const geocl_plugin *p) { return p->recipe ? p->recipe : &geocl_recipe_croco; }

@@ -13,3 +13,12 @@ src_libgeocl_la_SOURCES += \
 	src/ops/ops_shape.c \
 	src/ops/ops_softmax.c \
 	src/ops/ops_tokens.c
+# The op checks (geocl/op-check.h): the test harness of every op, installed for plugins' ops too.
+src_libgeocl_la_SOURCES += \
+	src/ops/op_check.c \
+	src/ops/op_check_inputs.c
+# Custom ops (geocl/custom-op.h): the registry, and the op on every backend.
+src_libgeocl_la_SOURCES += \
+	src/ops/custom_internal.h \
+	src/ops/custom_registry.c \
+	src/ops/ops_custom.c

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The parameter registry: named views into one flat value buffer and one
  * flat gradient buffer, laid out group by group. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +15,9 @@ typedef struct param_entry {
   int ndim;
   int64_t shape[GEOCL_MAX_DIMS];
   int64_t numel;
-  int group; /* -1: a buffer */
+  int group;          /* optimizer group; -1: a buffer or frozen */
+  int declared_group; /* as declared (the decay class); -1: a buffer */
+  bool frozen;
   int64_t offset;
   geocl_tensor *t;
 } param_entry;
@@ -156,7 +159,7 @@ static geocl_status add_entry(geocl_params *p, const char *name, int ndim, const
   e->ndim = ndim;
   if (ndim) memcpy(e->shape, shape, sizeof(int64_t) * (size_t)ndim);
   e->numel = numel;
-  e->group = group;
+  e->group = e->declared_group = group;
   e->offset = -1;
   *slot = ++p->n;
   p->declared += align_up(numel);
@@ -177,7 +180,56 @@ geocl_status geocl_params_add_buffer(geocl_params *p, const char *name, int ndim
   return add_entry(p, name, ndim, shape, -1);
 }
 
-/* Offsets: group by group in declaration order, then the buffers. */
+static param_entry *trainable_before_finalize(geocl_params *p, int i, const char *what) {
+  if (p->finalized) {
+    geocl_set_error(GEOCL_E_STATE, "params: %s after finalize", what);
+    return NULL;
+  }
+  if (i < 0 || i >= p->n || p->e[i].declared_group < 0) {
+    geocl_set_error(GEOCL_E_INVALID, "params: %s: entry %d is not a parameter", what, i);
+    return NULL;
+  }
+  return &p->e[i];
+}
+
+/* Group sizes and counts from the entries (after set_group / freeze). */
+static void recount(geocl_params *p) {
+  p->n_trainable = 0;
+  p->numel = 0;
+  p->n_groups = 0;
+  for (int i = 0; i < p->n; i++)
+    if (p->e[i].group >= 0) {
+      p->n_trainable++;
+      p->numel += p->e[i].numel;
+      if (p->e[i].group >= p->n_groups) p->n_groups = p->e[i].group + 1;
+    }
+}
+
+geocl_status geocl_params_set_group(geocl_params *p, int i, int group) {
+  param_entry *e = trainable_before_finalize(p, i, "set_group");
+  if (!e) return geocl_last_status();
+  if (group < 0 || group >= GEOCL_PARAMS_MAX_GROUPS)
+    return geocl_set_error(GEOCL_E_INVALID, "params: '%s': group %d outside 0..%d", e->name, group,
+                           GEOCL_PARAMS_MAX_GROUPS - 1);
+  e->group = group;
+  e->frozen = false;
+  recount(p);
+  return GEOCL_OK;
+}
+
+geocl_status geocl_params_freeze(geocl_params *p, int i) {
+  param_entry *e = trainable_before_finalize(p, i, "freeze");
+  if (!e) return geocl_last_status();
+  e->group = -1;
+  e->frozen = true;
+  recount(p);
+  return GEOCL_OK;
+}
+
+int geocl_params_declared_group(const geocl_params *p, int i) { return i >= 0 && i < p->n ? p->e[i].declared_group : -1; }
+
+/* Offsets: group by group in declaration order, then frozen parameters and
+ * buffers. */
 static void lay_out(geocl_params *p) {
   int64_t cursor = 0;
   int k = 0;
@@ -260,7 +312,8 @@ static const param_entry *entry(const geocl_params *p, int i) { return i >= 0 &&
 
 const char *geocl_params_name(const geocl_params *p, int i) { return entry(p, i) ? p->e[i].name : NULL; }
 geocl_tensor *geocl_params_get(const geocl_params *p, int i) { return entry(p, i) ? p->e[i].t : NULL; }
-bool geocl_params_is_buffer(const geocl_params *p, int i) { return entry(p, i) && p->e[i].group < 0; }
+bool geocl_params_is_buffer(const geocl_params *p, int i) { return entry(p, i) && p->e[i].declared_group < 0; }
+bool geocl_params_is_frozen(const geocl_params *p, int i) { return entry(p, i) && p->e[i].frozen; }
 int geocl_params_group(const geocl_params *p, int i) { return entry(p, i) ? p->e[i].group : -1; }
 int64_t geocl_params_offset(const geocl_params *p, int i) { return entry(p, i) ? p->e[i].offset : -1; }
 
@@ -368,6 +421,98 @@ geocl_status geocl_params_load(geocl_params *p, const char *path) {
   }
   if (st == GEOCL_OK) st = geocl_copy_from_host(p->storage, host, sizeof(float) * (size_t)p->total);
   free(host);
+  geocl_st_close(f);
+  return st;
+}
+
+/* The file name of entry i's tensor under the renames ("FROM=TO": entry
+ * names starting with TO come from file names starting with FROM). */
+static const char *file_name(const geocl_params_load_opts *o, const char *name, char *buf, size_t size) {
+  for (int k = 0; o && k < o->n_map; k++) {
+    const char *eq = strchr(o->map[k], '=');
+    if (!eq) continue;
+    size_t to_len = strlen(eq + 1);
+    if (!strncmp(name, eq + 1, to_len)) {
+      int n = snprintf(buf, size, "%.*s%s", (int)(eq - o->map[k]), o->map[k], name + to_len);
+      return n >= 0 && (size_t)n < size ? buf : NULL;
+    }
+  }
+  return name;
+}
+
+static void name_list_add(char *list, size_t size, const char *name) {
+  size_t used = strlen(list);
+  if (used + strlen(name) + 8 < size) snprintf(list + used, size - used, "%s%s", used ? ", " : "", name);
+  else if (used + 5 < size && strcmp(list + used - 3, "...")) snprintf(list + used, size - used, ", ...");
+}
+
+static bool shape_equal(const geocl_st_info *t, const param_entry *e) {
+  if (t->ndim != e->ndim) return false;
+  for (int d = 0; d < e->ndim; d++)
+    if (t->shape[d] != e->shape[d]) return false;
+  return true;
+}
+
+geocl_status geocl_params_load_partial(geocl_params *p, const char *path, const geocl_params_load_opts *o,
+                                       geocl_load_report *r) {
+  geocl_load_report local;
+  if (!r) r = &local;
+  memset(r, 0, sizeof *r);
+  if (!p->finalized) return geocl_set_error(GEOCL_E_STATE, "params: load before finalize");
+  geocl_st_file *f;
+  geocl_status st = geocl_st_open(path, &f);
+  if (st != GEOCL_OK) return st;
+  st = ckpt_verify(f);
+  float *host = calloc((size_t)p->total + 1, sizeof(float));
+  bool *used = calloc((size_t)geocl_st_count(f) + 1, sizeof(bool));
+  if (st == GEOCL_OK && (!host || !used)) st = geocl_set_error(GEOCL_E_NOMEM, "%s: out of memory loading parameters", path);
+  if (st == GEOCL_OK) st = geocl_to_host(p->storage, host, sizeof(float) * (size_t)p->total);
+  int missing = 0;
+  char missing_names[256] = "";
+  for (int i = 0; st == GEOCL_OK && i < p->n; i++) {
+    const param_entry *e = &p->e[i];
+    char buf[512];
+    const char *fname = file_name(o, e->name, buf, sizeof buf);
+    if (!fname) {
+      st = geocl_set_error(GEOCL_E_INVALID, "%s: the renamed name of '%s' is longer than %zu bytes", path, e->name,
+                           sizeof buf - 1);
+      break;
+    }
+    const geocl_st_info *t = geocl_st_find(f, fname);
+    if (!t) {
+      geocl_clear_error();
+      if (o && o->required && o->required[i]) {
+        missing++;
+        name_list_add(missing_names, sizeof missing_names, e->name);
+      } else {
+        r->kept++;
+        name_list_add(r->kept_names, sizeof r->kept_names, e->name);
+      }
+      continue;
+    }
+    if (!shape_equal(t, e)) {
+      char want[96], got[96];
+      ops_shape_str(e->ndim, e->shape, want, sizeof want);
+      ops_shape_str(t->ndim, t->shape, got, sizeof got);
+      st = geocl_set_error(GEOCL_E_SHAPE, "%s: %s is %s, the model's %s is %s", path, t->name, got, e->name, want);
+      break;
+    }
+    used[t - geocl_st_at(f, 0)] = true;
+    st = geocl_st_read_f32(f, t, host + e->offset, (size_t)e->numel);
+    if (st == GEOCL_OK) st = ckpt_check_values(path, t->name, host + e->offset, (size_t)e->numel, false);
+    r->loaded++;
+  }
+  if (st == GEOCL_OK && missing)
+    st = geocl_set_error(GEOCL_E_SHAPE, "%s lacks %d tensor%s the model needs: %s", path, missing, missing == 1 ? "" : "s",
+                         missing_names);
+  for (int k = 0; st == GEOCL_OK && k < geocl_st_count(f); k++)
+    if (!used[k]) {
+      r->skipped++;
+      name_list_add(r->skipped_names, sizeof r->skipped_names, geocl_st_at(f, k)->name);
+    }
+  if (st == GEOCL_OK) st = geocl_copy_from_host(p->storage, host, sizeof(float) * (size_t)p->total);
+  free(host);
+  free(used);
   geocl_st_close(f);
   return st;
 }

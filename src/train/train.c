@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The pre-training loop: data → forward → backward → optimizer step, with
- * progress, metrics, checkpoints, pictures and exact resume. */
+/* The training loop: data → forward → backward → optimizer step, with
+ * progress, metrics, validation, checkpoints, pictures and exact resume. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,52 +8,52 @@
 #include <string.h>
 
 #include <geocl/geocl.h>
-#include <geocl/image.h>
-#include <geocl/model.h>
-#include <geocl/optim.h>
-#include <geocl/schedule.h>
 
 #include "core/timing.h"
 #include "train_internal.h"
 
 void geocl_train_opts_default(geocl_train_opts *o) {
   memset(o, 0, sizeof *o);
-  o->task = "croco";
   o->data = "synthetic";
   o->synthetic_pairs = 10000;
+  o->workers = 1;
   o->batch = 8;
   o->warmup = -1;
-  o->weight_decay = 0.05;
-  o->beta1 = 0.9;
-  o->beta2 = 0.95;
+  o->weight_decay = -1;
+  o->beta1 = -1;
+  o->beta2 = -1;
   o->save_every = 100;
   o->keep = 3;
 }
 
-#define DEFAULT_STEPS 200
 #define DEFAULT_LOG_EVERY 10
-#define DEFAULT_BLR 1.5e-4 /* CroCo's */
 
 typedef struct run {
   geocl_train_opts o; /* resolved: steps, lr, warmup set */
   const geocl_train_hooks *h;
   const char *dir; /* opts->out or opts->resume */
-  int lock;        /* held on dir */
+  int lock;        /* held on dir (rank 0) */
   geocl_ctx *ctx;
   geocl_model *model;
   geocl_optim *optim;
-  geocl_pair_loader *loader;
+  geocl_data_source *source, *val_source;
+  geocl_loader *loader;
   geocl_lr_schedule schedule;
   int64_t step;             /* steps done */
   geocl_data_position next; /* of the next batch */
   int64_t batches_per_epoch;
-  int64_t img_h, img_w;
-  bool pair;                /* the task uses image 2 */
+  geocl_param_rule *rules;
+  int n_rules;
+  int rank, ranks; /* data-parallel: this process and how many there are */
+  double comm_s;   /* time in gradient all-reduces */
 } run;
+
+/* Rank 0 alone writes files and speaks. */
+static bool leader(const run *r) { return r->rank == 0; }
 
 static void note(const run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(const run *r, const char *fmt, ...) {
-  if (!r->h || !r->h->on_note) return;
+  if (!r->h || !r->h->on_note || !leader(r)) return;
   char msg[1200];
   va_list ap;
   va_start(ap, fmt);
@@ -64,80 +64,87 @@ static void note(const run *r, const char *fmt, ...) {
 
 /* ---- setup ---- */
 
-static geocl_status open_loader(run *r) {
-  geocl_pair_loader_config lc;
-  geocl_pair_loader_config_default(&lc);
-  lc.source = r->o.data;
-  lc.batch_size = r->o.batch;
-  lc.crop_width = (int)r->img_w;
-  lc.crop_height = (int)r->img_h;
-  lc.seed = r->o.seed;
-  lc.start = r->next;
-  lc.synthetic_pairs = r->o.synthetic_pairs;
-  /* render a little larger than the crop, so crops still move (cheap to render) */
-  lc.synthetic_width = (int)((r->img_w * 9 / 8 + 7) / 8 * 8);
-  lc.synthetic_height = (int)((r->img_h * 9 / 8 + 7) / 8 * 8);
-  geocl_status st = geocl_pair_loader_open(&lc, &r->loader);
+static geocl_status open_source(const run *r, const char *spec, bool training, geocl_data_source **out) {
+  geocl_data_spec ds;
+  geocl_status st = geocl_model_data_spec(r->model, true, &ds, NULL);
   if (st != GEOCL_OK) return st;
-  r->batches_per_epoch = geocl_pair_loader_batches_per_epoch(r->loader);
-  if (r->batches_per_epoch < 1)
-    return geocl_set_error(GEOCL_E_INVALID, "data %s has %lld pairs: fewer than one batch of %d", r->o.data,
-                           (long long)geocl_pair_loader_pairs(r->loader), r->o.batch);
+  geocl_source_opts so;
+  geocl_source_opts_default(&so);
+  so.needs = ds.fields;
+  so.seed = r->o.seed;
+  so.synthetic_pairs = r->o.synthetic_pairs;
+  /* render a little larger than the input, so crops still move (cheap to render) */
+  so.synthetic_width = (int)((ds.width * 9 / 8 + 7) / 8 * 8);
+  so.synthetic_height = (int)((ds.height * 9 / 8 + 7) / 8 * 8);
+  st = geocl_data_source_open(spec, &so, out);
+  char who[96];
+  snprintf(who, sizeof who, "task %s", geocl_model_plugin(r->model)->name);
+  if (st == GEOCL_OK) st = geocl_data_source_check(*out, who, ds.fields);
+  if (st != GEOCL_OK && !training) geocl_error_prefix("--val-data");
+  return st;
+}
+
+/* A loader over source: training (shuffled, augmented, from r->next) or
+ * validation (in order, not augmented, from the start). */
+static geocl_status open_loader(const run *r, geocl_data_source *source, bool training, geocl_loader **out) {
+  geocl_loader_config lc;
+  geocl_loader_config_default(&lc);
+  geocl_status st = geocl_model_data_spec(r->model, true, &lc.spec, &lc.pipeline);
+  lc.spec.augment = training;
+  lc.source = source;
+  lc.batch_size = r->o.batch;
+  lc.seed = r->o.seed;
+  lc.shuffle = training;
+  lc.workers = r->o.workers;
+  if (training) {
+    lc.start = r->next;
+    lc.shard = r->rank; /* each rank makes its part of every global batch */
+    lc.shards = r->ranks;
+  }
+  return st == GEOCL_OK ? geocl_loader_open(&lc, out) : st;
+}
+
+static geocl_status open_data(run *r) {
+  geocl_status st = open_source(r, r->o.data, true, &r->source);
+  if (st == GEOCL_OK) st = open_loader(r, r->source, true, &r->loader);
+  if (st == GEOCL_OK && r->o.val_data) st = open_source(r, r->o.val_data, false, &r->val_source);
+  if (st != GEOCL_OK) return st;
+  r->batches_per_epoch = geocl_loader_batches_per_epoch(r->loader);
   return GEOCL_OK;
 }
 
-/* CroCo's recipe: AdamW on group 0 (weights, mask token) with weight decay,
- * group 1 (biases, norms) without. */
-geocl_status geocl_train_optimizer(geocl_model *model, const geocl_train_opts *o, geocl_optim **out) {
-  geocl_params *p = geocl_model_params(model);
-  int n = geocl_params_group_count(p);
-  if (n < 1 || n > 2)
-    return geocl_set_error(GEOCL_E_UNSUPPORTED, "task %s uses %d parameter groups; the trainer knows groups 0 (decayed) "
-                                                "and 1 (not decayed)", geocl_model_plugin(model)->name, n);
-  geocl_optim_group g[2];
-  for (int i = 0; i < n; i++) {
-    g[i] = geocl_adamw_defaults();
-    g[i].lr = o->lr;
-    g[i].beta1 = o->beta1;
-    g[i].beta2 = o->beta2;
-    g[i].eps = 1e-8;
-    g[i].weight_decay = i == 0 ? o->weight_decay : 0.0;
+static geocl_status create_model(run *r, const char *weights, const char *config, const char *backbone_config) {
+  const geocl_train_opts *o = &r->o;
+  const geocl_plugin *p;
+  geocl_status st = geocl_plugin_find(o->task, &p);
+  if (st != GEOCL_OK) return st;
+  bool head = p->kind == GEOCL_PLUGIN_HEAD;
+  st = train_rules(o, &r->rules, &r->n_rules);
+  if (st != GEOCL_OK) return st;
+  geocl_model_opts mo = {.task = o->task, .args = o->args, .n_args = o->n_args, .init_seed = o->seed,
+                         .rules = r->rules, .n_rules = r->n_rules};
+  mo.config_json = config; /* resuming: the run's recorded configurations */
+  mo.backbone_config_json = backbone_config;
+  if (weights) { /* resuming from a checkpoint */
+    mo.weights = weights;
+  } else { /* a new run, or one resumed before its first checkpoint */
+    mo.preset = o->model;
+    mo.weights = head ? NULL : o->init; /* a pretext task starts from whole weights */
+    mo.init = head ? o->init : NULL;
+    mo.backbone_preset = o->backbone_preset;
+    mo.init_map = o->init_map;
+    mo.n_init_map = o->n_init_map;
+    mo.init_partial = o->init_partial;
   }
-  geocl_optim_opts oo = {.max_grad_norm = o->clip_grad};
-  return geocl_optim_new(p, n, g, &oo, out);
+  return geocl_model_create(r->ctx, &mo, &r->model);
 }
 
-static geocl_status make_optimizer(run *r) { return geocl_train_optimizer(r->model, &r->o, &r->optim); }
-
-static void model_geometry(run *r) {
-  const geocl_config *c = geocl_model_config(r->model);
-  geocl_config_size(c, "img_size", &r->img_h, &r->img_w);
-  r->pair = !strcmp(geocl_model_plugin(r->model)->inputs, "pair");
-}
-
-static double preset_blr(const geocl_plugin *p, const char *preset) {
-  for (const geocl_preset *s = p->presets; preset && s && s->name; s++)
-    if (!strcmp(s->name, preset) && s->blr > 0) return s->blr;
-  return DEFAULT_BLR;
-}
-
-/* What 0 (or -1) stands for in the options, from the model and the data: the
- * same for a new run and for a resumed run's config.json. */
-static geocl_status resolve_defaults(run *r) {
-  geocl_train_opts *o = &r->o;
-  if (o->steps == 0 && o->epochs > 0) {
-    double steps = ceil(o->epochs * (double)r->batches_per_epoch);
-    if (!(steps < 0x1p63))
-      return geocl_set_error(GEOCL_E_INVALID, "--epochs %g: %g epochs of %lld batches do not fit in 2^63 steps",
-                             o->epochs, o->epochs, (long long)r->batches_per_epoch);
-    o->steps = (int64_t)steps;
-  }
-  if (o->steps == 0) o->steps = DEFAULT_STEPS;
-  if (o->blr == 0) o->blr = preset_blr(geocl_model_plugin(r->model), o->model);
-  if (o->lr == 0) o->lr = o->blr * o->batch / 256.0;
-  if (o->warmup < 0) o->warmup = o->steps / 20;
-  if (o->recon_every == 0) o->recon_every = o->save_every;
-  return geocl_train_opts_check(o);
+static void note_init(const run *r) {
+  const geocl_load_report *rep = geocl_model_load_report(r->model);
+  if (!r->o.init || !geocl_model_backbone(r->model)) return;
+  note(r, "init %s: %d tensors loaded, %d in the file unused%s%s%s, %d kept at initialisation%s%s%s", r->o.init,
+       rep->loaded, rep->skipped, rep->skipped ? " (" : "", rep->skipped_names, rep->skipped ? ")" : "", rep->kept,
+       rep->kept ? " (" : "", rep->kept_names, rep->kept ? ")" : "");
 }
 
 static geocl_status setup_new(run *r) {
@@ -145,48 +152,37 @@ static geocl_status setup_new(run *r) {
   if (o->log_every == 0) o->log_every = DEFAULT_LOG_EVERY;
   geocl_status st = geocl_train_opts_check(o);
   if (st != GEOCL_OK) return st;
+  if (o->batch % r->ranks)
+    return geocl_set_error(GEOCL_E_INVALID, "--batch %d (the global batch) does not divide by the %d processes", o->batch,
+                           r->ranks);
+  if (!o->out || !*o->out) return geocl_set_error(GEOCL_E_INVALID, "no run directory (--out)");
+  if (!o->task) return geocl_set_error(GEOCL_E_INVALID, "no task to train");
   const geocl_plugin *p;
   st = geocl_plugin_find(o->task, &p);
   if (st != GEOCL_OK) return st;
-  if (!o->model && !o->init) o->model = p->default_preset;
-  geocl_model_opts mo = {.task = o->task, .preset = o->model, .weights = o->init, .args = o->args,
-                         .n_args = o->n_args, .init_seed = o->seed};
-  st = geocl_model_create(r->ctx, &mo, &r->model);
+  if (!o->model && (!o->init || p->kind == GEOCL_PLUGIN_HEAD)) o->model = p->default_preset;
+  st = create_model(r, NULL, NULL, NULL);
+  if (st == GEOCL_OK) st = open_data(r);
   if (st != GEOCL_OK) return st;
-  model_geometry(r);
-  st = open_loader(r);
-  if (st == GEOCL_OK) st = resolve_defaults(r);
-  if (st == GEOCL_OK) st = make_optimizer(r);
+  st = train_resolve_recipe(p, o, r->batches_per_epoch);
+  if (st == GEOCL_OK) st = geocl_train_opts_check(o);
+  if (st == GEOCL_OK) st = geocl_train_optimizer(r->model, o, &r->optim);
   if (st != GEOCL_OK) return st;
-  if (!o->out || !*o->out) return geocl_set_error(GEOCL_E_INVALID, "no run directory (--out)");
   r->dir = o->out;
+  if (!leader(r)) return GEOCL_OK;
   st = train_make_run_dir(r->dir, &r->lock);
-  if (st != GEOCL_OK) return st;
-  char *json = geocl_config_to_json(geocl_model_config(r->model));
-  st = json ? train_config_write(r->dir, o, json) : geocl_set_error(GEOCL_E_NOMEM, "out of memory");
-  free(json);
+  if (st == GEOCL_OK) st = train_config_write(r->dir, o, r->model);
   return st;
 }
 
-/* The model of a resumed run: from its checkpoint, or built as the run
- * began when it stopped before its first checkpoint. */
-static geocl_status resume_model(run *r, const char *model_config, bool found) {
-  char *last = found ? train_path(r->dir, "last.safetensors") : NULL;
-  if (found && !last) return geocl_last_status();
-  geocl_model_opts mo = {.task = r->o.task, .config_json = model_config, .weights = last, .init_seed = r->o.seed};
-  geocl_status st = geocl_model_create(r->ctx, &mo, &r->model);
-  if (st == GEOCL_OK && !found && r->o.init) st = geocl_params_load(geocl_model_params(r->model), r->o.init);
-  free(last);
-  return st;
-}
-
-static geocl_status setup_resume(run *r, void **storage, char **model_config) {
+static geocl_status setup_resume(run *r, void **storage) {
   r->dir = r->o.resume;
-  geocl_status st = train_lock(r->dir, &r->lock);
+  geocl_status st = leader(r) ? train_lock(r->dir, &r->lock) : GEOCL_OK;
   if (st != GEOCL_OK) return st;
   geocl_train_opts saved;
   geocl_train_opts_default(&saved);
-  st = train_config_read(r->dir, &saved, model_config, storage);
+  const char *model_config, *backbone_config;
+  st = train_config_read(r->dir, &saved, &model_config, &backbone_config, storage);
   if (st != GEOCL_OK) return st;
   /* the run's own settings, except where to run, when to stop and what to print */
   saved.device = r->o.device;
@@ -196,24 +192,31 @@ static geocl_status setup_resume(run *r, void **storage, char **model_config) {
   if (r->o.log_every) saved.log_every = r->o.log_every;
   if (r->o.recon_every) saved.recon_every = r->o.recon_every;
   r->o = saved;
+  st = geocl_train_opts_check(&r->o);
+  if (st != GEOCL_OK) return st;
+  /* a run killed before its first checkpoint starts again from the beginning */
   train_position pos = {.rng_seed = r->o.seed};
   bool found;
   st = train_position_read(r->dir, &pos, &found);
   if (st != GEOCL_OK) return st;
-  train_remove_stale(r->dir, pos.step, r->o.keep);
-  st = resume_model(r, *model_config, found);
+  if (leader(r)) train_remove_stale(r->dir, pos.step, r->o.keep);
+  char *last = found ? train_path(r->dir, "last.safetensors") : NULL;
+  if (found && !last) return geocl_last_status();
+  st = create_model(r, last, model_config, backbone_config);
+  free(last);
   if (st != GEOCL_OK) return st;
-  model_geometry(r);
   r->step = pos.step;
   r->next = pos.data;
   geocl_rng *rng = geocl_ctx_rng(r->ctx);
   rng->seed = pos.rng_seed;
   rng->counter = pos.rng_counter;
-  st = open_loader(r);
-  if (st == GEOCL_OK) st = resolve_defaults(r);
-  if (st == GEOCL_OK) st = make_optimizer(r);
+  st = open_data(r);
+  if (st == GEOCL_OK) st = geocl_train_optimizer(r->model, &r->o, &r->optim);
+  if (st == GEOCL_OK && r->o.batch % r->ranks)
+    st = geocl_set_error(GEOCL_E_INVALID, "the run's batch of %d does not divide by the %d processes", r->o.batch,
+                         r->ranks);
   if (st == GEOCL_OK && found) st = train_optim_load(r->dir, r->optim, r->step);
-  if (st == GEOCL_OK) st = train_metrics_truncate(r->dir, r->step);
+  if (st == GEOCL_OK && leader(r)) st = train_metrics_truncate(r->dir, r->step);
   return st;
 }
 
@@ -242,36 +245,108 @@ static geocl_status save_picture(run *r, int64_t step, const geocl_batch *b, con
   return st;
 }
 
+/* ---- validation ---- */
+
+static geocl_status validate(run *r) {
+  geocl_loader *l;
+  geocl_metrics m;
+  geocl_status st = open_loader(r, r->val_source, false, &l);
+  if (st == GEOCL_OK) st = geocl_model_evaluate(r->model, l, r->o.val_batches, &m);
+  geocl_loader_close(l);
+  if (st == GEOCL_OK && m.n == 0) return GEOCL_OK; /* no loss and no metrics: nothing to report */
+  if (st != GEOCL_OK) {
+    geocl_error_prefix("validation at step %lld", (long long)r->step);
+    return st;
+  }
+  char line[2048], shown[1024];
+  int used = snprintf(line, sizeof line, "{\"step\": %lld, \"val\": {", (long long)r->step);
+  int shown_used = 0;
+  for (int i = 0; i < m.n; i++) {
+    double v = m.count[i] > 0 ? m.sum[i] / m.count[i] : NAN;
+    used += snprintf(line + used, sizeof line - (size_t)used, "%s\"%s\": %.9g", i ? ", " : "", m.names[i],
+                     isfinite(v) ? v : 0);
+    shown_used += snprintf(shown + shown_used, sizeof shown - (size_t)shown_used, "  %s %.4g", m.names[i], v);
+    if (used >= (int)sizeof line - 64 || shown_used >= (int)sizeof shown - 64) break;
+  }
+  snprintf(line + used, sizeof line - (size_t)used, "}}");
+  note(r, "step %lld: validation%s", (long long)r->step, shown);
+  return train_metrics_append(r->dir, line);
+}
+
 /* ---- the loop ---- */
 
-/* Step number r->step + 1 at learning rate lr. */
-static geocl_status one_step(run *r, const geocl_pair_batch *pb, double lr, bool picture, float *loss_out) {
-  geocl_ctx *ctx = r->ctx;
-  int64_t shape[4] = {pb->batch, 3, pb->height, pb->width};
-  geocl_batch b = {.size = pb->batch};
-  b.image1 = geocl_from_host(ctx, GEOCL_F32, 4, shape, pb->image1);
-  if (r->pair) b.image2 = geocl_from_host(ctx, GEOCL_F32, 4, shape, pb->image2);
-  if (!b.image1 || (r->pair && !b.image2)) return geocl_last_status();
-  for (int g = 0; g < geocl_optim_group_count(r->optim); g++) geocl_optim_set_lr(r->optim, g, lr);
+/* The metrics a forward pass reported (read from the device: logged steps
+ * only), averaged over the ranks. */
+static geocl_status read_metrics(const geocl_outputs *out, geocl_train_progress *p, int ranks) {
+  double v[GEOCL_TRAIN_MAX_METRICS];
+  p->n_metrics = 0;
+  for (int i = 0; i < out->n && p->n_metrics < GEOCL_TRAIN_MAX_METRICS; i++) {
+    if (!out->metric[i]) continue;
+    geocl_status st = geocl_item(out->tensors[i], &p->metrics[p->n_metrics]);
+    if (st != GEOCL_OK) return st;
+    v[p->n_metrics] = p->metrics[p->n_metrics];
+    p->metric_names[p->n_metrics++] = out->names[i];
+  }
+  geocl_status st = geocl_dist_allreduce_host(v, p->n_metrics, GEOCL_DIST_SUM);
+  for (int i = 0; st == GEOCL_OK && i < p->n_metrics; i++) p->metrics[i] = (float)(v[i] / ranks);
+  return st;
+}
+
+/* Forward and backward of step r->step + 1 on this rank's shard; the loss
+ * read back. */
+static geocl_status forward_backward(run *r, const geocl_host_batch *hb, geocl_batch *b, geocl_outputs *out,
+                                     float *loss_value) {
+  geocl_status st = geocl_batch_upload(r->ctx, hb, true, r->step, b);
+  if (st != GEOCL_OK) return st;
   geocl_params_zero_grad(geocl_model_params(r->model));
-  geocl_outputs out;
-  geocl_status st = geocl_model_forward(r->model, &b, &out);
-  geocl_tensor *loss = st == GEOCL_OK ? geocl_outputs_get(&out, "loss") : NULL;
+  st = geocl_model_forward(r->model, b, out);
+  geocl_tensor *loss = st == GEOCL_OK ? geocl_outputs_get(out, "loss") : NULL;
+  if (st == GEOCL_OK && !loss)
+    st = geocl_set_error(GEOCL_E_STATE, "task %s returned no loss", geocl_model_plugin(r->model)->name);
   if (st == GEOCL_OK) st = geocl_backward(loss);
+  if (st == GEOCL_OK) st = geocl_item(loss, loss_value);
+  return st;
+}
+
+/* Step number r->step + 1: every rank computes the gradient of its shard,
+ * the ranks agree (status, stop request, mean loss), sum their gradients,
+ * and apply the same update. */
+static geocl_status one_step(run *r, const geocl_host_batch *hb, bool picture, bool logged, bool stop,
+                             bool *stop_all, geocl_train_progress *p) {
+  geocl_batch b;
+  geocl_outputs out;
+  geocl_status st = forward_backward(r, hb, &b, &out, &p->loss);
+  st = train_agree(st, stop, &p->loss, stop_all);
+  if (st != GEOCL_OK) return st;
+  if (!isfinite(p->loss))
+    return geocl_set_error(GEOCL_E_NUMERIC, "the loss is %s at step %lld", isnan(p->loss) ? "NaN" : "infinite",
+                           (long long)r->step + 1);
+  geocl_params *params = geocl_model_params(r->model);
+  if (r->ranks > 1) {
+    double t0 = geocl_clock_s();
+    st = geocl_params_finish_grads(params);
+    if (st == GEOCL_OK) st = geocl_dist_allreduce(geocl_params_grads(params), 1.0f / (float)r->ranks, 0);
+    r->comm_s += geocl_clock_s() - t0; /* includes waiting for the gradients and the slowest rank */
+  }
+  for (int g = 0; st == GEOCL_OK && g < geocl_optim_group_count(r->optim); g++)
+    geocl_optim_set_lr(r->optim, g,
+                       train_lr_at(&r->schedule, geocl_optim_base_lr(r->optim, g), r->step, r->batches_per_epoch));
   if (st == GEOCL_OK) st = geocl_optim_step(r->optim);
-  if (st == GEOCL_OK) st = geocl_item(loss, loss_out);
-  if (st == GEOCL_OK && !isfinite(*loss_out))
-    st = geocl_set_error(GEOCL_E_NUMERIC, "the loss is %s at step %lld", isnan(*loss_out) ? "NaN" : "infinite",
-                         (long long)r->step + 1);
-  if (st == GEOCL_OK && picture) st = save_picture(r, r->step + 1, &b, &out);
+  if (st == GEOCL_OK && logged) st = read_metrics(&out, p, r->ranks);
+  if (st == GEOCL_OK && picture && leader(r)) st = save_picture(r, r->step + 1, &b, &out);
   return st;
 }
 
 static geocl_status log_metrics(run *r, const geocl_train_progress *p) {
-  char line[512];
-  snprintf(line, sizeof line,
-           "{\"step\": %lld, \"epoch\": %.6f, \"loss\": %.9g, \"lr\": %.9g, \"pairs_per_s\": %.4g, \"time_s\": %.3f}",
-           (long long)p->step, p->epoch, p->loss, p->lr, p->pairs_per_s, p->elapsed_s);
+  char line[1024];
+  int used = snprintf(line, sizeof line,
+                      "{\"step\": %lld, \"epoch\": %.6f, \"loss\": %.9g, \"lr\": %.9g, \"pairs_per_s\": %.4g, "
+                      "\"time_s\": %.3f",
+                      (long long)p->step, p->epoch, p->loss, p->lr, p->pairs_per_s, p->elapsed_s);
+  for (int i = 0; i < p->n_metrics; i++)
+    used += snprintf(line + used, sizeof line - (size_t)used, ", \"%s\": %.9g", p->metric_names[i],
+                     isfinite(p->metrics[i]) ? p->metrics[i] : 0);
+  snprintf(line + used, sizeof line - (size_t)used, "}");
   return train_metrics_append(r->dir, line);
 }
 
@@ -283,22 +358,24 @@ static geocl_status loop(run *r, geocl_train_summary *sum) {
   bool saved = true;
   geocl_status st = GEOCL_OK;
   while (r->step < end) {
-    if (r->h && r->h->stop && *r->h->stop) {
-      sum->interrupted = true;
+    const geocl_host_batch *hb;
+    st = geocl_loader_next(r->loader, &hb);
+    if (st != GEOCL_OK) {
+      st = train_agree(st, false, NULL, NULL); /* the other ranks are waiting for this step */
       break;
     }
-    const geocl_pair_batch *pb;
-    st = geocl_pair_loader_next(r->loader, &pb);
-    if (st != GEOCL_OK) break;
-    bool picture = o->recon_every > 0 && (r->step + 1) % o->recon_every == 0;
-    float loss;
-    double lr = geocl_lr_at(&r->schedule, o->lr, (double)r->step);
+    int64_t step = r->step + 1;
+    bool picture = o->recon_every > 0 && step % o->recon_every == 0;
+    bool logged = step % o->log_every == 0 || step == end;
+    geocl_train_progress p = {.step = step, .steps = o->steps};
+    p.lr = train_lr_at(&r->schedule, geocl_optim_base_lr(r->optim, 0), r->step, r->batches_per_epoch);
+    bool stop = r->h && r->h->stop && *r->h->stop, stop_all = false;
     geocl_scope scope = geocl_scope_begin(r->ctx);
-    st = one_step(r, pb, lr, picture, &loss);
+    st = one_step(r, hb, picture, logged, stop, &stop_all, &p);
     geocl_scope_end(r->ctx, scope);
     if (st != GEOCL_OK) break;
-    r->step++;
-    r->next = pb->next;
+    r->step = step;
+    r->next = hb->next;
     saved = false;
     interval_steps++;
     double t = geocl_clock_s();
@@ -307,29 +384,34 @@ static geocl_status loop(run *r, geocl_train_summary *sum) {
       interval_start = t;
       interval_steps = 0;
     }
-    if (sum->steps_done == 0) sum->first_loss = loss;
-    sum->last_loss = loss;
+    if (sum->steps_done == 0) sum->first_loss = p.loss;
+    sum->last_loss = p.loss;
     sum->steps_done++;
-    bool logged = r->step % o->log_every == 0 || r->step == end;
-    double rate = interval_steps > 0 ? (double)(interval_steps * o->batch) / (t - interval_start) : 0;
     double done_since = r->step - first_step - 1;
-    geocl_train_progress p = {.step = r->step, .steps = o->steps,
-                              .epoch = (double)r->step / (double)r->batches_per_epoch, .loss = loss, .lr = lr,
-                              .pairs_per_s = rate, .elapsed_s = t - start,
-                              .eta_s = done_since > 0 ? (t - after_first) / done_since * (double)(end - r->step) : 0};
+    p.epoch = (double)r->step / (double)r->batches_per_epoch;
+    p.pairs_per_s = interval_steps > 0 ? (double)(interval_steps * o->batch) / (t - interval_start) : 0;
+    p.elapsed_s = t - start;
+    p.eta_s = done_since > 0 ? (t - after_first) / done_since * (double)(end - r->step) : 0;
     if (logged) {
-      st = log_metrics(r, &p);
+      if (leader(r)) st = log_metrics(r, &p);
       interval_start = t;
       interval_steps = 0;
     }
-    if (r->h && r->h->on_step) r->h->on_step(&p, logged, r->h->user);
+    if (r->h && r->h->on_step && leader(r)) r->h->on_step(&p, logged, r->h->user);
+    if (st == GEOCL_OK && r->val_source && leader(r) && (r->step % o->val_every == 0 || r->step == end))
+      st = validate(r);
     if (st == GEOCL_OK && (r->step % o->save_every == 0 || r->step == end)) {
-      st = save_checkpoint(r);
+      if (leader(r)) st = save_checkpoint(r);
       saved = true;
     }
+    st = train_agree(st, false, NULL, NULL); /* a failed write on rank 0 stops every rank */
     if (st != GEOCL_OK) break;
+    if (stop_all) {
+      sum->interrupted = true;
+      break;
+    }
   }
-  if (st == GEOCL_OK && !saved) st = save_checkpoint(r);
+  if (st == GEOCL_OK && !saved && leader(r)) st = save_checkpoint(r);
   double t = geocl_clock_s();
   sum->elapsed_s = t - start;
   int64_t timed = sum->steps_done - 1;
@@ -340,33 +422,39 @@ static geocl_status loop(run *r, geocl_train_summary *sum) {
 geocl_status geocl_train_run(const geocl_train_opts *opts, const geocl_train_hooks *hooks,
                              geocl_train_summary *sum) {
   memset(sum, 0, sizeof *sum);
-  run r = {.o = *opts, .h = hooks, .lock = -1};
+  run r = {.o = *opts, .h = hooks, .lock = -1, .rank = geocl_dist_rank(), .ranks = geocl_dist_size()};
   void *storage = NULL;
-  char *model_config = NULL;
-  geocl_ctx_opts co = {.device = opts->device, .seed = opts->seed};
+  char device[32];
+  geocl_ctx_opts co = {.device = train_dist_device(opts->device, device, sizeof device), .seed = opts->seed};
   geocl_status st = geocl_ctx_create(&co, &r.ctx);
-  if (st == GEOCL_OK) st = opts->resume ? setup_resume(&r, &storage, &model_config) : setup_new(&r);
+  if (st == GEOCL_OK) st = opts->resume ? setup_resume(&r, &storage) : setup_new(&r);
+  st = train_agree(st, false, NULL, NULL); /* every rank is ready, or none starts */
   if (st == GEOCL_OK) {
-    r.schedule = (geocl_lr_schedule){.kind = GEOCL_LR_WARMUP_COSINE, .warmup_epochs = (double)r.o.warmup,
-                                     .epochs = (double)r.o.steps, .min_lr = r.o.min_lr};
+    r.schedule = train_schedule(geocl_model_plugin(r.model), &r.o);
     sum->run_dir = r.dir;
-    note(&r, "%s %s run in %s on %s (%s): %lld steps of %d pairs, lr %.3g", opts->resume ? "resuming" : "starting",
+    note(&r, "%s %s run in %s on %s (%s): %lld steps of %d samples, lr %.3g", opts->resume ? "resuming" : "starting",
          r.o.task, r.dir, geocl_ctx_device(r.ctx)->name, geocl_ctx_backend_name(r.ctx), (long long)r.o.steps,
          r.o.batch, r.o.lr);
+    if (r.ranks > 1) note(&r, "data-parallel over %d processes: %d samples each per step", r.ranks, r.o.batch / r.ranks);
     if (opts->resume) note(&r, "continuing after step %lld", (long long)r.step);
+    else note_init(&r);
     geocl_ctx_reset_peak(r.ctx);
     st = loop(&r, sum);
     geocl_mem_stats ms;
     geocl_ctx_mem_stats(r.ctx, &ms);
     sum->peak_device_bytes = ms.peak_bytes;
+    sum->ranks = r.ranks;
+    sum->comm_s = r.comm_s;
     if (st != GEOCL_OK) geocl_error_prefix("%s", r.dir);
   }
   train_unlock(r.lock);
-  geocl_pair_loader_close(r.loader);
+  geocl_loader_close(r.loader);
+  geocl_data_source_close(r.source);
+  geocl_data_source_close(r.val_source);
   geocl_optim_free(r.optim);
   geocl_model_free(r.model);
   geocl_ctx_free(r.ctx);
   train_config_free(storage);
-  free(model_config);
+  train_rules_free(r.rules, r.n_rules);
   return st;
 }

@@ -20,39 +20,46 @@
 
 typedef enum field_type { FIELD_I64, FIELD_INT, FIELD_U64, FIELD_F64 } field_type;
 
+typedef enum recorded { NOT_RECORDED, RECORDED, RECORDED_OPTIONAL /* added later: older runs lack it */ } recorded;
+
 typedef struct train_field {
   const char *option; /* command-line name; in config.json train.<option with '_' for '-'> */
   field_type type;
   int64_t min, max;   /* integer types */
   double lo, hi;      /* FIELD_F64: lo <= x < hi when hi_open, else lo <= x <= hi */
   bool hi_open;
-  bool recorded;      /* kept in config.json */
+  bool recipe;        /* FIELD_F64: -1 also allowed, standing for the task's recipe */
+  recorded rec;       /* kept in config.json */
   size_t offset;
 } train_field;
 
-#define I64(name, lo, rec, member) {name, FIELD_I64, lo, INT64_MAX, 0, 0, false, rec, offsetof(geocl_train_opts, member)}
-#define INT(name, lo, member) {name, FIELD_INT, lo, INT_MAX, 0, 0, false, true, offsetof(geocl_train_opts, member)}
-#define F64(name, hi, open, rec, member) {name, FIELD_F64, 0, 0, 0, hi, open, rec, offsetof(geocl_train_opts, member)}
+#define I64(name, lo, rec, member) {name, FIELD_I64, lo, INT64_MAX, 0, 0, false, false, rec, offsetof(geocl_train_opts, member)}
+#define INT(name, lo, rec, member) {name, FIELD_INT, lo, INT_MAX, 0, 0, false, false, rec, offsetof(geocl_train_opts, member)}
+#define F64(name, hi, open, recipe, rec, member) \
+  {name, FIELD_F64, 0, 0, 0, hi, open, recipe, rec, offsetof(geocl_train_opts, member)}
 
 static const train_field fields[] = {
-    I64("synthetic-pairs", 1, true, synthetic_pairs),
-    I64("steps", 0, true, steps),
-    F64("epochs", DBL_MAX, false, false, epochs),
-    INT("batch", 1, batch),
-    F64("lr", DBL_MAX, false, true, lr),
-    F64("blr", DBL_MAX, false, false, blr),
-    F64("min-lr", DBL_MAX, false, true, min_lr),
-    I64("warmup", -1, true, warmup),
-    F64("weight-decay", DBL_MAX, false, true, weight_decay),
-    F64("beta1", 1, true, true, beta1),
-    F64("beta2", 1, true, true, beta2),
-    F64("clip-grad", DBL_MAX, false, true, clip_grad),
-    {"seed", FIELD_U64, 0, 0, 0, 0, false, true, offsetof(geocl_train_opts, seed)},
-    I64("stop-at", 0, false, stop_at),
-    I64("log-every", 1, true, log_every),
-    I64("save-every", 1, true, save_every),
-    INT("keep", 0, keep),
-    I64("recon-every", -1, true, recon_every),
+    I64("synthetic-pairs", 1, RECORDED, synthetic_pairs),
+    INT("workers", 1, RECORDED_OPTIONAL, workers),
+    I64("val-every", 0, RECORDED_OPTIONAL, val_every),
+    I64("val-batches", 0, RECORDED_OPTIONAL, val_batches),
+    I64("steps", 0, RECORDED, steps),
+    F64("epochs", DBL_MAX, false, false, NOT_RECORDED, epochs),
+    INT("batch", 1, RECORDED, batch),
+    F64("lr", DBL_MAX, false, false, RECORDED, lr),
+    F64("blr", DBL_MAX, false, false, NOT_RECORDED, blr),
+    F64("min-lr", DBL_MAX, false, false, RECORDED, min_lr),
+    I64("warmup", -1, RECORDED, warmup),
+    F64("weight-decay", DBL_MAX, false, true, RECORDED, weight_decay),
+    F64("beta1", 1, true, true, RECORDED, beta1),
+    F64("beta2", 1, true, true, RECORDED, beta2),
+    F64("clip-grad", DBL_MAX, false, false, RECORDED, clip_grad),
+    {"seed", FIELD_U64, 0, 0, 0, 0, false, false, RECORDED, offsetof(geocl_train_opts, seed)},
+    I64("stop-at", 0, NOT_RECORDED, stop_at),
+    I64("log-every", 1, RECORDED, log_every),
+    I64("save-every", 1, RECORDED, save_every),
+    INT("keep", 0, RECORDED, keep),
+    I64("recon-every", -1, RECORDED, recon_every),
 };
 #define N_FIELDS (sizeof fields / sizeof *fields)
 
@@ -78,8 +85,10 @@ static const char *range_text(const train_field *f, char *buf, size_t size) {
   switch (f->type) {
   case FIELD_U64: snprintf(buf, size, "a whole number from 0 to %llu", (unsigned long long)UINT64_MAX); break;
   case FIELD_F64:
-    if (f->hi == DBL_MAX) snprintf(buf, size, "a finite number >= %g", f->lo);
-    else snprintf(buf, size, "a number from %g to %g%s", f->lo, f->hi, f->hi_open ? " (exclusive)" : "");
+    if (f->hi == DBL_MAX) snprintf(buf, size, "a finite number >= %g%s", f->lo, f->recipe ? " (or -1: the recipe's)" : "");
+    else
+      snprintf(buf, size, "a number from %g to %g%s%s", f->lo, f->hi, f->hi_open ? " (exclusive)" : "",
+               f->recipe ? " (or -1: the recipe's)" : "");
     break;
   default: snprintf(buf, size, "a whole number from %lld to %lld", (long long)f->min, (long long)f->max); break;
   }
@@ -115,7 +124,7 @@ static geocl_status set_field(geocl_train_opts *o, const train_field *f, const c
   }
   case FIELD_F64: {
     double v = strtod(text, &end);
-    ok = ok && !errno && !*end && v >= f->lo && (f->hi_open ? v < f->hi : v <= f->hi);
+    ok = ok && !errno && !*end && ((v >= f->lo && (f->hi_open ? v < f->hi : v <= f->hi)) || (f->recipe && v == -1));
     if (ok) *(double *)member(o, f) = v;
     break;
   }
@@ -154,19 +163,46 @@ static void add_str(json_object *o, const char *key, const char *v) {
   json_object_object_add(o, key, v ? json_object_new_string(v) : NULL);
 }
 
-geocl_status train_config_write(const char *dir, const geocl_train_opts *o, const char *model_config_json) {
+static json_object *str_array(const char *const *v, int n) {
+  json_object *a = json_object_new_array();
+  for (int i = 0; i < n; i++) json_object_array_add(a, json_object_new_string(v[i]));
+  return a;
+}
+
+/* A configuration as a JSON object (NULL when out of memory). */
+static json_object *config_object(const geocl_config *cfg) {
+  char *text = geocl_config_to_json(cfg);
+  json_object *o = text ? json_tokener_parse(text) : NULL;
+  free(text);
+  return o;
+}
+
+geocl_status train_config_write(const char *dir, const geocl_train_opts *o, const geocl_model *m) {
+  const geocl_backbone *bb = geocl_model_backbone(m);
+  json_object *model_config = config_object(geocl_model_config(m));
+  json_object *backbone_config = bb ? config_object(geocl_backbone_config(bb)) : NULL;
+  if (!model_config || (bb && !backbone_config)) {
+    json_object_put(model_config);
+    return geocl_set_error(GEOCL_E_NOMEM, "out of memory writing %s/config.json", dir);
+  }
   json_object *root = json_object_new_object(), *train = json_object_new_object();
-  json_object *model_config = json_tokener_parse(model_config_json);
   add_str(root, "format", RUN_FORMAT);
   add_str(root, "geocl_version", GEOCL_VERSION);
   add_str(root, "task", o->task);
   add_str(root, "model", o->model);
   json_object_object_add(root, "model_config", model_config);
+  if (backbone_config) json_object_object_add(root, "backbone_config", backbone_config);
   add_str(root, "init", o->init);
+  add_str(root, "backbone_preset", o->backbone_preset);
+  json_object_object_add(root, "init_map", str_array(o->init_map, o->n_init_map));
+  json_object_object_add(root, "init_partial", json_object_new_boolean(o->init_partial));
+  json_object_object_add(root, "freeze", str_array(o->freeze, o->n_freeze));
+  json_object_object_add(root, "lr_mult", str_array(o->lr_mult, o->n_lr_mult));
   add_str(train, "data", o->data);
+  add_str(train, "val_data", o->val_data);
   for (size_t i = 0; i < N_FIELDS; i++) {
     const train_field *f = &fields[i];
-    if (!f->recorded) continue;
+    if (f->rec == NOT_RECORDED) continue;
     json_object *v = NULL;
     switch (f->type) {
     case FIELD_I64: v = json_object_new_int64(*(const int64_t *)cmember(o, f)); break;
@@ -211,6 +247,7 @@ static geocl_status read_field(json_object *train, const train_field *f, const c
   json_object *v;
   json_key(f, key, sizeof key);
   bool present = json_object_object_get_ex(train, key, &v);
+  if (!present && f->rec == RECORDED_OPTIONAL) return GEOCL_OK;
   bool typed = present && (json_object_is_type(v, json_type_int) ||
                            (f->type == FIELD_F64 && json_object_is_type(v, json_type_double)));
   if (!typed)
@@ -223,44 +260,108 @@ static geocl_status read_field(json_object *train, const train_field *f, const c
   return geocl_set_error(GEOCL_E_FORMAT, "%s", msg);
 }
 
-geocl_status train_config_read(const char *dir, geocl_train_opts *o, char **model_config_json, void **storage) {
-  char *path = train_path(dir, "config.json"), *text = NULL;
-  size_t size;
-  geocl_status st = path ? geocl_text_read_all(path, 1 << 20, &text, &size) : geocl_last_status();
-  if (st != GEOCL_OK) {
-    free(path);
-    return st;
+/* What train_config_read hands out lives here. */
+typedef struct config_storage {
+  json_object *root;
+  char *model_config, *backbone_config;
+  const char **arrays; /* init_map, freeze, lr_mult, one after the other */
+} config_storage;
+
+void train_config_free(void *storage) {
+  config_storage *s = storage;
+  if (!s) return;
+  json_object_put(s->root);
+  free(s->model_config);
+  free(s->backbone_config);
+  free(s->arrays);
+  free(s);
+}
+
+/* Optional string arrays of the root: filled into *slot, pointing into root. */
+static geocl_status read_arrays(const char *path, config_storage *s, geocl_train_opts *o) {
+  static const char *const keys[3] = {"init_map", "freeze", "lr_mult"};
+  json_object *a[3] = {NULL, NULL, NULL};
+  size_t total = 0;
+  for (int k = 0; k < 3; k++) {
+    if (!json_object_object_get_ex(s->root, keys[k], &a[k]) || !a[k]) continue;
+    if (!json_object_is_type(a[k], json_type_array))
+      return geocl_set_error(GEOCL_E_FORMAT, "%s: %s is not an array", path, keys[k]);
+    total += json_object_array_length(a[k]);
   }
-  json_object *root = parse_json(text, size), *v, *train, *mc;
-  free(text);
-  if (!root || !get(root, "format", json_type_string, &v) || strcmp(json_object_get_string(v), RUN_FORMAT) ||
-      !get(root, "task", json_type_string, &v) || !get(root, "model_config", json_type_object, &mc) ||
-      !get(root, "train", json_type_object, &train)) {
-    json_object_put(root);
-    st = geocl_set_error(GEOCL_E_FORMAT, "%s: not a geocl run configuration (format %s)", path, RUN_FORMAT);
-    free(path);
-    return st;
+  if (!(s->arrays = calloc(total + 1, sizeof *s->arrays))) return geocl_set_error(GEOCL_E_NOMEM, "out of memory");
+  const char **next = s->arrays;
+  const char *const **lists[3] = {&o->init_map, &o->freeze, &o->lr_mult};
+  int *counts[3] = {&o->n_init_map, &o->n_freeze, &o->n_lr_mult};
+  for (int k = 0; k < 3; k++) {
+    *lists[k] = next;
+    *counts[k] = 0;
+    for (size_t i = 0; a[k] && i < json_object_array_length(a[k]); i++) {
+      json_object *v = json_object_array_get_idx(a[k], i);
+      if (!json_object_is_type(v, json_type_string))
+        return geocl_set_error(GEOCL_E_FORMAT, "%s: %s[%zu] is not a string", path, keys[k], i);
+      *next++ = json_object_get_string(v);
+      (*counts[k])++;
+    }
   }
-  o->task = json_object_get_string(v);
-  o->model = get(root, "model", json_type_string, &v) ? json_object_get_string(v) : NULL;
-  o->init = get(root, "init", json_type_string, &v) ? json_object_get_string(v) : NULL;
-  if (!get(train, "data", json_type_string, &v))
-    st = geocl_set_error(GEOCL_E_FORMAT, "%s: train.data is missing or not a string", path);
-  else
-    o->data = json_object_get_string(v);
-  for (size_t i = 0; st == GEOCL_OK && i < N_FIELDS; i++)
-    if (fields[i].recorded) st = read_field(train, &fields[i], path, o);
-  free(path);
-  if (st == GEOCL_OK && !(*model_config_json = strdup(json_object_to_json_string_ext(mc, JSON_C_TO_STRING_PLAIN))))
-    st = geocl_set_error(GEOCL_E_NOMEM, "out of memory reading %s/config.json", dir);
-  if (st != GEOCL_OK) {
-    json_object_put(root);
-    return st;
-  }
-  *storage = root;
   return GEOCL_OK;
 }
 
-void train_config_free(void *storage) {
-  if (storage) json_object_put(storage);
+static const char *opt_str(json_object *o, const char *key) {
+  json_object *v;
+  return get(o, key, json_type_string, &v) ? json_object_get_string(v) : NULL;
+}
+
+static geocl_status read_train(const char *path, json_object *train, geocl_train_opts *o) {
+  json_object *v;
+  if (!get(train, "data", json_type_string, &v))
+    return geocl_set_error(GEOCL_E_FORMAT, "%s: train.data is missing or not a string", path);
+  o->data = json_object_get_string(v);
+  o->val_data = opt_str(train, "val_data"); /* optional: added after the first runs were written */
+  for (size_t i = 0; i < N_FIELDS; i++)
+    if (fields[i].rec != NOT_RECORDED) {
+      geocl_status st = read_field(train, &fields[i], path, o);
+      if (st != GEOCL_OK) return st;
+    }
+  return GEOCL_OK;
+}
+
+geocl_status train_config_read(const char *dir, geocl_train_opts *o, const char **model_config,
+                               const char **backbone_config, void **storage) {
+  *storage = NULL;
+  char *path = train_path(dir, "config.json"), *text = NULL;
+  size_t size;
+  geocl_status st = path ? geocl_text_read_all(path, 1 << 20, &text, &size) : geocl_last_status();
+  config_storage *s = st == GEOCL_OK ? calloc(1, sizeof *s) : NULL;
+  if (st == GEOCL_OK && !s) st = geocl_set_error(GEOCL_E_NOMEM, "out of memory");
+  if (st != GEOCL_OK) {
+    free(text);
+    free(path);
+    return st;
+  }
+  *storage = s;
+  s->root = parse_json(text, size);
+  free(text);
+  json_object *v, *train, *mc, *bc = NULL;
+  if (!s->root || !get(s->root, "format", json_type_string, &v) || strcmp(json_object_get_string(v), RUN_FORMAT) ||
+      !get(s->root, "task", json_type_string, &v) || !get(s->root, "model_config", json_type_object, &mc) ||
+      !get(s->root, "train", json_type_object, &train))
+    st = geocl_set_error(GEOCL_E_FORMAT, "%s: not a geocl run configuration (format %s)", path, RUN_FORMAT);
+  if (st == GEOCL_OK) {
+    o->task = json_object_get_string(v);
+    o->model = opt_str(s->root, "model");
+    o->init = opt_str(s->root, "init");
+    o->backbone_preset = opt_str(s->root, "backbone_preset");
+    o->init_partial = get(s->root, "init_partial", json_type_boolean, &v) && json_object_get_boolean(v);
+    st = read_arrays(path, s, o);
+  }
+  if (st == GEOCL_OK) st = read_train(path, train, o);
+  free(path);
+  if (st != GEOCL_OK) return st;
+  s->model_config = strdup(json_object_to_json_string_ext(mc, JSON_C_TO_STRING_PLAIN));
+  if (get(s->root, "backbone_config", json_type_object, &bc))
+    s->backbone_config = strdup(json_object_to_json_string_ext(bc, JSON_C_TO_STRING_PLAIN));
+  if (!s->model_config || (bc && !s->backbone_config)) return geocl_set_error(GEOCL_E_NOMEM, "out of memory");
+  *model_config = s->model_config;
+  *backbone_config = s->backbone_config;
+  return GEOCL_OK;
 }

@@ -3,8 +3,10 @@
 #ifndef GEOCL_TRAIN_INTERNAL_H
 #define GEOCL_TRAIN_INTERNAL_H
 
+#include <geocl/data.h>
+#include <geocl/model.h>
+#include <geocl/schedule.h>
 #include <geocl/train.h>
-#include <geocl/pair_loader.h>
 
 /* What a checkpoint records beside the weights (metadata of last.safetensors). */
 typedef struct train_position {
@@ -13,13 +15,40 @@ typedef struct train_position {
   uint64_t rng_seed, rng_counter;
 } train_position;
 
-/* train_config.c: config.json of a run (its numbers checked as the command
- * line checks options) */
-geocl_status train_config_write(const char *dir, const geocl_train_opts *o, const char *model_config_json);
-/* Read config.json into o (strings point into *storage, freed by the caller)
- * and the model configuration (malloc'd). */
-geocl_status train_config_read(const char *dir, geocl_train_opts *o, char **model_config_json, void **storage);
+/* train_config.c: config.json of a run, with the model's and (heads) the
+ * backbone's configuration (its numbers checked as the command line checks
+ * options) */
+geocl_status train_config_write(const char *dir, const geocl_train_opts *o, const geocl_model *m);
+/* Read config.json into o and the configurations (strings point into
+ * *storage, freed with train_config_free; backbone_config NULL for a task
+ * without a backbone). */
+geocl_status train_config_read(const char *dir, geocl_train_opts *o, const char **model_config,
+                               const char **backbone_config, void **storage);
 void train_config_free(void *storage);
+
+/* train_recipe.c */
+/* Fill what o leaves to the task's recipe (steps, lr, warm-up, decay, betas,
+ * picture and validation intervals); refused when --epochs does not fit in
+ * 2^63 steps. */
+geocl_status train_resolve_recipe(const geocl_plugin *p, geocl_train_opts *o, int64_t batches_per_epoch);
+/* Parameter rules of --freeze and --lr-mult (free with train_rules_free). */
+geocl_status train_rules(const geocl_train_opts *o, geocl_param_rule **rules, int *n);
+void train_rules_free(geocl_param_rule *rules, int n);
+geocl_lr_schedule train_schedule(const geocl_plugin *p, const geocl_train_opts *o);
+/* The lr of a group whose base is lr before step (warm-up/cosine counts
+ * steps, the per-epoch schedules epochs). */
+double train_lr_at(const geocl_lr_schedule *s, double lr, int64_t step, int64_t batches_per_epoch);
+
+/* train_dist.c: data-parallel training */
+/* The device of this rank: spec as given, else (with several ranks and no
+ * $GEOCL_DEVICE) the node-local rank's device among the kind a single
+ * process would take (GPUs, else OpenCL devices), written to buf. */
+const char *train_dist_device(const char *spec, char *buf, size_t size);
+/* Every rank reports its status and stop request; when one failed, every
+ * rank returns an error (its own, or one naming the failed rank); stop_all
+ * is set when any rank asks to stop; *loss (may be NULL) becomes the mean
+ * over the ranks.  One process: returns st. */
+geocl_status train_agree(geocl_status st, bool stop, float *loss, bool *stop_all);
 
 /* train_files.c: the run directory, checkpoints, metrics */
 /* dir/name, malloc'd (NULL with the error set when out of memory) */
@@ -41,9 +70,7 @@ void train_remove_stale(const char *dir, int64_t step, int keep);
 geocl_status train_position_read(const char *dir, train_position *pos, bool *found);
 /* Save and commit the checkpoint of step pos->step (see train_files.c);
  * keep: step-N.safetensors files kept. */
-struct geocl_model;
-struct geocl_optim;
-geocl_status train_checkpoint_save(const char *dir, const struct geocl_model *model, const struct geocl_optim *optim,
+geocl_status train_checkpoint_save(const char *dir, const geocl_model *model, const struct geocl_optim *optim,
                                    const train_position *pos, int keep);
 /* The optimizer state committed with step. */
 geocl_status train_optim_load(const char *dir, struct geocl_optim *optim, int64_t step);

@@ -24,7 +24,8 @@ static const geocl_preset presets[] = {
     {NULL},
 };
 
-static geocl_status create(geocl_ctx *ctx, const geocl_config *cfg, geocl_params *params, void **out) {
+static geocl_status create(geocl_ctx *ctx, const geocl_config *cfg, geocl_params *params, geocl_backbone *backbone,
+                           void **out) {
   state *s = malloc(sizeof *s);
   if (!s) return geocl_set_error(GEOCL_E_NOMEM, "testtask: out of memory");
   s->scale = (float)geocl_config_float(cfg, "scale");
@@ -36,8 +37,11 @@ static geocl_status init_weights(void *st, geocl_rng *rng) { return GEOCL_OK; }
 
 static geocl_status forward(void *st, const geocl_batch *b, geocl_outputs *out) {
   state *s = st;
-  return geocl_outputs_add(out, "loss", geocl_scale(geocl_mean_all(geocl_mul(b->image1, b->image2)), s->scale));
+  geocl_tensor *x = geocl_mul(geocl_batch_require(b, "testtask", "image1"), geocl_batch_require(b, "testtask", "image2"));
+  return geocl_outputs_add(out, "loss", geocl_scale(geocl_mean_all(x), s->scale));
 }
+
+static const char *const fields[] = {"image1", "image2", NULL};
 
 static void destroy(void *st) { free(st); }
 
@@ -46,7 +50,8 @@ static const geocl_plugin plugin = {
     .name = "testtask",
     .kind = GEOCL_PLUGIN_PRETEXT,
     .summary = "test plugin",
-    .inputs = "pair",
+    .train_fields = fields,
+    .infer_fields = fields,
     .options = options,
     .presets = presets,
     .default_preset = "half",

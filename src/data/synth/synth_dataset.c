@@ -81,10 +81,10 @@ static geocl_status choose_pair(sequence *q, int a, int last) {
   const synth_camera *cam = &q->renderer->cam;
   int candidates[PAIR_WINDOW], n = 0;
   for (int b = a + 1; b <= last && b <= a + PAIR_WINDOW; b++) candidates[n++] = b;
-  keyed_rng rng;
-  keyed_rng_init(&rng, q->opts->seed, KEYED_PAIR_CHOICE, (uint64_t)q->index, (uint32_t)a);
+  geocl_keyed_rng rng;
+  geocl_keyed_init(&rng, q->opts->seed, GEOCL_STREAM_PAIR_CHOICE, (uint64_t)q->index, (uint32_t)a);
   for (int i = n - 1; i > 0; i--) {
-    int j = (int)keyed_below(&rng, (uint32_t)i + 1), t = candidates[i];
+    int j = (int)geocl_keyed_below(&rng, (uint32_t)i + 1), t = candidates[i];
     candidates[i] = candidates[j];
     candidates[j] = t;
   }

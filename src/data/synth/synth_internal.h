@@ -13,7 +13,7 @@
 
 #include <geocl/synth.h>
 
-#include "data/keyed_rng.h"
+#include <geocl/rng.h>
 
 /* --- scenes --- */
 
@@ -73,12 +73,12 @@ typedef struct synth_scene {
 } synth_scene;
 
 /* Build a room or street scene whose trajectory covers `frames` frames;
- * everything is drawn from the stream (seed, KEYED_SCENE, index).  Reuses the
+ * everything is drawn from the stream (seed, GEOCL_STREAM_SCENE, index).  Reuses the
  * scene's storage. */
 geocl_status synth_scene_build(synth_scene *scene, geocl_synth_kind kind, uint64_t seed, uint64_t index, int frames);
 void synth_scene_free(synth_scene *scene);
-geocl_status synth_scene_build_room(synth_scene *scene, keyed_rng *rng, int frames);
-geocl_status synth_scene_build_street(synth_scene *scene, keyed_rng *rng, int frames);
+geocl_status synth_scene_build_room(synth_scene *scene, geocl_keyed_rng *rng, int frames);
+geocl_status synth_scene_build_street(synth_scene *scene, geocl_keyed_rng *rng, int frames);
 /* Append a shape (bound and reflectance filled in). */
 geocl_status synth_add(synth_scene *scene, const synth_prim *prim);
 /* Set a shape's frame to a turn by yaw about the vertical. */
@@ -90,7 +90,7 @@ typedef struct synth_place {
   float x, y, yaw;
 } synth_place;
 
-synth_material synth_mat(synth_pattern pattern, const float c0[3], const float c1[3], float scale, keyed_rng *rng);
+synth_material synth_mat(synth_pattern pattern, const float c0[3], const float c1[3], float scale, geocl_keyed_rng *rng);
 /* A box of size (sx, sy, sz) whose bottom centre is at (lx, ly, z0) in the object frame. */
 geocl_status synth_box(synth_scene *s, const synth_place *at, float lx, float ly, float z0, float sx, float sy,
                        float sz, const synth_material *m);
@@ -106,7 +106,7 @@ geocl_status synth_ball(synth_scene *s, const synth_place *at, float lx, float l
 geocl_status synth_rect(synth_scene *s, const float c[3], const float ax[3], const float ay[3], float hx, float hy,
                         const synth_material *m);
 /* A colour near base: each channel scaled by a factor in [1 - amount, 1 + amount]. */
-void synth_colour_near(keyed_rng *rng, const float base[3], float amount, float out[3]);
+void synth_colour_near(geocl_keyed_rng *rng, const float base[3], float amount, float out[3]);
 /* Camera-to-world pose of frame t. */
 void synth_path_pose(const synth_path *path, double t, double pose[12]);
 

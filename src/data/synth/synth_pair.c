@@ -22,17 +22,17 @@ geocl_status geocl_synth_pair(geocl_synth_renderer *r, uint64_t seed, int64_t in
   geocl_status st =
       synth_scene_build(scene, index & 1 ? GEOCL_SYNTH_STREET : GEOCL_SYNTH_ROOM, seed, (uint64_t)index, PATH_FRAMES);
   if (st != GEOCL_OK) return st;
-  keyed_rng rng;
-  keyed_rng_init(&rng, seed, KEYED_PAIR_CHOICE, (uint64_t)index, 0);
-  double ta = keyed_range(&rng, MAX_GAP, PATH_FRAMES - MAX_GAP), pose_a[12], pose_b[12];
+  geocl_keyed_rng rng;
+  geocl_keyed_init(&rng, seed, GEOCL_STREAM_PAIR_CHOICE, (uint64_t)index, 0);
+  double ta = geocl_keyed_range(&rng, MAX_GAP, PATH_FRAMES - MAX_GAP), pose_a[12], pose_b[12];
   synth_path_pose(&scene->path, ta, pose_a);
   st = synth_render_view(r, scene, pose_a, rgb1, depth_a);
   const synth_camera *cam = &r->cam;
   double best_t = ta + 0.5 * MAX_GAP, best_covisibility = -1.0;
   for (int i = 0; st == GEOCL_OK && i < TRIES; i++) {
     /* either direction along the path: the masked view is sometimes the later one */
-    float gap = keyed_range(&rng, 1.0f, MAX_GAP);
-    double tb = ta + (keyed_unit(&rng) < 0.5f ? -gap : gap);
+    float gap = geocl_keyed_range(&rng, 1.0f, MAX_GAP);
+    double tb = ta + (geocl_keyed_unit(&rng) < 0.5f ? -gap : gap);
     synth_path_pose(&scene->path, tb, pose_b);
     if (baseline(pose_a, pose_b) < MIN_BASELINE) continue;
     st = synth_render_view(r, scene, pose_b, rgb2, depth_b);

@@ -12,7 +12,7 @@
 
 typedef struct room {
   synth_scene *scene;
-  keyed_rng *rng;
+  geocl_keyed_rng *rng;
   float half_w, half_d, height;
   float footprint[MAX_FOOTPRINTS][3]; /* x, y, radius of what stands on the floor */
   int n_footprints;
@@ -31,7 +31,7 @@ static const float accents[8][3] = {{0.65f, 0.08f, 0.06f}, {0.08f, 0.2f, 0.6f}, 
 static const float wall_colours[5][3] = {
     {0.75f, 0.72f, 0.62f}, {0.6f, 0.68f, 0.72f}, {0.72f, 0.6f, 0.55f}, {0.66f, 0.72f, 0.6f}, {0.8f, 0.8f, 0.78f}};
 
-static const float *pick(keyed_rng *rng, const float (*colours)[3], int n) { return colours[keyed_below(rng, n)]; }
+static const float *pick(geocl_keyed_rng *rng, const float (*colours)[3], int n) { return colours[geocl_keyed_below(rng, n)]; }
 
 static void accent(room *r, float out[3]) { synth_colour_near(r->rng, pick(r->rng, accents, 8), 0.15f, out); }
 
@@ -62,10 +62,10 @@ static void claim(room *r, float x, float y, float rad) {
  * given width and depth, facing into the room; 0 when none was found. */
 static int wall_place(room *r, float width, float depth, synth_place *at) {
   for (int attempt = 0; attempt < 8; attempt++) {
-    int w = (int)keyed_below(r->rng, 4);
+    int w = (int)geocl_keyed_below(r->rng, 4);
     float along_half = w < 2 ? r->half_w : r->half_d, inward = depth * 0.5f + 0.02f;
     if (along_half - 0.5f * width - 0.05f <= 0.0f) continue;
-    float a = keyed_range(r->rng, -(along_half - 0.5f * width - 0.05f), along_half - 0.5f * width - 0.05f);
+    float a = geocl_keyed_range(r->rng, -(along_half - 0.5f * width - 0.05f), along_half - 0.5f * width - 0.05f);
     switch (w) {
     case 0: *at = (synth_place){a, r->half_d - inward, (float)M_PI}; break;
     case 1: *at = (synth_place){a, -r->half_d + inward, 0.0f}; break;
@@ -83,8 +83,8 @@ static int wall_place(room *r, float width, float depth, synth_place *at) {
 
 static int free_place(room *r, float rad, synth_place *at) {
   for (int attempt = 0; attempt < 12; attempt++) {
-    *at = (synth_place){keyed_range(r->rng, -r->half_w, r->half_w), keyed_range(r->rng, -r->half_d, r->half_d),
-                        keyed_range(r->rng, 0.0f, (float)(2.0 * M_PI))};
+    *at = (synth_place){geocl_keyed_range(r->rng, -r->half_w, r->half_w), geocl_keyed_range(r->rng, -r->half_d, r->half_d),
+                        geocl_keyed_range(r->rng, 0.0f, (float)(2.0 * M_PI))};
     if (is_free(r, at->x, at->y, rad, 1)) {
       claim(r, at->x, at->y, rad);
       return 1;
@@ -95,10 +95,10 @@ static int free_place(room *r, float rad, synth_place *at) {
 
 static geocl_status cabinet(room *r) {
   synth_place at;
-  float w = keyed_range(r->rng, 0.6f, 1.8f), d = keyed_range(r->rng, 0.35f, 0.6f), h = keyed_range(r->rng, 0.7f, 2.1f);
+  float w = geocl_keyed_range(r->rng, 0.6f, 1.8f), d = geocl_keyed_range(r->rng, 0.35f, 0.6f), h = geocl_keyed_range(r->rng, 0.7f, 2.1f);
   if (!wall_place(r, w, d, &at)) return GEOCL_OK;
   float c[3];
-  synth_colour_near(r->rng, keyed_unit(r->rng) < 0.5f ? wood : white, 0.2f, c);
+  synth_colour_near(r->rng, geocl_keyed_unit(r->rng) < 0.5f ? wood : white, 0.2f, c);
   synth_material body = synth_mat(PATTERN_PLANKS, c, dark_wood, 0.25f, r->rng);
   geocl_status st = synth_box(r->scene, &at, 0, 0, 0, w, d, h, &body);
   /* things on top of low cabinets */
@@ -106,18 +106,18 @@ static geocl_status cabinet(room *r) {
     float a[3];
     accent(r, a);
     synth_material m = synth_mat(PATTERN_STRIPES, a, white, 0.04f, r->rng);
-    float size = keyed_range(r->rng, 0.1f, 0.22f);
-    if (keyed_unit(r->rng) < 0.5f)
-      st = synth_ball(r->scene, &at, keyed_range(r->rng, -0.3f, 0.3f) * w, 0, h + size, size, &m);
+    float size = geocl_keyed_range(r->rng, 0.1f, 0.22f);
+    if (geocl_keyed_unit(r->rng) < 0.5f)
+      st = synth_ball(r->scene, &at, geocl_keyed_range(r->rng, -0.3f, 0.3f) * w, 0, h + size, size, &m);
     else
-      st = synth_post(r->scene, &at, keyed_range(r->rng, -0.3f, 0.3f) * w, 0, h, 0.6f * size, 2.0f * size, &m);
+      st = synth_post(r->scene, &at, geocl_keyed_range(r->rng, -0.3f, 0.3f) * w, 0, h, 0.6f * size, 2.0f * size, &m);
   }
   return st;
 }
 
 static geocl_status shelf(room *r) {
   synth_place at;
-  float w = keyed_range(r->rng, 0.8f, 1.6f), d = 0.35f, h = keyed_range(r->rng, 1.6f, 2.2f);
+  float w = geocl_keyed_range(r->rng, 0.8f, 1.6f), d = 0.35f, h = geocl_keyed_range(r->rng, 1.6f, 2.2f);
   if (!wall_place(r, w, d, &at)) return GEOCL_OK;
   float c[3];
   synth_colour_near(r->rng, light_wood, 0.15f, c);
@@ -129,11 +129,11 @@ static geocl_status shelf(room *r) {
     st = synth_box(r->scene, &at, 0, 0, z, w, d, 0.03f, &frame);
     /* a row of books */
     for (float x = -0.5f * w + 0.05f; st == GEOCL_OK && i < levels && x < 0.5f * w - 0.12f;) {
-      float bw = keyed_range(r->rng, 0.03f, 0.08f), bh = keyed_range(r->rng, 0.6f, 0.9f) * (h / levels - 0.05f);
+      float bw = geocl_keyed_range(r->rng, 0.03f, 0.08f), bh = geocl_keyed_range(r->rng, 0.6f, 0.9f) * (h / levels - 0.05f);
       float bc[3];
       accent(r, bc);
       synth_material book = synth_mat(PATTERN_PLAIN, bc, NULL, 0.1f, r->rng);
-      if (keyed_unit(r->rng) < 0.85f)
+      if (geocl_keyed_unit(r->rng) < 0.85f)
         st = synth_box(r->scene, &at, x + 0.5f * bw, 0.0f, z + 0.03f, bw, 0.22f, bh, &book);
       x += bw + 0.005f;
     }
@@ -145,7 +145,7 @@ static geocl_status shelf(room *r) {
 
 static geocl_status sofa(room *r) {
   synth_place at;
-  float w = keyed_range(r->rng, 1.6f, 2.4f), d = 0.9f;
+  float w = geocl_keyed_range(r->rng, 1.6f, 2.4f), d = 0.9f;
   if (!wall_place(r, w, d, &at)) return GEOCL_OK;
   float c[3], c2[3];
   accent(r, c);
@@ -162,13 +162,13 @@ static geocl_status sofa(room *r) {
 
 static geocl_status plant(room *r, int against_wall) {
   synth_place at;
-  float pot = keyed_range(r->rng, 0.14f, 0.25f), crown = keyed_range(r->rng, 0.3f, 0.55f);
+  float pot = geocl_keyed_range(r->rng, 0.14f, 0.25f), crown = geocl_keyed_range(r->rng, 0.3f, 0.55f);
   if (!(against_wall ? wall_place(r, 2.0f * crown, 2.0f * crown, &at) : free_place(r, crown, &at))) return GEOCL_OK;
   float pc[3];
   accent(r, pc);
   synth_material clay = synth_mat(PATTERN_STRIPES, pc, white, 0.05f, r->rng);
   synth_material leaves = synth_mat(PATTERN_NOISE, green, dark_green, 0.07f, r->rng);
-  float pot_h = keyed_range(r->rng, 0.3f, 0.5f);
+  float pot_h = geocl_keyed_range(r->rng, 0.3f, 0.5f);
   geocl_status st = synth_post(r->scene, &at, 0, 0, 0, pot, pot_h, &clay);
   if (st == GEOCL_OK) st = synth_ball(r->scene, &at, 0, 0, pot_h + crown * 0.85f, crown, &leaves);
   return st;
@@ -181,7 +181,7 @@ static geocl_status floor_lamp(room *r) {
   float shade_colour[3];
   synth_colour_near(r->rng, (const float[3]){0.9f, 0.85f, 0.7f}, 0.1f, shade_colour);
   synth_material shade = synth_mat(PATTERN_STRIPES, shade_colour, white, 0.03f, r->rng);
-  float h = keyed_range(r->rng, 1.3f, 1.7f);
+  float h = geocl_keyed_range(r->rng, 1.3f, 1.7f);
   geocl_status st = synth_post(r->scene, &at, 0, 0, 0, 0.18f, 0.03f, &pole);
   if (st == GEOCL_OK) st = synth_post(r->scene, &at, 0, 0, 0.03f, 0.02f, h, &pole);
   if (st == GEOCL_OK) st = synth_post(r->scene, &at, 0, 0, h - 0.1f, 0.2f, 0.3f, &shade);
@@ -190,23 +190,23 @@ static geocl_status floor_lamp(room *r) {
 
 static geocl_status table(room *r) {
   synth_place at;
-  float w = keyed_range(r->rng, 0.9f, 1.8f), d = keyed_range(r->rng, 0.6f, 1.0f), h = keyed_range(r->rng, 0.45f, 0.78f);
+  float w = geocl_keyed_range(r->rng, 0.9f, 1.8f), d = geocl_keyed_range(r->rng, 0.6f, 1.0f), h = geocl_keyed_range(r->rng, 0.45f, 0.78f);
   if (!free_place(r, 0.5f * sqrtf(w * w + d * d), &at)) return GEOCL_OK;
   float c[3];
-  synth_colour_near(r->rng, keyed_unit(r->rng) < 0.6f ? wood : light_wood, 0.15f, c);
+  synth_colour_near(r->rng, geocl_keyed_unit(r->rng) < 0.6f ? wood : light_wood, 0.15f, c);
   synth_material top = synth_mat(PATTERN_PLANKS, c, dark_wood, 0.15f, r->rng);
   geocl_status st = synth_box(r->scene, &at, 0, 0, h - 0.04f, w, d, 0.04f, &top);
   for (int i = 0; st == GEOCL_OK && i < 4; i++)
     st = synth_post(r->scene, &at, (i & 1 ? 1 : -1) * (0.5f * w - 0.07f), (i & 2 ? 1 : -1) * (0.5f * d - 0.07f), 0,
                     0.03f, h - 0.04f, &top);
   /* a few things on the table */
-  int things = (int)keyed_below(r->rng, 4);
+  int things = (int)geocl_keyed_below(r->rng, 4);
   for (int i = 0; st == GEOCL_OK && i < things; i++) {
-    float a[3], lx = keyed_range(r->rng, -0.35f, 0.35f) * w, ly = keyed_range(r->rng, -0.3f, 0.3f) * d;
+    float a[3], lx = geocl_keyed_range(r->rng, -0.35f, 0.35f) * w, ly = geocl_keyed_range(r->rng, -0.3f, 0.3f) * d;
     accent(r, a);
     synth_material m = synth_mat(i & 1 ? PATTERN_TILES : PATTERN_PLAIN, a, white, 0.04f, r->rng);
-    float s = keyed_range(r->rng, 0.06f, 0.15f);
-    switch (keyed_below(r->rng, 3)) {
+    float s = geocl_keyed_range(r->rng, 0.06f, 0.15f);
+    switch (geocl_keyed_below(r->rng, 3)) {
     case 0: st = synth_ball(r->scene, &at, lx, ly, h + s, s, &m); break;
     case 1: st = synth_post(r->scene, &at, lx, ly, h, 0.6f * s, 2.0f * s, &m); break;
     default: st = synth_box(r->scene, &at, lx, ly, h, 2.5f * s, 1.8f * s, 0.6f * s, &m); break;
@@ -219,37 +219,37 @@ static geocl_status chair_or_stool(room *r) {
   synth_place at;
   if (!free_place(r, 0.3f, &at)) return GEOCL_OK;
   float c[3];
-  synth_colour_near(r->rng, keyed_unit(r->rng) < 0.5f ? wood : pick(r->rng, accents, 8), 0.15f, c);
+  synth_colour_near(r->rng, geocl_keyed_unit(r->rng) < 0.5f ? wood : pick(r->rng, accents, 8), 0.15f, c);
   synth_material m = synth_mat(PATTERN_PLANKS, c, dark_wood, 0.1f, r->rng);
-  float h = keyed_range(r->rng, 0.42f, 0.5f);
+  float h = geocl_keyed_range(r->rng, 0.42f, 0.5f);
   geocl_status st = synth_box(r->scene, &at, 0, 0, h - 0.04f, 0.42f, 0.42f, 0.04f, &m);
   for (int i = 0; st == GEOCL_OK && i < 4; i++)
     st = synth_box(r->scene, &at, (i & 1 ? 0.18f : -0.18f), (i & 2 ? 0.18f : -0.18f), 0, 0.035f, 0.035f, h - 0.04f, &m);
-  if (st == GEOCL_OK && keyed_unit(r->rng) < 0.7f) st = synth_box(r->scene, &at, 0, -0.19f, h, 0.42f, 0.04f, 0.45f, &m);
+  if (st == GEOCL_OK && geocl_keyed_unit(r->rng) < 0.7f) st = synth_box(r->scene, &at, 0, -0.19f, h, 0.42f, 0.04f, 0.45f, &m);
   return st;
 }
 
 static geocl_status ball(room *r) {
   synth_place at;
-  float rad = keyed_range(r->rng, 0.1f, 0.35f);
+  float rad = geocl_keyed_range(r->rng, 0.1f, 0.35f);
   if (!free_place(r, rad, &at)) return GEOCL_OK;
   float a[3];
   accent(r, a);
   synth_material m =
-      synth_mat(keyed_unit(r->rng) < 0.5f ? PATTERN_STRIPES : PATTERN_TILES, a, white, rad * 0.6f, r->rng);
+      synth_mat(geocl_keyed_unit(r->rng) < 0.5f ? PATTERN_STRIPES : PATTERN_TILES, a, white, rad * 0.6f, r->rng);
   return synth_ball(r->scene, &at, 0, 0, rad, rad, &m);
 }
 
 static geocl_status crates(room *r) {
   synth_place at;
-  float s = keyed_range(r->rng, 0.35f, 0.6f);
+  float s = geocl_keyed_range(r->rng, 0.35f, 0.6f);
   if (!free_place(r, s, &at)) return GEOCL_OK;
   float c[3];
   synth_colour_near(r->rng, light_wood, 0.2f, c);
   synth_material m = synth_mat(PATTERN_PLANKS, c, wood, s / 4.0f, r->rng);
   geocl_status st = synth_box(r->scene, &at, 0, 0, 0, s, s, s, &m);
-  if (st == GEOCL_OK && keyed_unit(r->rng) < 0.6f) {
-    synth_place top = {at.x, at.y, at.yaw + keyed_range(r->rng, -0.5f, 0.5f)};
+  if (st == GEOCL_OK && geocl_keyed_unit(r->rng) < 0.6f) {
+    synth_place top = {at.x, at.y, at.yaw + geocl_keyed_range(r->rng, -0.5f, 0.5f)};
     st = synth_box(r->scene, &top, 0, 0, s, 0.8f * s, 0.8f * s, 0.8f * s, &m);
   }
   return st;
@@ -257,25 +257,25 @@ static geocl_status crates(room *r) {
 
 /* A rug: flat enough to pass under the camera, so it claims no floor. */
 static geocl_status rug(room *r) {
-  float w = keyed_range(r->rng, 1.5f, 2.2f * r->half_w * 0.6f), d = keyed_range(r->rng, 1.2f, 2.0f * r->half_d * 0.6f);
-  synth_place at = {keyed_range(r->rng, -0.3f, 0.3f), keyed_range(r->rng, -0.3f, 0.3f), 0.0f};
+  float w = geocl_keyed_range(r->rng, 1.5f, 2.2f * r->half_w * 0.6f), d = geocl_keyed_range(r->rng, 1.2f, 2.0f * r->half_d * 0.6f);
+  synth_place at = {geocl_keyed_range(r->rng, -0.3f, 0.3f), geocl_keyed_range(r->rng, -0.3f, 0.3f), 0.0f};
   float c0[3], c1[3];
   accent(r, c0);
   accent(r, c1);
-  synth_material m = synth_mat(keyed_unit(r->rng) < 0.5f ? PATTERN_STRIPES : PATTERN_TILES, c0, c1,
-                               keyed_range(r->rng, 0.15f, 0.4f), r->rng);
+  synth_material m = synth_mat(geocl_keyed_unit(r->rng) < 0.5f ? PATTERN_STRIPES : PATTERN_TILES, c0, c1,
+                               geocl_keyed_range(r->rng, 0.15f, 0.4f), r->rng);
   return synth_box(r->scene, &at, 0, 0, 0, w, d, 0.01f, &m);
 }
 
 /* Flat things on the walls (pictures, a door, a window): no footprint. */
 static geocl_status wall_decor(room *r, int kind) {
-  int w = (int)keyed_below(r->rng, 4);
+  int w = (int)geocl_keyed_below(r->rng, 4);
   float along_half = w < 2 ? r->half_w : r->half_d;
-  float width = kind == 1 ? 0.9f : keyed_range(r->rng, 0.5f, 1.4f);
-  float height = kind == 1 ? 2.05f : keyed_range(r->rng, 0.4f, 1.0f);
-  float bottom = kind == 1 ? 0.0f : keyed_range(r->rng, 1.0f, r->height - height - 0.2f);
+  float width = kind == 1 ? 0.9f : geocl_keyed_range(r->rng, 0.5f, 1.4f);
+  float height = kind == 1 ? 2.05f : geocl_keyed_range(r->rng, 0.4f, 1.0f);
+  float bottom = kind == 1 ? 0.0f : geocl_keyed_range(r->rng, 1.0f, r->height - height - 0.2f);
   if (along_half < 0.5f * width + 0.2f) return GEOCL_OK;
-  float a = keyed_range(r->rng, -(along_half - 0.5f * width - 0.2f), along_half - 0.5f * width - 0.2f);
+  float a = geocl_keyed_range(r->rng, -(along_half - 0.5f * width - 0.2f), along_half - 0.5f * width - 0.2f);
   synth_place at;
   float inward = 0.02f;
   switch (w) {
@@ -295,7 +295,7 @@ static geocl_status wall_decor(room *r, int kind) {
   } else { /* picture */
     accent(r, c0);
     accent(r, c1);
-    m = synth_mat(keyed_unit(r->rng) < 0.5f ? PATTERN_NOISE : PATTERN_STRIPES, c0, c1, keyed_range(r->rng, 0.08f, 0.3f),
+    m = synth_mat(geocl_keyed_unit(r->rng) < 0.5f ? PATTERN_NOISE : PATTERN_STRIPES, c0, c1, geocl_keyed_range(r->rng, 0.08f, 0.3f),
                   r->rng);
   }
   synth_material frame = synth_mat(PATTERN_PLAIN, kind == 2 ? white : dark_wood, NULL, 0.1f, r->rng);
@@ -309,15 +309,15 @@ static geocl_status shell(room *r) {
   float hw = r->half_w, hd = r->half_d, h = r->height;
   float c[3], c2[3];
   synth_material floor;
-  switch (keyed_below(r->rng, 3)) {
+  switch (geocl_keyed_below(r->rng, 3)) {
   case 0:
     synth_colour_near(r->rng, wood, 0.25f, c);
-    floor = synth_mat(PATTERN_PLANKS, c, dark_wood, keyed_range(r->rng, 0.12f, 0.22f), r->rng);
+    floor = synth_mat(PATTERN_PLANKS, c, dark_wood, geocl_keyed_range(r->rng, 0.12f, 0.22f), r->rng);
     break;
   case 1:
     synth_colour_near(r->rng, white, 0.1f, c);
     synth_colour_near(r->rng, grey, 0.3f, c2);
-    floor = synth_mat(PATTERN_TILES, c, c2, keyed_range(r->rng, 0.3f, 0.6f), r->rng);
+    floor = synth_mat(PATTERN_TILES, c, c2, geocl_keyed_range(r->rng, 0.3f, 0.6f), r->rng);
     break;
   default:
     accent(r, c);
@@ -328,9 +328,9 @@ static geocl_status shell(room *r) {
   synth_colour_near(r->rng, pick(r->rng, wall_colours, 5), 0.08f, c);
   synth_colour_near(r->rng, c, 0.15f, c2);
   synth_material walls;
-  switch (keyed_below(r->rng, 3)) {
+  switch (geocl_keyed_below(r->rng, 3)) {
   case 0: walls = synth_mat(PATTERN_PLAIN, c, NULL, 0.5f, r->rng); break;
-  case 1: walls = synth_mat(PATTERN_STRIPES, c, c2, keyed_range(r->rng, 0.08f, 0.25f), r->rng); break;
+  case 1: walls = synth_mat(PATTERN_STRIPES, c, c2, geocl_keyed_range(r->rng, 0.08f, 0.25f), r->rng); break;
   default: walls = synth_mat(PATTERN_BRICK, c, (const float[3]){0.8f, 0.8f, 0.8f}, 0.12f, r->rng); break;
   }
   synth_material ceiling = synth_mat(PATTERN_PLAIN, (const float[3]){0.85f, 0.85f, 0.83f}, NULL, 1.0f, r->rng);
@@ -349,37 +349,37 @@ static geocl_status shell(room *r) {
   return st;
 }
 
-geocl_status synth_scene_build_room(synth_scene *s, keyed_rng *rng, int frames) {
+geocl_status synth_scene_build_room(synth_scene *s, geocl_keyed_rng *rng, int frames) {
   (void)frames; /* the orbit repeats, so any length fits */
   room r = {.scene = s, .rng = rng};
-  r.half_w = 0.5f * keyed_range(rng, 5.5f, 8.5f);
-  r.half_d = 0.5f * keyed_range(rng, 4.5f, 7.0f);
-  r.height = keyed_range(rng, 2.6f, 3.2f);
+  r.half_w = 0.5f * geocl_keyed_range(rng, 5.5f, 8.5f);
+  r.half_d = 0.5f * geocl_keyed_range(rng, 4.5f, 7.0f);
+  r.height = geocl_keyed_range(rng, 2.6f, 3.2f);
 
   s->outdoor = 0;
-  s->lamp[0] = keyed_range(rng, -0.5f, 0.5f);
-  s->lamp[1] = keyed_range(rng, -0.5f, 0.5f);
+  s->lamp[0] = geocl_keyed_range(rng, -0.5f, 0.5f);
+  s->lamp[1] = geocl_keyed_range(rng, -0.5f, 0.5f);
   s->lamp[2] = r.height - 0.45f;
-  s->lamp_reach = keyed_range(rng, 3.0f, 4.5f);
+  s->lamp_reach = geocl_keyed_range(rng, 3.0f, 4.5f);
   synth_colour_near(rng, (const float[3]){1.25f, 1.12f, 0.95f}, 0.05f, s->key_rgb);
   synth_colour_near(rng, (const float[3]){0.33f, 0.33f, 0.36f}, 0.05f, s->ambient_rgb);
 
   synth_path *p = &s->path;
   p->orbit = 1;
-  p->origin[2] = keyed_range(rng, 1.3f, 1.7f);
-  p->radius[0] = (r.half_w - 1.9f) * keyed_range(rng, 0.6f, 1.0f);
-  p->radius[1] = (r.half_d - 1.9f) * keyed_range(rng, 0.6f, 1.0f);
+  p->origin[2] = geocl_keyed_range(rng, 1.3f, 1.7f);
+  p->radius[0] = (r.half_w - 1.9f) * geocl_keyed_range(rng, 0.6f, 1.0f);
+  p->radius[1] = (r.half_d - 1.9f) * geocl_keyed_range(rng, 0.6f, 1.0f);
   for (int i = 0; i < 2; i++)
     if (p->radius[i] < 0.4) p->radius[i] = 0.4;
-  p->phase = keyed_range(rng, 0.0f, (float)(2.0 * M_PI));
-  p->step = (keyed_unit(rng) < 0.5f ? -1.0 : 1.0) * keyed_range(rng, 0.05f, 0.075f);
+  p->phase = geocl_keyed_range(rng, 0.0f, (float)(2.0 * M_PI));
+  p->step = (geocl_keyed_unit(rng) < 0.5f ? -1.0 : 1.0) * geocl_keyed_range(rng, 0.05f, 0.075f);
   p->sway_amp = 0.08;
   p->sway_freq = 0.21;
-  p->sway_phase = keyed_range(rng, 0.0f, 6.0f);
-  p->yaw_amp = keyed_range(rng, 0.15f, 0.35f);
-  p->yaw_freq = keyed_range(rng, 0.08f, 0.15f);
-  p->yaw_phase = keyed_range(rng, 0.0f, 6.0f);
-  p->pitch = -keyed_range(rng, 0.12f, 0.28f);
+  p->sway_phase = geocl_keyed_range(rng, 0.0f, 6.0f);
+  p->yaw_amp = geocl_keyed_range(rng, 0.15f, 0.35f);
+  p->yaw_freq = geocl_keyed_range(rng, 0.08f, 0.15f);
+  p->yaw_phase = geocl_keyed_range(rng, 0.0f, 6.0f);
+  p->pitch = -geocl_keyed_range(rng, 0.12f, 0.28f);
   for (int i = 0; i < PATH_SAMPLES; i++) {
     double a = 2.0 * M_PI * i / PATH_SAMPLES;
     r.path[i][0] = (float)(p->radius[0] * cos(a));
@@ -388,9 +388,9 @@ geocl_status synth_scene_build_room(synth_scene *s, keyed_rng *rng, int frames) 
 
   geocl_status st = shell(&r);
   /* furniture: a fixed menu in a seeded order of attempts */
-  int pieces = 20 + (int)keyed_below(rng, 10); /* attempts: some find no room */
+  int pieces = 20 + (int)geocl_keyed_below(rng, 10); /* attempts: some find no room */
   for (int i = 0; st == GEOCL_OK && i < pieces; i++) {
-    switch (keyed_below(rng, 11)) {
+    switch (geocl_keyed_below(rng, 11)) {
     case 0: st = cabinet(&r); break;
     case 1: st = shelf(&r); break;
     case 2: st = sofa(&r); break;
@@ -404,8 +404,8 @@ geocl_status synth_scene_build_room(synth_scene *s, keyed_rng *rng, int frames) 
     default: st = plant(&r, 0); break;
     }
   }
-  if (st == GEOCL_OK && keyed_unit(rng) < 0.7f) st = rug(&r);
-  for (int i = 0, n = 2 + (int)keyed_below(rng, 4); st == GEOCL_OK && i < n; i++)
+  if (st == GEOCL_OK && geocl_keyed_unit(rng) < 0.7f) st = rug(&r);
+  for (int i = 0, n = 2 + (int)geocl_keyed_below(rng, 4); st == GEOCL_OK && i < n; i++)
     st = wall_decor(&r, i == 0 ? 1 : i == 1 ? 2 : 0);
   return st;
 }

@@ -35,15 +35,15 @@ void synth_frame_yaw(synth_prim *p, float yaw) {
   memcpy(p->axes, axes, sizeof axes);
 }
 
-synth_material synth_mat(synth_pattern pattern, const float c0[3], const float c1[3], float scale, keyed_rng *rng) {
-  synth_material m = {.pattern = pattern, .scale = scale, .seed = keyed_u32(rng)};
+synth_material synth_mat(synth_pattern pattern, const float c0[3], const float c1[3], float scale, geocl_keyed_rng *rng) {
+  synth_material m = {.pattern = pattern, .scale = scale, .seed = geocl_keyed_u32(rng)};
   memcpy(m.colour[0], c0, sizeof m.colour[0]);
   memcpy(m.colour[1], c1 ? c1 : c0, sizeof m.colour[1]);
   return m;
 }
 
-void synth_colour_near(keyed_rng *rng, const float base[3], float amount, float out[3]) {
-  for (int i = 0; i < 3; i++) out[i] = base[i] * keyed_range(rng, 1.0f - amount, 1.0f + amount);
+void synth_colour_near(geocl_keyed_rng *rng, const float base[3], float amount, float out[3]) {
+  for (int i = 0; i < 3; i++) out[i] = base[i] * geocl_keyed_range(rng, 1.0f - amount, 1.0f + amount);
 }
 
 /* Object-frame point (lx, ly) on the ground, in the world. */
@@ -113,8 +113,8 @@ geocl_status synth_scene_build(synth_scene *scene, geocl_synth_kind kind, uint64
   memset(scene, 0, sizeof *scene);
   scene->prims = prims;
   scene->capacity = capacity;
-  keyed_rng rng;
-  keyed_rng_init(&rng, seed, KEYED_SCENE, index, 0);
+  geocl_keyed_rng rng;
+  geocl_keyed_init(&rng, seed, GEOCL_STREAM_SCENE, index, 0);
   return kind == GEOCL_SYNTH_STREET ? synth_scene_build_street(scene, &rng, frames)
                                     : synth_scene_build_room(scene, &rng, frames);
 }

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* The built-in data sources and the loader's access to a source. */
+#ifndef GEOCL_DATA_SOURCES_H
+#define GEOCL_DATA_SOURCES_H
+
+#include <geocl/data.h>
+
+extern const geocl_data_source_type source_synthetic;      /* source_synthetic.c */
+extern const geocl_data_source_type source_pairs;          /* source_pairs.c */
+extern const geocl_data_source_type source_kitti_odometry; /* source_kitti_odometry.c */
+
+/* Read one sample (out is zeroed first and freed on failure). */
+geocl_status source_read(const geocl_data_source *s, void **thread, int64_t index, geocl_raw_sample *out);
+void source_thread_free(const geocl_data_source *s, void *thread);
+
+/* Read an image file as 8-bit RGB (source_pairs.c). */
+geocl_status source_read_rgb8(const char *path, geocl_image *out);
+
+#endif
