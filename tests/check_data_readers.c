@@ -14,8 +14,8 @@
 #include <geocl/image.h>
 #include <geocl/kitti.h>
 #include <geocl/pairs.h>
+#include <geocl/fileio.h>
 
-#include "io/fileio.h"
 #include "testutil.h"
 
 static const char *fixture(const char *name) {

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fileio.h"
+#include <geocl/fileio.h>
 
 int geocl_open_regular(const char *path, uint64_t *size) {
   /* O_NONBLOCK: opening a FIFO for reading would wait for a writer */

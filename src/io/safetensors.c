@@ -15,7 +15,7 @@
 
 #include <geocl/safetensors.h>
 
-#include "fileio.h"
+#include <geocl/fileio.h>
 #include "ops/ops_internal.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "safetensors data is little-endian; this host is not");

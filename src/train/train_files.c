@@ -26,8 +26,8 @@
 #include <geocl/model.h>
 #include <geocl/optim.h>
 #include <geocl/safetensors.h>
+#include <geocl/fileio.h>
 
-#include "io/fileio.h"
 #include "train_internal.h"
 
 #define METRICS_MAX_BYTES ((size_t)1 << 31)

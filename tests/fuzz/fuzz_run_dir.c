@@ -11,7 +11,7 @@
 #include <geocl/train.h>
 
 #include "fuzz_util.h"
-#include "io/fileio.h"
+#include <geocl/fileio.h>
 #include "train/train_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -26,13 +26,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (which == 0) {
     geocl_train_opts o;
     geocl_train_opts_default(&o);
-    char *model_config = NULL;
+    const char *model_config = NULL, *backbone_config = NULL;
     void *storage = NULL;
-    if (train_config_read(dir, &o, &model_config, &storage) == GEOCL_OK) {
+    if (train_config_read(dir, &o, &model_config, &backbone_config, &storage) == GEOCL_OK) {
       if (geocl_train_opts_check(&o) != GEOCL_OK || !o.task || !o.data || !model_config) abort();
-      free(model_config);
-      train_config_free(storage);
+      geocl_param_rule *rules;
+      int n_rules;
+      if (train_rules(&o, &rules, &n_rules) == GEOCL_OK) train_rules_free(rules, n_rules);
     }
+    train_config_free(storage);
   } else if (which == 1) {
     if (train_metrics_truncate(dir, 5) == GEOCL_OK) {
       char *path = train_path(dir, "metrics.jsonl"), *text;

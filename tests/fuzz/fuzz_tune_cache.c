@@ -8,7 +8,7 @@
 
 #include "fuzz_util.h"
 #include "ocl.h"
-#include "tune.h"
+#include "tune_cache.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
