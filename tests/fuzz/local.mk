@@ -32,7 +32,7 @@ tests_fuzz_fuzz_pairs_LDADD = src/libgeocl.la
 # (unexported) readers, compiled in
 FUZZ_TARGETS += tests/fuzz/fuzz_run_dir
 tests_fuzz_fuzz_run_dir_SOURCES = tests/fuzz/fuzz_run_dir.c src/train/train_config.c src/train/train_files.c \
-	$(FUZZ_COMMON)
+	src/train/train_recipe.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_run_dir_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS)
 tests_fuzz_fuzz_run_dir_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_run_dir_LDADD = src/libgeocl.la $(JSONC_LIBS)
