@@ -25,7 +25,7 @@ tests_check_plugins_SOURCES = tests/check_plugins.c
 check_PROGRAMS += tests/make_model_files
 tests_make_model_files_SOURCES = tests/make_model_files.c
 tests_make_model_files_LDADD = src/libgeocl.la
-TESTS += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh
+TESTS += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/cli_usage.sh
 if GEOCL_MPI
 TESTS += tests/mpi_cli.sh
 check_PROGRAMS += tests/dist_mean
@@ -33,7 +33,7 @@ tests_dist_mean_SOURCES = tests/dist_mean.c
 tests_dist_mean_LDADD = src/libgeocl.la -lm
 endif
 EXTRA_DIST += tests/mpi_cli.sh
-EXTRA_DIST += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/cli_checks.sh
+EXTRA_DIST += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/cli_checks.sh tests/cli_usage.sh
 tests_check_heads_SOURCES = tests/check_heads.c
 tests_check_train_SOURCES = tests/check_train.c
 tests_check_croco_SOURCES = tests/check_croco.c

@@ -36,6 +36,22 @@ extern const cli_command cli_synth;
 
 /* Print "geocl <cmd>: <message>" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* getopt_long without getopt's own messages: an unknown, ambiguous or
+ * incomplete option prints one line (with "did you mean" for a typo and a
+ * pointer to --help) and returns '?'. */
+struct option;
+int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts, const struct option *longopts,
+               int *index);
+/* The name among names[0..n) closest to word[0..len) when it is close enough
+ * to be a typo of it, else NULL. */
+const char *cli_closest(const char *word, size_t len, const char *const *names, size_t n);
+/* Run from a build tree (the uninstalled binary, or libtool's wrapper of
+ * it): search the tree's backend and plugin directories too (cli_buildtree.c). */
+void cli_use_build_tree(void);
+/* Whether task (a plugin), preset (NULL: none) and key=value args make a
+ * model: CLI_OK, or CLI_USAGE after one line naming what is wrong (cli_model_check.c). */
+int cli_check_model_choice(const char *cmd, const char *task, const char *preset, int n_args,
+                           const char *const *args);
 /* Report the library's last error for a failed call. */
 int cli_fail(const char *cmd);
 /* Parse a non-negative integer option; prints the error and returns 1 on failure. */
@@ -63,7 +79,7 @@ int cli_parse_model_args(const char *cmd, int argc, char **argv, bool with_grads
 geocl_status cli_open_model(const cli_model_args *a, bool grad, geocl_ctx **ctx, geocl_model **m, geocl_batch *b);
 
 /* One training step of a model on random images (cli_step.c): the model of
- * task/preset with key=value args (img_size=224 unless they set it), AdamW,
+ * task/preset with key=value args (at the images size the model trains at), AdamW,
  * and `batch` random samples uploaded anew each step. */
 typedef struct cli_step {
   geocl_model *model;

@@ -90,7 +90,7 @@ int cli_parse_model_args(const char *cmd, int argc, char **argv, bool with_grads
   memset(a, 0, sizeof *a);
   int c;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  while ((c = cli_getopt(cmd, argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
     case 'w': a->weights = optarg; break;
     case 't': a->task = optarg; break;
@@ -100,7 +100,7 @@ int cli_parse_model_args(const char *cmd, int argc, char **argv, bool with_grads
     case 'o': a->out = optarg; break;
     case 'g':
       if (!with_grads) {
-        help(stderr);
+        cli_error(cmd, "unknown option '--grads' (see 'geocl %s --help')", cmd);
         return CLI_USAGE;
       }
       a->grads = optarg;
@@ -110,7 +110,7 @@ int cli_parse_model_args(const char *cmd, int argc, char **argv, bool with_grads
       if (cli_parse_u64(cmd, "--seed", optarg, &a->seed)) return CLI_USAGE;
       break;
     case 'h': help(stdout); return -1;
-    default: help(stderr); return CLI_USAGE;
+    default: return CLI_USAGE;
     }
   }
   if (!a->weights || !a->image1 || !a->out) {

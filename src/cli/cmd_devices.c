@@ -89,13 +89,12 @@ static int run(int argc, char **argv) {
   static const struct option opts[] = {{"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   int json = 0, c;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  while ((c = cli_getopt("devices", argc, argv, "h", opts, NULL)) != -1) {
     if (c == 'j') json = 1;
     else if (c == 'h') {
       help(stdout);
       return CLI_OK;
     } else {
-      help(stderr);
       return CLI_USAGE;
     }
   }

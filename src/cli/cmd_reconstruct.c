@@ -3,6 +3,8 @@
  * official CroCo demo. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include <geocl/image.h>
 
@@ -26,6 +28,11 @@ static int run(int argc, char **argv) {
   cli_model_args a;
   int rc = cli_parse_model_args("reconstruct", argc, argv, false, help, &a);
   if (rc) return rc < 0 ? CLI_OK : rc;
+  size_t len = strlen(a.out);
+  if (len < 4 || strcasecmp(a.out + len - 4, ".png")) { /* a PNG under another name would mislead */
+    cli_error("reconstruct", "--out %s: the picture is a PNG file; name it *.png", a.out);
+    return CLI_USAGE;
+  }
   geocl_ctx *ctx = NULL;
   geocl_model *m;
   geocl_batch b;

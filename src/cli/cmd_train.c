@@ -113,8 +113,14 @@ static void on_signal(int sig) {
 
 typedef struct view {
   bool tty, quiet, progress_shown;
-  const char *unit; /* what a sample is: pairs or samples */
+  const char *unit;    /* what a sample is: pairs or samples */
+  int64_t lines;       /* progress lines printed */
+  double last_line_s;  /* elapsed time at the last one */
 } view;
+
+/* Without a terminal, a progress line every log step, and on a slow device
+ * also the first step's and one at least this often. */
+#define PROGRESS_EVERY_S 30.0
 
 static void fmt_duration(double s, char *buf, size_t size) {
   long t = lrint(s);
@@ -125,16 +131,25 @@ static void fmt_duration(double s, char *buf, size_t size) {
 
 static void on_step(const geocl_train_progress *p, bool logged, void *user) {
   view *v = user;
-  if (v->quiet || (!v->tty && !logged)) return;
-  char eta[32], el[32], metrics[256] = "";
-  fmt_duration(p->eta_s, eta, sizeof eta);
+  if (v->quiet) return;
+  if (!v->tty && !logged && v->lines > 0 && p->elapsed_s - v->last_line_s < PROGRESS_EVERY_S) return;
+  char eta[48] = "", el[32], metrics[256] = "", rate[48] = "";
   fmt_duration(p->elapsed_s, el, sizeof el);
+  /* speed and ETA leave out the first step (kernel builds): none until they are known */
+  if (p->pairs_per_s > 0) snprintf(rate, sizeof rate, "  %.1f %s/s", p->pairs_per_s, v->unit);
+  if (p->eta_s > 0 || p->step == p->steps) {
+    char d[32];
+    fmt_duration(p->eta_s, d, sizeof d);
+    snprintf(eta, sizeof eta, "  ETA %s", d);
+  }
   for (int i = 0, used = 0; i < p->n_metrics && used < (int)sizeof metrics - 48; i++)
     used += snprintf(metrics + used, sizeof metrics - (size_t)used, "  %s %.4g", p->metric_names[i], p->metrics[i]);
-  printf("%sstep %lld/%lld  epoch %.3f  loss %.4f%s  lr %.3g  %.1f %s/s  %s elapsed  ETA %s%s",
-         v->tty ? "\r\033[K" : "", (long long)p->step, (long long)p->steps, p->epoch, p->loss, metrics, p->lr,
-         p->pairs_per_s, v->unit, el, eta, v->tty ? "" : "\n");
+  printf("%sstep %lld/%lld  epoch %.3f  loss %.4f%s  lr %.3g%s  %s elapsed%s%s", v->tty ? "\r\033[K" : "",
+         (long long)p->step, (long long)p->steps, p->epoch, p->loss, metrics, p->lr, rate, el, eta,
+         v->tty ? "" : "\n");
   v->progress_shown = v->tty;
+  v->lines++;
+  v->last_line_s = p->elapsed_s;
   fflush(stdout);
 }
 
@@ -209,7 +224,7 @@ static int parse(int argc, char **argv, geocl_train_opts *o, lists *l, bool *wan
   int64_t i64 = 0, recon = -2;
   int c, bad = 0;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+  while ((c = cli_getopt(cmd_name, argc, argv, "h", options, NULL)) != -1) {
     train_flags |= !resume_option(c);
     switch (c) {
     case OPT_TASK: o->task = optarg; break;
@@ -325,6 +340,7 @@ static int run_train(int argc, char **argv, bool finetune) {
     rc = CLI_USAGE;
     goto done;
   }
+  if (!o.resume && (rc = cli_check_model_choice(cmd_name, o.task, o.model, o.n_args, o.args)) != CLI_OK) goto done;
   char out[1024];
   if (!o.out && !o.resume) {
     time_t t = time(NULL);

@@ -7,6 +7,9 @@ src_cli_geocl_SOURCES = \
 	src/cli/cmd_devices.c \
 	src/cli/cmd_plugins.c \
 	src/cli/cli_common.c \
+	src/cli/cli_getopt.c \
+	src/cli/cli_buildtree.c \
+	src/cli/cli_model_check.c \
 	src/cli/cli_inputs.c \
 	src/cli/cmd_forward.c \
 	src/cli/cmd_reconstruct.c \
