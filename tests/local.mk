@@ -172,3 +172,10 @@ check_LTLIBRARIES += tests/plugins/customop.la
 tests_plugins_customop_la_SOURCES = tests/plugins/customop.c
 tests_plugins_customop_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
 tests_plugins_customop_la_LIBADD = src/libgeocl.la -lm
+# geocl plot's drawing (the command's own sources)
+check_PROGRAMS += tests/check_plot
+TESTS += tests/check_plot tests/plot_cli.sh
+EXTRA_DIST += tests/plot_cli.sh
+tests_check_plot_SOURCES = tests/check_plot.c src/cli/plot.c src/cli/plot_canvas.c src/cli/plot_font.c
+tests_check_plot_CFLAGS = $(TEST_CFLAGS) $(JSONC_CFLAGS)
+tests_check_plot_LDADD = $(TEST_LDADD) $(JSONC_LIBS)
