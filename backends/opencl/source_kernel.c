@@ -27,14 +27,14 @@ static geocl_status find_kernel(ocl_backend *ob, const geocl_source_kernel *k, g
   if (strlen(k->program) >= sizeof((given_kernel *)0)->program ||
       strlen(k->kernel) >= sizeof((given_kernel *)0)->name)
     return geocl_set_error(GEOCL_E_INVALID, "kernel '%.80s' of %.80s: name too long", k->kernel, k->program);
-  cl_program prog;
+  const ocl_program *prog;
   geocl_status st = ocl_program_from_source(ob->dev, k->program, k->source, &prog);
   if (st != GEOCL_OK) return st;
   given_kernel *s = calloc(1, sizeof *s);
   if (!s) return geocl_set_error(GEOCL_E_NOMEM, "out of memory");
   snprintf(s->program, sizeof s->program, "%s", k->program);
   snprintf(s->name, sizeof s->name, "%s", k->kernel);
-  st = ocl_kernel_slot_init(ob, prog, s->program, s->name, &s->slot);
+  st = ocl_kernel_slot_init(ob, prog, s->name, &s->slot);
   cl_int err = st == GEOCL_OK ? clGetKernelInfo(s->slot.kernel, CL_KERNEL_NUM_ARGS, sizeof s->n_args, &s->n_args, NULL)
                               : CL_SUCCESS;
   if (st == GEOCL_OK && err != CL_SUCCESS) {

@@ -19,6 +19,8 @@ src_cli_geocl_SOURCES = \
 src_cli_geocl_SOURCES += src/cli/cmd_synth.c
 # gemm
 src_cli_geocl_SOURCES += src/cli/cmd_tune.c src/cli/cli_step.c
+# resnet: geocl bench resnet, geocl tune --resnet
+src_cli_geocl_SOURCES += src/cli/cli_resnet.c
 src_cli_geocl_LDADD = src/libgeocl.la
 # plot
 src_cli_geocl_SOURCES += src/cli/cmd_plot.c src/cli/plot.c src/cli/plot.h src/cli/plot_canvas.c src/cli/plot_canvas.h src/cli/plot_font.c

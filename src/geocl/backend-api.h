@@ -52,6 +52,15 @@ typedef struct geocl_device_info {
   uint32_t max_work_group;
   int fp16;
   int fp64;
+  /* What geocl's kernels use of the device (backend ABI 5). */
+  char unusable[192];      /* why geocl cannot run on it ("" when it can): selecting it is refused */
+  char c_version[32];      /* its compiler's OpenCL C version */
+  char defaults[48];       /* the kernel and tuning defaults it gets ("CPU", "NVIDIA GPU", ...) */
+  char workarounds[128];   /* driver problems worked around on it ("" when none) */
+  uint32_t vector_width;   /* floats per vector of elementwise kernels */
+  uint64_t max_param_bytes; /* the most bytes of arguments a kernel may take */
+  int subgroups;           /* cl_khr_subgroups or cl_intel_subgroups */
+  int int64_atomics;       /* cl_khr_int64_base_atomics */
 } geocl_device_info;
 
 typedef enum geocl_binop { GEOCL_BIN_ADD, GEOCL_BIN_SUB, GEOCL_BIN_MUL, GEOCL_BIN_DIV, GEOCL_BIN_COUNT } geocl_binop;
@@ -67,6 +76,11 @@ typedef enum geocl_unop {
   GEOCL_UN_RELU,
   GEOCL_UN_SQUARE,
   GEOCL_UN_ABS,
+  GEOCL_UN_SIGMOID,   /* 1/(1 + e^−x) */
+  GEOCL_UN_TANH,
+  GEOCL_UN_SOFTPLUS,  /* log(1 + e^(alpha·x))/alpha, x where alpha·x > 20 (torch's threshold) */
+  GEOCL_UN_CLAMP_MIN, /* max(x, alpha); derivative 1 where x ≥ alpha */
+  GEOCL_UN_CLAMP_MAX, /* min(x, alpha); derivative 1 where x ≤ alpha */
   GEOCL_UN_COUNT
 } geocl_unop;
 
@@ -84,6 +98,25 @@ typedef struct geocl_gemm_args {
   geocl_bref c;
   int64_t ldc, stride_c;
 } geocl_gemm_args;
+
+/* A 2-D sliding window over x [n, c, h, w] (contiguous, NCHW): kernel kh×kw,
+ * stride sh×sw, padding ph×pw (zeros for convolution, never the maximum for
+ * pooling), dilation dh×dw; the window of output (oy, ox) covers rows
+ * oy·sh − ph + ky·dh, columns ox·sw − pw + kx·dw, output oh×ow. */
+typedef struct geocl_window2d {
+  int64_t n, c, h, w;
+  int64_t kh, kw, sh, sw, ph, pw, dh, dw;
+  int64_t oh, ow;
+} geocl_window2d;
+
+/* Resampling along one axis (geocl_resample_axis): how output index o reads
+ * the input (docs/ops.md has the exact coordinates, PyTorch's). */
+typedef enum geocl_resample_mode {
+  GEOCL_RESAMPLE_NEAREST, /* x[min(⌊o·in/out⌋, in − 1)], torch's 'nearest' */
+  GEOCL_RESAMPLE_LINEAR,  /* two taps, torch's 'bilinear' per axis */
+  GEOCL_RESAMPLE_CUBIC,   /* four taps, A = −0.75, torch's 'bicubic' per axis */
+  GEOCL_RESAMPLE_COUNT
+} geocl_resample_mode;
 
 /* A GEMM shape (contiguous operands) to tune the backend's GEMM for. */
 typedef struct geocl_gemm_shape {

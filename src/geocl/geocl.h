@@ -16,9 +16,11 @@
 #include <geocl/backend-kernels.h>
 #include <geocl/config.h>
 #include <geocl/context.h>
+#include <geocl/conv.h>
 #include <geocl/custom-op.h>
 #include <geocl/data.h>
 #include <geocl/dist.h>
+#include <geocl/fileio.h>
 #include <geocl/image.h>
 #include <geocl/kitti.h>
 #include <geocl/layers.h>
@@ -31,12 +33,14 @@
 #include <geocl/pairs.h>
 #include <geocl/params.h>
 #include <geocl/plugin.h>
+#include <geocl/resnet.h>
 #include <geocl/rng.h>
 #include <geocl/safetensors.h>
 #include <geocl/schedule.h>
 #include <geocl/status.h>
 #include <geocl/synth.h>
 #include <geocl/tensor.h>
+#include <geocl/timing.h>
 #include <geocl/train.h>
 #include <geocl/version.h>
 #include <geocl/vit.h>

@@ -22,3 +22,6 @@ src_libgeocl_la_SOURCES += \
 	src/ops/custom_internal.h \
 	src/ops/custom_registry.c \
 	src/ops/ops_custom.c
+
+# convolution, pooling, batch norm, resampling
+src_libgeocl_la_SOURCES += src/ops/ops_conv.c src/ops/ops_pool.c src/ops/ops_batchnorm.c src/ops/ops_resample.c

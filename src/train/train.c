@@ -11,7 +11,6 @@
 
 #include <geocl/geocl.h>
 
-#include "core/timing.h"
 #include "train_internal.h"
 
 void geocl_train_opts_default(geocl_train_opts *o) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Whole-file reads, atomic whole-file writes and directory creation for the
- * data readers and writers.  Errors name the path. */
+/* Whole-file reads, atomic whole-file writes and directory creation, as the
+ * data readers and writers, the trainer and the OpenCL backend's caches use
+ * them.  Errors name the path. */
 #ifndef GEOCL_FILEIO_H
 #define GEOCL_FILEIO_H
 

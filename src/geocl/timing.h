@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Wall-clock time and medians for the timers of the trainer, the
- * benchmarks and the GEMM tuner (exported for the CLI and the backends; not
- * part of the public headers). */
+/* Wall-clock time and medians, as the trainer, the benchmarks and the
+ * OpenCL backend's tuners measure. */
 #ifndef GEOCL_TIMING_H
 #define GEOCL_TIMING_H
 
