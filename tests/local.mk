@@ -197,3 +197,8 @@ EXTRA_DIST += tests/plot_cli.sh
 tests_check_plot_SOURCES = tests/check_plot.c src/cli/plot.c src/cli/plot_canvas.c src/cli/plot_font.c
 tests_check_plot_CFLAGS = $(TEST_CFLAGS) $(JSONC_CFLAGS)
 tests_check_plot_LDADD = $(TEST_LDADD) $(JSONC_LIBS)
+# geocl pairs: the co-visibility estimate, the command
+check_PROGRAMS += tests/check_covis
+TESTS += tests/check_covis tests/pairs_cli.sh
+EXTRA_DIST += tests/pairs_cli.sh
+tests_check_covis_SOURCES = tests/check_covis.c src/cli/covis.c

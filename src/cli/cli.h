@@ -30,6 +30,7 @@ extern const cli_command cli_finetune;
 extern const cli_command cli_bench;
 extern const cli_command cli_tune;
 extern const cli_command cli_plot;
+extern const cli_command cli_pairs;
 
 /* Print a plugin's options and presets (cmd_plugins.c). */
 void cli_print_plugin_options(FILE *out, const geocl_plugin *p);

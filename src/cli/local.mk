@@ -26,3 +26,5 @@ src_cli_geocl_LDADD = src/libgeocl.la
 src_cli_geocl_SOURCES += src/cli/cmd_plot.c src/cli/plot.c src/cli/plot.h src/cli/plot_canvas.c src/cli/plot_canvas.h src/cli/plot_font.c
 src_cli_geocl_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS)
 src_cli_geocl_LDADD += $(JSONC_LIBS)
+# pairs
+src_cli_geocl_SOURCES += src/cli/cmd_pairs.c src/cli/covis.c src/cli/covis.h
