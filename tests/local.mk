@@ -202,3 +202,9 @@ check_PROGRAMS += tests/check_covis
 TESTS += tests/check_covis tests/pairs_cli.sh
 EXTRA_DIST += tests/pairs_cli.sh
 tests_check_covis_SOURCES = tests/check_covis.c src/cli/covis.c
+# geocl encode against geocl forward with nothing masked
+check_PROGRAMS += tests/st_allclose
+tests_st_allclose_SOURCES = tests/st_allclose.c
+tests_st_allclose_LDADD = src/libgeocl.la -lm
+TESTS += tests/encode_cli.sh
+EXTRA_DIST += tests/encode_cli.sh

@@ -2,7 +2,7 @@
 /* Writes the files tests/model_cli.sh feeds to geocl forward/reconstruct:
  * a tiny random-init croco model, the same model with one tensor missing,
  * images of the right and a wrong size, and masks of the right and a wrong
- * shape.  Usage: make_model_files DIR */
+ * shape, and a mask that hides nothing.  Usage: make_model_files DIR */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +28,10 @@ static int write_image(const char *dir, const char *name, int w, int h) {
   return st == GEOCL_OK ? 0 : fail(path);
 }
 
-static int write_mask(const char *dir, const char *name, int n) {
+/* every other token masked, or none (all_visible) */
+static int write_mask(const char *dir, const char *name, int n, bool all_visible) {
   uint8_t m[16] = {0};
-  for (int i = 0; i < n; i++) m[i] = i % 2;
+  for (int i = 0; i < n && !all_visible; i++) m[i] = i % 2;
   char path[4096];
   snprintf(path, sizeof path, "%s/%s", dir, name);
   geocl_st_writer *w = geocl_st_writer_new();
@@ -87,6 +88,6 @@ int main(int argc, char **argv) {
   geocl_model_free(m);
   geocl_ctx_free(ctx);
   return write_missing(dir) || write_image(dir, "img1.png", 48, 32) || write_image(dir, "img2.png", 48, 32) ||
-         write_image(dir, "small.png", 16, 16) || write_mask(dir, "mask.safetensors", 6) ||
-         write_mask(dir, "badmask.safetensors", 5);
+         write_image(dir, "small.png", 16, 16) || write_mask(dir, "mask.safetensors", 6, false) ||
+         write_mask(dir, "badmask.safetensors", 5, false) || write_mask(dir, "nomask.safetensors", 6, true);
 }

@@ -31,6 +31,7 @@ extern const cli_command cli_bench;
 extern const cli_command cli_tune;
 extern const cli_command cli_plot;
 extern const cli_command cli_pairs;
+extern const cli_command cli_encode;
 
 /* Print a plugin's options and presets (cmd_plugins.c). */
 void cli_print_plugin_options(FILE *out, const geocl_plugin *p);

@@ -28,3 +28,5 @@ src_cli_geocl_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS)
 src_cli_geocl_LDADD += $(JSONC_LIBS)
 # pairs
 src_cli_geocl_SOURCES += src/cli/cmd_pairs.c src/cli/covis.c src/cli/covis.h
+# encode
+src_cli_geocl_SOURCES += src/cli/cmd_encode.c
