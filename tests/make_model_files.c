@@ -2,7 +2,7 @@
 /* Writes the files tests/model_cli.sh feeds to geocl forward/reconstruct:
  * a tiny random-init croco model, the same model with one tensor missing,
  * images of the right and a wrong size, and masks of the right and a wrong
- * shape, and a mask that hides nothing.  Usage: make_model_files DIR */
+ * shape, a mask that hides nothing, and img1 scaled and framed (--resize).  Usage: make_model_files DIR */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +21,27 @@ static int write_image(const char *dir, const char *name, int w, int h) {
   geocl_image img;
   if (geocl_image_alloc(&img, w, h, 3, GEOCL_SAMPLE_U8) != GEOCL_OK) return fail(name);
   for (int i = 0; i < w * h * 3; i++) ((uint8_t *)img.data)[i] = (uint8_t)(i * 37 % 251);
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  geocl_status st = geocl_image_write_png(path, &img);
+  geocl_image_free(&img);
+  return st == GEOCL_OK ? 0 : fail(path);
+}
+
+/* img1.png (48x32) scaled by whole factors fx, fy (nearest: each pixel
+ * repeated), in rows [pad, pad + 32·fy) of a canvas of pad rows above and
+ * below filled with another pattern: what --resize must turn back into img1. */
+static int write_scaled(const char *dir, const char *name, int fx, int fy, int pad) {
+  int w = 48 * fx, h = 32 * fy + 2 * pad;
+  geocl_image img;
+  if (geocl_image_alloc(&img, w, h, 3, GEOCL_SAMPLE_U8) != GEOCL_OK) return fail(name);
+  uint8_t *p = img.data;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      for (int c = 0; c < 3; c++) {
+        int sy = (y - pad) / fy, sx = x / fx, i = (sy * 48 + sx) * 3 + c;
+        p[(y * w + x) * 3 + c] = y < pad || y >= pad + 32 * fy ? (uint8_t)(x * 7 + y * 3 + c) : (uint8_t)(i * 37 % 251);
+      }
   char path[4096];
   snprintf(path, sizeof path, "%s/%s", dir, name);
   geocl_status st = geocl_image_write_png(path, &img);
@@ -89,5 +110,7 @@ int main(int argc, char **argv) {
   geocl_ctx_free(ctx);
   return write_missing(dir) || write_image(dir, "img1.png", 48, 32) || write_image(dir, "img2.png", 48, 32) ||
          write_image(dir, "small.png", 16, 16) || write_mask(dir, "mask.safetensors", 6, false) ||
-         write_mask(dir, "badmask.safetensors", 5, false) || write_mask(dir, "nomask.safetensors", 6, true);
+         write_mask(dir, "badmask.safetensors", 5, false) || write_mask(dir, "nomask.safetensors", 6, true) ||
+         write_scaled(dir, "img1_x2.png", 2, 2, 0) || write_scaled(dir, "img1_wide.png", 2, 1, 0) ||
+         write_scaled(dir, "img1_framed.png", 1, 1, 8);
 }

@@ -62,15 +62,27 @@ int cli_parse_u64(const char *cmd, const char *opt, const char *text, uint64_t *
 /* An image file as a normalised [1, 3, height, width] tensor: RGB (alpha
  * dropped), /255, ImageNet mean/std; an error naming the file when its size differs. */
 geocl_tensor *cli_load_image(geocl_ctx *ctx, const char *path, int64_t height, int64_t width);
+/* --resize: how an image of another size becomes the model's input (cli_resize.c). */
+typedef enum cli_resize { CLI_RESIZE_NONE, CLI_RESIZE_CROP, CLI_RESIZE_STRETCH } cli_resize;
+/* "none", "crop" or "stretch"; prints the error and returns 1 otherwise. */
+int cli_resize_parse(const char *cmd, const char *text, cli_resize *out);
+/* cli_load_image of an image of any size: 'crop' scales it to cover the input
+ * and cuts the centre, 'stretch' scales each axis, 'none' wants the size. */
+geocl_tensor *cli_load_image_fit(geocl_ctx *ctx, const char *path, int64_t height, int64_t width, cli_resize mode);
 /* One sample for a model: image1 (and image2 for pair tasks) at the model's
  * img_size, and the mask file's tensor 'mask' (BOOL or U8, [N] or [1, N]) if given. */
 geocl_status cli_load_batch(geocl_ctx *ctx, geocl_model *m, const char *image1, const char *image2,
                             const char *mask, geocl_batch *b);
+/* The same with the images fitted by mode. */
+geocl_status cli_load_batch_fit(geocl_ctx *ctx, geocl_model *m, const char *image1, const char *image2,
+                                const char *mask, cli_resize mode, geocl_batch *b);
 
 /* Options shared by the commands that run a model on image files. */
 typedef struct cli_model_args {
   const char *weights, *task, *image1, *image2, *mask, *out, *grads, *device;
   uint64_t seed;
+  cli_resize resize;   /* --resize (none unless resize_given) */
+  bool resize_given;
   int n_args;          /* key=value options after the flags */
   char **args;
 } cli_model_args;

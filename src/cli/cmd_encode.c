@@ -17,19 +17,21 @@
 static void help(FILE *out) {
   fprintf(out,
           "Usage: geocl encode --weights W.safetensors --image1 A.png [--image2 B.png]\n"
-          "                    [--blocks LIST] --out F.safetensors|F.npy [--device SPEC]\n"
+          "                    [--blocks LIST] [--resize MODE] --out F.safetensors|F.npy\n"
+          "                    [--device SPEC]\n"
           "\n"
           "Run a pre-trained CroCo network (a geocl checkpoint, or an official one converted\n"
           "by tools/convert-croco) on whole images, without masking, as the official\n"
           "downstream models do, and write the outputs of the chosen blocks: [1, N, C]\n"
-          "float32, N = the patch tokens in raster order.  Images must be the model's\n"
-          "img_size.\n"
+          "float32, N = the patch tokens in raster order.\n"
           "\n"
           "  --blocks LIST  comma-separated: enc.I, dec.I, 'last' (the last encoder block,\n"
           "                 after the encoder's norm: the default) or 'encoder' (all of\n"
           "                 them); decoder blocks decode image 1 against --image2\n"
           "  --out F        F.safetensors: one tensor per block, named as the block, the\n"
-          "                 token grid in the metadata ('grid': 'HxW'); F.npy: one block\n");
+          "                 token grid in the metadata ('grid': 'HxW'); F.npy: one block\n"
+          "  --resize MODE  images of another size than img_size: none (the default: an\n"
+          "                 error), crop (scale to cover it, keep the centre), stretch\n");
 }
 
 static bool ends_with(const char *s, const char *suffix) {
@@ -78,7 +80,9 @@ static int run(int argc, char **argv) {
       {"weights", required_argument, 0, 'w'}, {"image1", required_argument, 0, '1'},
       {"image2", required_argument, 0, '2'},  {"blocks", required_argument, 0, 'b'},
       {"out", required_argument, 0, 'o'},     {"device", required_argument, 0, 'd'},
+      {"resize", required_argument, 0, 'r'},
       {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+  cli_resize resize = CLI_RESIZE_NONE;
   const char *weights = NULL, *image1 = NULL, *image2 = NULL, *blocks = "last", *out = NULL, *device = NULL;
   int c;
   optind = 1;
@@ -90,6 +94,9 @@ static int run(int argc, char **argv) {
     case 'b': blocks = optarg; break;
     case 'o': out = optarg; break;
     case 'd': device = optarg; break;
+    case 'r':
+      if (cli_resize_parse("encode", optarg, &resize)) return CLI_USAGE;
+      break;
     case 'h': help(stdout); return CLI_OK;
     default: return CLI_USAGE;
     }
@@ -129,8 +136,8 @@ static int run(int argc, char **argv) {
   geocl_batch b = {.size = 1};
   geocl_outputs o;
   if (st == GEOCL_OK) st = geocl_model_data_spec(m, false, &spec, NULL);
-  if (st == GEOCL_OK) st = geocl_batch_set(&b, "image1", cli_load_image(ctx, image1, spec.height, spec.width));
-  if (st == GEOCL_OK && image2) st = geocl_batch_set(&b, "image2", cli_load_image(ctx, image2, spec.height, spec.width));
+  if (st == GEOCL_OK) st = geocl_batch_set(&b, "image1", cli_load_image_fit(ctx, image1, spec.height, spec.width, resize));
+  if (st == GEOCL_OK && image2) st = geocl_batch_set(&b, "image2", cli_load_image_fit(ctx, image2, spec.height, spec.width, resize));
   if (st == GEOCL_OK) st = geocl_model_forward(m, &b, &o);
   if (st == GEOCL_OK && npy && o.n != 1)
     st = geocl_set_error(GEOCL_E_INVALID, "--out %s: a .npy file holds one array, and --blocks %s names %d; write "

@@ -11,6 +11,7 @@ src_cli_geocl_SOURCES = \
 	src/cli/cli_buildtree.c \
 	src/cli/cli_model_check.c \
 	src/cli/cli_inputs.c \
+	src/cli/cli_resize.c \
 	src/cli/cmd_forward.c \
 	src/cli/cmd_reconstruct.c \
 	src/cli/cmd_train.c \
