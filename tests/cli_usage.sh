@@ -49,6 +49,17 @@ if [ -x "$exe" ]; then
     fail "no word on where plugins were searched: $(cat "$dir/none")"
 fi
 
+# geocl devices: whole names, and (default) where $GEOCL_DEVICE points
+"$cli" devices --json | sed -n 's/.*"name": "\([^"]*\)".*/\1/p' >"$dir/names"
+"$cli" devices >"$dir/table"
+while read -r name; do grep -qF -- "$name" "$dir/table" || fail "devices: '$name' cut: $(cat "$dir/table")"; done <"$dir/names"
+GEOCL_DEVICE=reference "$cli" devices >"$dir/table"
+[ "$(grep -c '(default)$' "$dir/table")" -eq 1 ] && grep -q '^-   reference .*(default)$' "$dir/table" ||
+  fail "GEOCL_DEVICE=reference is not the one default: $(cat "$dir/table")"
+GEOCL_DEVICE=nosuchdevice "$cli" devices >"$dir/table"
+grep -q '(default)$' "$dir/table" && fail "GEOCL_DEVICE naming nothing still marks a default"
+grep -q "GEOCL_DEVICE: no device matches 'nosuchdevice'" "$dir/table" || fail "no note on GEOCL_DEVICE: $(cat "$dir/table")"
+
 # bench step measures at the preset's size (tiny trains at 128x128)
 "$cli" bench step --device reference --model tiny --batch 1 --repeat 1 --warmup 0 --json >"$dir/bench" ||
   fail "bench step --model tiny"
