@@ -206,5 +206,5 @@ tests_check_covis_SOURCES = tests/check_covis.c src/cli/covis.c
 check_PROGRAMS += tests/st_allclose
 tests_st_allclose_SOURCES = tests/st_allclose.c
 tests_st_allclose_LDADD = src/libgeocl.la -lm
-TESTS += tests/encode_cli.sh tests/resize_cli.sh
-EXTRA_DIST += tests/encode_cli.sh tests/resize_cli.sh
+TESTS += tests/encode_cli.sh tests/resize_cli.sh tests/accum_cli.sh
+EXTRA_DIST += tests/encode_cli.sh tests/resize_cli.sh tests/accum_cli.sh

@@ -28,11 +28,14 @@ static void help_common(FILE *out) {
           "  --workers N         loader threads (default 1)\n"
           "Length and recipe (defaults: the task's recipe; CroCo's is AdamW betas 0.9/0.95,\n"
           "weight decay 0.05 except on biases and norms, 5%% warm-up then half-cosine,\n"
-          "lr = blr * batch / 256 with blr 1.5e-4):\n"
+          "lr = blr * batch * accum-iter / 256 with blr 1.5e-4):\n"
           "  --steps N           optimizer steps (default 200)\n"
           "  --epochs E          or epochs of the data (fractions allowed)\n"
-          "  --batch B           samples per step (default 8)\n"
-          "  --lr LR             peak learning rate (default blr * batch / 256, or the recipe's)\n"
+          "  --batch B           samples per batch (default 8)\n"
+          "  --accum-iter K      batches whose gradients make one step (default 1), as the\n"
+          "                      official pretrain.py: each batch's loss / K back-propagated,\n"
+          "                      the sum stepped; the effective batch B*K sets the lr\n"
+          "  --lr LR             peak learning rate (default blr * batch * accum-iter / 256, or the recipe's)\n"
           "  --blr BLR           base learning rate (default: the preset's, e.g. 1e-2 for the\n"
           "                      short CPU runs of 'tiny'; else the recipe's)\n"
           "  --min-lr LR         final learning rate (default 0)\n"
@@ -185,7 +188,7 @@ enum {
   OPT_TASK = 256, OPT_MODEL, OPT_INIT, OPT_DATA, OPT_SYN, OPT_STEPS, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_BLR,
   OPT_MINLR, OPT_WARMUP, OPT_WD, OPT_CLIP, OPT_SEED, OPT_DEVICE, OPT_OUT, OPT_RESUME, OPT_STOP, OPT_LOG, OPT_SAVE,
   OPT_KEEP, OPT_RECON, OPT_QUIET, OPT_VAL, OPT_VAL_EVERY, OPT_VAL_BATCHES, OPT_WORKERS, OPT_FREEZE, OPT_LR_MULT,
-  OPT_BACKBONE_PRESET, OPT_INIT_MAP, OPT_INIT_PARTIAL
+  OPT_BACKBONE_PRESET, OPT_INIT_MAP, OPT_INIT_PARTIAL, OPT_ACCUM
 };
 
 static const struct option options[] = {
@@ -206,7 +209,8 @@ static const struct option options[] = {
     {"workers", required_argument, 0, OPT_WORKERS}, {"freeze", required_argument, 0, OPT_FREEZE},
     {"lr-mult", required_argument, 0, OPT_LR_MULT}, {"backbone-preset", required_argument, 0, OPT_BACKBONE_PRESET},
     {"init-map", required_argument, 0, OPT_INIT_MAP}, {"init-partial", no_argument, 0, OPT_INIT_PARTIAL},
-    {"help", no_argument, 0, 'h'},                  {0, 0, 0, 0}};
+    {"accum-iter", required_argument, 0, OPT_ACCUM}, {"help", no_argument, 0, 'h'},
+    {0, 0, 0, 0}};
 
 /* Options that may come with --resume: where to run, when to stop, what to print. */
 static bool resume_option(int c) {
@@ -260,6 +264,10 @@ static int parse(int argc, char **argv, geocl_train_opts *o, lists *l, bool *wan
     case OPT_VAL: o->val_data = optarg; break;
     case OPT_VAL_EVERY: bad |= parse_i64("--val-every", optarg, &o->val_every); break;
     case OPT_VAL_BATCHES: bad |= parse_i64("--val-batches", optarg, &o->val_batches); break;
+    case OPT_ACCUM:
+      bad |= parse_i64("--accum-iter", optarg, &i64);
+      o->accum_iter = (int)i64;
+      break;
     case OPT_WORKERS:
       bad |= parse_i64("--workers", optarg, &i64);
       o->workers = (int)i64;
@@ -280,8 +288,8 @@ static int parse(int argc, char **argv, geocl_train_opts *o, lists *l, bool *wan
                         "--recon-every and --quiet may be given with it");
     return CLI_USAGE;
   }
-  if (o->batch < 1 || o->log_every < 1 || o->save_every < 1 || o->workers < 1) {
-    cli_error(cmd_name, "--batch, --log-every, --save-every and --workers must be at least 1");
+  if (o->batch < 1 || o->log_every < 1 || o->save_every < 1 || o->workers < 1 || o->accum_iter < 1) {
+    cli_error(cmd_name, "--batch, --accum-iter, --log-every, --save-every and --workers must be at least 1");
     return CLI_USAGE;
   }
   if (o->steps > 0 && o->epochs > 0) {

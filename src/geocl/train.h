@@ -55,6 +55,9 @@ typedef struct geocl_train_opts {
   int64_t steps;
   double epochs;
   int batch;                 /* default 8 */
+  int accum_iter;            /* batches whose gradients make one optimizer step (default 1), as
+                                naver/croco pretrain.py --accum_iter: each batch's loss / accum_iter is
+                                back-propagated, the sum stepped; lr = blr * batch * accum_iter / 256 */
   /* recipe: negative (the default) or 0 where noted means the task's recipe */
   double lr;                 /* absolute peak lr; 0: blr·batch/256, or the recipe's lr */
   double blr;                /* base lr; 0: the preset's, else the recipe's */

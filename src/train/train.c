@@ -19,6 +19,7 @@ void geocl_train_opts_default(geocl_train_opts *o) {
   o->synthetic_pairs = 10000;
   o->workers = 1;
   o->batch = 8;
+  o->accum_iter = 1;
   o->warmup = -1;
   o->weight_decay = -1;
   o->beta1 = -1;
@@ -40,6 +41,7 @@ typedef struct run {
   geocl_lr_schedule schedule;
   int64_t step;             /* steps done */
   geocl_data_position next; /* of the next batch */
+  geocl_data_position pending; /* after the batches of the step being made */
   int64_t batches_per_epoch;
   geocl_param_rule *rules;
   int n_rules;
@@ -149,6 +151,8 @@ static void note_init(const run *r) {
 static geocl_status setup_new(run *r) {
   geocl_train_opts *o = &r->o;
   if (o->batch < 1) return geocl_set_error(GEOCL_E_INVALID, "--batch %d: must be at least 1", o->batch);
+  if (o->accum_iter < 1)
+    return geocl_set_error(GEOCL_E_INVALID, "--accum-iter %d: must be at least 1", o->accum_iter);
   if (o->batch % r->ranks)
     return geocl_set_error(GEOCL_E_INVALID, "--batch %d (the global batch) does not divide by the %d processes", o->batch,
                            r->ranks);
@@ -294,6 +298,9 @@ static geocl_status validate(run *r) {
 
 /* ---- the loop ---- */
 
+/* Optimizer steps in an epoch of the data: accum_iter batches make one. */
+static double steps_per_epoch(const run *r) { return (double)r->batches_per_epoch / r->o.accum_iter; }
+
 /* The metrics a forward pass reported (read from the device: logged steps
  * only), averaged over the ranks. */
 static geocl_status read_metrics(const geocl_outputs *out, geocl_train_progress *p, int ranks) {
@@ -311,31 +318,53 @@ static geocl_status read_metrics(const geocl_outputs *out, geocl_train_progress 
   return st;
 }
 
-/* Forward and backward of step r->step + 1 on this rank's shard; the loss
- * read back. */
-static geocl_status forward_backward(run *r, const geocl_host_batch *hb, geocl_batch *b, geocl_outputs *out,
-                                     float *loss_value) {
+/* Forward and backward of one batch of step r->step + 1 on this rank's
+ * shard: the gradient of loss · scale added to the parameters' (the first
+ * backward after geocl_params_zero_grad overwrites them); the loss read back. */
+static geocl_status forward_backward(run *r, const geocl_host_batch *hb, float scale, geocl_batch *b,
+                                     geocl_outputs *out, float *loss_value) {
   geocl_status st = geocl_batch_upload(r->ctx, hb, true, r->step, b);
   if (st != GEOCL_OK) return st;
-  geocl_params_zero_grad(geocl_model_params(r->model));
   st = geocl_model_forward(r->model, b, out);
   geocl_tensor *loss = st == GEOCL_OK ? geocl_outputs_get(out, "loss") : NULL;
   if (st == GEOCL_OK && !loss)
     st = geocl_set_error(GEOCL_E_STATE, "task %s returned no loss", geocl_model_plugin(r->model)->name);
-  if (st == GEOCL_OK) st = geocl_backward(loss);
+  if (st == GEOCL_OK) st = geocl_backward(scale == 1.0f ? loss : geocl_scale(loss, scale));
   if (st == GEOCL_OK) st = geocl_item(loss, loss_value);
+  return st;
+}
+
+/* The gradient of step r->step + 1: accum_iter batches from the loader, each
+ * loss / accum_iter back-propagated into the same gradients (naver/croco
+ * pretrain.py's accumulation); *loss the batches' mean loss.  All but the
+ * last batch free their tensors at once: b and out are the last one's. */
+static geocl_status accumulate(run *r, geocl_batch *b, geocl_outputs *out, float *loss) {
+  int n = r->o.accum_iter;
+  double sum = 0;
+  geocl_status st = GEOCL_OK;
+  geocl_params_zero_grad(geocl_model_params(r->model));
+  for (int k = 0; st == GEOCL_OK && k < n; k++) {
+    const geocl_host_batch *hb;
+    float value = 0;
+    st = geocl_loader_next(r->loader, &hb);
+    geocl_scope scope = k < n - 1 ? geocl_scope_begin(r->ctx) : 0;
+    if (st == GEOCL_OK) st = forward_backward(r, hb, 1.0f / (float)n, b, out, &value);
+    if (k < n - 1) geocl_scope_end(r->ctx, scope);
+    if (st == GEOCL_OK) r->pending = hb->next;
+    sum += value;
+  }
+  *loss = (float)(sum / n);
   return st;
 }
 
 /* Step number r->step + 1: every rank computes the gradient of its shard,
  * the ranks agree (status, stop request, mean loss), sum their gradients,
  * and apply the same update. */
-static geocl_status one_step(run *r, const geocl_host_batch *hb, bool picture, bool logged, bool stop,
-                             bool *stop_all, geocl_train_progress *p) {
+static geocl_status one_step(run *r, bool picture, bool logged, bool stop, bool *stop_all, geocl_train_progress *p) {
   geocl_batch b;
   geocl_outputs out;
-  geocl_status st = forward_backward(r, hb, &b, &out, &p->loss);
-  st = train_agree(st, stop, &p->loss, stop_all);
+  geocl_status st = accumulate(r, &b, &out, &p->loss);
+  st = train_agree(st, stop, &p->loss, stop_all); /* the other ranks wait for this step, failed or not */
   if (st != GEOCL_OK) return st;
   if (!isfinite(p->loss))
     return geocl_set_error(GEOCL_E_NUMERIC, "the loss is %s at step %lld", isnan(p->loss) ? "NaN" : "infinite",
@@ -349,7 +378,7 @@ static geocl_status one_step(run *r, const geocl_host_batch *hb, bool picture, b
   }
   for (int g = 0; st == GEOCL_OK && g < geocl_optim_group_count(r->optim); g++)
     geocl_optim_set_lr(r->optim, g,
-                       train_lr_at(&r->schedule, geocl_optim_base_lr(r->optim, g), r->step, r->batches_per_epoch));
+                       train_lr_at(&r->schedule, geocl_optim_base_lr(r->optim, g), r->step, steps_per_epoch(r)));
   if (st == GEOCL_OK) st = geocl_optim_step(r->optim);
   if (st == GEOCL_OK && logged) st = read_metrics(&out, p, r->ranks);
   if (st == GEOCL_OK && picture && leader(r)) st = save_picture(r, r->step + 1, &b, &out);
@@ -377,24 +406,18 @@ static geocl_status loop(run *r, geocl_train_summary *sum) {
   bool saved = true;
   geocl_status st = GEOCL_OK;
   while (r->step < end) {
-    const geocl_host_batch *hb;
-    st = geocl_loader_next(r->loader, &hb);
-    if (st != GEOCL_OK) {
-      st = train_agree(st, false, NULL, NULL); /* the other ranks are waiting for this step */
-      break;
-    }
     int64_t step = r->step + 1;
     bool picture = o->recon_every > 0 && step % o->recon_every == 0;
     bool logged = step % o->log_every == 0 || step == end;
     geocl_train_progress p = {.step = step, .steps = o->steps};
-    p.lr = train_lr_at(&r->schedule, geocl_optim_base_lr(r->optim, 0), r->step, r->batches_per_epoch);
+    p.lr = train_lr_at(&r->schedule, geocl_optim_base_lr(r->optim, 0), r->step, steps_per_epoch(r));
     bool stop = r->h && r->h->stop && *r->h->stop, stop_all = false;
     geocl_scope scope = geocl_scope_begin(r->ctx);
-    st = one_step(r, hb, picture, logged, stop, &stop_all, &p);
+    st = one_step(r, picture, logged, stop, &stop_all, &p);
     geocl_scope_end(r->ctx, scope);
     if (st != GEOCL_OK) break;
     r->step = step;
-    r->next = hb->next;
+    r->next = r->pending;
     saved = false;
     interval_steps++;
     double t = geocl_clock_s();
@@ -407,8 +430,8 @@ static geocl_status loop(run *r, geocl_train_summary *sum) {
     sum->last_loss = p.loss;
     sum->steps_done++;
     double done_since = r->step - first_step - 1;
-    p.epoch = (double)r->step / (double)r->batches_per_epoch;
-    p.pairs_per_s = interval_steps > 0 ? (double)(interval_steps * o->batch) / (t - interval_start) : 0;
+    p.epoch = (double)r->step / steps_per_epoch(r);
+    p.pairs_per_s = interval_steps > 0 ? (double)(interval_steps * o->batch * o->accum_iter) / (t - interval_start) : 0;
     p.elapsed_s = t - start;
     p.eta_s = done_since > 0 ? (t - after_first) / done_since * (double)(end - r->step) : 0;
     if (logged) {
@@ -434,7 +457,8 @@ static geocl_status loop(run *r, geocl_train_summary *sum) {
   double t = geocl_clock_s();
   sum->elapsed_s = t - start;
   int64_t timed = sum->steps_done - 1;
-  sum->pairs_per_s = timed > 0 && after_first > 0 ? (double)(timed * o->batch) / (t - after_first) : 0;
+  sum->pairs_per_s =
+      timed > 0 && after_first > 0 ? (double)(timed * o->batch * o->accum_iter) / (t - after_first) : 0;
   return st;
 }
 
@@ -451,9 +475,11 @@ geocl_status geocl_train_run(const geocl_train_opts *opts, const geocl_train_hoo
   if (st == GEOCL_OK) {
     r.schedule = train_schedule(geocl_model_plugin(r.model), &r.o);
     snprintf(sum->run_dir, sizeof sum->run_dir, "%s", r.dir);
-    note(&r, "%s %s run in %s on %s (%s): %lld steps of %d samples, lr %.3g", opts->resume ? "resuming" : "starting",
-         r.o.task, r.dir, geocl_ctx_device(r.ctx)->name, geocl_ctx_backend_name(r.ctx), (long long)r.o.steps,
-         r.o.batch, r.o.lr);
+    char accum[64] = "";
+    if (r.o.accum_iter > 1) snprintf(accum, sizeof accum, " (%d batches of %d)", r.o.accum_iter, r.o.batch);
+    note(&r, "%s %s run in %s on %s (%s): %lld steps of %lld samples%s, lr %.3g",
+         opts->resume ? "resuming" : "starting", r.o.task, r.dir, geocl_ctx_device(r.ctx)->name,
+         geocl_ctx_backend_name(r.ctx), (long long)r.o.steps, (long long)r.o.batch * r.o.accum_iter, accum, r.o.lr);
     if (r.ranks > 1) note(&r, "data-parallel over %d processes: %d samples each per step", r.ranks, r.o.batch / r.ranks);
     if (opts->resume) note(&r, "continuing after step %lld", (long long)r.step);
     else note_init(&r);

@@ -59,6 +59,7 @@ geocl_status train_config_write(const char *dir, const geocl_train_opts *o, cons
   json_object_object_add(train, "val_batches", json_object_new_int64(o->val_batches));
   json_object_object_add(train, "steps", json_object_new_int64(o->steps));
   json_object_object_add(train, "batch", json_object_new_int(o->batch));
+  json_object_object_add(train, "accum_iter", json_object_new_int(o->accum_iter));
   json_object_object_add(train, "lr", json_object_new_double(o->lr));
   json_object_object_add(train, "min_lr", json_object_new_double(o->min_lr));
   json_object_object_add(train, "warmup", json_object_new_int64(o->warmup));
@@ -177,6 +178,10 @@ static geocl_status read_train(const char *path, json_object *train, geocl_train
   if (get(train, "val_every", json_type_int, &v)) o->val_every = json_object_get_int64(v);
   if (get(train, "val_batches", json_type_int, &v)) o->val_batches = json_object_get_int64(v);
   if (get(train, "workers", json_type_int, &v)) o->workers = json_object_get_int(v);
+  if (get(train, "accum_iter", json_type_int, &v)) o->accum_iter = json_object_get_int(v);
+  if (o->accum_iter < 1)
+    return geocl_set_error(GEOCL_E_FORMAT, "%s: train.accum_iter %d is not a whole number of at least 1", path,
+                           o->accum_iter);
   return GEOCL_OK;
 }
 

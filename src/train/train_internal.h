@@ -35,7 +35,7 @@ void train_rules_free(geocl_param_rule *rules, int n);
 geocl_lr_schedule train_schedule(const geocl_plugin *p, const geocl_train_opts *o);
 /* The lr of a group whose base is lr before step (warm-up/cosine counts
  * steps, the per-epoch schedules epochs). */
-double train_lr_at(const geocl_lr_schedule *s, double lr, int64_t step, int64_t batches_per_epoch);
+double train_lr_at(const geocl_lr_schedule *s, double lr, int64_t step, double steps_per_epoch);
 
 /* train_dist.c: data-parallel training */
 /* The device of this rank: spec as given, else (with several ranks and no

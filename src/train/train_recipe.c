@@ -22,10 +22,11 @@ static double preset_blr(const geocl_plugin *p, const char *preset) {
 void train_resolve_recipe(const geocl_plugin *p, geocl_train_opts *o, int64_t batches_per_epoch) {
   const geocl_recipe *r = geocl_plugin_recipe(p);
   if (o->steps == 0)
-    o->steps = o->epochs > 0 ? (int64_t)ceil(o->epochs * (double)batches_per_epoch) : DEFAULT_STEPS;
+    o->steps = o->epochs > 0 ? (int64_t)ceil(o->epochs * (double)batches_per_epoch / o->accum_iter) : DEFAULT_STEPS;
   if (o->blr == 0) o->blr = preset_blr(p, o->model);
   if (o->blr == 0) o->blr = r->blr;
-  if (o->lr == 0) o->lr = o->blr > 0 ? o->blr * o->batch / 256.0 : r->optim.lr;
+  /* the effective batch, as naver/croco pretrain.py: batch_size * accum_iter * world_size */
+  if (o->lr == 0) o->lr = o->blr > 0 ? o->blr * o->batch * o->accum_iter / 256.0 : r->optim.lr;
   if (o->warmup < 0) o->warmup = r->schedule == GEOCL_LR_WARMUP_COSINE ? (int64_t)(o->steps * r->warmup) : 0;
   if (o->weight_decay < 0) o->weight_decay = r->optim.weight_decay;
   if (o->beta1 < 0) o->beta1 = r->optim.beta1;
@@ -114,7 +115,7 @@ geocl_lr_schedule train_schedule(const geocl_plugin *p, const geocl_train_opts *
   return (geocl_lr_schedule){.kind = r->schedule, .gamma = r->gamma, .step_epochs = r->step_epochs};
 }
 
-double train_lr_at(const geocl_lr_schedule *s, double lr, int64_t step, int64_t batches_per_epoch) {
-  double t = s->kind == GEOCL_LR_WARMUP_COSINE ? (double)step : (double)step / (double)batches_per_epoch;
+double train_lr_at(const geocl_lr_schedule *s, double lr, int64_t step, double steps_per_epoch) {
+  double t = s->kind == GEOCL_LR_WARMUP_COSINE ? (double)step : (double)step / steps_per_epoch;
   return geocl_lr_at(s, lr, t);
 }
