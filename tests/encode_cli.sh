@@ -23,6 +23,16 @@ grep -q "^wrote $dir/enc.safetensors: enc.0 \[1, 6, 16\] dec.0 \[1, 6, 16\]$" "$
 "$cli" encode --device reference --weights "$M" --image1 "$I1" --out "$dir/enc.npy" >/dev/null || fail "encode .npy"
 "$close" "$dir/enc.npy" "$dir/fwd.safetensors:feat1" 1e-6 || fail ".npy differs from forward's feat1"
 
+# a cosine-embedding checkpoint of 32x32 run at 64x48: its tables resampled to the 8x6 grid
+tiny="img_size=32 patch_size=8 enc_embed_dim=32 enc_depth=2 enc_num_heads=2 dec_embed_dim=32 dec_depth=1 dec_num_heads=2"
+"$cli" pretrain --device reference --steps 1 --batch 2 --synthetic-pairs 8 --out "$dir/cos" --quiet $tiny \
+  pos_embed=cosine >/dev/null || fail "pretrain cosine"
+"$cli" synth --out "$dir/syn" --frames 2 --size 48x64 --quiet >/dev/null || fail "synth"
+"$cli" encode --device reference --weights "$dir/cos/last.safetensors" --image1 "$dir/syn/sequences/00/image_2/000000.png" \
+  --out "$dir/cos.safetensors" backbone.img_size=64x48 >"$dir/out" 2>&1 || fail "encode at 64x48: $(cat "$dir/out")"
+grep -q "enc.1 \[1, 48, 32\]" "$dir/out" || fail "encode at 64x48 said: $(cat "$dir/out")"
+check_usage encode "only backbone.KEY=VALUE options" --weights "$M" --image1 "$I1" --out "$dir/x.npy" img_size=64
+
 check_usage encode "give --image2" --weights "$M" --image1 "$I1" --blocks dec.0 --out "$dir/x.npy"
 check_usage encode "--image2 is read by decoder blocks only" --weights "$M" --image1 "$I1" --image2 "$I2" \
   --out "$dir/x.npy"

@@ -208,3 +208,8 @@ tests_st_allclose_SOURCES = tests/st_allclose.c
 tests_st_allclose_LDADD = src/libgeocl.la -lm
 TESTS += tests/encode_cli.sh tests/resize_cli.sh tests/accum_cli.sh
 EXTRA_DIST += tests/encode_cli.sh tests/resize_cli.sh tests/accum_cli.sh
+# position embeddings resampled to the model's grid on loading
+check_PROGRAMS += tests/check_pos_embed
+TESTS += tests/check_pos_embed
+tests_check_pos_embed_SOURCES = tests/check_pos_embed.c
+EXTRA_DIST += tests/gen/gen_pos_embed_fixture.py tests/fixtures/pos_embed_resample.safetensors

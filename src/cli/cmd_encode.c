@@ -18,12 +18,14 @@ static void help(FILE *out) {
   fprintf(out,
           "Usage: geocl encode --weights W.safetensors --image1 A.png [--image2 B.png]\n"
           "                    [--blocks LIST] [--resize MODE] --out F.safetensors|F.npy\n"
-          "                    [--device SPEC]\n"
+          "                    [--device SPEC] [backbone.KEY=VALUE ...]\n"
           "\n"
           "Run a pre-trained CroCo network (a geocl checkpoint, or an official one converted\n"
           "by tools/convert-croco) on whole images, without masking, as the official\n"
           "downstream models do, and write the outputs of the chosen blocks: [1, N, C]\n"
-          "float32, N = the patch tokens in raster order.\n"
+          "float32, N = the patch tokens in raster order.  backbone.img_size=HxW runs\n"
+          "the network at another size: cosine position embeddings are resampled to its\n"
+          "grid as the official interpolate_pos_embed does (bicubic).\n"
           "\n"
           "  --blocks LIST  comma-separated: enc.I, dec.I, 'last' (the last encoder block,\n"
           "                 after the encoder's norm: the default) or 'encoder' (all of\n"
@@ -101,10 +103,12 @@ static int run(int argc, char **argv) {
     default: return CLI_USAGE;
     }
   }
-  if (optind < argc) {
-    cli_error("encode", "unexpected argument '%s' (see 'geocl encode --help')", argv[optind]);
-    return CLI_USAGE;
-  }
+  for (int i = optind; i < argc; i++)
+    if (strncmp(argv[i], "backbone.", 9) || !strchr(argv[i], '=')) {
+      cli_error("encode", "unexpected argument '%s': only backbone.KEY=VALUE options (see 'geocl encode --help')",
+                argv[i]);
+      return CLI_USAGE;
+    }
   if (!weights || !image1 || !out) {
     cli_error("encode", "--weights, --image1 and --out are required (see 'geocl encode --help')");
     return CLI_USAGE;
@@ -122,14 +126,17 @@ static int run(int argc, char **argv) {
   }
   char arg[1024];
   snprintf(arg, sizeof arg, "blocks=%s", blocks);
-  const char *args[] = {arg};
+  const char **args = calloc((size_t)(argc - optind + 1), sizeof *args);
+  if (!args) return cli_fail("encode");
+  args[0] = arg;
+  for (int i = optind; i < argc; i++) args[1 + i - optind] = argv[i];
   geocl_ctx *ctx = NULL;
   geocl_model *m = NULL;
   geocl_ctx_opts co = {.device = device};
   geocl_status st = geocl_ctx_create(&co, &ctx);
   if (st == GEOCL_OK) {
     geocl_set_grad_enabled(ctx, false);
-    geocl_model_opts mo = {.task = "features", .init = weights, .args = args, .n_args = 1};
+    geocl_model_opts mo = {.task = "features", .init = weights, .args = args, .n_args = 1 + argc - optind};
     st = geocl_model_create(ctx, &mo, &m);
   }
   geocl_data_spec spec;
@@ -161,6 +168,7 @@ static int run(int argc, char **argv) {
   }
   geocl_model_free(m);
   geocl_ctx_free(ctx);
+  free(args);
   return rc;
 }
 

@@ -143,9 +143,13 @@ static geocl_status create_model(run *r, const char *weights, const char *config
 static void note_init(const run *r) {
   const geocl_load_report *rep = geocl_model_load_report(r->model);
   if (!r->o.init || !geocl_model_backbone(r->model)) return;
-  note(r, "init %s: %d tensors loaded, %d in the file unused%s%s%s, %d kept at initialisation%s%s%s", r->o.init,
-       rep->loaded, rep->skipped, rep->skipped ? " (" : "", rep->skipped_names, rep->skipped ? ")" : "", rep->kept,
-       rep->kept ? " (" : "", rep->kept_names, rep->kept ? ")" : "");
+  char resampled[96] = "";
+  if (rep->resampled)
+    snprintf(resampled, sizeof resampled, " (%d position table%s resampled to the model's grid)", rep->resampled,
+             rep->resampled == 1 ? "" : "s");
+  note(r, "init %s: %d tensors loaded%s, %d in the file unused%s%s%s, %d kept at initialisation%s%s%s", r->o.init,
+       rep->loaded, resampled, rep->skipped, rep->skipped ? " (" : "", rep->skipped_names, rep->skipped ? ")" : "",
+       rep->kept, rep->kept ? " (" : "", rep->kept_names, rep->kept ? ")" : "");
 }
 
 static geocl_status setup_new(run *r) {
