@@ -213,8 +213,8 @@ tests_check_covis_SOURCES = tests/check_covis.c src/cli/covis.c
 check_PROGRAMS += tests/st_allclose
 tests_st_allclose_SOURCES = tests/st_allclose.c
 tests_st_allclose_LDADD = src/libgeocl.la -lm
-TESTS += tests/encode_cli.sh tests/resize_cli.sh tests/accum_cli.sh
-EXTRA_DIST += tests/encode_cli.sh tests/resize_cli.sh tests/accum_cli.sh
+TESTS += tests/encode_cli.sh tests/resize_cli.sh tests/accum_cli.sh tests/resume_cli.sh
+EXTRA_DIST += tests/encode_cli.sh tests/resize_cli.sh tests/accum_cli.sh tests/resume_cli.sh
 # position embeddings resampled to the model's grid on loading
 check_PROGRAMS += tests/check_pos_embed
 TESTS += tests/check_pos_embed

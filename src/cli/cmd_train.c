@@ -52,6 +52,9 @@ static void help_common(FILE *out) {
           "                      already hold a run\n"
           "  --resume DIR        continue a run where it stopped, with its own settings\n"
           "                      (only --device, --stop-at and the output options may be given)\n"
+          "  --resume DIR --steps N\n"
+          "                      extend a run to N steps: the schedule becomes that of an\n"
+          "                      N-step run (warm-up as recorded, the cosine ending at N)\n"
           "  --stop-at STEP      stop and save after this step without changing the schedule\n"
           "Output:\n"
           "  --log-every N       metrics.jsonl line and progress line every N steps (default 10)\n"
@@ -212,10 +215,11 @@ static const struct option options[] = {
     {"accum-iter", required_argument, 0, OPT_ACCUM}, {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0}};
 
-/* Options that may come with --resume: where to run, when to stop, what to print. */
+/* Options that may come with --resume: where to run, when to stop, what to
+ * print, and --steps to extend the run. */
 static bool resume_option(int c) {
   return c == OPT_DEVICE || c == OPT_RESUME || c == OPT_STOP || c == OPT_LOG || c == OPT_QUIET || c == OPT_RECON ||
-         c == 'h';
+         c == OPT_STEPS || c == 'h';
 }
 
 /* The lists of repeatable options, with room for every argument. */
@@ -236,7 +240,13 @@ static int parse(int argc, char **argv, geocl_train_opts *o, lists *l, bool *wan
     case OPT_INIT: o->init = optarg; break;
     case OPT_DATA: o->data = optarg; break;
     case OPT_SYN: bad |= parse_i64("--synthetic-pairs", optarg, &o->synthetic_pairs); break;
-    case OPT_STEPS: bad |= parse_i64("--steps", optarg, &o->steps); break;
+    case OPT_STEPS:
+      bad |= parse_i64("--steps", optarg, &o->steps);
+      if (!bad && o->steps == 0) { /* 0 is the library's "not given" */
+        cli_error(cmd_name, "--steps 0: a run makes at least one step");
+        bad = 1;
+      }
+      break;
     case OPT_EPOCHS: bad |= parse_f("--epochs", optarg, &o->epochs); break;
     case OPT_BATCH:
       bad |= parse_i64("--batch", optarg, &i64);
@@ -285,7 +295,7 @@ static int parse(int argc, char **argv, geocl_train_opts *o, lists *l, bool *wan
   if (*want_help) return CLI_OK;
   if (o->resume && (train_flags || optind < argc)) {
     cli_error(cmd_name, "--resume continues a run with its own settings; only --device, --stop-at, --log-every, "
-                        "--recon-every and --quiet may be given with it");
+                        "--recon-every, --quiet and --steps (to extend it) may be given with it");
     return CLI_USAGE;
   }
   if (o->batch < 1 || o->log_every < 1 || o->save_every < 1 || o->workers < 1 || o->accum_iter < 1) {
@@ -377,6 +387,12 @@ static int run_train(int argc, char **argv, bool finetune) {
   }
   rc = s.interrupted ? 128 + SIGINT : CLI_OK;
   if (!leader) goto done;
+  if (s.steps_done == 0 && !s.interrupted) { /* resumed at or after its end (or --stop-at) */
+    printf("nothing to do: %s is at step %lld of %lld", s.run_dir, (long long)s.step, (long long)s.steps);
+    if (s.step >= s.steps) printf("; extend it with --resume %s --steps N", s.run_dir);
+    printf("\n");
+    goto done;
+  }
   char el[32];
   fmt_duration(s.elapsed_s, el, sizeof el);
   /* the rate leaves out the first step (kernel builds): none for a one-step run */

@@ -51,7 +51,11 @@ typedef struct geocl_train_opts {
   const char *val_data;      /* held-out data evaluated during training, or NULL */
   int64_t val_every;         /* validation every N steps (default: with each checkpoint) */
   int64_t val_batches;       /* batches per validation (default 0: all of val_data) */
-  /* length: steps wins over epochs; default 200 steps */
+  /* length: steps wins over epochs; default 200 steps.  With resume, 0 keeps
+   * the run's length and N extends it to N steps: the schedule becomes that
+   * of an N-step run (warm-up as recorded, the cosine ending at step N), as
+   * the official pretrain.py resumed with more --epochs, and config.json
+   * records N. */
   int64_t steps;
   double epochs;
   int batch;                 /* default 8 */
@@ -106,6 +110,7 @@ typedef struct geocl_train_summary {
   int ranks;                 /* processes of a data-parallel run (1 without) */
   double comm_s;             /* time in gradient all-reduces (this process) */
   char run_dir[1024];
+  int64_t step, steps;       /* the step the run stands at, and its length */
 } geocl_train_summary;
 
 typedef struct geocl_train_hooks {

@@ -42,6 +42,8 @@ typedef struct run {
   int64_t step;             /* steps done */
   geocl_data_position next; /* of the next batch */
   geocl_data_position pending; /* after the batches of the step being made */
+  bool created_dir;            /* a new run made its directory */
+  bool checkpointed;           /* a checkpoint of this run exists */
   int64_t batches_per_epoch;
   geocl_param_rule *rules;
   int n_rules;
@@ -175,7 +177,9 @@ static geocl_status setup_new(run *r) {
   if (st != GEOCL_OK) return st;
   snprintf(r->dir, sizeof r->dir, "%s", o->out);
   if (!leader(r)) return GEOCL_OK;
+  r->created_dir = access(r->dir, F_OK) != 0;
   st = train_make_run_dir(r->dir);
+  if (st != GEOCL_OK) r->dir[0] = '\0'; /* not ours to clean up */
   if (st == GEOCL_OK) st = train_config_write(r->dir, o, r->model);
   return st;
 }
@@ -197,6 +201,7 @@ static geocl_status load_optimizer_state(run *r) {
 
 static geocl_status setup_resume(run *r, void **storage) {
   snprintf(r->dir, sizeof r->dir, "%s", r->o.resume);
+  int64_t extend = r->o.steps; /* the run's new length, or 0 */
   geocl_train_opts saved;
   geocl_train_opts_default(&saved);
   const char *model_config, *backbone_config;
@@ -216,6 +221,16 @@ static geocl_status setup_resume(run *r, void **storage) {
   if (st != GEOCL_OK) return st;
   r->step = pos.step;
   r->next = pos.data;
+  if (extend && extend < r->step)
+    return geocl_set_error(GEOCL_E_INVALID, "--steps %lld: %s is at step %lld already (a run is extended, never cut)",
+                           (long long)extend, r->dir, (long long)r->step);
+  if (extend && extend != r->o.steps) {
+    note(r, "extending the run from %lld to %lld steps (warm-up %lld steps as before, the schedule now ends at step "
+            "%lld)", (long long)r->o.steps, (long long)extend, (long long)r->o.warmup, (long long)extend);
+    r->o.steps = extend;
+    if (leader(r)) st = train_config_write(r->dir, &r->o, r->model);
+    if (st != GEOCL_OK) return st;
+  }
   geocl_rng *rng = geocl_ctx_rng(r->ctx);
   rng->seed = pos.rng_seed;
   rng->counter = pos.rng_counter;
@@ -249,6 +264,7 @@ static geocl_status save_checkpoint(run *r) {
     return geocl_set_error(GEOCL_E_IO, "%s: cannot keep the previous optimizer state: %s", path, strerror(errno));
   geocl_status st = geocl_optim_save(r->optim, path);
   if (st == GEOCL_OK) st = geocl_model_save(r->model, train_path(path, sizeof path, r->dir, "last.safetensors"), 5, meta);
+  r->checkpointed |= st == GEOCL_OK;
   if (st == GEOCL_OK && r->o.keep > 0) {
     char name[64];
     snprintf(name, sizeof name, "step-%lld.safetensors", (long long)r->step);
@@ -485,10 +501,15 @@ geocl_status geocl_train_run(const geocl_train_opts *opts, const geocl_train_hoo
          opts->resume ? "resuming" : "starting", r.o.task, r.dir, geocl_ctx_device(r.ctx)->name,
          geocl_ctx_backend_name(r.ctx), (long long)r.o.steps, (long long)r.o.batch * r.o.accum_iter, accum, r.o.lr);
     if (r.ranks > 1) note(&r, "data-parallel over %d processes: %d samples each per step", r.ranks, r.o.batch / r.ranks);
-    if (opts->resume) note(&r, "continuing after step %lld", (long long)r.step);
+    if (opts->resume && r.step >= r.o.steps)
+      note(&r, "the run has made all its %lld steps: nothing to do (--resume %s --steps N extends it)",
+           (long long)r.o.steps, r.dir);
+    else if (opts->resume) note(&r, "continuing after step %lld", (long long)r.step);
     else note_init(&r);
     geocl_ctx_reset_peak(r.ctx);
     st = loop(&r, sum);
+    sum->step = r.step;
+    sum->steps = r.o.steps;
     geocl_mem_stats ms;
     geocl_ctx_mem_stats(r.ctx, &ms);
     sum->peak_device_bytes = ms.peak_bytes;
@@ -496,6 +517,9 @@ geocl_status geocl_train_run(const geocl_train_opts *opts, const geocl_train_hoo
     sum->comm_s = r.comm_s;
   }
   if (st != GEOCL_OK && r.dir[0] && r.step > 0) geocl_error_prefix("%s", r.dir);
+  /* a new run that failed before its first checkpoint leaves nothing behind: the same --out works again */
+  if (st != GEOCL_OK && !opts->resume && r.dir[0] && !r.checkpointed && leader(&r))
+    train_remove_failed_start(r.dir, r.created_dir);
   geocl_loader_close(r.loader);
   geocl_data_source_close(r.source);
   geocl_data_source_close(r.val_source);

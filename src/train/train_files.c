@@ -28,6 +28,22 @@ geocl_status train_make_run_dir(const char *dir) {
   return GEOCL_OK;
 }
 
+void train_remove_failed_start(const char *dir, bool created) {
+  DIR *d = opendir(dir);
+  if (!d) return;
+  char path[4200];
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    const char *n = e->d_name;
+    size_t len = strlen(n);
+    bool ours = !strcmp(n, "config.json") || !strcmp(n, "metrics.jsonl") || !strncmp(n, "last.optim.", 11) ||
+                !strncmp(n, "prev.optim.", 11) || (!strncmp(n, "recon-", 6) && len > 4 && !strcmp(n + len - 4, ".png"));
+    if (ours) unlink(train_path(path, sizeof path, dir, n));
+  }
+  closedir(d);
+  if (created) rmdir(dir); /* fails, as it should, when anything else is in it */
+}
+
 static bool meta_int(const geocl_st_file *f, const char *key, int64_t *out) {
   const char *v = geocl_st_meta(f, key);
   char *end;

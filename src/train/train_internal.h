@@ -50,6 +50,10 @@ geocl_status train_agree(geocl_status st, bool stop, float *loss, bool *stop_all
 
 /* train_files.c: run directory, checkpoints, metrics */
 geocl_status train_make_run_dir(const char *dir);
+/* What a new run wrote before it failed without a checkpoint (config.json,
+ * metrics.jsonl, pictures, optimizer state), and dir itself when the run
+ * created it and it is left empty. */
+void train_remove_failed_start(const char *dir, bool created);
 /* path of a file in the run directory */
 const char *train_path(char *buf, size_t size, const char *dir, const char *name);
 geocl_status train_position_read(const char *model_path, train_position *pos);
