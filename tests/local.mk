@@ -35,6 +35,9 @@ endif
 EXTRA_DIST += tests/mpi_cli.sh
 EXTRA_DIST += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/cli_checks.sh tests/cli_usage.sh
 tests_check_heads_SOURCES = tests/check_heads.c
+# kill -9 at every syscall of a run's files (strace), then resume: bit-identical
+TESTS += tests/fault_inject.sh
+EXTRA_DIST += tests/fault_inject.sh
 tests_check_train_SOURCES = tests/check_train.c
 tests_check_croco_SOURCES = tests/check_croco.c
 tests_check_croco_CFLAGS = $(TEST_CFLAGS) $(JSONC_CFLAGS)

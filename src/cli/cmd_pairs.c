@@ -301,28 +301,6 @@ static geocl_status pair_sequence(const seq *s, const pairs_opts *o, const char 
   return st;
 }
 
-static int parse_count(const char *opt, const char *text, int64_t *out) {
-  uint64_t v;
-  if (cli_parse_u64("pairs", opt, text, &v)) return 1;
-  if (v < 1 || v > INT_MAX) {
-    cli_error("pairs", "%s %s: expected a whole number from 1 to %d", opt, text, INT_MAX);
-    return 1;
-  }
-  *out = (int64_t)v;
-  return 0;
-}
-
-static int parse_number(const char *opt, const char *text, double lo, double hi, double *out) {
-  char *end;
-  double v = strtod(text, &end);
-  if (end == text || *end || !(v >= lo && v <= hi)) {
-    cli_error("pairs", "%s %s: expected a number from %g to %g", opt, text, lo, hi);
-    return 1;
-  }
-  *out = v;
-  return 0;
-}
-
 static int run(int argc, char **argv) {
   static const struct option opts[] = {{"out", required_argument, 0, 'o'},       {"gap", required_argument, 0, 'g'},
                                        {"max-gap", required_argument, 0, 'G'},   {"min-covis", required_argument, 0, 'c'},
@@ -338,10 +316,10 @@ static int run(int argc, char **argv) {
     int bad = 0;
     switch (c) {
     case 'o': out = optarg; break;
-    case 'g': bad = parse_count("--gap", optarg, &o.gap); break;
-    case 'G': bad = parse_count("--max-gap", optarg, &o.max_gap); break;
-    case 'c': bad = parse_number("--min-covis", optarg, 0, 1, &o.min_covis); break;
-    case 'd': bad = parse_number("--depth", optarg, 1e-3, 1e6, &o.depth); break;
+    case 'g': bad = cli_parse_int("pairs", "--gap", optarg, 1, INT_MAX, &o.gap); break;
+    case 'G': bad = cli_parse_int("pairs", "--max-gap", optarg, 1, INT_MAX, &o.max_gap); break;
+    case 'c': bad = cli_parse_number("pairs", "--min-covis", optarg, 0, 1, &o.min_covis); break;
+    case 'd': bad = cli_parse_number("pairs", "--depth", optarg, 1e-3, 1e6, &o.depth); break;
     case 's': scores_path = optarg; break;
     case 'f': force = true; break;
     case 'h': help(stdout); return CLI_OK;
