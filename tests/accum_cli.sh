@@ -43,5 +43,5 @@ grep -q "1 steps of 4 samples (4 batches of 1)" "$dir/note.out" || fail "no note
 train part 1 4 --stop-at 2
 "$cli" pretrain --resume "$dir/part" --quiet >/dev/null 2>&1 || fail "resume with accumulation"
 same b1x4 part 1e-6 || fail "resumed accumulation differs from the straight run"
-check_usage pretrain "must be at least 1" --accum-iter 0 --out "$dir/x"
+check_usage pretrain "--accum-iter 0: expected a whole number from 1 to" --accum-iter 0 --out "$dir/x"
 echo ok

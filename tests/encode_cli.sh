@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# geocl encode: the features head's block outputs equal what geocl forward
-# computes with the pretext model when no token is masked (the encoder's
-# normalised output feat1 and the decoder's normalised output dec), in
-# safetensors and in .npy; bad arguments refused.
+# geocl encode: the features head's encoder output equals what geocl forward
+# computes with the pretext model for the image it never masks (feat2), in
+# safetensors and in .npy; decoder blocks, another input size; bad arguments
+# refused.
 set -u
 cli="$GEOCL_CLI"
 . "$(dirname "$0")/cli_checks.sh"
@@ -13,15 +13,19 @@ rm -rf "$dir" && mkdir -p "$dir"
 close="$GEOCL_TOP_BUILDDIR/tests/st_allclose"
 M="$dir/model.safetensors" I1="$dir/img1.png" I2="$dir/img2.png"
 
-"$cli" forward --device reference --weights "$M" --image1 "$I1" --image2 "$I2" --mask "$dir/nomask.safetensors" \
+# CroCo never masks image 2: forward's feat2 is the encoder's normalised output on it
+"$cli" forward --device reference --weights "$M" --image1 "$I1" --image2 "$I2" --mask "$dir/mask.safetensors" \
   --out "$dir/fwd.safetensors" >/dev/null || fail "forward"
+"$cli" encode --device reference --weights "$M" --image1 "$I2" --out "$dir/enc.safetensors" >"$dir/out" ||
+  fail "encode: $(cat "$dir/out")"
+grep -q "^wrote $dir/enc.safetensors: enc.0 \[1, 6, 16\]$" "$dir/out" || fail "encode said: $(cat "$dir/out")"
+"$close" "$dir/enc.safetensors:enc.0" "$dir/fwd.safetensors:feat2" 1e-6 || fail "encoder features differ from forward's"
+"$cli" encode --device reference --weights "$M" --image1 "$I2" --out "$dir/enc.npy" >/dev/null || fail "encode .npy"
+"$close" "$dir/enc.npy" "$dir/fwd.safetensors:feat2" 1e-6 || fail ".npy differs from forward's feat2"
+# decoder blocks (their values against the pretext model are check_heads' testhead cases): image 1 decoded against image 2
 "$cli" encode --device reference --weights "$M" --image1 "$I1" --image2 "$I2" --blocks last,dec.0 \
-  --out "$dir/enc.safetensors" >"$dir/out" || fail "encode: $(cat "$dir/out")"
-grep -q "^wrote $dir/enc.safetensors: enc.0 \[1, 6, 16\] dec.0 \[1, 6, 16\]$" "$dir/out" || fail "encode said: $(cat "$dir/out")"
-"$close" "$dir/enc.safetensors:enc.0" "$dir/fwd.safetensors:feat1" 1e-6 || fail "encoder features differ from forward's"
-"$close" "$dir/enc.safetensors:dec.0" "$dir/fwd.safetensors:dec" 1e-6 || fail "decoder features differ from forward's"
-"$cli" encode --device reference --weights "$M" --image1 "$I1" --out "$dir/enc.npy" >/dev/null || fail "encode .npy"
-"$close" "$dir/enc.npy" "$dir/fwd.safetensors:feat1" 1e-6 || fail ".npy differs from forward's feat1"
+  --out "$dir/both.safetensors" >"$dir/out" || fail "encode dec.0: $(cat "$dir/out")"
+grep -q "enc.0 \[1, 6, 16\] dec.0 \[1, 6, 16\]$" "$dir/out" || fail "encode dec.0 said: $(cat "$dir/out")"
 
 # a cosine-embedding checkpoint of 32x32 run at 64x48: its tables resampled to the 8x6 grid
 tiny="img_size=32 patch_size=8 enc_embed_dim=32 enc_depth=2 enc_num_heads=2 dec_embed_dim=32 dec_depth=1 dec_num_heads=2"
