@@ -28,7 +28,9 @@ check_usage pretrain "no plugin named 'crocco'" --task crocco --out "$dir/a"
 check_usage pretrain "croco has no preset 'tinny'" --model tinny --out "$dir/b"
 check_usage pretrain "croco option enc_depth=two: expected an integer" --out "$dir/c" enc_depth=two
 check_usage finetune "no plugin named 'nohead'" --head nohead --data synthetic --out "$dir/d"
-for x in a b c d; do [ ! -e "$dir/$x" ] || fail "a refused start left $dir/$x"; done
+check_usage pretrain "--model small with --init w.safetensors: the model is the one the weights file records" \
+  --init w.safetensors --model small --out "$dir/e"
+for x in a b c d e; do [ ! -e "$dir/$x" ] || fail "a refused start left $dir/$x"; done
 check_usage reconstruct "--out $dir/r.jpg: the picture is a PNG file" --weights w --image1 i --out "$dir/r.jpg"
 
 # library messages carry the command's prefix too

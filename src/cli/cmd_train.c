@@ -87,7 +87,8 @@ static void help_pretrain(FILE *out) {
           "  --model PRESET      option preset of the task (default: its 'tiny'); see\n"
           "                      geocl pretrain --task NAME --help\n"
           "  key=value           task options over the preset, e.g. enc_depth=8 pos_embed=RoPE100\n"
-          "  --init W            start from these weights (their config applies)\n");
+          "  --init W            start from these weights (their config applies; not with\n"
+          "                      --model)\n");
   help_common(out);
 }
 
@@ -309,6 +310,12 @@ static int run_train(int argc, char **argv, bool finetune) {
   bool leader = geocl_dist_rank() == 0; /* rank 0 alone prints progress and the summary */
   if (finetune && !o.task && !o.resume) {
     cli_error(cmd_name, "name the head to train with --head (geocl plugins lists them)");
+    rc = CLI_USAGE;
+    goto done;
+  }
+  if (!finetune && o.init && o.model) { /* a pretext model from --init is the file's: a preset would be dropped */
+    cli_error(cmd_name, "--model %s with --init %s: the model is the one the weights file records; give one of them "
+                        "(key=value options still apply over --init)", o.model, o.init);
     rc = CLI_USAGE;
     goto done;
   }
