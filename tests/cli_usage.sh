@@ -74,4 +74,13 @@ grep -q '^step 1/3  epoch [0-9.]*  loss [0-9.]*  lr [0-9.e-]*  [0-9]*s elapsed$'
   fail "first progress line: $(cat "$dir/run.out")"
 grep -q '^step 2/3 .* pairs/s .* ETA ' "$dir/run.out" || fail "second progress line: $(cat "$dir/run.out")"
 grep -q ' 0\.0 pairs/s' "$dir/run.out" && fail "a 0.0 pairs/s line: $(cat "$dir/run.out")"
+# the last validation's loss on later progress lines (not in metrics.jsonl's training lines), and a
+# picture at the end of a run whose length recon-every does not divide
+"$cli" pretrain --device reference --steps 5 --batch 2 --log-every 1 --synthetic-pairs 8 --val-data synthetic \
+  --val-every 2 --val-batches 1 --recon-every 3 --out "$dir/val" $tiny >"$dir/val.out" 2>&1 || fail "pretrain --val-data"
+grep -q '^step 2/5 .*val_loss' "$dir/val.out" && fail "val_loss before the first validation: $(cat "$dir/val.out")"
+grep -q '^step 3/5  epoch [0-9.]*  loss [0-9.]*  val_loss [0-9.]* ' "$dir/val.out" ||
+  fail "no val_loss after a validation: $(cat "$dir/val.out")"
+grep -q val_loss "$dir/val/metrics.jsonl" && fail "val_loss logged in metrics.jsonl's training lines"
+[ -s "$dir/val/recon-3.png" ] && [ -s "$dir/val/recon-5.png" ] || fail "pictures: $(ls "$dir/val")"
 echo ok

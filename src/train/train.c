@@ -46,6 +46,7 @@ typedef struct run {
   bool created_dir;            /* a new run made its directory */
   bool started;                /* a new run holds its directory */
   bool checkpointed;           /* a checkpoint of this run exists */
+  double val_loss;             /* of the last validation, NaN before the first */
   int64_t batches_per_epoch;
   geocl_param_rule *rules;
   int n_rules;
@@ -289,6 +290,7 @@ static geocl_status validate(run *r) {
     used += snprintf(line + used, sizeof line - (size_t)used, "%s\"%s\": %.9g", i ? ", " : "", m.names[i],
                      isfinite(v) ? v : 0);
     shown_used += snprintf(shown + shown_used, sizeof shown - (size_t)shown_used, "  %s %.4g", m.names[i], v);
+    if (!strcmp(m.names[i], "loss")) r->val_loss = v;
     if (used >= (int)sizeof line - 64 || shown_used >= (int)sizeof shown - 64) break;
   }
   snprintf(line + used, sizeof line - (size_t)used, "}}");
@@ -407,7 +409,8 @@ static geocl_status loop(run *r, geocl_train_summary *sum) {
   geocl_status st = GEOCL_OK;
   while (r->step < end) {
     int64_t step = r->step + 1;
-    bool picture = o->recon_every > 0 && step % o->recon_every == 0;
+    /* a picture every recon_every steps and at the end of every run */
+    bool picture = o->recon_every > 0 && (step % o->recon_every == 0 || step == end);
     bool logged = step % o->log_every == 0 || step == end;
     geocl_train_progress p = {.step = step, .steps = o->steps};
     p.lr = train_lr_at(&r->schedule, geocl_optim_base_lr(r->optim, 0), r->step, steps_per_epoch(r));
@@ -439,6 +442,10 @@ static geocl_status loop(run *r, geocl_train_summary *sum) {
       interval_start = t;
       interval_steps = 0;
     }
+    if (!isnan(r->val_loss) && p.n_metrics < GEOCL_TRAIN_MAX_METRICS) { /* shown, not logged again */
+      p.metric_names[p.n_metrics] = "val_loss";
+      p.metrics[p.n_metrics++] = (float)r->val_loss;
+    }
     if (r->h && r->h->on_step && leader(r)) r->h->on_step(&p, logged, r->h->user);
     if (st == GEOCL_OK && r->val_source && leader(r) && (r->step % o->val_every == 0 || r->step == end))
       st = validate(r);
@@ -465,7 +472,8 @@ static geocl_status loop(run *r, geocl_train_summary *sum) {
 geocl_status geocl_train_run(const geocl_train_opts *opts, const geocl_train_hooks *hooks,
                              geocl_train_summary *sum) {
   memset(sum, 0, sizeof *sum);
-  run r = {.o = *opts, .h = hooks, .lock = -1, .rank = geocl_dist_rank(), .ranks = geocl_dist_size()};
+  run r = {.o = *opts, .h = hooks, .lock = -1, .val_loss = NAN, .rank = geocl_dist_rank(),
+           .ranks = geocl_dist_size()};
   void *storage = NULL;
   char device[32];
   geocl_ctx_opts co = {.device = train_dist_device(opts->device, device, sizeof device), .seed = opts->seed};
