@@ -11,3 +11,9 @@ plugins_croco_la_LIBADD = src/libgeocl.la -lm
 plugins_mae_la_SOURCES = plugins/mae/mae.c $(MIM_SOURCES)
 plugins_mae_la_LDFLAGS = $(MODULE_LDFLAGS)
 plugins_mae_la_LIBADD = src/libgeocl.la -lm
+
+# the features head: block outputs of a croco backbone, for geocl encode
+plugins_LTLIBRARIES += plugins/features.la
+plugins_features_la_SOURCES = plugins/features/features.c
+plugins_features_la_LDFLAGS = $(MODULE_LDFLAGS)
+plugins_features_la_LIBADD = src/libgeocl.la
