@@ -19,3 +19,9 @@ plugins_simipu_la_SOURCES = plugins/simipu/simipu.c plugins/simipu/simipu.h plug
 	plugins/simipu/picture.c
 plugins_simipu_la_LDFLAGS = $(MODULE_LDFLAGS)
 plugins_simipu_la_LIBADD = src/libgeocl.la -lm
+
+# the features head: block outputs of a croco backbone, for geocl encode
+plugins_LTLIBRARIES += plugins/features.la
+plugins_features_la_SOURCES = plugins/features/features.c
+plugins_features_la_LDFLAGS = $(MODULE_LDFLAGS)
+plugins_features_la_LIBADD = src/libgeocl.la

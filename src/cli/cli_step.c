@@ -15,19 +15,11 @@ geocl_status cli_step_create(geocl_ctx *ctx, const char *task, const char *prese
   geocl_train_opts to;
   geocl_train_opts_default(&to);
   to.lr = 1e-4;
-  /* pair tasks: img_size 224 unless the arguments set it */
-  const geocl_plugin *p;
-  geocl_status st = geocl_plugin_find(task, &p);
-  if (st != GEOCL_OK) return st;
-  bool lidar = p->pipeline && !strcmp(p->pipeline, "lidar");
-  const char **all = malloc(sizeof *all * (size_t)(n_args + 1));
-  if (!all) return geocl_set_error(GEOCL_E_NOMEM, "out of memory");
-  int n_all = 0;
-  if (!lidar) all[n_all++] = "img_size=224";
-  for (int i = 0; i < n_args; i++) all[n_all++] = args[i];
-  geocl_model_opts mo = {.task = task, .preset = preset, .args = all, .n_args = n_all, .init_seed = seed};
-  st = geocl_model_create(ctx, &mo, &s->model);
-  free(all);
+  /* the sizes the model trains at: its preset's, the arguments', else the task's defaults */
+  geocl_model_opts mo = {.task = task, .preset = preset, .args = args, .n_args = n_args, .init_seed = seed};
+  geocl_status st = geocl_model_create(ctx, &mo, &s->model);
+  const char *pipeline = st == GEOCL_OK ? geocl_model_plugin(s->model)->pipeline : NULL;
+  bool lidar = pipeline && !strcmp(pipeline, "lidar");
   if (st == GEOCL_OK) st = geocl_train_optimizer(s->model, &to, &s->optim);
   if (st != GEOCL_OK) {
     cli_step_free(s);
