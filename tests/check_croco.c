@@ -36,24 +36,6 @@ static char *fixture_path(const char *name, const char *file) {
   return buf;
 }
 
-static float *read_all(geocl_st_file *f, const char *name, size_t *n) {
-  const geocl_st_info *t = geocl_st_find(f, name);
-  ck_assert_msg(t != NULL, "fixture has no tensor %s", name);
-  *n = (size_t)geocl_st_numel(t);
-  float *v = malloc(*n * sizeof *v + 4);
-  ck_assert_ok(geocl_st_read_f32(f, t, v, *n));
-  return v;
-}
-
-static geocl_tensor *upload(geocl_ctx *ctx, geocl_st_file *f, const char *name) {
-  const geocl_st_info *t = geocl_st_find(f, name);
-  size_t n;
-  float *v = read_all(f, name, &n);
-  geocl_tensor *x = geocl_from_host(ctx, GEOCL_F32, t->ndim, t->shape, v);
-  free(v);
-  return x;
-}
-
 /* Parameters from the fixture's recipe: stream seed + k, c + a·(2u − 1). */
 static void set_weights(geocl_model *m, const char *init_json) {
   json_object *init = json_tokener_parse(init_json), *params, *seed;
@@ -96,7 +78,7 @@ static double worst_output, worst_grad;
 
 static double compare(const char *what, const geocl_tensor *t, geocl_st_file *ref, const char *name, double tol) {
   size_t n;
-  float *want = read_all(ref, name, &n);
+  float *want = test_st_read_f32(ref, name, &n);
   ck_assert_msg(t != NULL, "%s: no %s", what, name);
   ck_assert_msg((size_t)geocl_numel(t) == n, "%s %s: %lld elements, fixture has %zu", what, name,
                 (long long)geocl_numel(t), n);
@@ -125,10 +107,10 @@ static void golden(geocl_ctx *ctx, const char *fixture) {
   set_weights(m, geocl_st_meta(in, "init"));
   geocl_scope s = geocl_scope_begin(ctx);
   geocl_batch b = {0};
-  ck_assert_ok(geocl_batch_set(&b, "image1", upload(ctx, in, "image1")));
-  ck_assert_ok(geocl_batch_set(&b, "mask", upload(ctx, in, "mask")));
+  ck_assert_ok(geocl_batch_set(&b, "image1", test_st_upload(ctx, in, "image1")));
+  ck_assert_ok(geocl_batch_set(&b, "mask", test_st_upload(ctx, in, "mask")));
   b.size = geocl_dim(geocl_batch_get(&b, "image1"), 0);
-  if (geocl_st_find(in, "image2")) ck_assert_ok(geocl_batch_set(&b, "image2", upload(ctx, in, "image2")));
+  if (geocl_st_find(in, "image2")) ck_assert_ok(geocl_batch_set(&b, "image2", test_st_upload(ctx, in, "image2")));
   geocl_outputs o;
   ck_assert_ok(geocl_model_forward(m, &b, &o));
   ck_assert_ok(geocl_backward(geocl_outputs_get(&o, "loss")));

@@ -4,18 +4,22 @@
 src_libgeocl_la_SOURCES += \
 	src/data/augment.c \
 	src/data/batch.c \
+	src/data/image_ops.c \
 	src/data/kitti.c \
 	src/data/kitti_text.c \
 	src/data/loader.c \
 	src/data/pairs.c \
 	src/data/pipeline.c \
 	src/data/pipeline_dense.c \
+	src/data/pipeline_lidar.c \
 	src/data/pipeline_pair.c \
 	src/data/pipelines.h \
 	src/data/points_augment.c \
 	src/data/registry.c \
 	src/data/registry.h \
 	src/data/source.c \
+	src/data/source_files.c \
+	src/data/source_kitti_object.c \
 	src/data/source_kitti_odometry.c \
 	src/data/source_pairs.c \
 	src/data/source_synthetic.c \

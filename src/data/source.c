@@ -12,7 +12,8 @@
 #include "data/sources.h"
 
 /* Built-ins in detection order: the most specific layouts first. */
-static const void *const builtin_sources[] = {&source_synthetic, &source_kitti_odometry, &source_pairs, NULL};
+static const void *const builtin_sources[] = {&source_synthetic, &source_kitti_odometry, &source_kitti_object,
+                                              &source_pairs, NULL};
 static registry sources = {PTHREAD_MUTEX_INITIALIZER, "data source type", builtin_sources, {NULL}, 0};
 
 geocl_status geocl_data_source_register(const geocl_data_source_type *t) {

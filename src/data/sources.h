@@ -8,10 +8,18 @@
 extern const geocl_data_source_type source_synthetic;      /* source_synthetic.c */
 extern const geocl_data_source_type source_pairs;          /* source_pairs.c */
 extern const geocl_data_source_type source_kitti_odometry; /* source_kitti_odometry.c */
+extern const geocl_data_source_type source_kitti_object;   /* source_kitti_object.c */
 
 /* Read one sample (out is zeroed first and freed on failure). */
 geocl_status source_read(const geocl_data_source *s, void **thread, int64_t index, geocl_raw_sample *out);
 void source_thread_free(const geocl_data_source *s, void *thread);
+
+/* Directory layouts (source_files.c): file tests, and the numbers of the
+ * NNNNNN<suffix> entries of dir, sorted (malloc'd; suffix "" lists bare
+ * numbers). */
+bool source_is_dir(const char *path);
+bool source_is_file(const char *path);
+geocl_status source_list_numbers(const char *dir, const char *suffix, int **out, int *count);
 
 /* Read an image file as 8-bit RGB (source_pairs.c). */
 geocl_status source_read_rgb8(const char *path, geocl_image *out);
