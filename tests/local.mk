@@ -127,13 +127,14 @@ tests_check_params_SOURCES = tests/check_params.c tests/call_counter.c tests/cal
 tests_check_optim_SOURCES = tests/check_optim.c tests/call_counter.c tests/call_counter.h
 EXTRA_DIST += tests/fixtures/optim_torch.safetensors tests/gen/gen_optim_fixture.py tests/gen/README.md
 # data: readers, synthetic scenes, pair loader
-DATA_TESTS = tests/check_data_readers tests/check_synth tests/check_data_loader
+DATA_TESTS = tests/check_data_readers tests/check_synth tests/check_data_loader tests/check_densemap
 check_PROGRAMS += $(DATA_TESTS)
 TESTS += $(DATA_TESTS) tests/synth_cli.sh
 EXTRA_DIST += tests/synth_cli.sh
 tests_check_data_readers_SOURCES = tests/check_data_readers.c
 tests_check_synth_SOURCES = tests/check_synth.c
 tests_check_data_loader_SOURCES = tests/check_data_loader.c
+tests_check_densemap_SOURCES = tests/check_densemap.c
 EXTRA_DIST += tests/fixtures/data
 # known answers: single ops against PyTorch (fixtures from tests/gen/gen_op_kats.py)
 check_PROGRAMS += tests/check_kat

@@ -24,6 +24,9 @@ static void add_builtins_locked(void) {
   if (registry.n) return;
   registry.types[registry.n++] = &source_synthetic;
   registry.types[registry.n++] = &source_kitti_odometry;
+  registry.types[registry.n++] = &source_kitti_bench;
+  registry.types[registry.n++] = &source_kitti_bench_noc;
+  registry.types[registry.n++] = &source_kitti_depth;
   registry.types[registry.n++] = &source_pairs;
 }
 

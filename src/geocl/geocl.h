@@ -16,6 +16,7 @@
 #include <geocl/config.h>
 #include <geocl/context.h>
 #include <geocl/data.h>
+#include <geocl/densemap.h>
 #include <geocl/image.h>
 #include <geocl/kitti.h>
 #include <geocl/layers.h>
