@@ -5,6 +5,7 @@
  *   root/sequences/SS/image_2/FFFFFF.png   left colour camera
  *   root/sequences/SS/image_3/FFFFFF.png   right colour camera (optional)
  *   root/sequences/SS/depth/FFFFFF.png     KITTI depth PNG (optional)
+ *   root/sequences/SS/disparity/FFFFFF.png KITTI disparity PNG of image_2 (optional)
  *   root/sequences/SS/velodyne/FFFFFF.bin  LiDAR sweep (optional)
  *   root/sequences/SS/calib.txt            P0-P3, Tr (optional)
  *   root/sequences/SS/poses.txt, or root/poses/SS.txt  camera-to-world (optional)
@@ -12,12 +13,12 @@
  *   root/pairs.txt                         pairs of image_2 frames (optional)
  *
  * A sample is a frame, or a pair of frames when the task needs image2, flow
- * or pose: the pairs of pairs.txt, else each frame with the next one. */
-#include <dirent.h>
+ * or pose: the pairs of pairs.txt, else each frame with the next one; when
+ * the task needs disparity it is a stereo pair, a frame with its right view
+ * (image_3) as image2. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <geocl/kitti.h>
 #include <geocl/pairs.h>
@@ -44,51 +45,14 @@ typedef struct odometry {
   int n_seqs;
   unit *units;
   int64_t n_units;
-  bool pairs;
+  bool pairs, stereo;
   geocl_fields fields;
 } odometry;
-
-static bool is_dir(const char *path) {
-  struct stat sb;
-  return !stat(path, &sb) && S_ISDIR(sb.st_mode);
-}
-
-static bool is_file(const char *path) {
-  struct stat sb;
-  return !stat(path, &sb) && S_ISREG(sb.st_mode);
-}
 
 static bool detect(const char *path) {
   char p[4096];
   snprintf(p, sizeof p, "%s/sequences", path);
-  return is_dir(p);
-}
-
-static int compare_int(const void *a, const void *b) { return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b); }
-
-/* Numbers of the NNNNNN<suffix> files in dir, sorted (malloc'd). */
-static geocl_status list_numbers(const char *dir, const char *suffix, int **out, int *count) {
-  *out = NULL;
-  *count = 0;
-  DIR *d = opendir(dir);
-  if (!d) return geocl_set_error(GEOCL_E_IO, "%s: cannot list the directory", dir);
-  int cap = 0;
-  geocl_status st = GEOCL_OK;
-  for (struct dirent *e; st == GEOCL_OK && (e = readdir(d));) {
-    char *end;
-    long v = strtol(e->d_name, &end, 10);
-    if (end == e->d_name || v < 0 || v > 999999 || strcmp(end, suffix)) continue;
-    if (*count == cap) {
-      cap = cap ? 2 * cap : 256;
-      int *grown = realloc(*out, sizeof *grown * (size_t)cap);
-      if (!grown) st = geocl_set_error(GEOCL_E_NOMEM, "out of memory listing %s", dir);
-      else *out = grown;
-    }
-    if (st == GEOCL_OK) (*out)[(*count)++] = (int)v;
-  }
-  closedir(d);
-  if (st == GEOCL_OK && *count) qsort(*out, (size_t)*count, sizeof **out, compare_int);
-  return st;
+  return source_is_dir(p);
 }
 
 static geocl_status add_unit(odometry *o, int64_t *cap, int seq, int a, int b) {
@@ -138,7 +102,7 @@ static geocl_status units_from_frames(odometry *o) {
     char dir[4096];
     int *frames, n;
     snprintf(dir, sizeof dir, "%s/image_2", o->seqs[s].dir);
-    st = list_numbers(dir, ".png", &frames, &n);
+    st = source_list_numbers(dir, ".png", &frames, &n);
     for (int i = 0; st == GEOCL_OK && i < n - (o->pairs ? 1 : 0); i++)
       st = add_unit(o, &cap, s, frames[i], o->pairs ? frames[i + 1] : -1);
     free(frames);
@@ -152,7 +116,7 @@ static geocl_status open_sequence(odometry *o, int id, sequence *s) {
   s->id = id;
   if (!(s->dir = strdup(path))) return geocl_set_error(GEOCL_E_NOMEM, "out of memory");
   snprintf(path, sizeof path, "%s/calib.txt", s->dir);
-  if (is_file(path)) {
+  if (source_is_file(path)) {
     geocl_kitti_calib calib;
     double m[12];
     geocl_status st = geocl_kitti_calib_read(path, &calib);
@@ -164,8 +128,8 @@ static geocl_status open_sequence(odometry *o, int id, sequence *s) {
     s->has_calib = 1;
   }
   snprintf(path, sizeof path, "%s/poses.txt", s->dir);
-  if (!is_file(path)) snprintf(path, sizeof path, "%s/poses/%02d.txt", o->root, id);
-  return is_file(path) ? geocl_kitti_poses_read(path, &s->poses, &s->n_poses) : GEOCL_OK;
+  if (!source_is_file(path)) snprintf(path, sizeof path, "%s/poses/%02d.txt", o->root, id);
+  return source_is_file(path) ? geocl_kitti_poses_read(path, &s->poses, &s->n_poses) : GEOCL_OK;
 }
 
 static void close_odometry(void *state) {
@@ -186,15 +150,20 @@ static geocl_fields provided(const odometry *o) {
   const sequence *s = &o->seqs[0];
   geocl_fields f = 1u << GEOCL_FIELD_IMAGE1;
   snprintf(p, sizeof p, "%s/depth", s->dir);
-  if (is_dir(p)) f |= 1u << GEOCL_FIELD_DEPTH | 1u << GEOCL_FIELD_VALID;
+  if (source_is_dir(p)) f |= 1u << GEOCL_FIELD_DEPTH | 1u << GEOCL_FIELD_VALID;
   snprintf(p, sizeof p, "%s/velodyne", s->dir);
-  if (is_dir(p)) f |= 1u << GEOCL_FIELD_POINTS;
+  if (source_is_dir(p)) f |= 1u << GEOCL_FIELD_POINTS;
+  if (o->stereo) {
+    f |= 1u << GEOCL_FIELD_IMAGE2;
+    snprintf(p, sizeof p, "%s/disparity", s->dir);
+    if (source_is_dir(p)) f |= 1u << GEOCL_FIELD_DISPARITY | 1u << GEOCL_FIELD_VALID;
+  }
   if (s->has_calib) f |= 1u << GEOCL_FIELD_LIDAR2IMG;
   if (o->pairs) {
     f |= 1u << GEOCL_FIELD_IMAGE2;
     if (s->poses) f |= 1u << GEOCL_FIELD_POSE;
     snprintf(p, sizeof p, "%s/flow", s->dir);
-    if (is_dir(p)) f |= 1u << GEOCL_FIELD_FLOW | 1u << GEOCL_FIELD_VALID;
+    if (source_is_dir(p)) f |= 1u << GEOCL_FIELD_FLOW | 1u << GEOCL_FIELD_VALID;
   }
   return f;
 }
@@ -207,11 +176,15 @@ static geocl_status open_odometry(const char *path, const geocl_source_opts *opt
   }
   *state = o;
   const geocl_fields pair_fields = 1u << GEOCL_FIELD_IMAGE2 | 1u << GEOCL_FIELD_FLOW | 1u << GEOCL_FIELD_POSE;
-  o->pairs = (opts->needs & pair_fields) != 0;
+  o->stereo = (opts->needs & 1u << GEOCL_FIELD_DISPARITY) != 0;
+  o->pairs = !o->stereo && (opts->needs & pair_fields) != 0;
+  if (o->stereo && (opts->needs & (1u << GEOCL_FIELD_FLOW | 1u << GEOCL_FIELD_POSE)))
+    return geocl_set_error(GEOCL_E_INVALID, "%s: a sample is a stereo pair or two frames, not both (the task needs "
+                                            "disparity and flow or pose)", path);
   char dir[4096];
   snprintf(dir, sizeof dir, "%s/sequences", path);
   int *ids, n;
-  geocl_status st = list_numbers(dir, "", &ids, &n);
+  geocl_status st = source_list_numbers(dir, "", &ids, &n);
   if (st == GEOCL_OK && n == 0) st = geocl_set_error(GEOCL_E_FORMAT, "%s: no numbered sequences", dir);
   if (st == GEOCL_OK && !(o->seqs = calloc((size_t)n, sizeof *o->seqs)))
     st = geocl_set_error(GEOCL_E_NOMEM, "out of memory");
@@ -219,7 +192,7 @@ static geocl_status open_odometry(const char *path, const geocl_source_opts *opt
   free(ids);
   char listing[4096];
   snprintf(listing, sizeof listing, "%s/pairs.txt", path);
-  if (st == GEOCL_OK) st = o->pairs && is_file(listing) ? units_from_pairs_txt(o, listing) : units_from_frames(o);
+  if (st == GEOCL_OK) st = o->pairs && source_is_file(listing) ? units_from_pairs_txt(o, listing) : units_from_frames(o);
   if (st == GEOCL_OK) o->fields = provided(o);
   return st;
 }
@@ -254,14 +227,20 @@ static geocl_status read_sample(void *state, void **thread, int64_t index, geocl
   const unit *u = &o->units[index];
   const sequence *s = &o->seqs[u->seq];
   char path[4200];
-  if (u->b >= 0) snprintf(out->name, sizeof out->name, "%s frames %06d %06d", s->dir, u->a, u->b);
+  if (o->stereo) snprintf(out->name, sizeof out->name, "%s frame %06d (stereo)", s->dir, u->a);
+  else if (u->b >= 0) snprintf(out->name, sizeof out->name, "%s frames %06d %06d", s->dir, u->a, u->b);
   else snprintf(out->name, sizeof out->name, "%s frame %06d", s->dir, u->a);
   out->has = o->fields;
   frame_path(s, "image_2", u->a, ".png", path, sizeof path);
   geocl_status st = source_read_rgb8(path, &out->image1);
   if (st == GEOCL_OK && (o->fields & 1u << GEOCL_FIELD_IMAGE2)) {
-    frame_path(s, "image_2", u->b, ".png", path, sizeof path);
+    if (o->stereo) frame_path(s, "image_3", u->a, ".png", path, sizeof path);
+    else frame_path(s, "image_2", u->b, ".png", path, sizeof path);
     st = source_read_rgb8(path, &out->image2);
+  }
+  if (st == GEOCL_OK && (o->fields & 1u << GEOCL_FIELD_DISPARITY)) {
+    frame_path(s, "disparity", u->a, ".png", path, sizeof path);
+    st = geocl_kitti_disparity_read(path, &out->disparity);
   }
   if (st == GEOCL_OK && (o->fields & 1u << GEOCL_FIELD_DEPTH)) {
     frame_path(s, "depth", u->a, ".png", path, sizeof path);
@@ -287,7 +266,7 @@ static geocl_status read_sample(void *state, void **thread, int64_t index, geocl
 
 const geocl_data_source_type source_kitti_odometry = {
     .name = "kitti-odometry",
-    .summary = "KITTI odometry layout (sequences/SS/image_2, depth, velodyne, calib.txt, poses, flow), as geocl synth writes it",
+    .summary = "KITTI odometry layout (sequences/SS/image_2, image_3, depth, disparity, velodyne, calib.txt, poses, flow), as geocl synth writes it",
     .detect = detect,
     .open = open_odometry,
     .size = size,
