@@ -16,6 +16,8 @@ src_libgeocl_la_SOURCES += \
 	src/data/pipeline_pair.c \
 	src/data/pipelines.h \
 	src/data/points_augment.c \
+	src/data/registry.c \
+	src/data/registry.h \
 	src/data/source.c \
 	src/data/source_files.c \
 	src/data/source_kitti_bench.c \

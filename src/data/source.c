@@ -2,61 +2,29 @@
 /* Data sources: the registry (built-in layouts first, then registered ones),
  * opening by name or by detection, and the field check a trainer runs before
  * its first step. */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <geocl/data.h>
 
+#include "data/registry.h"
 #include "data/sources.h"
 
-#define MAX_TYPES 32
-
-static struct {
-  pthread_mutex_t lock;
-  const geocl_data_source_type *types[MAX_TYPES];
-  int n;
-} registry = {PTHREAD_MUTEX_INITIALIZER, {NULL}, 0};
-
 /* Built-ins in detection order: the most specific layouts first. */
-static void add_builtins_locked(void) {
-  if (registry.n) return;
-  registry.types[registry.n++] = &source_synthetic;
-  registry.types[registry.n++] = &source_kitti_odometry;
-  registry.types[registry.n++] = &source_kitti_bench;
-  registry.types[registry.n++] = &source_kitti_bench_noc;
-  registry.types[registry.n++] = &source_kitti_depth;
-  registry.types[registry.n++] = &source_pairs;
-}
+static const void *const builtin_sources[] = {&source_synthetic,   &source_kitti_odometry,  &source_kitti_bench,
+                                              &source_kitti_bench_noc, &source_kitti_depth, &source_pairs, NULL};
+static registry sources = {PTHREAD_MUTEX_INITIALIZER, "data source type", builtin_sources, {NULL}, 0};
 
 geocl_status geocl_data_source_register(const geocl_data_source_type *t) {
   if (!t || !t->name || !t->open || !t->size || !t->fields || !t->read || !t->close)
     return geocl_set_error(GEOCL_E_INVALID, "data source type %s: name, open, size, fields, read and close are required",
                            t && t->name ? t->name : "(unnamed)");
-  pthread_mutex_lock(&registry.lock);
-  add_builtins_locked();
-  geocl_status st = GEOCL_OK;
-  bool known = false;
-  for (int i = 0; i < registry.n && st == GEOCL_OK; i++) {
-    if (registry.types[i] == t) known = true; /* registering again is harmless */
-    else if (!strcmp(registry.types[i]->name, t->name))
-      st = geocl_set_error(GEOCL_E_INVALID, "data source type %s exists already", t->name);
-  }
-  if (st == GEOCL_OK && !known) {
-    if (registry.n == MAX_TYPES) st = geocl_set_error(GEOCL_E_INVALID, "too many data source types (%d)", MAX_TYPES);
-    else registry.types[registry.n++] = t;
-  }
-  pthread_mutex_unlock(&registry.lock);
-  return st;
+  return registry_add(&sources, t);
 }
 
 void geocl_data_source_types(const geocl_data_source_type *const **types, int *count) {
-  pthread_mutex_lock(&registry.lock);
-  add_builtins_locked();
-  *types = registry.types;
-  *count = registry.n;
-  pthread_mutex_unlock(&registry.lock);
+  registry_items(&sources, (const void *const **)types, count);
 }
 
 void geocl_source_opts_default(geocl_source_opts *o) {
@@ -81,27 +49,6 @@ struct geocl_data_source {
   char *path;
 };
 
-static const geocl_data_source_type *find_type(const char *name) {
-  const geocl_data_source_type *const *types;
-  int n;
-  geocl_data_source_types(&types, &n);
-  for (int i = 0; i < n; i++)
-    if (!strcmp(types[i]->name, name)) return types[i];
-  return NULL;
-}
-
-static geocl_status unknown_type(const char *name) {
-  const geocl_data_source_type *const *types;
-  int n;
-  char list[512] = "";
-  geocl_data_source_types(&types, &n);
-  for (int i = 0; i < n; i++) {
-    size_t used = strlen(list);
-    snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", types[i]->name);
-  }
-  return geocl_set_error(GEOCL_E_NOT_FOUND, "unknown data format '%s' (known: %s)", name, list);
-}
-
 /* "TYPE:path" names a type; anything else is a path (or "synthetic"). */
 static geocl_status resolve(const char *spec, const geocl_data_source_type **type, const char **path) {
   const char *colon = strchr(spec, ':');
@@ -111,11 +58,12 @@ static geocl_status resolve(const char *spec, const geocl_data_source_type **typ
     if (len < sizeof name) {
       memcpy(name, spec, len);
       name[len] = 0;
-      if ((*type = find_type(name))) {
+      char list[512];
+      if ((*type = registry_find(&sources, name, list, sizeof list))) {
         *path = colon + 1;
         return GEOCL_OK;
       }
-      if (!strchr(name, '/')) return unknown_type(name);
+      if (!strchr(name, '/')) return geocl_set_error(GEOCL_E_NOT_FOUND, "unknown data format '%s' (known: %s)", name, list);
     }
   }
   *path = spec;
@@ -127,11 +75,8 @@ static geocl_status resolve(const char *spec, const geocl_data_source_type **typ
       *type = types[i];
       return GEOCL_OK;
     }
-  char list[512] = "";
-  for (int i = 0; i < n; i++) {
-    size_t used = strlen(list);
-    snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", types[i]->name);
-  }
+  char list[512];
+  registry_find(&sources, "", list, sizeof list);
   return geocl_set_error(GEOCL_E_NOT_FOUND, "%s: not a data set geocl recognises (layouts tried: %s)", spec, list);
 }
 
