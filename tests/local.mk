@@ -17,7 +17,7 @@ tests_libtestutil_la_LIBADD = src/libgeocl.la
 
 CORE_TESTS = tests/check_core tests/check_loader tests/check_opencl_smoke
 OP_TESTS = tests/check_backend_ops tests/check_gradients
-PLUGIN_TESTS = tests/check_plugins tests/check_croco tests/check_train tests/check_heads
+PLUGIN_TESTS = tests/check_plugins tests/check_croco tests/check_train tests/check_heads tests/check_dense_eval
 check_PROGRAMS += $(PLUGIN_TESTS)
 TESTS += $(PLUGIN_TESTS)
 tests_check_plugins_SOURCES = tests/check_plugins.c
@@ -25,9 +25,10 @@ tests_check_plugins_SOURCES = tests/check_plugins.c
 check_PROGRAMS += tests/make_model_files
 tests_make_model_files_SOURCES = tests/make_model_files.c
 tests_make_model_files_LDADD = src/libgeocl.la
-TESTS += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh
-EXTRA_DIST += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/cli_checks.sh
+TESTS += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/eval_cli.sh
+EXTRA_DIST += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/eval_cli.sh tests/cli_checks.sh
 tests_check_heads_SOURCES = tests/check_heads.c
+tests_check_dense_eval_SOURCES = tests/check_dense_eval.c
 tests_check_train_SOURCES = tests/check_train.c
 tests_check_croco_SOURCES = tests/check_croco.c
 tests_check_croco_CFLAGS = $(TEST_CFLAGS) $(JSONC_CFLAGS)
@@ -40,7 +41,10 @@ EXTRA_DIST += tests/fixtures/croco/README.md \
 	tests/fixtures/croco/mae-rope/inputs.safetensors tests/fixtures/croco/mae-rope/outputs.safetensors \
 	tests/fixtures/croco/mae-rope/grads.safetensors
 # test-only plugins: one good, one built for another ABI
-check_LTLIBRARIES += tests/plugins/testtask.la tests/plugins/oldtask.la tests/plugins/testhead.la
+check_LTLIBRARIES += tests/plugins/testtask.la tests/plugins/oldtask.la tests/plugins/testhead.la tests/plugins/testdense.la
+tests_plugins_testdense_la_SOURCES = tests/plugins/testdense.c
+tests_plugins_testdense_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_plugins_testdense_la_LIBADD = src/libgeocl.la
 tests_plugins_testhead_la_SOURCES = tests/plugins/testhead.c
 tests_plugins_testhead_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
 tests_plugins_testhead_la_LIBADD = src/libgeocl.la

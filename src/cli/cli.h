@@ -33,6 +33,8 @@ extern const cli_command cli_tune;
 /* Print a plugin's options and presets (cmd_plugins.c). */
 void cli_print_plugin_options(FILE *out, const geocl_plugin *p);
 extern const cli_command cli_synth;
+extern const cli_command cli_eval;
+extern const cli_command cli_infer;
 
 /* Print "geocl <cmd>: <message>" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -61,6 +63,11 @@ int cli_parse_model_args(const char *cmd, int argc, char **argv, bool with_grads
                          cli_model_args *a);
 /* Context and model for parsed arguments, then the batch; prints the error. */
 geocl_status cli_open_model(const cli_model_args *a, bool grad, geocl_ctx **ctx, geocl_model **m, geocl_batch *b);
+
+/* Context (no gradients) and the model a weights file records, with
+ * key=value overrides; the caller frees both (also after an error). */
+geocl_status cli_open_weights(const char *device, const char *weights, int n_args, char **args, geocl_ctx **ctx,
+                              geocl_model **m);
 
 /* One training step of a model on random images (cli_step.c): the model of
  * task/preset with key=value args (img_size=224 unless they set it), AdamW,

@@ -134,3 +134,14 @@ geocl_status cli_open_model(const cli_model_args *a, bool grad, geocl_ctx **ctx,
   if (st == GEOCL_OK) st = cli_load_batch(*ctx, *m, a->image1, a->image2, a->mask, b);
   return st;
 }
+
+geocl_status cli_open_weights(const char *device, const char *weights, int n_args, char **args, geocl_ctx **ctx,
+                              geocl_model **m) {
+  *m = NULL;
+  geocl_ctx_opts co = {.device = device};
+  geocl_status st = geocl_ctx_create(&co, ctx);
+  if (st != GEOCL_OK) return st;
+  geocl_set_grad_enabled(*ctx, false);
+  geocl_model_opts mo = {.weights = weights, .args = (const char *const *)args, .n_args = n_args};
+  return geocl_model_create(*ctx, &mo, m);
+}

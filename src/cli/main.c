@@ -7,7 +7,8 @@
 
 #include "cli.h"
 
-static const cli_command *commands[] = {&cli_pretrain, &cli_finetune, &cli_devices, &cli_plugins, &cli_synth, &cli_forward,
+static const cli_command *commands[] = {&cli_pretrain, &cli_finetune, &cli_eval,   &cli_infer,
+                                        &cli_devices,  &cli_plugins,  &cli_synth,  &cli_forward,
                                         &cli_reconstruct, &cli_bench, &cli_tune};
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

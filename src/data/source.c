@@ -139,6 +139,18 @@ geocl_status source_read(const geocl_data_source *s, void **thread, int64_t inde
   return st;
 }
 
+geocl_status geocl_data_source_read(const geocl_data_source *s, int64_t index, geocl_raw_sample *out) {
+  if (index < 0 || index >= geocl_data_source_size(s)) {
+    memset(out, 0, sizeof *out);
+    return geocl_set_error(GEOCL_E_INVALID, "%s: sample %lld of %lld", s->path, (long long)index,
+                           (long long)geocl_data_source_size(s));
+  }
+  void *thread = NULL;
+  geocl_status st = source_read(s, &thread, index, out);
+  source_thread_free(s, thread);
+  return st;
+}
+
 void source_thread_free(const geocl_data_source *s, void *thread) {
   if (thread && s->type->thread_free) s->type->thread_free(s->state, thread);
 }

@@ -17,6 +17,7 @@
 #include <geocl/context.h>
 #include <geocl/data.h>
 #include <geocl/densemap.h>
+#include <geocl/dense_metrics.h>
 #include <geocl/image.h>
 #include <geocl/kitti.h>
 #include <geocl/layers.h>
@@ -34,8 +35,10 @@
 #include <geocl/status.h>
 #include <geocl/synth.h>
 #include <geocl/tensor.h>
+#include <geocl/tiled.h>
 #include <geocl/train.h>
 #include <geocl/version.h>
+#include <geocl/visualize.h>
 #include <geocl/vit.h>
 
 #endif
