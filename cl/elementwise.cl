@@ -15,6 +15,11 @@
 #define UN_RELU 6
 #define UN_SQUARE 7
 #define UN_ABS 8
+#define UN_SIGMOID 9
+#define UN_TANH 10
+#define UN_SOFTPLUS 11
+#define UN_CLAMP_MIN 12
+#define UN_CLAMP_MAX 13
 
 /* out[o2] = a[o0] op b[o1] over a strided index space (s0: a, s1: b, s2: out) */
 __kernel void binary_strided(int op, __global const float *a, ulong aoff, __global const float *b, ulong boff,
@@ -65,7 +70,12 @@ __kernel void unary(int op, ulong n, float alpha, __global const float *x, ulong
   case UN_GELU: r = v * normal_cdf(v); break;
   case UN_RELU: r = select((vfloat)0.0f, v, v > 0.0f); break;
   case UN_SQUARE: r = v * v; break;
-  default: r = fabs(v); break;
+  case UN_ABS: r = fabs(v); break;
+  case UN_SIGMOID: r = 1.0f / (1.0f + exp(-v)); break;
+  case UN_TANH: r = tanh(v); break;
+  case UN_SOFTPLUS: r = select(log1p(exp(alpha * v)) / alpha, v, alpha * v > 20.0f); break;
+  case UN_CLAMP_MIN: r = select(v, (vfloat)alpha, v < alpha); break; /* NaN stays NaN */
+  default: r = select(v, (vfloat)alpha, v > alpha); break;
   }
   store_fv(r, y + yoff, i, n);
 }
@@ -86,7 +96,12 @@ __kernel void unary_backward(int op, ulong n, float alpha, __global const float 
   case UN_GELU: d = normal_cdf(v) + v * normal_pdf(v); break;
   case UN_RELU: d = select((vfloat)0.0f, (vfloat)1.0f, v > 0.0f); break;
   case UN_SQUARE: d = 2.0f * v; break;
-  default: d = select(select((vfloat)0.0f, (vfloat)-1.0f, v < 0.0f), (vfloat)1.0f, v > 0.0f); break;
+  case UN_ABS: d = select(select((vfloat)0.0f, (vfloat)-1.0f, v < 0.0f), (vfloat)1.0f, v > 0.0f); break;
+  case UN_SIGMOID: d = load_fv(y + yoff, i, n) * (1.0f - load_fv(y + yoff, i, n)); break;
+  case UN_TANH: d = 1.0f - load_fv(y + yoff, i, n) * load_fv(y + yoff, i, n); break;
+  case UN_SOFTPLUS: d = select(1.0f / (1.0f + exp(-alpha * v)), (vfloat)1.0f, alpha * v > 20.0f); break;
+  case UN_CLAMP_MIN: d = select((vfloat)0.0f, (vfloat)1.0f, v >= alpha); break;
+  default: d = select((vfloat)0.0f, (vfloat)1.0f, v <= alpha); break;
   }
   store_fv(load_fv(dy + dyoff, i, n) * d, dx + dxoff, i, n);
 }

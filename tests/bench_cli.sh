@@ -3,7 +3,7 @@
 # geocl bench: bad arguments are one-line usage errors; each benchmark's JSON
 # has its fields, with figures consistent with each other (GFLOP/s from the
 # sizes and the median; a step's peak memory is parameters + activations) and
-# a step's memory the same on OpenCL as on the reference backend.
+# a step's parameter memory the same on OpenCL as on the reference backend.
 set -u
 cli="${GEOCL_CLI:?run through tests/wrapper.sh}"
 dir="${GEOCL_TEST_TMP:?}/bench-cli"
@@ -15,6 +15,9 @@ check_usage bench "gemm needs all its sizes" gemm --m 0 --n 4 --k 4
 check_usage bench "attention needs all its sizes" attention --batch 1 --n 8 --heads 2
 check_usage bench "--repeat must be at least 1" infonce --m 8 --dim 4 --repeat 0
 check_usage bench "unexpected argument 'x=1'" gemm --m 4 --n 4 --k 4 x=1
+check_usage bench "--depth 42: expected 18, 34, 50, 101 or 152" resnet --depth 42
+check_usage bench "--size 0x32: expected HxW or S" resnet --size 0x32
+check_usage bench "--size 64x: expected HxW or S" resnet --size 64x
 "$cli" bench step --model nope >/dev/null 2>"$dir/err" && fail "an unknown preset was accepted"
 grep -q "no preset 'nope'" "$dir/err" || fail "unknown preset: $(cat "$dir/err")"
 
@@ -48,8 +51,18 @@ for dev in reference opencl; do
     fail "step memory on $dev: $(cat "$dir/step.$dev")"
   awk -v p="$(field pairs_per_s "$dir/step.$dev")" 'BEGIN { exit !(p > 0) }' ||
     fail "no pairs/s on $dev: $(cat "$dir/step.$dev")"
+  "$cli" bench resnet --device "$d" --depth 18 --batch 2 --size 32x40 --repeat 1 --warmup 1 --json >"$dir/resnet.$dev" ||
+    fail "bench resnet on $dev"
+  grep -q '"depth": 18, "batch": 2, "size": \[32, 40\]' "$dir/resnet.$dev" || fail "resnet JSON on $dev: $(cat "$dir/resnet.$dev")"
+  peak=$(field peak_bytes "$dir/resnet.$dev")
+  [ -n "$peak" ] && [ "$peak" -eq $(($(field model_bytes "$dir/resnet.$dev") + $(field activation_bytes "$dir/resnet.$dev"))) ] ||
+    fail "resnet memory on $dev: $(cat "$dir/resnet.$dev")"
+  awk -v p="$(field images_per_s "$dir/resnet.$dev")" 'BEGIN { exit !(p > 0) }' ||
+    fail "no images/s on $dev: $(cat "$dir/resnet.$dev")"
 done
 # the pool's accounting does not depend on the backend
 [ "$(field model_bytes "$dir/step.opencl")" -eq "$(field model_bytes "$dir/step.reference")" ] ||
   fail "parameter memory differs between backends"
-echo "bench: usage errors, JSON of gemm/attention/infonce/step on both backends"
+[ "$(field model_bytes "$dir/resnet.opencl")" -eq "$(field model_bytes "$dir/resnet.reference")" ] ||
+  fail "resnet parameter memory differs between backends"
+echo "bench: usage errors, JSON of gemm/attention/infonce/step/resnet on both backends"

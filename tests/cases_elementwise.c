@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Op cases: elementwise. */
+#include <math.h>
+
 #include "op_harness.h"
 
 static geocl_tensor *run_binary(geocl_tensor *const *in, const op_case *c) {
@@ -21,7 +23,11 @@ static geocl_tensor *run_unary(geocl_tensor *const *in, const op_case *c) {
   case 5: return geocl_gelu(in[0]);
   case 6: return geocl_relu(in[0]);
   case 7: return geocl_square(in[0]);
-  default: return geocl_abs(in[0]);
+  case 8: return geocl_abs(in[0]);
+  case 9: return geocl_sigmoid(in[0]);
+  case 10: return geocl_tanh(in[0]);
+  case 11: return geocl_softplus(in[0], c->fp[0]);
+  default: return geocl_clamp(in[0], c->fp[0], c->fp[1]);
   }
 }
 
@@ -52,6 +58,13 @@ const op_case cases_elementwise[] = {
     {"elementwise/relu", 1, {{2, {7, 13}, IN_NONZERO, -1, 1, 0, true}}, run_unary, {6}, {0}, TOL, GRAD},
     {"elementwise/square", 1, {{2, {7, 13}, U(-2, 2)}}, run_unary, {7}, {0}, TOL, GRAD},
     {"elementwise/abs", 1, {{2, {7, 13}, IN_NONZERO, -1, 1, 0, true}}, run_unary, {8}, {0}, TOL, GRAD},
+    {"elementwise/sigmoid", 1, {{2, {7, 13}, U(-6, 6)}}, run_unary, {9}, {0}, 2e-6, 2e-6, GRAD},
+    {"elementwise/tanh", 1, {{2, {7, 13}, U(-3, 3)}}, run_unary, {10}, {0}, 2e-6, 2e-6, GRAD},
+    {"elementwise/softplus", 1, {{2, {7, 13}, U(-5, 5)}}, run_unary, {11}, {1.0f}, 2e-6, 2e-6, GRAD},
+    /* beta·x > 20 (the linear branch) for x > 10 */
+    {"elementwise/softplus_beta2", 1, {{2, {13, 7}, U(-15, 15)}}, run_unary, {11}, {2.0f}, 2e-6, 2e-6, 1e-3, 2e-3},
+    {"elementwise/clamp", 1, {{2, {7, 13}, U(-2, 2)}}, run_unary, {12}, {-0.5f, 0.7f}, TOL, 1e-3, 2e-3},
+    {"elementwise/clamp_min_only", 1, {{2, {7, 13}, U(-2, 2)}}, run_unary, {12}, {-0.3f, INFINITY}, TOL, 1e-3, 2e-3},
     {"elementwise/gelu_view", 1, {{2, {13, 7}, U(-3, 3)}}, run_unary_on_view, {0}, {0}, 2e-6, 2e-6, GRAD},
     {NULL},
 };

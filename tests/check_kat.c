@@ -2,7 +2,10 @@
 /* Known answers of single ops against PyTorch: attention (plain and CroCo v2's
  * 2D RoPE, self- and cross-attention, fused and unfused paths), LayerNorm,
  * exact GELU, CroCo's masked normalised-pixel MSE and SimIPU's InfoNCE through
- * L2 normalisation; forward outputs and input gradients.  The fixtures under
+ * L2 normalisation; conv2d, conv_transpose2d, batch norm in training mode
+ * (with the running update) and eval mode, resizing (nearest, bilinear and
+ * bicubic, both align_corners) and max pooling with ties; forward outputs and
+ * input gradients.  The fixtures under
  * tests/fixtures/ops/ hold float32 inputs and what PyTorch computed from them
  * in float64 (tests/gen/gen_op_kats.py), so every bound below measures float32
  * arithmetic against the exact answer.  Runs on the reference backend and, when
@@ -32,14 +35,26 @@
  * positive dominates has a small p_ii − 1 that their rounding perturbs
  * relatively more; PyTorch's own float32 run is 1.1e-6 off. */
 #define INFONCE_GRAD_TOL 4e-6
+/* Convolutional ops (tests/gen/gen_cnn_kats.py) */
+#define CONV_OUT_TOL 5e-7  /* [2.0e-7, sums of up to 147 products on OpenCL] */
+#define CONV_GRAD_TOL 5e-7 /* [1.2e-7] */
+#define BN_OUT_TOL 3e-7    /* [1.1e-7, the running variance] */
+#define BN_GRAD_TOL 3e-7   /* [1.0e-7] */
+/* [5.8e-7, bicubic] Source coordinates in float32, as PyTorch computes them
+ * for float32 images; the fixture's are float64. */
+#define RESIZE_OUT_TOL 1e-6
+#define RESIZE_GRAD_TOL 1e-6
+#define POOL_GRAD_TOL 1e-7 /* [0] sums of a few values; the outputs are copies (bound 0) */
 
 enum { REF, OCL, N_BACKENDS };
 static geocl_ctx *ctxs[N_BACKENDS]; /* OpenCL: NULL without a device */
 static const char *const backend_names[N_BACKENDS] = {"reference", "OpenCL"};
 
-enum { ATTN_FUSED, ATTN_UNFUSED, LAYERNORM, GELU, MASKED_MSE, INFONCE, N_OPS };
+enum { ATTN_FUSED, ATTN_UNFUSED, LAYERNORM, GELU, MASKED_MSE, INFONCE, CONV2D, CONV_T, BATCHNORM, RESIZE, MAX_POOL,
+       N_OPS };
 static const char *const op_names[N_OPS] = {
-    "attention (fused)", "attention (unfused)", "layernorm", "gelu", "masked normpix MSE", "infonce"};
+    "attention (fused)", "attention (unfused)", "layernorm", "gelu", "masked normpix MSE", "infonce",
+    "conv2d", "conv_transpose2d", "batchnorm", "resize", "max_pool2d"};
 static bool verbose; /* GEOCL_TEST_VERBOSE=1: print every comparison */
 /* Worst errors seen per op and backend: outputs, gradients. */
 static double worst[N_OPS][N_BACKENDS][2];
@@ -83,6 +98,17 @@ static double meta_num(const kat *k, const char *key) {
   if (!v) v = geocl_st_meta(k->file, key);
   ck_assert_msg(v != NULL, "%s: no metadata %s", geocl_st_path(k->file), full);
   return strtod(v, NULL);
+}
+
+/* A "rows,columns" pair from the metadata. */
+static void meta_pair(const kat *k, const char *key, int64_t out[2]) {
+  char full[256];
+  snprintf(full, sizeof full, "%s.%s", k->name, key);
+  const char *v = geocl_st_meta(k->file, full);
+  long long a, b;
+  ck_assert_msg(v && sscanf(v, "%lld,%lld", &a, &b) == 2, "%s: no pair %s", geocl_st_path(k->file), full);
+  out[0] = a;
+  out[1] = b;
 }
 
 /* Upload tensor "<case>/<name>" (F32 or I32, as stored). */
@@ -214,6 +240,77 @@ static void infonce_case(const kat *k) {
   expect(k, geocl_grad(key), "dk", INFONCE_GRAD_TOL, true);
 }
 
+/* conv2d and conv_transpose2d with PyTorch's arguments */
+static void conv_case(const kat *k) {
+  geocl_conv2d_opts o = {.groups = (int64_t)meta_num(k, "groups")};
+  meta_pair(k, "stride", o.stride);
+  meta_pair(k, "padding", o.padding);
+  meta_pair(k, "dilation", o.dilation);
+  if (k->op == CONV_T) meta_pair(k, "output_padding", o.output_padding);
+  geocl_tensor *x = load(k, "x", true), *w = load(k, "weight", true), *b = has(k, "bias") ? load(k, "bias", true) : NULL;
+  geocl_tensor *y = k->op == CONV_T ? geocl_conv_transpose2d(x, w, b, &o) : geocl_conv2d(x, w, b, &o);
+  expect(k, y, "y", CONV_OUT_TOL, false);
+  ck_assert_ok(geocl_backward_from(y, load(k, "dout", false)));
+  expect(k, geocl_grad(x), "dx", CONV_GRAD_TOL, true);
+  expect(k, geocl_grad(w), "dweight", CONV_GRAD_TOL, true);
+  if (b) expect(k, geocl_grad(b), "dbias", CONV_GRAD_TOL, true);
+}
+
+/* Training mode: batch statistics, the running update (torch.nn.BatchNorm's,
+ * counting the batch), the normalisation; eval mode: the running statistics. */
+static void batchnorm_case(const kat *k) {
+  geocl_tensor *x = load(k, "x", true), *w = load(k, "weight", true), *b = load(k, "bias", true);
+  geocl_tensor *rm = load(k, "running_mean", false), *rv = load(k, "running_var", false);
+  float eps = (float)meta_num(k, "eps");
+  bool relu = meta_num(k, "relu") != 0, training = meta_num(k, "training") != 0;
+  geocl_tensor *mean = rm, *var = rv;
+  if (training) {
+    int64_t c = geocl_dim(x, 1), count = geocl_numel(x) / c;
+    geocl_tensor *stats = geocl_batchnorm_stats(x), *nbt = geocl_zeros(k->ctx, GEOCL_F32, 1, (int64_t[]){1});
+    ck_assert_ok(geocl_batchnorm_update_running(rm, rv, nbt, stats, count, (float)meta_num(k, "momentum")));
+    expect(k, rm, "running_mean_after", BN_OUT_TOL, false);
+    expect(k, rv, "running_var_after", BN_OUT_TOL, false);
+    expect(k, nbt, "num_batches_tracked_after", 0, false);
+    mean = geocl_reshape(geocl_narrow(stats, 0, 0, 1), 1, &c);
+    var = geocl_reshape(geocl_narrow(stats, 0, 1, 1), 1, &c);
+  }
+  geocl_tensor *y = geocl_batchnorm(x, mean, var, w, b, NULL, eps, relu);
+  expect(k, y, "y", BN_OUT_TOL, false);
+  ck_assert_ok(geocl_backward_from(y, load(k, "dout", false)));
+  expect(k, geocl_grad(x), "dx", BN_GRAD_TOL, true);
+  expect(k, geocl_grad(w), "dweight", BN_GRAD_TOL, true);
+  expect(k, geocl_grad(b), "dbias", BN_GRAD_TOL, true);
+}
+
+static void resize_case(const kat *k) {
+  int64_t size[2];
+  meta_pair(k, "size", size);
+  char key[256];
+  snprintf(key, sizeof key, "%s.mode", k->name);
+  const char *mode = geocl_st_meta(k->file, key);
+  ck_assert_ptr_nonnull(mode);
+  geocl_resample_mode m = !strcmp(mode, "nearest")    ? GEOCL_RESAMPLE_NEAREST
+                          : !strcmp(mode, "bilinear") ? GEOCL_RESAMPLE_LINEAR
+                                                      : GEOCL_RESAMPLE_CUBIC;
+  geocl_tensor *x = load(k, "x", true), *y = geocl_resize2d(x, size[0], size[1], m, meta_num(k, "align_corners") != 0);
+  expect(k, y, "y", RESIZE_OUT_TOL, false);
+  ck_assert_ok(geocl_backward_from(y, load(k, "dout", false)));
+  expect(k, geocl_grad(x), "dx", RESIZE_GRAD_TOL, true);
+}
+
+/* x holds ties: the gradient must go to the first maximum as PyTorch's does */
+static void max_pool_case(const kat *k) {
+  geocl_pool2d_opts o = {.ceil_mode = meta_num(k, "ceil_mode") != 0};
+  meta_pair(k, "kernel", o.kernel);
+  meta_pair(k, "stride", o.stride);
+  meta_pair(k, "padding", o.padding);
+  meta_pair(k, "dilation", o.dilation);
+  geocl_tensor *x = load(k, "x", true), *y = geocl_max_pool2d(x, &o);
+  expect(k, y, "y", 0, false);
+  ck_assert_ok(geocl_backward_from(y, load(k, "dout", false)));
+  expect(k, geocl_grad(x), "dx", POOL_GRAD_TOL, true);
+}
+
 /* _i: the backend */
 START_TEST(attention_fused) {
   each_case(ATTN_FUSED, _i, "attention.safetensors", attention_case);
@@ -237,6 +334,21 @@ START_TEST(masked_mse) { each_case(MASKED_MSE, _i, "masked_mse.safetensors", mas
 END_TEST
 
 START_TEST(infonce) { each_case(INFONCE, _i, "infonce.safetensors", infonce_case); }
+END_TEST
+
+START_TEST(conv2d) { each_case(CONV2D, _i, "conv2d.safetensors", conv_case); }
+END_TEST
+
+START_TEST(conv_transpose2d) { each_case(CONV_T, _i, "conv_transpose2d.safetensors", conv_case); }
+END_TEST
+
+START_TEST(batchnorm) { each_case(BATCHNORM, _i, "batchnorm.safetensors", batchnorm_case); }
+END_TEST
+
+START_TEST(resize) { each_case(RESIZE, _i, "resize.safetensors", resize_case); }
+END_TEST
+
+START_TEST(max_pool2d) { each_case(MAX_POOL, _i, "max_pool2d.safetensors", max_pool_case); }
 END_TEST
 
 static void print_worst(void) {
@@ -267,6 +379,11 @@ int main(void) {
   tcase_add_loop_test(tc, gelu, 0, N_BACKENDS);
   tcase_add_loop_test(tc, masked_mse, 0, N_BACKENDS);
   tcase_add_loop_test(tc, infonce, 0, N_BACKENDS);
+  tcase_add_loop_test(tc, conv2d, 0, N_BACKENDS);
+  tcase_add_loop_test(tc, conv_transpose2d, 0, N_BACKENDS);
+  tcase_add_loop_test(tc, batchnorm, 0, N_BACKENDS);
+  tcase_add_loop_test(tc, resize, 0, N_BACKENDS);
+  tcase_add_loop_test(tc, max_pool2d, 0, N_BACKENDS);
   suite_add_tcase(s, tc);
   int rc = test_run_suite(s);
   print_worst();

@@ -85,6 +85,8 @@ tests_check_fft_SOURCES = tests/check_fft.c
 
 # attention
 tests_libopcases_la_SOURCES += tests/cases_attention.c
+# convolution and pooling, batch norm, resampling
+tests_libopcases_la_SOURCES += tests/cases_conv.c tests/cases_batchnorm.c tests/cases_resample.c
 check_PROGRAMS += tests/check_attention
 TESTS += tests/check_attention
 tests_check_attention_SOURCES = tests/check_attention.c
@@ -148,6 +150,9 @@ EXTRA_DIST += tests/gen/gen_op_kats.py tests/fixtures/ops/attention.safetensors 
 	tests/fixtures/ops/attention_n197.safetensors tests/fixtures/ops/layernorm.safetensors \
 	tests/fixtures/ops/gelu.safetensors tests/fixtures/ops/masked_mse.safetensors \
 	tests/fixtures/ops/infonce.safetensors
+EXTRA_DIST += tests/gen/gen_cnn_kats.py tests/fixtures/ops/conv2d.safetensors \
+	tests/fixtures/ops/conv_transpose2d.safetensors tests/fixtures/ops/batchnorm.safetensors \
+	tests/fixtures/ops/resize.safetensors tests/fixtures/ops/max_pool2d.safetensors
 
 # kernels: the vector widths and row shapes of other devices, on this one
 TESTS += tests/kernel_shapes.sh
@@ -160,3 +165,11 @@ EXTRA_DIST += tests/tune_cli.sh
 # geocl bench
 TESTS += tests/bench_cli.sh
 EXTRA_DIST += tests/bench_cli.sh
+
+# layers: ResNet-18 and ResNet-50 against torchvision
+check_PROGRAMS += tests/check_resnet
+TESTS += tests/check_resnet
+tests_check_resnet_SOURCES = tests/check_resnet.c
+tests_check_resnet_CFLAGS = $(TEST_CFLAGS)
+tests_check_resnet_LDADD = $(TEST_LDADD)
+EXTRA_DIST += tests/gen/gen_resnet_fixture.py tests/fixtures/resnet.safetensors

@@ -11,6 +11,9 @@ extern const op_case cases_tokens[];
 extern const op_case cases_attention[];
 extern const op_case cases_loss[];
 extern const op_case cases_fft[];
+extern const op_case cases_conv[];
+extern const op_case cases_batchnorm[];
+extern const op_case cases_resample[];
 
 const op_case *const op_case_tables[] = {
     cases_shape,
@@ -22,5 +25,8 @@ const op_case *const op_case_tables[] = {
     cases_attention,
     cases_loss,
     cases_fft,
+    cases_conv,
+    cases_batchnorm,
+    cases_resample,
     NULL,
 };

@@ -57,6 +57,17 @@ backends_opencl_opencl_la_SOURCES += backends/opencl/fft.c
 OCL_KERNEL_FILES += cl/optim.cl
 backends_opencl_opencl_la_SOURCES += backends/opencl/k_optim.c
 
+# convolution and pooling
+OCL_KERNEL_FILES += cl/conv.cl
+backends_opencl_opencl_la_SOURCES += backends/opencl/k_conv.c
+
+# batch norm (kernels in cl/norm.cl)
+backends_opencl_opencl_la_SOURCES += backends/opencl/k_batchnorm.c
+
+# resampling
+OCL_KERNEL_FILES += cl/resample.cl
+backends_opencl_opencl_la_SOURCES += backends/opencl/k_resample.c
+
 EXTRA_DIST += $(OCL_KERNEL_FILES)
 if GEOCL_OPENCL
 backends_LTLIBRARIES += backends/opencl/opencl.la

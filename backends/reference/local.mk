@@ -32,3 +32,12 @@ src_libgeocl_la_SOURCES += backends/reference/ref_fft.c
 
 # optimisers
 src_libgeocl_la_SOURCES += backends/reference/ref_optim.c
+
+# convolution and pooling
+src_libgeocl_la_SOURCES += backends/reference/ref_conv.c
+
+# batch norm
+src_libgeocl_la_SOURCES += backends/reference/ref_batchnorm.c
+
+# resampling
+src_libgeocl_la_SOURCES += backends/reference/ref_resample.c

@@ -42,6 +42,11 @@ static double apply_unary(geocl_unop op, double x, double alpha) {
   case GEOCL_UN_RELU: return x > 0 ? x : 0;
   case GEOCL_UN_SQUARE: return x * x;
   case GEOCL_UN_ABS: return fabs(x);
+  case GEOCL_UN_SIGMOID: return 1 / (1 + exp(-x));
+  case GEOCL_UN_TANH: return tanh(x);
+  case GEOCL_UN_SOFTPLUS: return alpha * x > 20 ? x : log1p(exp(alpha * x)) / alpha;
+  case GEOCL_UN_CLAMP_MIN: return x < alpha ? alpha : x;
+  case GEOCL_UN_CLAMP_MAX: return x > alpha ? alpha : x;
   default: return NAN;
   }
 }
@@ -58,6 +63,11 @@ static double derivative(geocl_unop op, double x, double y, double alpha) {
   case GEOCL_UN_RELU: return x > 0 ? 1 : 0;
   case GEOCL_UN_SQUARE: return 2 * x;
   case GEOCL_UN_ABS: return x > 0 ? 1 : (x < 0 ? -1 : 0);
+  case GEOCL_UN_SIGMOID: return y * (1 - y);
+  case GEOCL_UN_TANH: return 1 - y * y;
+  case GEOCL_UN_SOFTPLUS: return alpha * x > 20 ? 1 : 1 / (1 + exp(-alpha * x));
+  case GEOCL_UN_CLAMP_MIN: return x >= alpha ? 1 : 0;
+  case GEOCL_UN_CLAMP_MAX: return x <= alpha ? 1 : 0;
   default: return NAN;
   }
 }

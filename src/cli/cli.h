@@ -85,4 +85,24 @@ geocl_status cli_step_create(geocl_ctx *ctx, const char *task, const char *prese
 geocl_status cli_step_run(geocl_ctx *ctx, cli_step *s);
 void cli_step_free(cli_step *s);
 
+/* One training step of torchvision's resnet<depth> on random images
+ * (cli_resnet.c): backbone, average pooling, fc with 1000 classes, mean
+ * cross-entropy of random labels, SGD (momentum 0.9, lr 0.1, weight decay
+ * 1e-4); the images uploaded anew each step. */
+typedef struct cli_resnet {
+  geocl_params *params;
+  geocl_resnet net;
+  geocl_optim *optim;
+  float *images;
+  int32_t *labels;
+  int64_t shape[4];
+} cli_resnet;
+geocl_status cli_resnet_create(geocl_ctx *ctx, int depth, int64_t batch, int64_t height, int64_t width, uint64_t seed,
+                               cli_resnet *s);
+/* forward, backward, optimizer step, and waiting for the loss */
+geocl_status cli_resnet_run(geocl_ctx *ctx, cli_resnet *s);
+void cli_resnet_free(cli_resnet *s);
+/* "HxW" or "S" (square) into height and width; prints the error and returns 1 on failure. */
+int cli_parse_size(const char *cmd, const char *opt, const char *text, int64_t *height, int64_t *width);
+
 #endif

@@ -33,3 +33,21 @@ int cli_parse_u64(const char *cmd, const char *opt, const char *text, uint64_t *
   *out = v;
   return 0;
 }
+
+int cli_parse_size(const char *cmd, const char *opt, const char *text, int64_t *height, int64_t *width) {
+  char *end;
+  errno = 0;
+  long long h = strtoll(text, &end, 10), w = h;
+  if (!errno && end != text && (*end == 'x' || *end == 'X')) {
+    const char *rest = end + 1;
+    w = strtoll(rest, &end, 10);
+    if (end == rest) end = (char *)text; /* "224x": no width */
+  }
+  if (errno || end == text || *end || h < 1 || w < 1) {
+    cli_error(cmd, "%s %s: expected HxW or S, positive integers", opt, text);
+    return 1;
+  }
+  *height = h;
+  *width = w;
+  return 0;
+}

@@ -18,6 +18,7 @@ static void help(FILE *out) {
           "       geocl bench attention --batch B --n N [--nk NK] --heads H --head-dim D [--rope] [--unfused]\n"
           "       geocl bench infonce   --m M --dim D [--tau T]\n"
           "       geocl bench step      [--task croco] [--model PRESET] [--batch B] [key=value ...]\n"
+          "       geocl bench resnet    [--depth 18|34|50|101|152] [--batch B] [--size HxW]\n"
           "       (all:) [--repeat R] [--warmup W] [--device SPEC] [--seed S] [--profile] [--json]\n"
           "\n"
           "Time an operation on a device: W untimed runs (kernel builds, caches), then R\n"
@@ -31,13 +32,18 @@ static void help(FILE *out) {
           "             unless img_size= says otherwise; pairs/s = batch / median step time;\n"
           "             peak_bytes is the device memory high-water mark of a step;\n"
           "             without --model, the official constructor's defaults (CroCo base)\n"
+          "  resnet     whole training steps of torchvision's resnet<depth> (default 50):\n"
+          "             forward, mean cross-entropy over 1000 classes of random labels,\n"
+          "             backward, SGD with momentum 0.9 and weight decay 1e-4; random\n"
+          "             images of --size (default 224x224); images_per_s = batch / median\n"
+          "             step time; peak_bytes as for step\n"
           "  --profile  also print the device time per kernel (OpenCL)\n"
           "  --json     print one JSON object\n"
-          "Defaults: --repeat 10 --warmup 2 (step: --repeat 5 --warmup 2 --batch 8).\n");
+          "Defaults: --repeat 10 --warmup 2 (step, resnet: --repeat 5 --warmup 2 --batch 8).\n");
 }
 
 typedef struct bench_opts {
-  int64_t m, n, k, batch, nq, nk, heads, head_dim, dim;
+  int64_t m, n, k, batch, nq, nk, heads, head_dim, dim, depth, height, width;
   bool ta, tb, rope, unfused, profile, json;
   double tau;
   int repeat, warmup;
@@ -270,9 +276,45 @@ static geocl_status bench_step(geocl_ctx *ctx, const bench_opts *o, int n_args, 
   return st;
 }
 
+/* ---- resnet training step ---- */
+
+static geocl_status run_resnet(geocl_ctx *ctx, void *arg) { return cli_resnet_run(ctx, arg); }
+
+static geocl_status bench_resnet(geocl_ctx *ctx, const bench_opts *o) {
+  int64_t B = o->batch ? o->batch : 8, h = o->height ? o->height : 224, w = o->width ? o->width : 224;
+  int depth = o->depth ? (int)o->depth : 50;
+  cli_resnet a;
+  geocl_status st = cli_resnet_create(ctx, depth, B, h, w, o->seed, &a);
+  if (st != GEOCL_OK) return st;
+  geocl_mem_stats before, after;
+  timing t;
+  geocl_ctx_mem_stats(ctx, &before);
+  geocl_ctx_reset_peak(ctx);
+  st = measure(ctx, o, run_resnet, &a, &t);
+  geocl_ctx_mem_stats(ctx, &after);
+  if (st == GEOCL_OK) {
+    double ips = (double)B / t.median;
+    if (o->json)
+      printf("{\"bench\": \"resnet\", \"depth\": %d, \"batch\": %lld, \"size\": [%lld, %lld], \"images_per_s\": %.4g, "
+             "\"step_median_s\": %.6g, \"step_min_s\": %.6g, \"step_max_s\": %.6g, \"peak_bytes\": %zu, "
+             "\"model_bytes\": %zu, \"activation_bytes\": %zu, \"device\": \"%s\"}\n",
+             depth, (long long)B, (long long)h, (long long)w, ips, t.median, t.min, t.max, after.peak_bytes,
+             before.current_bytes, after.peak_bytes - before.current_bytes, geocl_ctx_device(ctx)->name);
+    else
+      printf("resnet%d batch %lld %lldx%lld: %.2f images/s; step median %.1f ms (min %.1f, max %.1f); peak device "
+             "memory %.1f MiB (%.1f MiB parameters, gradients and optimizer state, %.1f MiB activations)\n",
+             depth, (long long)B, (long long)h, (long long)w, ips, t.median * 1e3, t.min * 1e3, t.max * 1e3,
+             (double)after.peak_bytes / (1 << 20), (double)before.current_bytes / (1 << 20),
+             (double)(after.peak_bytes - before.current_bytes) / (1 << 20));
+    print_profile(ctx, o, t.median);
+  }
+  cli_resnet_free(&a);
+  return st;
+}
+
 static int run(int argc, char **argv) {
   enum { M = 256, N, K, BATCH, NK, HEADS, HDIM, DIM, TA, TB, ROPE, UNFUSED, TAU, REPEAT, WARMUP, DEVICE, TASK, MODEL,
-         SEED, PROFILE, JSON };
+         SEED, PROFILE, JSON, DEPTH, SIZE };
   static const struct option opts[] = {
       {"m", required_argument, 0, M},         {"n", required_argument, 0, N},         {"k", required_argument, 0, K},
       {"batch", required_argument, 0, BATCH}, {"nk", required_argument, 0, NK},       {"heads", required_argument, 0, HEADS},
@@ -281,15 +323,15 @@ static int run(int argc, char **argv) {
       {"tau", required_argument, 0, TAU},     {"repeat", required_argument, 0, REPEAT},
       {"warmup", required_argument, 0, WARMUP}, {"device", required_argument, 0, DEVICE},
       {"task", required_argument, 0, TASK},   {"model", required_argument, 0, MODEL}, {"seed", required_argument, 0, SEED},
-      {"profile", no_argument, 0, PROFILE},   {"json", no_argument, 0, JSON},         {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
+      {"profile", no_argument, 0, PROFILE},   {"json", no_argument, 0, JSON},         {"depth", required_argument, 0, DEPTH},
+      {"size", required_argument, 0, SIZE},   {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
     help(argc < 2 ? stderr : stdout);
     return argc < 2 ? CLI_USAGE : CLI_OK;
   }
   const char *what = argv[1];
-  bool step = !strcmp(what, "step");
-  bench_opts o = {.repeat = step ? 5 : 10, .warmup = 2, .tau = 0.07, .task = "croco"};
+  bool step = !strcmp(what, "step"), resnet = !strcmp(what, "resnet");
+  bench_opts o = {.repeat = step || resnet ? 5 : 10, .warmup = 2, .tau = 0.07, .task = "croco"};
   int c;
   uint64_t u;
   optind = 2;
@@ -304,6 +346,10 @@ static int run(int argc, char **argv) {
     case HEADS: target = &o.heads; break;
     case HDIM: target = &o.head_dim; break;
     case DIM: target = &o.dim; break;
+    case DEPTH: target = &o.depth; break;
+    case SIZE:
+      if (cli_parse_size("bench", "--size", optarg, &o.height, &o.width)) return CLI_USAGE;
+      break;
     case TA: o.ta = true; break;
     case TB: o.tb = true; break;
     case ROPE: o.rope = true; break;
@@ -333,9 +379,13 @@ static int run(int argc, char **argv) {
     cli_error("bench", "--repeat must be at least 1");
     return CLI_USAGE;
   }
-  bool known = !strcmp(what, "gemm") || !strcmp(what, "attention") || !strcmp(what, "infonce") || step;
+  bool known = !strcmp(what, "gemm") || !strcmp(what, "attention") || !strcmp(what, "infonce") || step || resnet;
   if (!known) {
-    cli_error("bench", "no benchmark '%s' (gemm, attention, infonce, step)", what);
+    cli_error("bench", "no benchmark '%s' (gemm, attention, infonce, step, resnet)", what);
+    return CLI_USAGE;
+  }
+  if (resnet && o.depth && o.depth != 18 && o.depth != 34 && o.depth != 50 && o.depth != 101 && o.depth != 152) {
+    cli_error("bench", "--depth %lld: expected 18, 34, 50, 101 or 152", (long long)o.depth);
     return CLI_USAGE;
   }
   if ((!strcmp(what, "gemm") && (!o.m || !o.n || !o.k)) || (!strcmp(what, "attention") && (!o.nq || !o.heads || !o.head_dim)) ||
@@ -353,10 +403,12 @@ static int run(int argc, char **argv) {
   geocl_status st = !strcmp(what, "gemm")        ? bench_gemm(ctx, &o)
                     : !strcmp(what, "attention") ? bench_attention(ctx, &o)
                     : !strcmp(what, "infonce")   ? bench_infonce(ctx, &o)
+                    : resnet                     ? bench_resnet(ctx, &o)
                                                  : bench_step(ctx, &o, argc - optind, (const char *const *)argv + optind);
   int rc = st == GEOCL_OK ? CLI_OK : cli_fail("bench");
   geocl_ctx_free(ctx);
   return rc;
 }
 
-const cli_command cli_bench = {"bench", "time GEMM, attention, InfoNCE or training steps on a device", run, help};
+const cli_command cli_bench = {"bench", "time GEMM, attention, InfoNCE or training steps (CroCo, ResNet) on a device", run,
+                               help};

@@ -11,6 +11,7 @@
 
 static void help(FILE *out) {
   fprintf(out, "Usage: geocl tune [--task croco] [--model PRESET] [--batch B] [key=value ...]\n"
+               "       geocl tune --resnet 18|34|50|101|152 [--batch B] [--size HxW]\n"
                "       geocl tune --m M --n N --k K [--batch B] [--ta] [--tb]\n"
                "       (both:) [--repeat R] [--quick] [--device SPEC] [--seed S]\n"
                "\n"
@@ -20,7 +21,8 @@ static void help(FILE *out) {
                "Without --m/--n/--k, runs one training step of the task (as 'geocl bench step' does:\n"
                "random 224x224 images unless img_size= says otherwise, default batch 8, options as\n"
                "key=value with the official constructor names) and records the shapes of its GEMM\n"
-               "calls.\n"
+               "calls.  With --resnet, the step is that of 'geocl bench resnet' (torchvision's resnet\n"
+               "of that depth, SGD; default batch 8, --size 224x224): the GEMMs of its convolutions.\n"
                "\n"
                "On OpenCL, CLBlast's own GEMM kernel (Xgemm) is tuned first, once for the device: what\n"
                "it runs now (its database values, or those an earlier run kept) and up to 16 other\n"
@@ -135,11 +137,10 @@ static geocl_status record_attention_backward(geocl_backend *be, const geocl_att
   return rec.real->attention_backward(be, a);
 }
 
-static geocl_status record_step(geocl_ctx *ctx, const char *task, const char *model, int64_t batch, uint64_t seed,
-                                int n_args, const char *const *args) {
-  cli_step step;
-  geocl_status st = cli_step_create(ctx, task, model, batch, seed, n_args, args, &step);
-  if (st != GEOCL_OK) return st;
+/* Run one step with the context's GEMM and attention calls noted. */
+typedef geocl_status (*step_fn)(geocl_ctx *ctx, void *step);
+
+static geocl_status record(geocl_ctx *ctx, step_fn fn, void *step) {
   geocl_backend *be = geocl_ctx_backend(ctx);
   rec.real = be->ops;
   rec.recording = *be->ops;
@@ -148,11 +149,32 @@ static geocl_status record_step(geocl_ctx *ctx, const char *task, const char *mo
   if (rec.real->attention_backward) rec.recording.attention_backward = record_attention_backward;
   be->ops = &rec.recording;
   geocl_scope scope = geocl_scope_begin(ctx);
-  st = cli_step_run(ctx, &step);
+  geocl_status st = fn(ctx, step);
   geocl_scope_end(ctx, scope);
   be->ops = rec.real;
-  cli_step_free(&step);
   if (st == GEOCL_OK && rec.out_of_memory) st = geocl_set_error(GEOCL_E_NOMEM, "out of memory recording shapes");
+  return st;
+}
+
+static geocl_status run_task_step(geocl_ctx *ctx, void *step) { return cli_step_run(ctx, step); }
+static geocl_status run_resnet_step(geocl_ctx *ctx, void *step) { return cli_resnet_run(ctx, step); }
+
+static geocl_status record_step(geocl_ctx *ctx, const char *task, const char *model, int64_t batch, uint64_t seed,
+                                int n_args, const char *const *args) {
+  cli_step step;
+  geocl_status st = cli_step_create(ctx, task, model, batch, seed, n_args, args, &step);
+  if (st != GEOCL_OK) return st;
+  st = record(ctx, run_task_step, &step);
+  cli_step_free(&step);
+  return st;
+}
+
+static geocl_status record_resnet(geocl_ctx *ctx, int depth, int64_t batch, int64_t h, int64_t w, uint64_t seed) {
+  cli_resnet step;
+  geocl_status st = cli_resnet_create(ctx, depth, batch, h, w, seed, &step);
+  if (st != GEOCL_OK) return st;
+  st = record(ctx, run_resnet_step, &step);
+  cli_resnet_free(&step);
   return st;
 }
 
@@ -274,7 +296,7 @@ static geocl_status tune_all(geocl_ctx *ctx, const char *what, int repeat, bool 
 }
 
 static int run(int argc, char **argv) {
-  enum { M = 256, N, K, BATCH, TA, TB, REPEAT, QUICK, DEVICE, TASK, MODEL, SEED };
+  enum { M = 256, N, K, BATCH, TA, TB, REPEAT, QUICK, DEVICE, TASK, MODEL, SEED, RESNET, SIZE };
   static const struct option opts[] = {{"m", required_argument, 0, M},
                                        {"n", required_argument, 0, N},
                                        {"k", required_argument, 0, K},
@@ -287,9 +309,12 @@ static int run(int argc, char **argv) {
                                        {"task", required_argument, 0, TASK},
                                        {"model", required_argument, 0, MODEL},
                                        {"seed", required_argument, 0, SEED},
+                                       {"resnet", required_argument, 0, RESNET},
+                                       {"size", required_argument, 0, SIZE},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
-  uint64_t m = 0, n = 0, k = 0, batch = 0, repeat = 5, seed = 0;
+  uint64_t m = 0, n = 0, k = 0, batch = 0, repeat = 5, seed = 0, resnet = 0;
+  int64_t height = 224, width = 224;
   bool ta = false, tb = false, quick = false;
   const char *device = NULL, *task = "croco", *model = NULL;
   int c;
@@ -303,6 +328,10 @@ static int run(int argc, char **argv) {
     case BATCH: target = &batch; break;
     case REPEAT: target = &repeat; break;
     case SEED: target = &seed; break;
+    case RESNET: target = &resnet; break;
+    case SIZE:
+      if (cli_parse_size("tune", "--size", optarg, &height, &width)) return CLI_USAGE;
+      break;
     case TA: ta = true; break;
     case TB: tb = true; break;
     case QUICK: quick = true; break;
@@ -323,6 +352,11 @@ static int run(int argc, char **argv) {
     cli_error("tune", "unexpected argument '%s' (model options need no --m/--n/--k)", argv[optind]);
     return CLI_USAGE;
   }
+  bool known_depth = resnet == 18 || resnet == 34 || resnet == 50 || resnet == 101 || resnet == 152;
+  if (resnet && (sized || optind < argc || !known_depth)) {
+    cli_error("tune", "--resnet takes 18, 34, 50, 101 or 152, and neither --m/--n/--k nor model options");
+    return CLI_USAGE;
+  }
   if (repeat < 1 || repeat > 1000) {
     cli_error("tune", "--repeat must be between 1 and 1000");
     return CLI_USAGE;
@@ -339,6 +373,10 @@ static int run(int argc, char **argv) {
     else
       rec.shapes[rec.n++] = (tune_shape){{ta, tb, (int64_t)m, (int64_t)n, (int64_t)k, batch ? (int64_t)batch : 1}, 1};
     snprintf(what, sizeof what, "the given shape");
+  } else if (resnet) {
+    st = record_resnet(ctx, (int)resnet, batch ? (int64_t)batch : 8, height, width, seed);
+    snprintf(what, sizeof what, "one resnet%llu step (batch %llu, %lldx%lld)", (unsigned long long)resnet,
+             (unsigned long long)(batch ? batch : 8), (long long)height, (long long)width);
   } else {
     st = record_step(ctx, task, model, batch ? (int64_t)batch : 8, seed, argc - optind,
                      (const char *const *)argv + optind);

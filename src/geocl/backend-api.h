@@ -67,6 +67,11 @@ typedef enum geocl_unop {
   GEOCL_UN_RELU,
   GEOCL_UN_SQUARE,
   GEOCL_UN_ABS,
+  GEOCL_UN_SIGMOID,   /* 1/(1 + e^−x) */
+  GEOCL_UN_TANH,
+  GEOCL_UN_SOFTPLUS,  /* log(1 + e^(alpha·x))/alpha, x where alpha·x > 20 (torch's threshold) */
+  GEOCL_UN_CLAMP_MIN, /* max(x, alpha); derivative 1 where x ≥ alpha */
+  GEOCL_UN_CLAMP_MAX, /* min(x, alpha); derivative 1 where x ≤ alpha */
   GEOCL_UN_COUNT
 } geocl_unop;
 
@@ -84,6 +89,25 @@ typedef struct geocl_gemm_args {
   geocl_bref c;
   int64_t ldc, stride_c;
 } geocl_gemm_args;
+
+/* A 2-D sliding window over x [n, c, h, w] (contiguous, NCHW): kernel kh×kw,
+ * stride sh×sw, padding ph×pw (zeros for convolution, never the maximum for
+ * pooling), dilation dh×dw; the window of output (oy, ox) covers rows
+ * oy·sh − ph + ky·dh, columns ox·sw − pw + kx·dw, output oh×ow. */
+typedef struct geocl_window2d {
+  int64_t n, c, h, w;
+  int64_t kh, kw, sh, sw, ph, pw, dh, dw;
+  int64_t oh, ow;
+} geocl_window2d;
+
+/* Resampling along one axis (geocl_resample_axis): how output index o reads
+ * the input (docs/ops.md has the exact coordinates, PyTorch's). */
+typedef enum geocl_resample_mode {
+  GEOCL_RESAMPLE_NEAREST, /* x[min(⌊o·in/out⌋, in − 1)], torch's 'nearest' */
+  GEOCL_RESAMPLE_LINEAR,  /* two taps, torch's 'bilinear' per axis */
+  GEOCL_RESAMPLE_CUBIC,   /* four taps, A = −0.75, torch's 'bicubic' per axis */
+  GEOCL_RESAMPLE_COUNT
+} geocl_resample_mode;
 
 /* A GEMM shape (contiguous operands) to tune the backend's GEMM for. */
 typedef struct geocl_gemm_shape {

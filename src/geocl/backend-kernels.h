@@ -60,6 +60,53 @@
   ENTRY(softmax_backward, (geocl_backend *be, int64_t rows, int64_t cols, int log, geocl_bref y, \
         geocl_bref dy, geocl_bref dx)) \
  \
+  /* --- convolution and pooling (f32, NCHW; geocl_window2d in backend-api.h) --- */ \
+  /* col[(ci·kh + ky)·kw + kx, (b·oh + oy)·ow + ox] = x[b, ci, row, col] of that \
+   * window tap, 0 in the padding; col [c·kh·kw, n·oh·ow] */ \
+  ENTRY(im2col, (geocl_backend *be, const geocl_window2d *g, geocl_bref x, geocl_bref col)) \
+  /* the adjoint: x[b, ci, r, s] = Σ of the col entries im2col would read from there */ \
+  ENTRY(col2im, (geocl_backend *be, const geocl_window2d *g, geocl_bref col, geocl_bref x)) \
+  /* y [n, c, oh, ow] = max over the window's taps inside x (padding never wins); \
+   * arg (i32) = row·w + column of the first maximum (NaN wins) */ \
+  ENTRY(max_pool2d, (geocl_backend *be, const geocl_window2d *g, geocl_bref x, geocl_bref y, geocl_bref arg)) \
+  /* dx[b, ci, p] = Σ of dy over the windows whose arg is p */ \
+  ENTRY(max_pool2d_backward, (geocl_backend *be, const geocl_window2d *g, geocl_bref arg, geocl_bref dy, \
+        geocl_bref dx)) \
+ \
+  /* --- batch norm over x [outer, c, inner] per channel (f32): M = outer·inner values each --- */ \
+  /* mean[c] and biased var[c] = Σ (x − mean)²/M */ \
+  ENTRY(batchnorm_stats, (geocl_backend *be, int64_t outer, int64_t c, int64_t inner, geocl_bref x, \
+        geocl_bref mean, geocl_bref var)) \
+  /* dx (+)= dmean[c]/M + dvar[c]·2(x − mean[c])/M (accumulate adds) */ \
+  ENTRY(batchnorm_stats_backward, (geocl_backend *be, int64_t outer, int64_t c, int64_t inner, geocl_bref x, \
+        geocl_bref mean, geocl_bref dmean, geocl_bref dvar, geocl_bref dx, int accumulate)) \
+  /* y = (x − mean)·γ/√(var + eps) + β (+ residual, laid out as x), then \
+   * max(y, 0) if relu; γ, β, residual with mem NULL mean 1, 0 and none */ \
+  ENTRY(batchnorm, (geocl_backend *be, int64_t outer, int64_t c, int64_t inner, float eps, int relu, \
+        geocl_bref x, geocl_bref mean, geocl_bref var, geocl_bref gamma, geocl_bref beta, geocl_bref residual, \
+        geocl_bref y)) \
+  /* with g = dy (masked by y > 0 if relu), r = 1/√(var + eps): dγ = r·Σg(x − mean), \
+   * dβ = Σg, dmean = −γ·r·Σg, dvar = −½·γ·r³·Σg(x − mean); each written when \
+   * its mem is non-NULL */ \
+  ENTRY(batchnorm_backward_reduce, (geocl_backend *be, int64_t outer, int64_t c, int64_t inner, float eps, \
+        int relu, geocl_bref x, geocl_bref mean, geocl_bref var, geocl_bref gamma, geocl_bref y, geocl_bref dy, \
+        geocl_bref dgamma, geocl_bref dbeta, geocl_bref dmean, geocl_bref dvar)) \
+  /* dx = g·γ/√(var + eps) (g as above), when dx's mem is non-NULL; g itself \
+   * into dres (the residual's gradient) when its mem is non-NULL */ \
+  ENTRY(batchnorm_backward, (geocl_backend *be, int64_t outer, int64_t c, int64_t inner, float eps, int relu, \
+        geocl_bref var, geocl_bref gamma, geocl_bref y, geocl_bref dy, geocl_bref dx, geocl_bref dres)) \
+  /* running ← (1 − momentum)·running + momentum·batch for the mean, and for \
+   * the variance with var·unbias (M/(M − 1)); count[0] += 1 if its mem is non-NULL */ \
+  ENTRY(batchnorm_update_running, (geocl_backend *be, int64_t c, float momentum, float unbias, geocl_bref mean, \
+        geocl_bref var, geocl_bref running_mean, geocl_bref running_var, geocl_bref count)) \
+ \
+  /* --- resampling along one axis: x [outer, lin, inner] → y [outer, lout, inner] --- */ \
+  ENTRY(resample, (geocl_backend *be, geocl_resample_mode mode, int align_corners, int64_t outer, int64_t lin, \
+        int64_t lout, int64_t inner, geocl_bref x, geocl_bref y)) \
+  /* the adjoint: dx[o, i, k] = Σ over the taps of every output that reads x[o, i, k] */ \
+  ENTRY(resample_backward, (geocl_backend *be, geocl_resample_mode mode, int align_corners, int64_t outer, \
+        int64_t lin, int64_t lout, int64_t inner, geocl_bref dy, geocl_bref dx)) \
+ \
   /* --- attention --- */ \
   ENTRY(attention, (geocl_backend *be, const geocl_attn_args *args)) \
   ENTRY(attention_backward, (geocl_backend *be, const geocl_attn_args *args)) \

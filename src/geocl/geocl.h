@@ -18,6 +18,7 @@
 #include <geocl/data.h>
 #include <geocl/densemap.h>
 #include <geocl/dense_metrics.h>
+#include <geocl/conv.h>
 #include <geocl/image.h>
 #include <geocl/kitti.h>
 #include <geocl/layers.h>
@@ -26,6 +27,8 @@
 #include <geocl/op-api.h>
 #include <geocl/ops.h>
 #include <geocl/optim.h>
+#include <geocl/params.h>
+#include <geocl/resnet.h>
 #include <geocl/pairs.h>
 #include <geocl/params.h>
 #include <geocl/plugin.h>

@@ -47,6 +47,13 @@ geocl_tensor *geocl_gelu(geocl_tensor *x); /* exact erf form */
 geocl_tensor *geocl_relu(geocl_tensor *x);
 geocl_tensor *geocl_square(geocl_tensor *x);
 geocl_tensor *geocl_abs(geocl_tensor *x);
+geocl_tensor *geocl_sigmoid(geocl_tensor *x);
+geocl_tensor *geocl_tanh(geocl_tensor *x);
+/* log(1 + e^(beta·x))/beta, and x where beta·x > 20 (torch.nn.functional.softplus
+ * with its default threshold); beta > 0. */
+geocl_tensor *geocl_softplus(geocl_tensor *x, float beta);
+/* min(max(x, lo), hi), gradient 1 where lo ≤ x ≤ hi; ±INFINITY leaves a side open. */
+geocl_tensor *geocl_clamp(geocl_tensor *x, float lo, float hi);
 
 /* ---- reductions ---- */
 geocl_tensor *geocl_sum(geocl_tensor *x, int dim, bool keepdim);
@@ -74,6 +81,62 @@ geocl_tensor *geocl_softmax(geocl_tensor *x);
 geocl_tensor *geocl_log_softmax(geocl_tensor *x);
 /* x / max(‖x‖₂, eps) over the last dimension (torch.nn.functional.normalize). */
 geocl_tensor *geocl_l2_normalize(geocl_tensor *x, float eps);
+
+/* ---- convolution, pooling, batch norm, resampling: images NCHW ---- */
+/* Pairs are (rows, columns).  Zero stride or dilation means 1, zero groups 1. */
+typedef struct geocl_conv2d_opts {
+  int64_t stride[2], padding[2], dilation[2];
+  int64_t groups;
+  int64_t output_padding[2]; /* conv_transpose2d only */
+} geocl_conv2d_opts;
+/* torch.nn.functional.conv2d: x [N, Cin, H, W], weight [Cout, Cin/groups, kh, kw],
+ * bias [Cout] or NULL → [N, Cout, Ho, Wo], Ho = ⌊(H + 2·ph − dh·(kh − 1) − 1)/sh⌋ + 1.
+ * opts NULL: stride 1, no padding, no dilation, one group. */
+geocl_tensor *geocl_conv2d(geocl_tensor *x, geocl_tensor *weight, geocl_tensor *bias, const geocl_conv2d_opts *opts);
+/* torch.nn.functional.conv_transpose2d: x [N, Cin, H, W], weight [Cin, Cout/groups, kh, kw],
+ * bias [Cout] or NULL → [N, Cout, Ho, Wo], Ho = (H − 1)·sh − 2·ph + dh·(kh − 1) + output_padding + 1. */
+geocl_tensor *geocl_conv_transpose2d(geocl_tensor *x, geocl_tensor *weight, geocl_tensor *bias,
+                                     const geocl_conv2d_opts *opts);
+typedef struct geocl_pool2d_opts {
+  int64_t kernel[2];
+  int64_t stride[2]; /* 0: the kernel size */
+  int64_t padding[2], dilation[2];
+  bool ceil_mode;
+} geocl_pool2d_opts;
+/* torch.nn.functional.max_pool2d: x [N, C, H, W] → [N, C, Ho, Wo]; padding at
+ * most half the kernel, never the maximum; the gradient goes to the first
+ * maximum of each window. */
+geocl_tensor *geocl_max_pool2d(geocl_tensor *x, const geocl_pool2d_opts *opts);
+/* Mean over H and W: [N, C, H, W] → [N, C, 1, 1]. */
+geocl_tensor *geocl_global_avg_pool2d(geocl_tensor *x);
+/* Batch statistics of x [N, C, ...] per channel over N and the trailing dims
+ * (at least two values each): [2, C], row 0 the mean, row 1 the biased
+ * variance.  Differentiable; a synchronised batch norm combines these across
+ * processes before normalising. */
+geocl_tensor *geocl_batchnorm_stats(geocl_tensor *x);
+/* (x − mean)/√(var + eps)·weight + bias per channel of x [N, C, ...], plus
+ * residual (x's shape) if given, then max(·, 0) when relu: mean, var [C]
+ * (batch statistics, or the running ones in eval mode), weight, bias [C] or
+ * NULL (no affine part).  One pass, one saved output: a residual block's
+ * "bn, add the shortcut, ReLU". */
+geocl_tensor *geocl_batchnorm(geocl_tensor *x, geocl_tensor *mean, geocl_tensor *var, geocl_tensor *weight,
+                              geocl_tensor *bias, geocl_tensor *residual, float eps, bool relu);
+/* PyTorch's update in training mode, in place: running ← (1 − momentum)·running
+ * + momentum·batch, the variance unbiased (·count/(count − 1)); stats [2, C] from
+ * batchnorm_stats over count values per channel; num_batches_tracked (one
+ * element, or NULL) += 1.  Not recorded, and not checked by the tape: an op
+ * that read the running statistics before the update (eval mode) and is
+ * differentiated after it sees the new values. */
+geocl_status geocl_batchnorm_update_running(geocl_tensor *running_mean, geocl_tensor *running_var,
+                                            geocl_tensor *num_batches_tracked, geocl_tensor *stats, int64_t count,
+                                            float momentum);
+/* torch.nn.functional.interpolate(x, size=(height, width), mode, align_corners)
+ * over the last two dims of x [..., H, W]; nearest ignores align_corners.
+ * Bicubic clamps taps at the border as PyTorch does. */
+geocl_tensor *geocl_resize2d(geocl_tensor *x, int64_t height, int64_t width, geocl_resample_mode mode,
+                             bool align_corners);
+/* resize2d to (factor·H, factor·W) */
+geocl_tensor *geocl_upsample2d(geocl_tensor *x, int64_t factor, geocl_resample_mode mode, bool align_corners);
 
 /* ---- attention ---- */
 typedef struct geocl_attn_opts {

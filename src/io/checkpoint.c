@@ -32,6 +32,11 @@ static bool is_float_dtype(geocl_st_dtype dt) {
   return dt == GEOCL_ST_F32 || dt == GEOCL_ST_F16 || dt == GEOCL_ST_BF16 || dt == GEOCL_ST_F64;
 }
 
+static bool is_integer_dtype(geocl_st_dtype dt) {
+  return dt == GEOCL_ST_U8 || dt == GEOCL_ST_I8 || dt == GEOCL_ST_U16 || dt == GEOCL_ST_I16 || dt == GEOCL_ST_U32 ||
+         dt == GEOCL_ST_I32 || dt == GEOCL_ST_U64 || dt == GEOCL_ST_I64;
+}
+
 static bool wanted(int n, const ckpt_tensor *want, const char *name) {
   for (int i = 0; i < n; i++)
     if (!strcmp(want[i].name, name)) return true;
@@ -54,7 +59,7 @@ geocl_status ckpt_check_tensors(const geocl_st_file *f, const char *what, int n,
       snprintf(detail, sizeof detail, " %s instead of %s", ops_shape_str(t->ndim, t->shape, a, sizeof a),
                ops_shape_str(w->ndim, w->shape, b, sizeof b));
       list_add(&shape, w->name, detail);
-    } else if (!is_float_dtype(t->dtype)) {
+    } else if (!is_float_dtype(t->dtype) && !(w->integer_ok && is_integer_dtype(t->dtype))) {
       char detail[32];
       snprintf(detail, sizeof detail, " %s", geocl_st_dtype_name(t->dtype));
       list_add(&dtype, w->name, detail);

@@ -6,3 +6,7 @@ src_libgeocl_la_SOURCES += \
 	src/layers/posembed.c \
 	src/layers/vit.c
 geoclinclude_HEADERS += src/geocl/layers.h src/geocl/vit.h
+
+# convolutional layers and ResNet backbones
+src_libgeocl_la_SOURCES += src/layers/conv.c src/layers/resnet.c
+geoclinclude_HEADERS += src/geocl/conv.h src/geocl/resnet.h

@@ -13,3 +13,6 @@ src_libgeocl_la_SOURCES += \
 	src/ops/ops_shape.c \
 	src/ops/ops_softmax.c \
 	src/ops/ops_tokens.c
+
+# convolution, pooling, batch norm, resampling
+src_libgeocl_la_SOURCES += src/ops/ops_conv.c src/ops/ops_pool.c src/ops/ops_batchnorm.c src/ops/ops_resample.c

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Elementwise ops: broadcasting binary ops and unary functions. */
+#include <math.h>
+
 #include "ops_internal.h"
 
 /* ---- binary ---- */
@@ -73,8 +75,9 @@ geocl_tensor *geocl_div(geocl_tensor *a, geocl_tensor *b) { return binary(GEOCL_
 
 /* ---- unary ---- */
 
-static const char *unop_name[GEOCL_UN_COUNT] = {"scale", "add_scalar", "exp",    "log", "sqrt",
-                                                "gelu",  "relu",       "square", "abs"};
+static const char *unop_name[GEOCL_UN_COUNT] = {"scale", "add_scalar", "exp",     "log",      "sqrt",     "gelu",
+                                                "relu",  "square",     "abs",     "sigmoid",  "tanh",     "softplus",
+                                                "clamp_min", "clamp_max"};
 
 static geocl_status unary_backward(geocl_node *n, geocl_tensor *dout) {
   geocl_tensor *x = n->in[0], *y = n->out;
@@ -119,3 +122,22 @@ geocl_tensor *geocl_gelu(geocl_tensor *x) { return unary(GEOCL_UN_GELU, x, 0); }
 geocl_tensor *geocl_relu(geocl_tensor *x) { return unary(GEOCL_UN_RELU, x, 0); }
 geocl_tensor *geocl_square(geocl_tensor *x) { return unary(GEOCL_UN_SQUARE, x, 0); }
 geocl_tensor *geocl_abs(geocl_tensor *x) { return unary(GEOCL_UN_ABS, x, 0); }
+geocl_tensor *geocl_sigmoid(geocl_tensor *x) { return unary(GEOCL_UN_SIGMOID, x, 0); }
+geocl_tensor *geocl_tanh(geocl_tensor *x) { return unary(GEOCL_UN_TANH, x, 0); }
+
+geocl_tensor *geocl_softplus(geocl_tensor *x, float beta) {
+  if (!(beta > 0)) {
+    geocl_set_error(GEOCL_E_INVALID, "softplus: beta %g must be positive", beta);
+    return NULL;
+  }
+  return unary(GEOCL_UN_SOFTPLUS, x, beta);
+}
+
+geocl_tensor *geocl_clamp(geocl_tensor *x, float lo, float hi) {
+  if (!(lo <= hi)) {
+    geocl_set_error(GEOCL_E_INVALID, "clamp: the lower bound %g is above the upper bound %g", lo, hi);
+    return NULL;
+  }
+  geocl_tensor *y = lo > -INFINITY ? unary(GEOCL_UN_CLAMP_MIN, x, lo) : x;
+  return hi < INFINITY ? unary(GEOCL_UN_CLAMP_MAX, y, hi) : y;
+}

@@ -200,7 +200,7 @@ static geocl_status expected_tensors(const geocl_optim *o, const geocl_optim_gro
     for (int k = 0; k < optim_state_count(&settings[g], steps); k++) {
       char *name = *names + (size_t)*n * STATE_NAME_SIZE;
       state_name(name, settings[g].kind, k, geocl_params_name(p, i));
-      (*want)[(*n)++] = (ckpt_tensor){name, geocl_ndim(t), geocl_shape(t)};
+      (*want)[(*n)++] = (ckpt_tensor){name, geocl_ndim(t), geocl_shape(t), false};
     }
   }
   return GEOCL_OK;

@@ -322,7 +322,8 @@ geocl_status geocl_params_save(const geocl_params *p, const char *path, int n_me
 static geocl_status check_file(const geocl_params *p, const geocl_st_file *f) {
   ckpt_tensor *want = malloc(sizeof *want * (size_t)(p->n + 1));
   if (!want) return geocl_set_error(GEOCL_E_NOMEM, "%s: out of memory", geocl_st_path(f));
-  for (int i = 0; i < p->n; i++) want[i] = (ckpt_tensor){p->e[i].name, p->e[i].ndim, p->e[i].shape};
+  /* buffers may be integers: batch norms' num_batches_tracked is int64 in torch */
+  for (int i = 0; i < p->n; i++) want[i] = (ckpt_tensor){p->e[i].name, p->e[i].ndim, p->e[i].shape, p->e[i].group < 0};
   geocl_status st = ckpt_check_tensors(f, "the model", p->n, want);
   free(want);
   return st;
