@@ -18,6 +18,8 @@
 #include <geocl/data.h>
 #include <geocl/densemap.h>
 #include <geocl/dense_metrics.h>
+#include <geocl/dense_loss.h>
+#include <geocl/dpt.h>
 #include <geocl/conv.h>
 #include <geocl/image.h>
 #include <geocl/kitti.h>
