@@ -29,8 +29,20 @@ TESTS += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/ev
 EXTRA_DIST += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/eval_cli.sh tests/cli_checks.sh
 tests_check_heads_SOURCES = tests/check_heads.c
 tests_check_dense_eval_SOURCES = tests/check_dense_eval.c
+check_PROGRAMS += tests/check_dense_heads
+TESTS += tests/check_dense_heads
+tests_check_dense_heads_SOURCES = tests/check_dense_heads.c tests/golden.c tests/golden.h
+tests_check_dense_heads_CFLAGS = $(TEST_CFLAGS) $(JSONC_CFLAGS)
+tests_check_dense_heads_LDADD = $(TEST_LDADD) $(JSONC_LIBS)
+EXTRA_DIST += tests/fixtures/dense/criteria.safetensors \
+	tests/fixtures/dense/stereo-rope/inputs.safetensors tests/fixtures/dense/stereo-rope/outputs.safetensors \
+	tests/fixtures/dense/stereo-rope/grads.safetensors \
+	tests/fixtures/dense/flow-cosine/inputs.safetensors tests/fixtures/dense/flow-cosine/outputs.safetensors \
+	tests/fixtures/dense/flow-cosine/grads.safetensors \
+	tests/fixtures/dense/depth-rope/inputs.safetensors tests/fixtures/dense/depth-rope/outputs.safetensors \
+	tests/fixtures/dense/depth-rope/grads.safetensors tests/gen/gen_dpt_fixtures.py
 tests_check_train_SOURCES = tests/check_train.c
-tests_check_croco_SOURCES = tests/check_croco.c
+tests_check_croco_SOURCES = tests/check_croco.c tests/golden.c tests/golden.h
 tests_check_croco_CFLAGS = $(TEST_CFLAGS) $(JSONC_CFLAGS)
 tests_check_croco_LDADD = $(TEST_LDADD) $(JSONC_LIBS)
 EXTRA_DIST += tests/fixtures/croco/README.md \

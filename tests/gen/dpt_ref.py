@@ -34,12 +34,13 @@ TASK_CHANNELS = {"stereo": 1, "flow": 2, "depth": 1}
 def default_hooks(enc_depth, dec_depth):
     """Spec §4.2: the last encoder block and 3 spread decoder blocks, or 4 spread encoder
     blocks without a decoder.  Decoder depths outside the official {8, 12, 24} use step
-    max(1, dec_depth // 3) (geocl's extension for small models)."""
+    max(1, dec_depth // 3), and backbones too shallow for four distinct blocks repeat block 0
+    (geocl's extensions for small models)."""
     if dec_depth == 0:
         step = max(1, enc_depth // 4)
-        return [enc_depth - 1 - i * step for i in (3, 2, 1, 0)]
-    step = {8: 3, 12: 4, 24: 8}.get(dec_depth, max(1, dec_depth // 3))
-    return [enc_depth + dec_depth - 1 - i * step for i in (3, 2, 1, 0)]
+    else:
+        step = {8: 3, 12: 4, 24: 8}.get(dec_depth, max(1, dec_depth // 3))
+    return [max(0, enc_depth + dec_depth - 1 - i * step) for i in (3, 2, 1, 0)]
 
 
 def conv(cin, cout, k, stride=1, padding=0, bias=True):
@@ -252,6 +253,21 @@ def loss(criterion, out, gt):
         cb = 2 * kw["a"] * (torch.sigmoid(c / kw["b"]) - 0.5)
         per = r * torch.exp(-cb) + cb
     return per[valid].mean()
+
+
+def depth_prediction(out, min_depth, max_depth):
+    """geocl's depth head output: min_depth + max_depth * sigmoid(raw)."""
+    return min_depth + max_depth * torch.sigmoid(out)
+
+
+def depth_loss(kind, pred, gt):
+    """silog: sqrt(var(g) + 0.15 mean(g)^2) with the unbiased variance (the depth toolbox's SigLoss);
+    l1log: mean |g|; g = log pred - log gt over the pixels with gt > 0."""
+    valid = gt > 0
+    g = torch.log(pred[valid]) - torch.log(gt[valid])
+    if kind == "l1log":
+        return g.abs().mean()
+    return torch.sqrt(torch.var(g) + 0.15 * g.mean() ** 2)
 
 
 # ---------------------------------------------------------------- state dicts
