@@ -212,6 +212,32 @@ START_TEST(tiled_prediction_blends_by_confidence) {
 }
 END_TEST
 
+/* An image half the crop is enlarged ×2 (one tile), predicted, and shrunk
+ * back: column x reads the enlarged column 2x + ½, whose prediction 2x + ½ +
+ * r scales by ½ (the width ratio) to x + ¼ + r/2. */
+START_TEST(small_images_are_enlarged) {
+  geocl_ctx *ctx = test_ref_ctx();
+  geocl_model *m = testdense(ctx, "none");
+  geocl_image img, other;
+  ck_assert_ok(geocl_image_alloc(&img, 24, 16, 3, GEOCL_SAMPLE_U8));
+  ck_assert_ok(geocl_image_alloc(&other, 24, 16, 3, GEOCL_SAMPLE_U8));
+  memset(img.data, 100, 24 * 16 * 3);
+  geocl_dense_prediction p;
+  ck_assert_ok(geocl_tiled_predict(m, GEOCL_DENSE_STEREO, &img, &other, NULL, &p));
+  ck_assert_int_eq(p.width, 24);
+  ck_assert_int_eq(p.height, 16);
+  ck_assert_int_eq(p.tiles, 1);
+  double r = (100 / 255.0 - geocl_imagenet_mean[0]) / geocl_imagenet_std[0];
+  for (int y = 2; y < 14; y++)
+    for (int x = 2; x < 22; x++) ck_assert_double_eq_tol(p.pred[y * 24 + x], x + 0.25 + r / 2, 0.02);
+  geocl_dense_prediction_free(&p);
+  geocl_image_free(&img);
+  geocl_image_free(&other);
+  geocl_model_free(m);
+  geocl_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(flow_and_scalar_colours) {
   uint8_t c[3];
   geocl_flow_color(0, 0, c); /* no motion: white */
@@ -257,6 +283,7 @@ static Suite *suite(void) {
   tcase_add_test(t, depth_metrics_known_answers);
   tcase_add_test(t, tile_offsets_known_answers);
   tcase_add_test(t, tiled_prediction_blends_by_confidence);
+  tcase_add_test(t, small_images_are_enlarged);
   tcase_add_test(t, flow_and_scalar_colours);
   suite_add_tcase(s, t);
   return s;

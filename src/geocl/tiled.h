@@ -11,8 +11,10 @@
  * exp(−β·c) ("conf_expbetaβ"), or 1 ("none" and heads without confidence),
  * c the raw confidence; the result is Σω·pred / (1e-16 + Σω) and likewise
  * the confidence.  An image smaller than the crop is first enlarged by
- * f = max(w/W, h/H) (bicubic), and the prediction shrunk back, its pixel
- * channels (disparity and u along x, v along y) scaled by the size ratio.
+ * f = max(w/W, h/H) (bicubic, align_corners false; upstream uses max(w/W,
+ * h/W), which can fall short of the crop), and the prediction and
+ * confidence shrunk back the same way, the pixel channels (disparity and u
+ * along x, v along y) scaled by the size ratio.
  *
  * The head's forward, without targets, must add "prediction" ([B, C, h, w]:
  * what the task predicts, e.g. disparity in pixels or depth in metres) and,

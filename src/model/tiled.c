@@ -7,6 +7,7 @@
 
 #include <geocl/augment.h>
 #include <geocl/autograd.h>
+#include <geocl/ops.h>
 #include <geocl/tiled.h>
 
 void geocl_tile_opts_default(geocl_tile_opts *o) {
@@ -175,6 +176,29 @@ static geocl_status probe(tiler *t) {
   return st;
 }
 
+/* planes [C][H][W] resized to [C][h][w] in place (bicubic, align_corners
+ * false, as torch's interpolate), channel c times scale[c] when given (only
+ * the first two channels are scaled). */
+static geocl_status resize_planes(geocl_ctx *ctx, int C, int H, int W, int h, int w, const float *scale,
+                                  float **planes) {
+  geocl_scope scope = geocl_scope_begin(ctx);
+  geocl_tensor *x = geocl_from_host(ctx, GEOCL_F32, GEOCL_SHAPE(1, C, H, W), *planes);
+  geocl_tensor *y = geocl_resize2d(x, h, w, GEOCL_RESAMPLE_CUBIC, false);
+  float *out = malloc(sizeof *out * (size_t)C * h * w);
+  geocl_status st = !y ? geocl_last_status() : out ? geocl_to_host(y, out, sizeof *out * (size_t)C * h * w)
+                                                   : geocl_set_error(GEOCL_E_NOMEM, "out of memory");
+  geocl_scope_end(ctx, scope);
+  for (int c = 0; st == GEOCL_OK && scale && c < C && c < 2; c++)
+    for (size_t i = 0; i < (size_t)h * w; i++) out[(size_t)c * h * w + i] *= scale[c];
+  if (st != GEOCL_OK) {
+    free(out);
+    return st;
+  }
+  free(*planes);
+  *planes = out;
+  return GEOCL_OK;
+}
+
 #define MAX_TILES_PER_AXIS 4096
 
 static geocl_status predict(tiler *t, const geocl_tile_opts *o, geocl_dense_prediction *out) {
@@ -229,7 +253,6 @@ geocl_status geocl_tiled_predict(geocl_model *m, geocl_dense_task task, const ge
     geocl_tile_opts_default(&defaults);
     o = &defaults;
   }
-  (void)task;
   geocl_data_spec spec;
   geocl_status st = geocl_model_data_spec(m, false, &spec, NULL);
   if (st != GEOCL_OK) return st;
@@ -239,17 +262,33 @@ geocl_status geocl_tiled_predict(geocl_model *m, geocl_dense_task task, const ge
     return geocl_set_error(GEOCL_E_INVALID, "task %s needs a second image of the first one's size (%dx%d)",
                            geocl_model_plugin(m)->name, t.W, t.H);
   st = parse_conf_mode(geocl_tile_conf_mode(m, o->conf_mode), &t.cw);
-  if (st == GEOCL_OK && (t.W < t.w || t.H < t.h))
-    st = geocl_set_error(GEOCL_E_UNSUPPORTED, "image of %dx%d is smaller than the model's %dx%d crop", t.W, t.H, t.w,
-                         t.h);
   float *planes[2] = {NULL, NULL};
   for (int k = 0; st == GEOCL_OK && k < (t.binocular ? 2 : 1); k++) {
     st = planes_of(k ? image2 : image1, &planes[k]);
     t.planes[k] = planes[k];
   }
-  bool was = geocl_set_grad_enabled(geocl_model_ctx(m), false);
+  geocl_ctx *ctx = geocl_model_ctx(m);
+  bool was = geocl_set_grad_enabled(ctx, false);
+  int H = t.H, W = t.W;
+  if (st == GEOCL_OK && (W < t.w || H < t.h)) {
+    /* enlarge by f = max(w/W, h/H) (upstream's tiled_pred has W twice, which can fall short) */
+    double f = fmax((double)t.w / W, (double)t.h / H);
+    t.H = (int)fmax(rint(H * f), t.h);
+    t.W = (int)fmax(rint(W * f), t.w);
+    for (int k = 0; st == GEOCL_OK && k < (t.binocular ? 2 : 1); k++) {
+      st = resize_planes(ctx, 3, H, W, t.H, t.W, NULL, &planes[k]);
+      t.planes[k] = planes[k];
+    }
+  }
   if (st == GEOCL_OK) st = predict(&t, o, out);
-  geocl_set_grad_enabled(geocl_model_ctx(m), was);
+  if (st == GEOCL_OK && (t.H != H || t.W != W)) { /* back to the image's size; pixel offsets scale with it */
+    float scale[2] = {task == GEOCL_DENSE_DEPTH ? 1.0f : (float)W / t.W, task == GEOCL_DENSE_FLOW ? (float)H / t.H : 1.0f};
+    st = resize_planes(ctx, out->channels, t.H, t.W, H, W, task == GEOCL_DENSE_DEPTH ? NULL : scale, &out->pred);
+    if (st == GEOCL_OK && out->conf) st = resize_planes(ctx, 1, t.H, t.W, H, W, NULL, &out->conf);
+    out->width = W;
+    out->height = H;
+  }
+  geocl_set_grad_enabled(ctx, was);
   if (st != GEOCL_OK) geocl_dense_prediction_free(out);
   free(planes[0]);
   free(planes[1]);
