@@ -49,10 +49,14 @@ geocl_tensor *cli_load_image(geocl_ctx *ctx, const char *path, int64_t height, i
  * img_size, and the mask file's tensor 'mask' (BOOL or U8, [N] or [1, N]) if given. */
 geocl_status cli_load_batch(geocl_ctx *ctx, geocl_model *m, const char *image1, const char *image2,
                             const char *mask, geocl_batch *b);
+/* A dense head's ground truth from the file's tensor 'target' ([1, C, H, W] at
+ * the model's img_size; C = 2 for flow, else 1; non-finite = unknown) as the
+ * batch's disparity/flow/depth and valid fields. */
+geocl_status cli_load_target(geocl_ctx *ctx, geocl_model *m, const char *path, geocl_batch *b);
 
 /* Options shared by the commands that run a model on image files. */
 typedef struct cli_model_args {
-  const char *weights, *task, *image1, *image2, *mask, *out, *grads, *device;
+  const char *weights, *task, *image1, *image2, *mask, *target, *out, *grads, *device;
   uint64_t seed;
   int n_args;          /* key=value options after the flags */
   char **args;
