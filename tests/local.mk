@@ -25,8 +25,9 @@ tests_check_plugins_SOURCES = tests/check_plugins.c
 check_PROGRAMS += tests/make_model_files
 tests_make_model_files_SOURCES = tests/make_model_files.c
 tests_make_model_files_LDADD = src/libgeocl.la
-TESTS += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/eval_cli.sh
-EXTRA_DIST += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/eval_cli.sh tests/cli_checks.sh
+TESTS += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/eval_cli.sh tests/heads_cli.sh
+EXTRA_DIST += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/eval_cli.sh tests/heads_cli.sh \
+	tests/cli_checks.sh
 tests_check_heads_SOURCES = tests/check_heads.c
 tests_check_dense_eval_SOURCES = tests/check_dense_eval.c
 check_PROGRAMS += tests/check_dense_heads
