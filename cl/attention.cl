@@ -232,9 +232,10 @@ inline void load_private(float *x, __global const float *src, int dh) {
 
 /* ---- forward: one query per work-item; key tile kc (transposed), values vr (rows) ---- */
 
-__kernel void attn_fwd(attn_desc d, float scale, float base, __global const float *q, __global const float *k,
+__kernel void attn_fwd(DESC_ARG(attn_desc, d), float scale, float base, __global const float *q, __global const float *k,
                        __global const float *v, __global float *o, __global float *lse, __global const int *qpos,
                        __global const int *kpos, __local float *kc, __local float *vr) {
+  DESC_OPEN(attn_desc, d);
   __local float theta[MAX_HEAD_DIM / 4];
   long b = get_group_id(1) / d.heads, h = get_group_id(1) % d.heads, i = get_global_id(0);
   long ic = min(i, d.nq - 1);
@@ -287,10 +288,11 @@ __kernel void attn_fwd(attn_desc d, float scale, float base, __global const floa
 
 /* dq: one query per work-item; key tiles kr (rows) and kc (transposed),
  * value tile vc (transposed) */
-__kernel void attn_bwd_dq(attn_desc d, float scale, float base, __global const float *q, __global const float *k,
+__kernel void attn_bwd_dq(DESC_ARG(attn_desc, d), float scale, float base, __global const float *q, __global const float *k,
                           __global const float *v, __global const float *o, __global const float *lse,
                           __global const int *qpos, __global const int *kpos, __global const float *dout,
                           __global float *dq, __local float *kr, __local float *kc, __local float *vc) {
+  DESC_OPEN(attn_desc, d);
   __local float theta[MAX_HEAD_DIM / 4];
   long b = get_group_id(1) / d.heads, h = get_group_id(1) % d.heads, i = get_global_id(0);
   long ic = min(i, d.nq - 1);
@@ -331,11 +333,12 @@ __kernel void attn_bwd_dq(attn_desc d, float scale, float base, __global const f
 
 /* dk, dv: one key per work-item; query tiles qr, qc and dout tiles gr, gc
  * (rows and transposed), with the queries' lse and D */
-__kernel void attn_bwd_dkv(attn_desc d, float scale, float base, __global const float *q, __global const float *k,
+__kernel void attn_bwd_dkv(DESC_ARG(attn_desc, d), float scale, float base, __global const float *q, __global const float *k,
                            __global const float *v, __global const float *o, __global const float *lse,
                            __global const int *qpos, __global const int *kpos, __global const float *dout,
                            __global float *dk, __global float *dv, __local float *qr, __local float *qc,
                            __local float *gr, __local float *gc) {
+  DESC_OPEN(attn_desc, d);
   __local float theta[MAX_HEAD_DIM / 4], lse_t[MAX_TILE], D_t[MAX_TILE];
   long b = get_group_id(1) / d.heads, h = get_group_id(1) % d.heads, j = get_global_id(0);
   long jc = min(j, d.nk - 1);

@@ -1,6 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /* Put in front of every program by the OpenCL backend. */
 
+/* Descriptor structs are kernel arguments passed by value, declared with
+ * DESC_ARG(type, d) and opened with DESC_OPEN(type, d) at the kernel's start,
+ * then read as d.  Mesa 22.3's compiler (rusticl on llvmpipe) crashes on a
+ * kernel that indexes an array member of a by-value struct argument at run
+ * time (docs/opencl-drivers.md): there the backend builds with
+ * -DGEOCL_DESC_COPY and the kernels read a private copy, which elsewhere
+ * costs strided kernels 15-30% on PoCL. */
+#ifdef GEOCL_DESC_COPY
+#define DESC_ARG(type, name) type name##_arg
+#define DESC_OPEN(type, name) const type name = name##_arg
+#else
+#define DESC_ARG(type, name) type name
+#define DESC_OPEN(type, name) (void)0
+#endif
+
 /* An index space of up to 6 dimensions addressed through up to three stride
  * sets (backends/opencl/strided.c builds it, merging collapsible dimensions). */
 typedef struct {

@@ -22,8 +22,9 @@ __kernel void copy_rows(__global const uint *x, ulong xoff, long xs, __global ui
 }
 
 /* y[o1] = x[o0] (or += for f32 when accumulate) over a strided index space */
-__kernel void copy_strided(__global const uint *x, ulong xoff, __global uint *y, ulong yoff, strided_desc d,
+__kernel void copy_strided(__global const uint *x, ulong xoff, __global uint *y, ulong yoff, DESC_ARG(strided_desc, d),
                            int accumulate) {
+  DESC_OPEN(strided_desc, d);
   long xo, yo, unused, last = d.ndim - 1;
   int count = strided_run(&d, &xo, &yo, &unused);
   for (int j = 0; j < count; j++) {

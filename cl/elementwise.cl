@@ -23,7 +23,8 @@
 
 /* out[o2] = a[o0] op b[o1] over a strided index space (s0: a, s1: b, s2: out) */
 __kernel void binary_strided(int op, __global const float *a, ulong aoff, __global const float *b, ulong boff,
-                             __global float *out, ulong ooff, strided_desc d) {
+                             __global float *out, ulong ooff, DESC_ARG(strided_desc, d)) {
+  DESC_OPEN(strided_desc, d);
   long ao, bo, oo, last = d.ndim - 1;
   int count = strided_run(&d, &ao, &bo, &oo);
   for (int j = 0; j < count; j++) {

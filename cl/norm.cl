@@ -37,9 +37,11 @@ __kernel void layernorm_rows(long rows, long cols, float eps, __global const flo
   long r = get_global_id(1), nv = (cols + VWIDTH - 1) / VWIDTH;
   int l = get_local_id(0), lanes = get_local_size(0);
   __global const float *xr = x + xoff + min(r, rows - 1) * cols;
-  vfloat s = 0.0f;
-  for (long c = l; c < nv; c += lanes) s += load_fv(xr, c, cols);
-  float mu = row_sum(buf, sum_lanes(s)) / (float)cols;
+  /* the mean compensated (Kahan): its error shifts every output, and a
+   * work-item may sum a whole row of a mean far from zero */
+  vfloat s = 0.0f, e = 0.0f;
+  for (long c = l; c < nv; c += lanes) kahan_add_v(&s, &e, load_fv(xr, c, cols));
+  float mu = row_sum(buf, sum_lanes(s - e)) / (float)cols;
   vfloat v = 0.0f;
   for (long c = l; c < nv; c += lanes) {
     vfloat d = (load_fv(xr, c, cols) - mu) * tail_mask(c, cols);

@@ -20,8 +20,9 @@ inline long dims_offset(long i, long n, const long *shape, const long *stride) {
 }
 
 /* y[o] = alpha · Σ_r x[...], compensated (Kahan) float summation */
-__kernel void sum_strided(__global const float *x, ulong xoff, __global float *y, ulong yoff, reduce_desc d,
+__kernel void sum_strided(__global const float *x, ulong xoff, __global float *y, ulong yoff, DESC_ARG(reduce_desc, d),
                           float alpha) {
+  DESC_OPEN(reduce_desc, d);
   long o = get_global_id(0);
   if (o >= d.nk) return;
   __global const float *p = x + xoff + dims_offset(o, d.kn, d.kshape, d.kstride);

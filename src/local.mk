@@ -32,8 +32,14 @@ geoclinclude_HEADERS = \
 	src/geocl/safetensors.h \
 	src/geocl/params.h \
 	src/geocl/optim.h \
-	src/geocl/schedule.h
+	src/geocl/schedule.h \
+	src/geocl/fileio.h \
+	src/geocl/timing.h
 nodist_geoclinclude_HEADERS = src/geocl/version.h
 # data
 geoclinclude_HEADERS += src/geocl/image.h src/geocl/kitti.h src/geocl/pairs.h src/geocl/synth.h \
 	src/geocl/augment.h
+# the op checks
+geoclinclude_HEADERS += src/geocl/op-check.h
+# custom ops
+geoclinclude_HEADERS += src/geocl/custom-op.h

@@ -27,7 +27,8 @@ field() { sed -n "s/.*\"$1\": \([-0-9.e+]*\).*/\1/p" "$2"; }
 for dev in reference opencl; do
   if [ "$dev" = opencl ]; then
     "$cli" devices | grep -q "opencl" || { echo "SKIP: no OpenCL device"; exit 77; }
-    d=0
+    case "${GEOCL_DEVICE:-0}" in [Rr]ef | [Rr]eference) echo "SKIP: GEOCL_DEVICE selects no OpenCL device"; exit 77 ;; esac
+    d=${GEOCL_DEVICE:-0}
   else
     d=reference
   fi

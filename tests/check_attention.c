@@ -2,8 +2,8 @@
 /* Attention known answers: the fused kernels against the unfused path (GEMM +
  * softmax, differentiated by autograd) on the reference and OpenCL backends;
  * the sin-cos table and the RoPE rotation against values worked out by hand
- * from specs/croco.md §1.4–1.5; RoPE's relative-position property; errors for
- * bad input.  The OpenCL parts are skipped (with a note) without a device. */
+ * from naver/croco models/pos_embed.py (get_2d_sincos_pos_embed, RoPE2D);
+ * RoPE's relative-position property; errors for bad input.  The OpenCL parts are skipped (with a note) without a device. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,7 +115,7 @@ START_TEST(forced_limits_match_reference) {
 }
 END_TEST
 
-/* §1.4 for h = 2, w = 3, dim 8: Q = 2, ω = (1, 0.01); rows (i, j) = (1, 2) and (0, 1):
+/* get_2d_sincos_pos_embed for h = 2, w = 3, dim 8: Q = 2, ω = (1, 0.01); rows (i, j) = (1, 2) and (0, 1):
  * [sin jω, cos jω, sin iω, cos iω]. */
 START_TEST(sincos_known_values) {
   float t[6 * 8];
@@ -145,7 +145,7 @@ START_TEST(grid_positions) {
 }
 END_TEST
 
-/* §1.5 with head_dim 8 (Q = 2, θ = (1, 0.1), base 100), two heads A, B and two
+/* RoPE2D with head_dim 8 (Q = 2, θ = (1, 0.1), base 100), two heads A, B and two
  * tokens at (y, x) = (2, 3) and (5, 1): pairs (0,2), (1,3) turn by y·θ_j,
  * pairs (4,6), (5,7) by x·θ_j; u' = u cos φ − v sin φ, v' = v cos φ + u sin φ. */
 START_TEST(rope_known_values) {

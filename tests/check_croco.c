@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* CroCo and MAE golden tests: small configurations (cosine and RoPE100, a
  * non-square image, 2 encoder and 2 decoder blocks) against outputs, loss and
- * every parameter gradient of a PyTorch reference written from the spec
+ * every parameter gradient of a PyTorch re-implementation of naver/croco
  * (tests/gen/croco_ref.py, fixtures from tests/gen/gen_croco_fixtures.py,
  * checked against the official code), on the reference backend and on the
  * OpenCL backend when there is one.  Weights are regenerated from the

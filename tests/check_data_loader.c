@@ -14,9 +14,9 @@
 #include <geocl/image.h>
 #include <geocl/kitti.h>
 #include <geocl/data.h>
+#include <geocl/fileio.h>
 #include <geocl/synth.h>
 
-#include "io/fileio.h"
 #include "testutil.h"
 
 #define PAIRS 13

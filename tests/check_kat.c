@@ -20,17 +20,21 @@
 
 /* Bounds on the relative L2 error ‖got − want‖/‖want‖, float32 against the
  * float64 answer; in brackets the worst measured over both backends (PoCL CPU
- * for OpenCL; the reference backend rounds double results once per op). */
+ * and rusticl on llvmpipe for OpenCL; the reference backend rounds double
+ * results once per op). */
 #define ATTN_OUT_TOL 1e-6     /* [4.0e-7, 197 keys on OpenCL] */
 #define ATTN_GRAD_TOL 1e-6    /* [4.4e-7] */
-#define LN_OUT_TOL 5e-7       /* [1.8e-7, rows with mean 3] */
+#define LN_OUT_TOL 5e-7       /* [2.1e-7, rows with mean 3] */
 #define LN_GRAD_TOL 5e-7      /* [2.0e-7, dγ] */
 #define GELU_OUT_TOL 1e-7     /* [3.3e-8] */
 #define GELU_GRAD_TOL 2e-7    /* [5.6e-8] */
 #define NORMPIX_TOL 5e-7      /* [1.8e-7] */
 #define MSE_LOSS_TOL 3e-7     /* [1.1e-7] */
 #define MSE_GRAD_TOL 3e-7     /* [1.4e-7] */
-#define INFONCE_LOSS_TOL 2e-7 /* [7.1e-8] */
+/* [7.1e-8 PoCL, 2.1e-7 llvmpipe] The loss lse − logit subtracts numbers of
+ * up to 1/τ ≈ 14, so the ulps of exp and log show relatively more: llvmpipe's
+ * log is up to 1.2 ulp off, PoCL's 0.5 (OpenCL allows 3). */
+#define INFONCE_LOSS_TOL 4e-7
 /* [1.8e-6] The logits (up to 1/τ ≈ 14) are stored in float32, and a row whose
  * positive dominates has a small p_ii − 1 that their rounding perturbs
  * relatively more; PyTorch's own float32 run is 1.1e-6 off. */

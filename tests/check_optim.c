@@ -457,7 +457,7 @@ START_TEST(schedules_match_hand_computed_values) {
   ck_assert_double_eq_tol(geocl_lr_at(&v1, base, 40), base, 1e-18);
   ck_assert_double_eq_tol(geocl_lr_at(&v1, base, 420), base / 2, 1e-18); /* half-way: cos(π/2) */
   ck_assert_double_eq_tol(geocl_lr_at(&v1, base, 400), 8.119345091042493e-05, 1e-16); /* ½(1+cos(π·360/760)) */
-  ck_assert_double_eq_tol(geocl_lr_at(&v1, base, 400) / base, 0.5413, 5e-5); /* croco.md §3.3 */
+  ck_assert_double_eq_tol(geocl_lr_at(&v1, base, 400) / base, 0.5413, 5e-5); /* v1's final lr ratio */
   /* v2 ViT-L: 12 warm-up epochs, horizon 250, stops at 125 */
   geocl_lr_schedule v2 = {.kind = GEOCL_LR_WARMUP_COSINE, .warmup_epochs = 12, .epochs = 250};
   ck_assert_double_eq_tol(geocl_lr_at(&v2, 3e-4, 125) / 3e-4, 0.5396, 5e-5);

@@ -13,8 +13,8 @@
 #include <geocl/kitti.h>
 #include <geocl/pairs.h>
 #include <geocl/synth.h>
+#include <geocl/fileio.h>
 
-#include "io/fileio.h"
 #include "testutil.h"
 
 #define FRAMES 10

@@ -172,7 +172,7 @@ int main(void) {
   int rc = test_run_suite(s);
   if (!test_have_opencl()) return rc;
   /* the same on the OpenCL device */
-  device = "0";
+  device = test_ocl_device();
   Suite *o = suite_create("train-opencl");
   TCase *ocl = tcase_create("opencl");
   tcase_add_test(ocl, loss_falls);

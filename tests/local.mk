@@ -26,6 +26,13 @@ check_PROGRAMS += tests/make_model_files
 tests_make_model_files_SOURCES = tests/make_model_files.c
 tests_make_model_files_LDADD = src/libgeocl.la
 TESTS += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/eval_cli.sh tests/heads_cli.sh
+if GEOCL_MPI
+TESTS += tests/mpi_cli.sh
+check_PROGRAMS += tests/dist_mean
+tests_dist_mean_SOURCES = tests/dist_mean.c
+tests_dist_mean_LDADD = src/libgeocl.la -lm
+endif
+EXTRA_DIST += tests/mpi_cli.sh
 EXTRA_DIST += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/eval_cli.sh tests/heads_cli.sh \
 	tests/cli_checks.sh
 tests_check_heads_SOURCES = tests/check_heads.c
@@ -171,6 +178,10 @@ EXTRA_DIST += tests/gen/gen_cnn_kats.py tests/fixtures/ops/conv2d.safetensors \
 TESTS += tests/kernel_shapes.sh
 EXTRA_DIST += tests/kernel_shapes.sh
 
+# the OpenCL backend builds from installed headers only
+TESTS += tests/backend_headers.sh
+EXTRA_DIST += tests/backend_headers.sh
+
 # gemm: geocl tune and its cache
 TESTS += tests/tune_cli.sh
 EXTRA_DIST += tests/tune_cli.sh
@@ -186,3 +197,13 @@ tests_check_resnet_SOURCES = tests/check_resnet.c
 tests_check_resnet_CFLAGS = $(TEST_CFLAGS)
 tests_check_resnet_LDADD = $(TEST_LDADD)
 EXTRA_DIST += tests/gen/gen_resnet_fixture.py tests/fixtures/resnet.safetensors
+
+# custom ops: a plugin registers them, the installed op checks test them
+check_PROGRAMS += tests/check_custom_op
+TESTS += tests/check_custom_op
+tests_check_custom_op_SOURCES = tests/check_custom_op.c
+tests_check_custom_op_LDADD = tests/libopcases.la $(TEST_LDADD)
+check_LTLIBRARIES += tests/plugins/customop.la
+tests_plugins_customop_la_SOURCES = tests/plugins/customop.c
+tests_plugins_customop_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_plugins_customop_la_LIBADD = src/libgeocl.la -lm

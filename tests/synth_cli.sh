@@ -10,6 +10,7 @@ rm -rf "$out"
 
 "$cli" synth --help | grep -q "velodyne/<ffffff>.bin" || fail "--help does not describe the layout"
 "$cli" --help | grep -q "synth" || fail "geocl --help does not list synth"
+"$cli" --version | grep -q "^License: MIT" || fail "geocl --version does not name the licence"
 
 check_usage synth "--out DIR is required"
 check_usage synth "--frames '1'" --out "$out" --frames 1

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "testutil.h"
@@ -26,38 +27,44 @@ geocl_ctx *test_ref_ctx(void) {
   return ctx;
 }
 
-int test_have_opencl(void) {
+const char *test_ocl_device(void) {
+  static char spec[256];
+  static int done;
+  if (done) return spec[0] ? spec : NULL;
+  done = 1;
+  const char *env = getenv("GEOCL_DEVICE");
+  if (env && *env && strcasecmp(env, "auto")) {
+    if (!strcasecmp(env, "reference") || !strcasecmp(env, "ref")) {
+      fprintf(stderr, "SKIP: GEOCL_DEVICE=%s selects no OpenCL device\n", env);
+      return NULL;
+    }
+    snprintf(spec, sizeof spec, "%s", env);
+    return spec;
+  }
   geocl_device_entry *e;
   int n;
   char *notes;
   if (geocl_list_devices(&e, &n, &notes) != GEOCL_OK) {
     fprintf(stderr, "SKIP: listing devices failed: %s\n", geocl_last_error());
-    return 0;
+    return NULL;
   }
-  int found = 0;
-  for (int i = 0; i < n; i++)
-    if (!strcmp(e[i].backend, "opencl")) found = 1;
-  if (!found) fprintf(stderr, "SKIP: no OpenCL device (%s)\n", notes && *notes ? notes : "no backend module loaded");
+  for (int i = 0; i < n && !spec[0]; i++)
+    if (!strcmp(e[i].backend, "opencl")) snprintf(spec, sizeof spec, "%d", e[i].index);
+  if (!spec[0]) fprintf(stderr, "SKIP: no OpenCL device (%s)\n", notes && *notes ? notes : "no backend module loaded");
   geocl_device_list_free(e, notes);
-  return found;
+  return spec[0] ? spec : NULL;
 }
 
+int test_have_opencl(void) { return test_ocl_device() != NULL; }
+
 geocl_ctx *test_ocl_ctx(void) {
-  geocl_device_entry *e;
-  int n;
-  char *notes;
-  if (geocl_list_devices(&e, &n, &notes) != GEOCL_OK) return NULL;
-  int idx = -1;
-  for (int i = 0; i < n && idx < 0; i++)
-    if (!strcmp(e[i].backend, "opencl")) idx = e[i].index;
-  geocl_device_list_free(e, notes);
-  if (idx < 0) return NULL;
-  char spec[16];
-  snprintf(spec, sizeof spec, "%d", idx);
+  const char *spec = test_ocl_device();
+  if (!spec) return NULL;
   geocl_ctx_opts o = {.device = spec, .seed = 1};
   geocl_ctx *ctx = NULL;
-  if (geocl_ctx_create(&o, &ctx) != GEOCL_OK) {
-    fprintf(stderr, "cannot open OpenCL device %s: %s\n", spec, geocl_last_error());
+  if (geocl_ctx_create(&o, &ctx) != GEOCL_OK || strcmp(geocl_ctx_backend_name(ctx), "opencl")) {
+    fprintf(stderr, "cannot open OpenCL device '%s': %s\n", spec,
+            ctx ? "it is not an OpenCL device" : geocl_last_error());
     exit(99);
   }
   return ctx;

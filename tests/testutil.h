@@ -16,9 +16,15 @@ int test_run_suite(Suite *s);
 
 /* Open a context on the reference backend (seed 1); fails the test on error. */
 geocl_ctx *test_ref_ctx(void);
-/* Open a context on the first OpenCL device, or NULL when there is none. */
+/* The device spec of the OpenCL device under test: $GEOCL_DEVICE when set
+ * (CI runs the suites once per OpenCL implementation), else the index of the
+ * first OpenCL device; NULL (after printing why) when there is none or
+ * $GEOCL_DEVICE names the reference backend. */
+const char *test_ocl_device(void);
+/* Open a context on that device (a device that cannot be opened is a hard
+ * error, exit 99), or NULL when there is none. */
 geocl_ctx *test_ocl_ctx(void);
-/* True if an OpenCL device exists; prints why not otherwise. */
+/* True if there is an OpenCL device under test; prints why not otherwise. */
 int test_have_opencl(void);
 
 /* Fill with uniform values in [lo, hi) from a fixed seed. */

@@ -1,16 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Tuned launch limits of the fused attention kernels per device (the most
- * rows per local tile and work-items per work-group, attention.h): the
- * table, its lines in the device's tuning cache (the file gemm_tune.c reads
- * and writes), and the tuner.
- *
- * A shape missing from the table takes the limits of the nearest tuned shape
- * of its class (same kernel, head_dim and RoPE, nq and nk within the same
- * power of two), else the untuned ones.  Each kernel (forward, dq, dk-dv) is
- * tuned on its own: the tile first, at the untuned work-group limit, then
- * the work-group limit at the fastest tile; as for the GEMM, other limits
- * are kept only when OCL_TUNE_MARGIN faster, in the stage and again in a
- * confirming run. */
+/* The attention tuner: each kernel (forward, dq, dk-dv) is tuned on its own,
+ * the tile first, at the untuned work-group limit, then the work-group limit
+ * at the fastest tile; as for the GEMM, other limits are kept only when
+ * OCL_TUNE_MARGIN faster, in the stage and again in a confirming run.  What
+ * it finds goes to the device's table (attention_table.c) and cache file
+ * (tune_cache.c). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,109 +12,9 @@
 
 #include "attention.h"
 #include "tune.h"
-
-const char *const ocl_attn_kernel_names[OCL_ATTN_KERNELS] = {"fwd", "dq", "dkv"};
+#include "tune_cache.h"
 
 #define MAX_CANDIDATES 16
-
-typedef struct attn_entry {
-  geocl_attn_shape shape;
-  int kernel;
-  ocl_attn_params p;
-} attn_entry;
-
-struct ocl_attn_table {
-  attn_entry *e;
-  int n, cap;
-};
-
-bool ocl_attn_params_parse(const char *text, ocl_attn_params *p) {
-  int tile, block, used = 0;
-  if (sscanf(text, " tile=%d block=%d %n", &tile, &block, &used) != 2 || used == 0 || text[used] || tile < 1 ||
-      tile > OCL_ATTN_MAX_TILE || block < 1)
-    return false;
-  *p = (ocl_attn_params){tile, block};
-  return true;
-}
-
-/* dev->lock held */
-static geocl_status table_put(ocl_device *dev, const attn_entry *x) {
-  if (!dev->attn_table && !(dev->attn_table = calloc(1, sizeof *dev->attn_table)))
-    return geocl_set_error(GEOCL_E_NOMEM, "out of memory for the attention tuning table");
-  struct ocl_attn_table *t = dev->attn_table;
-  for (int i = 0; i < t->n; i++)
-    if (t->e[i].kernel == x->kernel && !memcmp(&t->e[i].shape, &x->shape, sizeof x->shape)) {
-      t->e[i].p = x->p;
-      return GEOCL_OK;
-    }
-  if (t->n == t->cap) {
-    int cap = t->cap ? 2 * t->cap : 16;
-    attn_entry *e = realloc(t->e, sizeof *e * (size_t)cap);
-    if (!e) return geocl_set_error(GEOCL_E_NOMEM, "out of memory for the attention tuning table");
-    t->e = e;
-    t->cap = cap;
-  }
-  t->e[t->n++] = *x;
-  return GEOCL_OK;
-}
-
-void ocl_attn_cache_read(ocl_device *dev, const char *path, const char *text) {
-  char name[8];
-  long long b, nq, nk, h, d;
-  int rope, used = 0;
-  attn_entry x = {.kernel = -1};
-  if (sscanf(text, "%7s %lld %lld %lld %lld %lld %d %n", name, &b, &nq, &nk, &h, &d, &rope, &used) == 7 && used > 0)
-    for (int k = 0; k < OCL_ATTN_KERNELS; k++)
-      if (!strcmp(name, ocl_attn_kernel_names[k])) x.kernel = k;
-  if (x.kernel < 0 || b < 1 || nq < 1 || nk < 1 || h < 1 || d < 1 || (rope != 0 && rope != 1) ||
-      !ocl_attn_params_parse(text + used, &x.p)) {
-    geocl_warn("tuning cache %s: attention line ignored: '%s'", path, text);
-    return;
-  }
-  x.shape = (geocl_attn_shape){b, nq, nk, h, d, rope};
-  if (table_put(dev, &x) != GEOCL_OK) geocl_warn("tuning cache %s: %s", path, geocl_last_error());
-}
-
-size_t ocl_attn_cache_format(const ocl_device *dev, const char *key, char *buf, size_t cap) {
-  size_t len = 0;
-  for (int i = 0; dev->attn_table && i < dev->attn_table->n; i++) {
-    const attn_entry *x = &dev->attn_table->e[i];
-    const geocl_attn_shape *s = &x->shape;
-    len += (size_t)snprintf(buf ? buf + len : NULL, len < cap ? cap - len : 0,
-                            "%s%s %lld %lld %lld %lld %lld %d tile=%d block=%d\n", key,
-                            ocl_attn_kernel_names[x->kernel], (long long)s->batch, (long long)s->nq, (long long)s->nk,
-                            (long long)s->heads, (long long)s->head_dim, s->rope, x->p.tile, x->p.block);
-  }
-  return len;
-}
-
-static bool same_class(const attn_entry *x, int kernel, const geocl_attn_shape *s) {
-  return x->kernel == kernel && x->shape.head_dim == s->head_dim && x->shape.rope == s->rope &&
-         ocl_tune_bucket(x->shape.nq) == ocl_tune_bucket(s->nq) && ocl_tune_bucket(x->shape.nk) == ocl_tune_bucket(s->nk);
-}
-
-bool ocl_attn_tuned(ocl_device *dev, int kernel, const geocl_attn_shape *s, ocl_attn_params *out) {
-  pthread_mutex_lock(&dev->lock);
-  ocl_tune_cache_load(dev);
-  const struct ocl_attn_table *t = dev->attn_table;
-  const attn_entry *best = NULL;
-  double best_d = 0;
-  for (int i = 0; t && i < t->n; i++)
-    if (same_class(&t->e[i], kernel, s)) {
-      const geocl_attn_shape *x = &t->e[i].shape;
-      double d = ocl_tune_ratio(x->nq, s->nq) * ocl_tune_ratio(x->nk, s->nk) *
-                 ocl_tune_ratio(x->batch * x->heads, s->batch * s->heads);
-      if (!best || d < best_d) {
-        best = &t->e[i];
-        best_d = d;
-      }
-    }
-  if (best) *out = best->p;
-  pthread_mutex_unlock(&dev->lock);
-  return best != NULL;
-}
-
-/* ---- the tuner ---- */
 
 typedef struct bench {
   const geocl_attn_args *a;
@@ -170,7 +64,7 @@ static geocl_status tune_kernel(ocl_backend *ob, const geocl_attn_args *a, int k
                                 ocl_attn_params *chosen, double *untuned_s, double *tuned_s, int *candidates) {
   static const int tiles[] = {16, 32, 48}, quick_tiles[] = {32};
   bench b = {.a = a, .kernel = kernel};
-  ocl_attn_params untuned = ocl_attn_untuned();
+  ocl_attn_params untuned = ocl_attn_untuned(ob->dev);
   ocl_kernel_slot *k;
   geocl_status st = ocl_attn_kernel(ob, kernel, &k);
   if (st == GEOCL_OK) st = add(ob, &b, untuned);
@@ -185,7 +79,7 @@ static geocl_status tune_kernel(ocl_backend *ob, const geocl_attn_args *a, int k
   ocl_attn_params base = b.limit[best];
   b.n = 1;
   if (best) add(ob, &b, base);
-  size_t most = k->wg < (size_t)untuned.block ? k->wg : (size_t)untuned.block, blocks[16];
+  size_t most = k->max_wg < (size_t)untuned.block ? k->max_wg : (size_t)untuned.block, blocks[16];
   int nb = 0;
   for (size_t w = k->multiple; w && w < most && nb < 16; w *= 2) blocks[nb++] = w;
   for (int i = quick && nb > 2 ? nb - 2 : 0; st == GEOCL_OK && i < nb; i++)
@@ -242,7 +136,7 @@ static geocl_status operands(ocl_backend *ob, const geocl_attn_shape *s, geocl_a
     free(pos);
     a->qpos = a->kpos = (geocl_bref){mem[9], 0};
   }
-  ocl_attn_params untuned = ocl_attn_untuned();
+  ocl_attn_params untuned = ocl_attn_untuned(ob->dev);
   return st == GEOCL_OK ? ocl_attn_launch(ob, OCL_ATTN_FWD, a, &untuned) : st;
 }
 
@@ -264,7 +158,7 @@ geocl_status ocl_tune_attention(geocl_backend *be, const geocl_attn_shape *s, in
     st = tune_kernel(ob, &a, k, repeat, quick, &chosen[k], &out->untuned_s[k], &out->tuned_s[k], &n);
     out->candidates += n;
     snprintf(out->kernel[k], sizeof out->kernel[k], "%s", ocl_attn_kernel_names[k]);
-    ocl_attn_params untuned = ocl_attn_untuned();
+    ocl_attn_params untuned = ocl_attn_untuned(ob->dev);
     if (chosen[k].tile == untuned.tile && chosen[k].block == untuned.block)
       snprintf(out->choice[k], sizeof out->choice[k], "default");
     else
@@ -275,9 +169,7 @@ geocl_status ocl_tune_attention(geocl_backend *be, const geocl_attn_shape *s, in
     if (mem[i]) ocl_free(&ob->base, mem[i]);
   if (st != GEOCL_OK) return st;
   pthread_mutex_lock(&ob->dev->lock);
-  ocl_tune_cache_load(ob->dev);
-  for (int k = 0; k < OCL_ATTN_KERNELS && st == GEOCL_OK; k++)
-    st = table_put(ob->dev, &(attn_entry){*s, k, chosen[k]});
+  for (int k = 0; k < OCL_ATTN_KERNELS && st == GEOCL_OK; k++) st = ocl_attn_table_put(ob->dev, k, s, &chosen[k]);
   if (st == GEOCL_OK) st = ocl_tune_cache_write(ob->dev, out->cache_file, sizeof out->cache_file);
   pthread_mutex_unlock(&ob->dev->lock);
   return st;

@@ -24,7 +24,7 @@
 static const char MAGIC[8] = {'G', 'E', 'O', 'C', 'L', 'B', 'I', 'N'};
 
 static bool cache_dir(ocl_device *dev, char *out, size_t size) {
-  if (dev->is_pocl) {
+  if (dev->defaults.platform_caches) {
     const char *force = getenv("GEOCL_CL_CACHE_ON_POCL");
     if (!force || strcmp(force, "1")) return false;
   }

@@ -71,11 +71,47 @@ static bool has_extension(cl_device_id d, const char *ext) {
   return found;
 }
 
-/* $name when set to a positive number, else value: tests run the kernel
- * shapes of other devices (tests/kernel_shapes.sh) */
-static size_t env_size(const char *name, size_t value) {
-  const char *v = getenv(name);
-  return v && atol(v) > 0 ? (size_t)atol(v) : value;
+/* "OpenCL 1.2 …" or "OpenCL C 1.2 …" at or above 1.2 */
+static bool at_least_1_2(const char *version, const char *prefix) {
+  int major = 0, minor = 0;
+  size_t n = strlen(prefix);
+  if (strncmp(version, prefix, n) || sscanf(version + n, "%d.%d", &major, &minor) != 2) return false;
+  return major > 1 || (major == 1 && minor >= 2);
+}
+
+/* The most bytes of arguments and of local memory geocl's kernels need at the
+ * least (the fused attention kernels, with one-row tiles of 128 floats). */
+#define NEEDED_PARAM_BYTES 512
+#define NEEDED_LOCAL_BYTES 4096
+
+/* Why geocl cannot use the device, into info->unusable ("" when it can). */
+static void verdict(cl_device_id d, geocl_device_info *info) {
+  cl_bool available = CL_TRUE, compiler = CL_TRUE, linker = CL_TRUE;
+  clGetDeviceInfo(d, CL_DEVICE_AVAILABLE, sizeof available, &available, NULL);
+  clGetDeviceInfo(d, CL_DEVICE_COMPILER_AVAILABLE, sizeof compiler, &compiler, NULL);
+  clGetDeviceInfo(d, CL_DEVICE_LINKER_AVAILABLE, sizeof linker, &linker, NULL);
+  char profile[64];
+  str_info(d, CL_DEVICE_PROFILE, profile, sizeof profile);
+  char *why = info->unusable;
+  size_t size = sizeof info->unusable;
+  if (!available)
+    snprintf(why, size, "the driver reports it unavailable");
+  else if (!compiler || !linker)
+    snprintf(why, size, "its driver has no OpenCL C compiler (geocl builds its kernels from source)");
+  else if (!at_least_1_2(info->version, "OpenCL "))
+    snprintf(why, size, "it implements %s; geocl needs OpenCL 1.2", info->version);
+  else if (!at_least_1_2(info->c_version, "OpenCL C "))
+    snprintf(why, size, "its compiler takes %s; geocl's kernels are OpenCL C 1.2", info->c_version);
+  else if (strcmp(profile, "FULL_PROFILE") && !has_extension(d, "cles_khr_int64"))
+    snprintf(why, size, "embedded profile without 64-bit integers, which geocl's kernels use");
+  else if (info->max_param_bytes < NEEDED_PARAM_BYTES)
+    snprintf(why, size, "kernels may take %llu bytes of arguments; geocl's take up to %d",
+             (unsigned long long)info->max_param_bytes, NEEDED_PARAM_BYTES);
+  else if (info->local_mem_bytes < NEEDED_LOCAL_BYTES)
+    snprintf(why, size, "%llu bytes of local memory; geocl's kernels need %d", (unsigned long long)info->local_mem_bytes,
+             NEEDED_LOCAL_BYTES);
+  else
+    why[0] = '\0';
 }
 
 static void fill_info(cl_platform_id p, cl_device_id d, ocl_device *out) {
@@ -85,6 +121,7 @@ static void fill_info(cl_platform_id p, cl_device_id d, ocl_device *out) {
   str_info(d, CL_DEVICE_VENDOR, info->vendor, sizeof info->vendor);
   str_info(d, CL_DRIVER_VERSION, info->driver, sizeof info->driver);
   str_info(d, CL_DEVICE_VERSION, info->version, sizeof info->version);
+  str_info(d, CL_DEVICE_OPENCL_C_VERSION, info->c_version, sizeof info->c_version);
   if (clGetPlatformInfo(p, CL_PLATFORM_NAME, sizeof info->platform, info->platform, NULL) != CL_SUCCESS)
     info->platform[0] = '\0';
   info->platform[sizeof info->platform - 1] = '\0';
@@ -110,28 +147,28 @@ static void fill_info(cl_platform_id p, cl_device_id d, ocl_device *out) {
   size_t wg = 0;
   clGetDeviceInfo(d, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof wg, &wg, NULL);
   info->max_work_group = (uint32_t)wg;
+  size_t param = 0;
+  clGetDeviceInfo(d, CL_DEVICE_MAX_PARAMETER_SIZE, sizeof param, &param, NULL);
+  info->max_param_bytes = param;
   info->fp16 = has_extension(d, "cl_khr_fp16");
   info->fp64 = has_extension(d, "cl_khr_fp64");
-  char vendor[128] = "";
-  clGetPlatformInfo(p, CL_PLATFORM_VENDOR, sizeof vendor, vendor, NULL);
-  vendor[sizeof vendor - 1] = '\0';
-  out->is_pocl = strstr(info->platform, "Portable Computing Language") || strstr(vendor, "pocl");
+  info->subgroups = has_extension(d, "cl_khr_subgroups") || has_extension(d, "cl_intel_subgroups");
+  info->int64_atomics = has_extension(d, "cl_khr_int64_base_atomics");
+  verdict(d, info);
   out->platform = p;
   out->id = d;
-  size_t row_wg = 64;
-  while (row_wg > 1 && row_wg > wg) row_wg /= 2;
-  out->row_wg = row_wg;
-  /* a CPU work-item walks a row in vectors faster than a work-group shares it */
-  size_t lanes = env_size("GEOCL_ROW_LANES", (type & CL_DEVICE_TYPE_CPU) ? 1 : row_wg);
-  out->row_lanes = row_wg;
-  while (out->row_lanes > 1 && out->row_lanes > lanes) out->row_lanes /= 2;
-  cl_uint pref = 1;
-  clGetDeviceInfo(d, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT, sizeof pref, &pref, NULL);
-  size_t vw = 16; /* the widest OpenCL C vector at most the preferred width */
-  while (vw > 1 && vw > env_size("GEOCL_VECTOR_WIDTH", pref)) vw /= 2;
-  out->vec_width = vw;
+  size_t items[3] = {1, 1, 1};
+  clGetDeviceInfo(d, CL_DEVICE_MAX_WORK_ITEM_SIZES, sizeof items, items, NULL);
+  memcpy(out->max_item, items, sizeof items);
+  ocl_defaults_choose(out);
+  const ocl_defaults *def = &out->defaults;
+  snprintf(info->defaults, sizeof info->defaults, "%s", def->name);
+  info->vector_width = (uint32_t)def->vec_width;
+  if (def->desc_copy)
+    snprintf(info->workarounds, sizeof info->workarounds, "descriptor arguments copied (Mesa compiler crash)");
   /* strict IEEE math (no -cl-fast-relaxed-math): training must match the reference */
-  snprintf(out->build_options, sizeof out->build_options, "-cl-std=CL1.2 -DROW_WG=%zu -DVWIDTH=%zu", row_wg, vw);
+  snprintf(out->build_options, sizeof out->build_options, "-cl-std=CL1.2 -DVWIDTH=%zu%s", def->vec_width,
+           def->desc_copy ? " -DGEOCL_DESC_COPY" : "");
 }
 
 geocl_status ocl_enumerate(ocl_device **devices, int *count, const char **note) {

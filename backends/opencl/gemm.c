@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* GEMM: geocl's own kernel (gemm_kernel.c, cl/gemm.cl) or CLBlast, per
- * shape as the device's tuning table says (gemm_tune.c, `geocl tune`);
- * untuned, geocl's kernel on CPUs and CLBlast, with its database of tuned
- * parameters for known GPUs, elsewhere.  GEOCL_GEMM=geocl|clblast forces one
+ * shape as the device's tuning table says (gemm_table.c, `geocl tune`);
+ * untuned, as the device's defaults say (defaults.c): geocl's kernel on CPUs
+ * and CLBlast, with its database of tuned parameters for known GPUs,
+ * elsewhere.  GEOCL_GEMM=geocl|clblast forces one
  * (read on every call; "geocl tm=… …" as the tuning cache writes it also
  * forces the kernel's parameters: the tests use it).  CLBlast's own kernel
  * parameters may be tuned too, once per device (gemm_clblast.c): the table
@@ -54,7 +55,7 @@ static geocl_status clblast_gemm(ocl_backend *ob, const geocl_gemm_args *g) {
 }
 
 void ocl_gemm_untuned(const ocl_device *dev, ocl_gemm_choice *c) {
-  c->impl = strcmp(dev->info.type, "CPU") ? OCL_GEMM_CLBLAST : OCL_GEMM_GEOCL;
+  c->impl = dev->defaults.gemm_clblast ? OCL_GEMM_CLBLAST : OCL_GEMM_GEOCL;
   ocl_gemm_default_params(dev, &c->params);
 }
 

@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* Internals of the OpenCL GEMM: geocl's own kernel (gemm_kernel.c), the
- * per-device table of tuned choices and the tuner (gemm_tune.c), CLBlast's
- * device-wide Xgemm parameters (gemm_clblast.c) and their tuning stage
- * (gemm_clblast_tune.c), and the dispatch between that kernel and CLBlast
- * (gemm.c). */
+ * per-device table of tuned choices (gemm_table.c) and the tuner
+ * (gemm_tune.c), CLBlast's device-wide Xgemm parameters (gemm_clblast.c) and
+ * their tuning stage (gemm_clblast_tune.c), and the dispatch between that
+ * kernel and CLBlast (gemm.c). */
 #ifndef GEOCL_OCL_GEMM_H
 #define GEOCL_OCL_GEMM_H
 
 #include <stddef.h>
 
 #include "ocl.h"
-#include "tune.h"
 
 /* Parameters of cl/gemm.cl and its launches. */
 typedef struct ocl_gemm_params {
@@ -54,8 +53,8 @@ bool ocl_gemm_choice_parse(const char *text, ocl_gemm_choice *c);
 /* gemm.c */
 /* Run g (m, n, k, batch > 0) as choice c says. */
 geocl_status ocl_gemm_run(ocl_backend *ob, const ocl_gemm_choice *c, const geocl_gemm_args *g);
-/* What runs g on this device untuned: geocl's kernel on CPUs, CLBlast (with
- * its own tuning database) elsewhere. */
+/* What runs g on this device untuned: as its defaults say (defaults.c),
+ * geocl's kernel on CPUs, CLBlast (with its own tuning database) elsewhere. */
 void ocl_gemm_untuned(const ocl_device *dev, ocl_gemm_choice *c);
 
 /* gemm_clblast.c: device-wide parameters of CLBlast's "Xgemm" kernel */
@@ -80,17 +79,30 @@ bool ocl_xgemm_parse(const char *text, ocl_xgemm_params *p, char *why, size_t si
 /* Make CLBlast use p on this device from its next GEMM on (it recompiles). */
 geocl_status ocl_xgemm_apply(ocl_device *dev, const ocl_xgemm_params *p);
 
-/* gemm_tune.c */
+/* gemm_table.c: the device's tuned choices (lookups lock dev->lock; the
+ * others expect it held) */
 /* The tuned choice for g's shape on this device (false: none). */
 bool ocl_gemm_tuned(ocl_device *dev, const geocl_gemm_args *g, ocl_gemm_choice *out);
 /* The CLBlast Xgemm parameters applied on this device from the cache or the
  * tuner (false: CLBlast's database values, or the tuner's last candidate). */
 bool ocl_gemm_xgemm_current(ocl_device *dev, ocl_xgemm_params *out);
-/* Keep p (already applied) as the device's Xgemm parameters: in the table
- * and the cache file, whose path goes to path ("" when caching is off). */
-geocl_status ocl_gemm_xgemm_keep(ocl_device *dev, const ocl_xgemm_params *p, char *path, size_t size);
-/* For the tuning stages: contiguous random operands of shape s (freed with
- * ocl_gemm_tune_operands_free). */
+/* Keep c as the choice for shape s. */
+geocl_status ocl_gemm_table_put(ocl_device *dev, const geocl_gemm_shape *s, const ocl_gemm_choice *c);
+/* Keep p (already applied) as the device's Xgemm parameters. */
+void ocl_gemm_table_set_xgemm(ocl_device *dev, const ocl_xgemm_params *p);
+/* For tune_cache.c: one shape line (true: kept; else skipped, said at debug
+ * level), the text after the clblast-xgemm key (kept to be applied, or
+ * skipped with a warning), applying it, and the table's lines (the xgemm
+ * line after xgemm_key, then a line per shape) into buf (snprintf's rules:
+ * the length they need). */
+bool ocl_gemm_table_read(ocl_device *dev, const char *path, const char *line);
+void ocl_gemm_table_read_xgemm(ocl_device *dev, const char *path, const char *text);
+void ocl_gemm_table_apply_xgemm(ocl_device *dev, const char *path);
+size_t ocl_gemm_table_format(const ocl_device *dev, const char *xgemm_key, char *buf, size_t cap);
+void ocl_gemm_table_free(ocl_device *dev);
+
+/* gemm_tune.c: for the tuning stages, contiguous random operands of shape s
+ * (freed with ocl_gemm_tune_operands_free). */
 geocl_status ocl_gemm_tune_operands(ocl_backend *ob, const geocl_gemm_shape *s, geocl_gemm_args *g);
 void ocl_gemm_tune_operands_free(ocl_backend *ob, geocl_gemm_args *g);
 

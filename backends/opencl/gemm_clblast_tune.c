@@ -19,8 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <geocl/timing.h>
+
 #include "gemm.h"
-#include "core/timing.h"
+#include "tune.h"
+#include "tune_cache.h"
 
 /* shapes timed: the ones with most work (the caller sorts them) */
 #define MAX_SHAPES 3
@@ -95,7 +98,11 @@ static geocl_status tune(ocl_backend *ob, const geocl_gemm_args *g, const uint64
   out->kept = confirm >= 0 && confirm < OCL_TUNE_MARGIN * out->before_s;
   if (out->kept) {
     out->best_s = confirm;
-    return ocl_gemm_xgemm_keep(ob->dev, &cand[best], out->cache_file, sizeof out->cache_file);
+    pthread_mutex_lock(&ob->dev->lock);
+    ocl_gemm_table_set_xgemm(ob->dev, &cand[best]);
+    st = ocl_tune_cache_write(ob->dev, out->cache_file, sizeof out->cache_file);
+    pthread_mutex_unlock(&ob->dev->lock);
+    return st;
   }
   return ocl_xgemm_apply(ob->dev, has_cur ? &cur : &cand[best]);
 }

@@ -33,7 +33,7 @@ static int floor_pow2(size_t x, int cap) {
 
 void ocl_gemm_default_params(const ocl_device *dev, ocl_gemm_params *p) {
   size_t max_wg = dev->info.max_work_group ? dev->info.max_work_group : 1;
-  if (!dev->info.is_gpu && !strcmp(dev->info.type, "CPU")) {
+  if (dev->family == OCL_FAMILY_CPU) {
     /* A CPU runs a work-group as a loop over its work-items: one work-item
      * per group, 12 accumulator vectors per micro-tile, B packed so each
      * work-item reads it as one sequential stream, A read in place unless
@@ -55,10 +55,11 @@ void ocl_gemm_default_params(const ocl_device *dev, ocl_gemm_params *p) {
                            .pack_b = 1,
                            .pack_wg = 1};
   } else {
-    /* GPUs and accelerators: 4×4 per work-item, a square work-group of up to
-     * 256 work-items, rows laid out so that neighbouring work-items read
-     * neighbouring addresses. */
-    int side = floor_pow2(max_wg >= 256 ? 16 : max_wg >= 64 ? 8 : max_wg >= 16 ? 4 : 1, 16);
+    /* GPUs and accelerators: 4×4 per work-item, a square work-group of the
+     * family's side (as many micro-tiles as the device allows), rows laid
+     * out so that neighbouring work-items read neighbouring addresses. */
+    int side = dev->defaults.gemm_side;
+    while (side > 1 && (size_t)(side * side) > max_wg) side /= 2;
     *p = (ocl_gemm_params){.tm = 4,
                            .vw = 4,
                            .nv = 1,
@@ -68,7 +69,7 @@ void ocl_gemm_default_params(const ocl_device *dev, ocl_gemm_params *p) {
                            .panels = 0,
                            .pack_a = 1,
                            .pack_b = 1,
-                           .pack_wg = floor_pow2(max_wg, 64)};
+                           .pack_wg = floor_pow2(dev->defaults.launch_wg, 64)};
   }
 }
 
@@ -162,20 +163,6 @@ bool ocl_gemm_choice_parse(const char *text, ocl_gemm_choice *c) {
   return fields == 10 && used > 0 && text[used] == '\0';
 }
 
-static geocl_status make_kernel(ocl_backend *ob, cl_program prog, const char *name, ocl_kernel_slot *slot) {
-  cl_int err;
-  slot->kernel = clCreateKernel(prog, name, &err);
-  slot->name = name;
-  slot->wg = 1;
-  if (err != CL_SUCCESS) {
-    char what[96];
-    snprintf(what, sizeof what, "kernel '%s' of cl/gemm.cl", name);
-    return ocl_fail(err, what);
-  }
-  clGetKernelWorkGroupInfo(slot->kernel, ob->dev->id, CL_KERNEL_WORK_GROUP_SIZE, sizeof slot->wg, &slot->wg, NULL);
-  return GEOCL_OK;
-}
-
 static void free_variant(gemm_variant *v) {
   if (v->pack_a.kernel) clReleaseKernel(v->pack_a.kernel);
   if (v->pack_b.kernel) clReleaseKernel(v->pack_b.kernel);
@@ -200,17 +187,17 @@ static geocl_status get_variant(ocl_backend *ob, const ocl_gemm_params *p, gemm_
   }
   char options[128];
   snprintf(options, sizeof options, "-DTM=%d -DVW=%d -DNV=%d -DKU=%d -DPACK_P=%d", p->tm, p->vw, p->nv, p->ku, PACK_P);
-  cl_program prog;
+  const ocl_program *prog;
   geocl_status st = ocl_program_get(ob->dev, "gemm", options, &prog);
   gemm_variant *v = st == GEOCL_OK ? calloc(1, sizeof *v) : NULL;
   if (st == GEOCL_OK && !v) st = geocl_set_error(GEOCL_E_NOMEM, "out of memory for GEMM kernels");
   if (st != GEOCL_OK) return st;
   v->params = *p;
-  st = make_kernel(ob, prog, "gemm_pack_a", &v->pack_a);
-  if (st == GEOCL_OK) st = make_kernel(ob, prog, "gemm_pack_b", &v->pack_b);
-  if (st == GEOCL_OK) st = make_kernel(ob, prog, "gemm_tile", &v->tile);
-  if (st == GEOCL_OK && (v->tile.wg < (size_t)(p->wg0 * p->wg1) || v->pack_a.wg < (size_t)p->pack_wg ||
-                         v->pack_b.wg < (size_t)p->pack_wg))
+  st = ocl_kernel_slot_init(ob, prog, "gemm_pack_a", &v->pack_a);
+  if (st == GEOCL_OK) st = ocl_kernel_slot_init(ob, prog, "gemm_pack_b", &v->pack_b);
+  if (st == GEOCL_OK) st = ocl_kernel_slot_init(ob, prog, "gemm_tile", &v->tile);
+  if (st == GEOCL_OK && (v->tile.max_wg < (size_t)(p->wg0 * p->wg1) || v->pack_a.max_wg < (size_t)p->pack_wg ||
+                         v->pack_b.max_wg < (size_t)p->pack_wg))
     st = geocl_set_error(GEOCL_E_INVALID, "GEMM work-group %dx%d (packing %d) exceeds what %s allows the kernels",
                          p->wg0, p->wg1, p->pack_wg, ob->dev->info.name);
   if (st != GEOCL_OK) {

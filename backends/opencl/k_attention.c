@@ -10,12 +10,9 @@
  * memory, and the most rows of a local-memory tile. */
 #define MAX_HEAD_DIM 128
 #define MAX_TILE OCL_ATTN_MAX_TILE
-/* Bytes of __local arrays the kernels declare themselves (θ, lse and D of a tile). */
+/* Bytes of __local arrays the kernels declare themselves (θ, lse and D of a
+ * tile), where the device reports fewer for a kernel. */
 #define KERNEL_LOCAL_BYTES ((MAX_HEAD_DIM / 4 + 2 * MAX_TILE) * sizeof(cl_float))
-/* Most work-items (rows) per work-group, untuned.  Every work-group loads and rotates
- * all tiles of the other side, so the more rows share them the less is
- * repeated (on PoCL at N = 196, 256 halves the RoPE overhead of 64). */
-#define MAX_BLOCK 256
 
 enum { OP_Q, OP_K, OP_V, OP_O, OP_DO, OP_DQ, OP_DK, OP_DV, N_OPERANDS };
 
@@ -35,7 +32,7 @@ static void set_operand(attn_desc *d, int o, geocl_bref r, int64_t sb, int64_t s
 
 /* n rounded up to whole vectors of the device */
 static int64_t round_vw(const ocl_backend *ob, int64_t n) {
-  int64_t vw = (int64_t)ob->dev->vec_width;
+  int64_t vw = (int64_t)ob->dev->defaults.vec_width;
   return (n + vw - 1) / vw * vw;
 }
 
@@ -48,10 +45,12 @@ static size_t tile_bytes(const ocl_backend *ob, int64_t tile, int64_t head_dim) 
 /* Rows per tile, at most `most`: n_tiles tiles must fit the device's local
  * memory next to the kernel's own arrays; whole vectors of rows unless fewer
  * rows exist.  (The kernels take any tile ≤ MAX_TILE: attn_desc passes it.) */
-static cl_long tile_rows(const ocl_backend *ob, int n_tiles, int64_t head_dim, int64_t rows, int64_t most) {
-  uint64_t local = ob->dev->info.local_mem_bytes;
-  uint64_t avail = local > KERNEL_LOCAL_BYTES ? local - KERNEL_LOCAL_BYTES : 0;
-  int64_t tile = rows < most ? rows : most, vw = (int64_t)ob->dev->vec_width;
+static cl_long tile_rows(const ocl_backend *ob, const ocl_kernel_slot *k, int n_tiles, int64_t head_dim,
+                         int64_t rows, int64_t most) {
+  uint64_t local = ob->dev->info.local_mem_bytes, own = k->local_bytes > KERNEL_LOCAL_BYTES ? k->local_bytes
+                                                                                              : KERNEL_LOCAL_BYTES;
+  uint64_t avail = local > own ? local - own : 0;
+  int64_t tile = rows < most ? rows : most, vw = (int64_t)ob->dev->defaults.vec_width;
   if (tile > vw) tile -= tile % vw;
   while (tile > 1 && (uint64_t)n_tiles * tile_bytes(ob, tile, head_dim) > avail) tile--;
   return tile > 0 ? tile : 1;
@@ -61,7 +60,7 @@ static cl_long tile_rows(const ocl_backend *ob, int n_tiles, int64_t head_dim, i
  * spread evenly over the work-groups the rows need and rounded up to the
  * kernel's preferred multiple (items past the last row only idle). */
 static size_t block_size(const ocl_kernel_slot *k, int64_t rows, size_t limit) {
-  size_t most = k->wg < limit ? k->wg : limit, m = k->multiple;
+  size_t most = k->max_wg < limit ? k->max_wg : limit, m = k->multiple;
   size_t groups = ((size_t)rows + most - 1) / most, per_group = ((size_t)rows + groups - 1) / groups;
   size_t wg = (per_group + m - 1) / m * m; /* whole multiples of the device's preferred size */
   return wg <= most ? wg : most;
@@ -112,7 +111,10 @@ static void operands(int kernel, const geocl_attn_args *a, geocl_bref *mems) {
   mems[9] = a->dv;
 }
 
-ocl_attn_params ocl_attn_untuned(void) { return (ocl_attn_params){MAX_TILE, MAX_BLOCK}; }
+/* Every work-group loads and rotates all tiles of the other side, so the more
+ * rows share them the less is repeated (on PoCL at N = 196, 256 halves the
+ * RoPE overhead of 64): the device's defaults say how many (defaults.c). */
+ocl_attn_params ocl_attn_untuned(const ocl_device *dev) { return (ocl_attn_params){MAX_TILE, dev->defaults.attn_block}; }
 
 /* GEOCL_ATTENTION, else the tuned limits, else the untuned ones. */
 static geocl_status limits(ocl_backend *ob, int kernel, const geocl_attn_args *a, ocl_attn_params *p) {
@@ -123,7 +125,7 @@ static geocl_status limits(ocl_backend *ob, int kernel, const geocl_attn_args *a
                            force, MAX_TILE);
   }
   geocl_attn_shape s = {a->batch, a->nq, a->nk, a->heads, a->head_dim, a->rope_base > 0};
-  if (!ocl_attn_tuned(ob->dev, kernel, &s, p)) *p = ocl_attn_untuned();
+  if (!ocl_attn_tuned(ob->dev, kernel, &s, p)) *p = ocl_attn_untuned(ob->dev);
   return GEOCL_OK;
 }
 
@@ -137,7 +139,7 @@ geocl_status ocl_attn_effective(ocl_backend *ob, int kernel, const geocl_attn_ar
   geocl_status st = ocl_attn_kernel(ob, kernel, &k);
   if (st != GEOCL_OK) return st;
   int64_t rows = kernels[kernel].rows_are_keys ? a->nk : a->nq, other = kernels[kernel].rows_are_keys ? a->nq : a->nk;
-  out->tile = (int)tile_rows(ob, kernels[kernel].n_tiles, a->head_dim, other, p->tile);
+  out->tile = (int)tile_rows(ob, k, kernels[kernel].n_tiles, a->head_dim, other, p->tile);
   out->block = (int)block_size(k, rows, (size_t)p->block);
   return GEOCL_OK;
 }
@@ -160,10 +162,10 @@ geocl_status ocl_attn_launch(ocl_backend *ob, int kernel, const geocl_attn_args 
     cl_mem m = ocl_mem(mems[i]); /* NULL for positions without RoPE */
     err = clSetKernelArg(k->kernel, arg++, sizeof m, &m);
   }
-  size_t bytes = tile_bytes(ob, d.tile, d.dh);
-  for (int i = 0; i < kernels[kernel].n_tiles && err == CL_SUCCESS; i++)
-    err = clSetKernelArg(k->kernel, arg++, bytes, NULL);
   if (st == GEOCL_OK && err != CL_SUCCESS) st = ocl_fail(err, kernels[kernel].name);
+  size_t bytes = tile_bytes(ob, d.tile, d.dh);
+  for (int i = 0; i < kernels[kernel].n_tiles && st == GEOCL_OK; i++)
+    st = ocl_local_arg(ob, k, arg++, bytes, (size_t)i * bytes);
   if (st != GEOCL_OK) return st;
   int64_t rows = kernels[kernel].rows_are_keys ? a->nk : a->nq;
   size_t local[2] = {(size_t)run.block, 1}, global[2] = {(size_t)rows, (size_t)(a->batch * a->heads)};

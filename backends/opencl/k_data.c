@@ -30,7 +30,7 @@ static geocl_status copy_rows(ocl_backend *ob, const ocl_strided_desc *d, geocl_
   cl_int acc = accumulate;
   st = ocl_args(k->kernel, 9, OCL_ARG(xm), OCL_ARG(xo), OCL_ARG(xs), OCL_ARG(ym), OCL_ARG(yo), OCL_ARG(ys),
                 OCL_ARG(rows), OCL_ARG(cols), OCL_ARG(acc));
-  size_t vw = ob->dev->vec_width;
+  size_t vw = ob->dev->defaults.vec_width;
   return st != GEOCL_OK ? st : ocl_launch_1d(ob, k, (size_t)rows * (((size_t)cols + vw - 1) / vw));
 }
 

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Launchers for cl/loss.cl: row kernels get one work-group of dev->row_wg
+/* Launchers for cl/loss.cl: row kernels get one work-group of ROW_WG work-items
  * per row, elementwise backward kernels one work-item per element. */
 #include "ocl.h"
 
 static geocl_status launch_rows(ocl_backend *ob, ocl_kernel_slot *k, int64_t rows) {
-  size_t local = ob->dev->row_wg, global = (size_t)rows * local;
+  size_t local = k->row_wg, global = (size_t)rows * local;
   return ocl_launch(ob, k, 1, &global, &local);
 }
 

@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* Launchers for cl/norm.cl: row kernels with dev->row_lanes work-items per
- * row and dev->row_wg work-items per work-group, and a column kernel for
- * dgamma/dbeta. */
+/* Launchers for cl/norm.cl: row kernels with the device's row_lanes
+ * work-items per row and ROW_WG work-items per work-group (at most what the
+ * kernel allows), and a column kernel for dgamma/dbeta. */
 #include "ocl.h"
 
 /* Launch a row kernel whose last argument (index arg) is its local buffer. */
 static geocl_status launch_rows(ocl_backend *ob, ocl_kernel_slot *k, cl_uint arg, int64_t rows) {
-  size_t lanes = ob->dev->row_lanes, per_group = ob->dev->row_wg / lanes;
-  cl_int err = clSetKernelArg(k->kernel, arg, lanes * per_group * sizeof(cl_float), NULL);
-  if (err != CL_SUCCESS) return ocl_fail(err, k->name);
+  size_t group = k->row_wg, lanes = ob->dev->defaults.row_lanes;
+  while (group > 1 && group > k->max_wg) group /= 2;
+  while (lanes > group) lanes /= 2;
+  size_t per_group = group / lanes;
+  geocl_status st = ocl_local_arg(ob, k, arg, lanes * per_group * sizeof(cl_float), 0);
   size_t local[2] = {lanes, per_group}, global[2] = {lanes, (size_t)rows};
-  return ocl_launch(ob, k, 2, global, local);
+  return st != GEOCL_OK ? st : ocl_launch(ob, k, 2, global, local);
 }
 
 geocl_status ocl_layernorm(geocl_backend *be, int64_t rows, int64_t cols, float eps, geocl_bref x, geocl_bref gamma,
@@ -54,7 +56,7 @@ static geocl_status affine_columns(ocl_backend *ob, int64_t rows, int64_t cols, 
   cl_ulong xo = x.off, mo = mean.off, ro = rstd.off, dyo = dy.off, dgo = dgamma.off, dbo = dbeta.off;
   st = ocl_args(k->kernel, 14, OCL_ARG(r), OCL_ARG(c), OCL_ARG(xm), OCL_ARG(xo), OCL_ARG(mm), OCL_ARG(mo), OCL_ARG(rm),
                 OCL_ARG(ro), OCL_ARG(dym), OCL_ARG(dyo), OCL_ARG(dgm), OCL_ARG(dgo), OCL_ARG(dbm), OCL_ARG(dbo));
-  size_t vw = ob->dev->vec_width, local = ob->dev->row_wg, global = ((size_t)cols + vw - 1) / vw * local;
+  size_t vw = ob->dev->defaults.vec_width, local = k->row_wg, global = ((size_t)cols + vw - 1) / vw * local;
   return st != GEOCL_OK ? st : ocl_launch(ob, k, 1, &global, &local);
 }
 

@@ -31,7 +31,7 @@ static cl_long pack_dims(int n, const int64_t *shape, const int64_t *stride, cl_
   return k;
 }
 
-/* y[c] = alpha · Σ_r x[r·rs + c]: one work-group of dev->row_wg per vector of columns */
+/* y[c] = alpha · Σ_r x[r·rs + c]: one work-group of ROW_WG work-items per vector of columns */
 static geocl_status sum_columns(ocl_backend *ob, cl_long rows, cl_long cols, cl_long rs, float alpha, geocl_bref x,
                                 geocl_bref y) {
   ocl_kernel_slot *k;
@@ -42,7 +42,7 @@ static geocl_status sum_columns(ocl_backend *ob, cl_long rows, cl_long cols, cl_
   cl_float a = alpha;
   st = ocl_args(k->kernel, 8, OCL_ARG(xm), OCL_ARG(xo), OCL_ARG(rows), OCL_ARG(cols), OCL_ARG(rs), OCL_ARG(ym),
                 OCL_ARG(yo), OCL_ARG(a));
-  size_t vw = ob->dev->vec_width, local = ob->dev->row_wg, global = ((size_t)cols + vw - 1) / vw * local;
+  size_t vw = ob->dev->defaults.vec_width, local = k->row_wg, global = ((size_t)cols + vw - 1) / vw * local;
   return st != GEOCL_OK ? st : ocl_launch(ob, k, 1, &global, &local);
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Launchers for cl/softmax.cl: one work-group of dev->row_wg per row. */
+/* Launchers for cl/softmax.cl: one work-group of ROW_WG work-items per row. */
 #include "ocl.h"
 
 geocl_status ocl_softmax(geocl_backend *be, int64_t rows, int64_t cols, int log, geocl_bref x, geocl_bref y) {
@@ -12,7 +12,7 @@ geocl_status ocl_softmax(geocl_backend *be, int64_t rows, int64_t cols, int log,
   cl_mem xm = ocl_mem(x), ym = ocl_mem(y);
   cl_ulong xo = x.off, yo = y.off;
   st = ocl_args(k->kernel, 7, OCL_ARG(r), OCL_ARG(c), OCL_ARG(lg), OCL_ARG(xm), OCL_ARG(xo), OCL_ARG(ym), OCL_ARG(yo));
-  size_t local = ob->dev->row_wg, global = (size_t)rows * local;
+  size_t local = k->row_wg, global = (size_t)rows * local;
   return st != GEOCL_OK ? st : ocl_launch(ob, k, 1, &global, &local);
 }
 
@@ -28,6 +28,6 @@ geocl_status ocl_softmax_backward(geocl_backend *be, int64_t rows, int64_t cols,
   cl_ulong yo = y.off, dyo = dy.off, dxo = dx.off;
   st = ocl_args(k->kernel, 9, OCL_ARG(r), OCL_ARG(c), OCL_ARG(lg), OCL_ARG(ym), OCL_ARG(yo), OCL_ARG(dym),
                 OCL_ARG(dyo), OCL_ARG(dxm), OCL_ARG(dxo));
-  size_t local = ob->dev->row_wg, global = (size_t)rows * local;
+  size_t local = k->row_wg, global = (size_t)rows * local;
   return st != GEOCL_OK ? st : ocl_launch(ob, k, 1, &global, &local);
 }

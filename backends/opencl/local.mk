@@ -7,6 +7,7 @@ backends_opencl_opencl_la_SOURCES = \
 	backends/opencl/strided.h \
 	backends/opencl/bincache.c \
 	backends/opencl/buffers.c \
+	backends/opencl/defaults.c \
 	backends/opencl/device.c \
 	backends/opencl/gemm.c \
 	backends/opencl/k_data.c \
@@ -18,7 +19,9 @@ backends_opencl_opencl_la_SOURCES = \
 
 # gemm
 OCL_KERNEL_FILES += cl/gemm.cl
-backends_opencl_opencl_la_SOURCES += backends/opencl/tune.h backends/opencl/tune.c backends/opencl/gemm.h backends/opencl/gemm_kernel.c backends/opencl/gemm_tune.c \
+backends_opencl_opencl_la_SOURCES += backends/opencl/tune.h backends/opencl/tune.c \
+	backends/opencl/tune_cache.h backends/opencl/tune_cache.c \
+	backends/opencl/gemm.h backends/opencl/gemm_kernel.c backends/opencl/gemm_table.c backends/opencl/gemm_tune.c \
 	backends/opencl/gemm_clblast.c backends/opencl/gemm_clblast_tune.c
 
 # elementwise
@@ -39,7 +42,8 @@ backends_opencl_opencl_la_SOURCES += backends/opencl/k_norm.c
 
 # attention
 OCL_KERNEL_FILES += cl/attention.cl
-backends_opencl_opencl_la_SOURCES += backends/opencl/attention.h backends/opencl/k_attention.c backends/opencl/attention_tune.c
+backends_opencl_opencl_la_SOURCES += backends/opencl/attention.h backends/opencl/k_attention.c \
+	backends/opencl/attention_table.c backends/opencl/attention_tune.c
 
 # tokens
 OCL_KERNEL_FILES += cl/tokens.cl
@@ -67,6 +71,9 @@ backends_opencl_opencl_la_SOURCES += backends/opencl/k_batchnorm.c
 # resampling
 OCL_KERNEL_FILES += cl/resample.cl
 backends_opencl_opencl_la_SOURCES += backends/opencl/k_resample.c
+
+# kernels given as source (custom ops)
+backends_opencl_opencl_la_SOURCES += backends/opencl/source_kernel.c
 
 EXTRA_DIST += $(OCL_KERNEL_FILES)
 if GEOCL_OPENCL

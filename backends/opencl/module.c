@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ocl.h"
+#include "tune_cache.h"
 
 static struct {
   pthread_once_t once;
@@ -47,6 +48,7 @@ static void destroy(geocl_backend *be) {
   ocl_kernels_release(ob);
   ocl_fft_release(ob);
   ocl_gemm_release(ob);
+  ocl_source_kernels_release(ob);
   clReleaseCommandQueue(ob->queue);
   free(ob);
 }
@@ -62,18 +64,21 @@ static const geocl_backend_ops ocl_ops = {
     .tune_gemm = ocl_tune_gemm,
     .tune_gemm_device = ocl_tune_gemm_device,
     .tune_attention = ocl_tune_attention,
+    .source_kernel = ocl_source_kernel,
 #define OCL_KERNEL_ENTRY(name, params) .name = ocl_##name,
     GEOCL_BACKEND_KERNELS(OCL_KERNEL_ENTRY)
 #undef OCL_KERNEL_ENTRY
 };
 
-/* The device's context lives for the rest of the process once created. */
+/* The device's context lives for the rest of the process once created; its
+ * tuning cache is read then, before any GEMM or attention runs. */
 static geocl_status ensure_context(ocl_device *dev) {
   pthread_mutex_lock(&dev->lock);
   cl_int err = CL_SUCCESS;
   if (!dev->context) {
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)dev->platform, 0};
     dev->context = clCreateContext(props, 1, &dev->id, NULL, NULL, &err);
+    if (err == CL_SUCCESS) ocl_tune_cache_load(dev);
   }
   pthread_mutex_unlock(&dev->lock);
   return err == CL_SUCCESS ? GEOCL_OK : ocl_fail(err, "clCreateContext");
@@ -107,7 +112,7 @@ static geocl_status open_device(int index, geocl_backend **out) {
 static const geocl_backend_module module = {
     .abi = GEOCL_BACKEND_ABI,
     .name = "opencl",
-    .description = "OpenCL 1.2 devices (GPUs, CPUs through PoCL) with CLBlast GEMM and clFFT",
+    .description = "OpenCL 1.2 devices (GPUs, CPUs through PoCL or Mesa's rusticl) with CLBlast GEMM and clFFT",
     .list_devices = list_devices,
     .open = open_device,
     .ops_size = sizeof(geocl_backend_ops),

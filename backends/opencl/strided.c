@@ -37,8 +37,10 @@ void ocl_strided_build(ocl_strided_desc *d, int ndim, const int64_t *shape, cons
 }
 
 geocl_status ocl_launch_strided(ocl_backend *ob, ocl_kernel_slot *k, const ocl_strided_desc *d) {
-  size_t last = (size_t)d->shape[d->ndim - 1], vw = ob->dev->vec_width, runs = (last + vw - 1) / vw, lanes = 1;
-  while (lanes < runs && lanes < k->wg) lanes *= 2;
-  size_t local[2] = {lanes, k->wg / lanes}, global[2] = {runs, (size_t)d->n / last};
+  size_t last = (size_t)d->shape[d->ndim - 1], vw = ob->dev->defaults.vec_width, runs = (last + vw - 1) / vw,
+         lanes = 1;
+  while (lanes < runs && lanes * 2 <= k->wg && lanes * 2 <= ob->dev->max_item[0]) lanes *= 2;
+  size_t rows = k->wg / lanes < ob->dev->max_item[1] ? k->wg / lanes : ob->dev->max_item[1];
+  size_t local[2] = {lanes, rows}, global[2] = {runs, (size_t)d->n / last};
   return ocl_launch(ob, k, 2, global, local);
 }

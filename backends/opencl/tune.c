@@ -2,7 +2,8 @@
 /* Helpers shared by the GEMM and attention tuners (tune.h). */
 #include <stdlib.h>
 
-#include "core/timing.h"
+#include <geocl/timing.h>
+
 #include "tune.h"
 
 geocl_status ocl_tune_round_robin(ocl_backend *ob, const ocl_tune_candidates *c, int n, int repeat, double *median) {
@@ -35,14 +36,3 @@ geocl_status ocl_tune_random_buffer(ocl_backend *ob, size_t n, cl_mem *out) {
   if (st == GEOCL_OK) st = ocl_rand_uniform(&ob->base, (int64_t)n, 7, 0, (geocl_bref){*out, 0});
   return st;
 }
-
-int ocl_tune_bucket(int64_t x) {
-  int b = 0;
-  while (x > 1) {
-    x >>= 1;
-    b++;
-  }
-  return b;
-}
-
-double ocl_tune_ratio(int64_t x, int64_t y) { return x > y ? (double)x / (double)y : (double)y / (double)x; }

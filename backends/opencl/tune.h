@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* What the GEMM (gemm_tune.c, gemm_clblast_tune.c) and attention
  * (attention_tune.c) tuners share: the margin, the interleaved timing of
- * candidates, random operands, and the tuning cache file they both keep
- * lines in (read and written by gemm_tune.c). */
+ * candidates and random operands.  What they find goes to the device's tables
+ * and cache file (tune_cache.h). */
 #ifndef GEOCL_OCL_TUNE_H
 #define GEOCL_OCL_TUNE_H
 
@@ -34,16 +34,5 @@ geocl_status ocl_tune_round_robin(ocl_backend *ob, const ocl_tune_candidates *c,
 
 /* n uniform random floats in a new buffer */
 geocl_status ocl_tune_random_buffer(ocl_backend *ob, size_t n, cl_mem *out);
-
-/* log2(x) rounded down, and the larger of x/y and y/x: shapes of a class and
- * their distance */
-int ocl_tune_bucket(int64_t x);
-double ocl_tune_ratio(int64_t x, int64_t y);
-
-/* gemm_tune.c: the device's tuning cache, with dev->lock held: read it on
- * first use (GEMM and attention lines), and write it with what the device's
- * tables hold now; path gets its name ("" when caching is off). */
-void ocl_tune_cache_load(ocl_device *dev);
-geocl_status ocl_tune_cache_write(ocl_device *dev, char *path, size_t size);
 
 #endif

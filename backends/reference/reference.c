@@ -40,6 +40,8 @@ static const geocl_backend_ops ref_ops = {
 #undef REF_KERNEL_ENTRY
 };
 
+bool geocl_reference_is(const geocl_backend *be) { return be->ops == &ref_ops; }
+
 geocl_status geocl_reference_open(geocl_backend **out) {
   geocl_backend *be = calloc(1, sizeof *be);
   if (!be) return geocl_set_error(GEOCL_E_NOMEM, "out of memory opening the reference backend");

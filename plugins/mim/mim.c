@@ -251,6 +251,13 @@ geocl_tensor *mim_grid_positions(mim_model *m, int64_t batch) {
   return t;
 }
 
+/* A permutation drawn from the sample's own stream. */
+static void keyed_permutation(const geocl_sample_info *s, int32_t *perm, int64_t n) {
+  geocl_keyed_rng r;
+  geocl_keyed_init(&r, s->seed, GEOCL_STREAM_MASK, (uint64_t)s->position, (uint32_t)s->epoch);
+  geocl_keyed_permutation(&r, perm, (size_t)n);
+}
+
 /* Mask of every sample on the host: from the batch's tensor or drawn. */
 static geocl_status host_mask(mim_model *m, const geocl_batch *b, geocl_rng *rng, float *mask) {
   const mim_config *c = &m->cfg;
@@ -286,8 +293,11 @@ static geocl_status host_mask(mim_model *m, const geocl_batch *b, geocl_rng *rng
   int32_t *perm = malloc(sizeof(int32_t) * (size_t)n);
   if (!perm) return geocl_set_error(GEOCL_E_NOMEM, "out of memory");
   for (int64_t i = 0; i < b->size; i++) {
-    /* a uniform subset of exactly num_mask patches */
-    geocl_rng_permutation(rng, perm, (size_t)n);
+    /* a uniform subset of exactly num_mask patches: keyed by the sample's
+     * place in the data stream when the batch comes from a loader (the same
+     * mask however batches are split between processes), else from rng */
+    if (b->info) keyed_permutation(&b->info[i], perm, n);
+    else geocl_rng_permutation(rng, perm, (size_t)n);
     for (int64_t k = 0; k < n; k++) mask[i * n + k] = perm[k] < c->num_mask ? 1.0f : 0.0f;
   }
   free(perm);

@@ -6,11 +6,14 @@
 
 #include <geocl/geocl.h>
 
+#include <geocl/dist.h>
+
 #include "cli.h"
 
 void cli_error(const char *cmd, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
+  if (geocl_dist_size() > 1) fprintf(stderr, "[rank %d] ", geocl_dist_rank()); /* which process speaks */
   fprintf(stderr, "geocl %s: ", cmd);
   vfprintf(stderr, fmt, ap);
   fputc('\n', stderr);

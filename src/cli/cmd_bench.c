@@ -8,9 +8,9 @@
 
 #include <geocl/optim.h>
 #include <geocl/train.h>
+#include <geocl/timing.h>
 
 #include "cli.h"
-#include "core/timing.h"
 
 static void help(FILE *out) {
   fprintf(out,

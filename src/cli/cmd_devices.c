@@ -18,6 +18,12 @@ static void help(FILE *out) {
           "accepts; a case-insensitive part of the name works too, and 'reference'\n"
           "selects the plain-C backend.  The default device (used when none is named) is\n"
           "the first GPU, else the first OpenCL device, else the reference backend.\n"
+          "Under each OpenCL device: its platform and driver, what geocl's kernels use\n"
+          "of it (OpenCL C version, work-group and local memory limits, largest buffer\n"
+          "and argument list, vector width, the optional features fp16, subgroups and\n"
+          "64-bit atomics), the family whose kernel and tuning defaults it gets, driver\n"
+          "problems worked around on it, and, for a device geocl cannot use, why (it is\n"
+          "never the default and selecting it is an error).\n"
           "Messages about modules that were skipped or runtimes without devices follow\n"
           "the table.\n"
           "\n"
@@ -29,7 +35,8 @@ static void help(FILE *out) {
 static void format_bytes(uint64_t b, char *out, size_t size) {
   if (b == 0) snprintf(out, size, "-");
   else if (b >= (1ull << 30)) snprintf(out, size, "%.1f GiB", (double)b / (1ull << 30));
-  else snprintf(out, size, "%.0f MiB", (double)b / (1ull << 20));
+  else if (b >= (1ull << 20)) snprintf(out, size, "%.0f MiB", (double)b / (1ull << 20));
+  else snprintf(out, size, "%.0f KiB", (double)b / (1ull << 10));
 }
 
 static void json_string(const char *s) {
@@ -58,9 +65,22 @@ static void print_json(const geocl_device_entry *e, int n, const char *notes) {
     json_string(d->platform);
     printf(", \"driver\": ");
     json_string(d->driver);
-    printf(", \"global_mem_bytes\": %llu, \"compute_units\": %u, \"fp16\": %s, \"default\": %s}",
+    printf(", \"global_mem_bytes\": %llu, \"compute_units\": %u, \"fp16\": %s, \"default\": %s",
            (unsigned long long)d->global_mem_bytes, d->compute_units, d->fp16 ? "true" : "false",
            e[i].is_default ? "true" : "false");
+    printf(",\n   \"opencl_c\": ");
+    json_string(d->c_version);
+    printf(", \"max_work_group\": %u, \"local_mem_bytes\": %llu, \"max_alloc_bytes\": %llu, \"max_param_bytes\": %llu, "
+           "\"vector_width\": %u, \"fp64\": %s, \"subgroups\": %s, \"int64_atomics\": %s, \"defaults\": ",
+           d->max_work_group, (unsigned long long)d->local_mem_bytes, (unsigned long long)d->max_alloc_bytes,
+           (unsigned long long)d->max_param_bytes, d->vector_width, d->fp64 ? "true" : "false",
+           d->subgroups ? "true" : "false", d->int64_atomics ? "true" : "false");
+    json_string(d->defaults);
+    printf(", \"workarounds\": ");
+    json_string(d->workarounds);
+    printf(", \"usable\": %s, \"unusable\": ", d->unusable[0] ? "false" : "true");
+    json_string(d->unusable);
+    printf("}");
   }
   printf("],\n \"notes\": ");
   json_string(notes);
@@ -80,7 +100,18 @@ static void print_table(const geocl_device_entry *e, int n, const char *notes) {
     else snprintf(cus, sizeof cus, "-");
     printf("%-3s %-10s %-5s %-44.44s %-10s %4s %-5s%s\n", idx, e[i].backend, d->type, d->name, mem, cus,
            d->fp16 ? "yes" : "no", e[i].is_default ? " (default)" : "");
-    if (e[i].index >= 0) printf("    platform: %s; driver %s; %s\n", d->platform, d->driver, d->version);
+    if (e[i].index < 0) continue;
+    printf("    platform: %s; driver %s; %s\n", d->platform, d->driver, d->version);
+    char local[32], alloc[32];
+    format_bytes(d->local_mem_bytes, local, sizeof local);
+    format_bytes(d->max_alloc_bytes, alloc, sizeof alloc);
+    printf("    kernels: %s, work-groups of up to %u, %s local memory, buffers up to %s, %llu bytes of arguments, "
+           "%u-float vectors; fp16 %s, subgroups %s, 64-bit atomics %s\n",
+           d->c_version[0] ? d->c_version : "OpenCL C ?", d->max_work_group, local, alloc,
+           (unsigned long long)d->max_param_bytes, d->vector_width, d->fp16 ? "yes" : "no",
+           d->subgroups ? "yes" : "no", d->int64_atomics ? "yes" : "no");
+    printf("    defaults: %s%s%s\n", d->defaults, d->workarounds[0] ? "; worked around: " : "", d->workarounds);
+    if (d->unusable[0]) printf("    cannot be used: %s\n", d->unusable);
   }
   if (notes && *notes) printf("\nnotes:\n  %s\n", notes);
 }

@@ -314,6 +314,12 @@ static int run_train(int argc, char **argv, bool finetune) {
   int rc = l.freeze && l.lr_mult && l.init_map ? parse(argc, argv, &o, &l, &want_help, &quiet) : CLI_FAIL;
   if (rc == CLI_OK && want_help) print_help(finetune, o.task);
   if (rc != CLI_OK || want_help) goto done;
+  geocl_status ds = geocl_dist_init(); /* a no-op unless started by mpirun */
+  if (ds != GEOCL_OK) {
+    rc = cli_fail(cmd_name);
+    goto done;
+  }
+  bool leader = geocl_dist_rank() == 0; /* rank 0 alone prints progress and the summary */
   if (finetune && !o.task && !o.resume) {
     cli_error(cmd_name, "name the head to train with --head (geocl plugins lists them)");
     rc = CLI_USAGE;
@@ -332,7 +338,7 @@ static int run_train(int argc, char **argv, bool finetune) {
     snprintf(out, sizeof out, "runs/%s-%s-%s", o.task, preset, stamp);
     o.out = out;
   }
-  view v = {.tty = isatty(STDOUT_FILENO), .quiet = quiet, .unit = sample_unit(o.task)};
+  view v = {.tty = isatty(STDOUT_FILENO), .quiet = quiet || !leader, .unit = sample_unit(o.task)};
   geocl_train_hooks hooks = {.on_step = on_step, .on_note = on_note, .user = &v, .stop = &stop_flag};
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
@@ -345,6 +351,8 @@ static int run_train(int argc, char **argv, bool finetune) {
     rc = cli_fail(cmd_name);
     goto done;
   }
+  rc = s.interrupted ? 128 + SIGINT : CLI_OK;
+  if (!leader) goto done;
   char el[32];
   fmt_duration(s.elapsed_s, el, sizeof el);
   /* the rate leaves out the first step (kernel builds): none for a one-step run */
@@ -354,8 +362,11 @@ static int run_train(int argc, char **argv, bool finetune) {
          s.interrupted ? "interrupted" : "done", (long long)s.steps_done, el, rate,
          (double)s.peak_device_bytes / (1 << 20), s.first_loss, s.last_loss);
   printf("checkpoint: %s/last.safetensors%s\n", s.run_dir, s.interrupted ? " (continue with --resume)" : "");
-  rc = s.interrupted ? 128 + SIGINT : CLI_OK;
+  if (s.ranks > 1)
+    printf("data-parallel: %d processes; rank 0 spent %.2f s (%.0f%% of the run) in gradient all-reduces\n", s.ranks,
+           s.comm_s, s.elapsed_s > 0 ? 100.0 * s.comm_s / s.elapsed_s : 0.0);
 done:
+  geocl_dist_finalize();
   free(l.freeze);
   free(l.lr_mult);
   free(l.init_map);

@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <geocl/timing.h>
+
 #include "cli.h"
-#include "core/timing.h"
 
 static void help(FILE *out) {
   fprintf(out, "Usage: geocl tune [--task croco] [--model PRESET] [--batch B] [key=value ...]\n"

@@ -42,7 +42,11 @@ int main(int argc, char **argv) {
   }
   const char *cmd = argv[1];
   if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V") || !strcmp(cmd, "version")) {
-    printf("geocl %s (backend ABI %d, plugin ABI %d)\n", GEOCL_VERSION, GEOCL_BACKEND_ABI, GEOCL_PLUGIN_ABI);
+    printf("geocl %s (backend ABI %d, plugin ABI %d)\n"
+           "Copyright (c) 2026 The geocl developers\n"
+           "License: MIT.  This is free software: you are free to change and redistribute it.\n"
+           "There is NO WARRANTY, to the extent permitted by law.\n",
+           GEOCL_VERSION, GEOCL_BACKEND_ABI, GEOCL_PLUGIN_ABI);
     return CLI_OK;
   }
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {

@@ -77,11 +77,16 @@ static void registry_load(void) {
 
 static void registry_init(void) { pthread_once(&registry.once, registry_load); }
 
-/* The default device: the first GPU, else the first device, else -1 (reference). */
+static bool usable(int i) { return !registry.devices[i].info.unusable[0]; }
+
+/* The default device: the first usable GPU, else the first usable device,
+ * else -1 (reference). */
 static int default_device(void) {
   for (int i = 0; i < registry.n_devices; i++)
-    if (registry.devices[i].info.is_gpu) return i;
-  return registry.n_devices > 0 ? 0 : -1;
+    if (registry.devices[i].info.is_gpu && usable(i)) return i;
+  for (int i = 0; i < registry.n_devices; i++)
+    if (usable(i)) return i;
+  return -1;
 }
 
 static bool is_reference_spec(const char *spec) {
@@ -104,6 +109,8 @@ static bool contains_nocase(const char *hay, const char *needle) {
 
 static geocl_status open_device(int i, geocl_backend **out) {
   registry_device *d = &registry.devices[i];
+  if (!usable(i))
+    return geocl_set_error(GEOCL_E_NO_DEVICE, "device %d (%s) cannot be used: %s", i, d->info.name, d->info.unusable);
   geocl_status st = d->module->open(d->module_index, out);
   if (st != GEOCL_OK) geocl_error_prefix("opening device %d (%s)", i, d->info.name);
   return st;
@@ -119,7 +126,7 @@ geocl_status geocl_backend_open(const char *spec, geocl_backend **out) {
   if (!strcasecmp(spec, "auto")) {
     int i = default_device();
     if (i < 0) {
-      geocl_logf(GEOCL_LOG_WARN, "no OpenCL device found; using the reference backend (plain C, slow). "
+      geocl_logf(GEOCL_LOG_WARN, "no usable OpenCL device found; using the reference backend (plain C, slow). "
                                 "`geocl devices` says why");
       return geocl_reference_open(out);
     }

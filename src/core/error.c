@@ -30,6 +30,7 @@ const char *geocl_status_name(geocl_status s) {
   case GEOCL_E_NUMERIC: return "E_NUMERIC";
   case GEOCL_E_STATE: return "E_STATE";
   case GEOCL_E_INTERRUPTED: return "E_INTERRUPTED";
+  case GEOCL_E_CHECK: return "E_CHECK";
   }
   return "E_UNKNOWN";
 }

@@ -100,6 +100,8 @@ geocl_status geocl_accumulate_grad_narrow(geocl_tensor *t, geocl_tensor *g, int 
 
 /* backends.c: the reference backend is built in */
 geocl_status geocl_reference_open(geocl_backend **out);
+/* True for an instance of the built-in reference backend (its buffers are host memory). */
+bool geocl_reference_is(const geocl_backend *be);
 geocl_status geocl_backend_open(const char *spec, geocl_backend **out);
 
 /* module.c: scanning module directories */

@@ -12,5 +12,4 @@ src_libgeocl_la_SOURCES += \
 	src/core/pool.c \
 	src/core/rng.c \
 	src/core/tensor.c \
-	src/core/timing.c \
-	src/core/timing.h
+	src/core/timing.c

@@ -105,3 +105,13 @@ void geocl_rng_permutation(geocl_rng *rng, int32_t *perm, size_t n) {
     perm[j] = t;
   }
 }
+
+void geocl_keyed_permutation(geocl_keyed_rng *r, int32_t *perm, size_t n) {
+  for (size_t i = 0; i < n; i++) perm[i] = (int32_t)i;
+  for (size_t i = n; i > 1; i--) {
+    uint32_t j = geocl_keyed_below(r, (uint32_t)i);
+    int32_t t = perm[i - 1];
+    perm[i - 1] = perm[j];
+    perm[j] = t;
+  }
+}

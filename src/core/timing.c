@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Wall-clock time and medians (timing.h). */
-#include "timing.h"
+#include <geocl/timing.h>
 
 #include <stdlib.h>
 #include <time.h>

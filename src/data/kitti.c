@@ -6,8 +6,7 @@
 #include <string.h>
 
 #include <geocl/kitti.h>
-
-#include "io/fileio.h"
+#include <geocl/fileio.h>
 
 #define VELODYNE_MAX_BYTES ((size_t)1 << 31)
 

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include <geocl/kitti.h>
+#include <geocl/fileio.h>
 
-#include "io/fileio.h"
 #include "io/text_lines.h"
 
 #define CALIB_MAX_BYTES ((size_t)1 << 20)

@@ -63,13 +63,17 @@ void geocl_loader_config_default(geocl_loader_config *c) {
   c->shuffle = true;
   c->queue_depth = 2;
   c->workers = 1;
+  c->shards = 1;
 }
 
 /* Samples of batch b of an epoch: whole batches when shuffling (the last
- * incomplete one dropped), else every sample (the last batch may be short). */
-static int batch_samples(const geocl_loader *l, int64_t index) {
-  int64_t left = l->n - index;
-  return (int)(left < l->config.batch_size ? left : l->config.batch_size);
+ * incomplete one dropped), else every sample (the last batch may be short).
+ * This process makes its shard of them: [first, first + count). */
+static void batch_share(const geocl_loader *l, int64_t index, int64_t *first, int *count) {
+  int64_t left = l->n - index, b = left < l->config.batch_size ? left : l->config.batch_size;
+  int64_t per = (b + l->config.shards - 1) / l->config.shards, start = per * l->config.shard;
+  *first = start < b ? start : b;
+  *count = (int)((start + per < b ? start + per : b) - *first);
 }
 
 /* The place of batch seq: the rest of the starting epoch, then whole epochs. */
@@ -84,16 +88,12 @@ static geocl_data_position batch_place(const geocl_loader *l, int64_t seq) {
 static void epoch_order(worker *w, int64_t epoch) {
   if (w->perm_epoch == epoch) return;
   const geocl_loader *l = w->loader;
-  for (int64_t i = 0; i < l->n; i++) w->perm[i] = (int32_t)i;
   if (l->config.shuffle) {
     geocl_keyed_rng rng;
     geocl_keyed_init(&rng, l->config.seed, GEOCL_STREAM_SHUFFLE, 0, (uint32_t)epoch);
-    for (int64_t i = l->n - 1; i > 0; i--) {
-      int64_t j = geocl_keyed_below(&rng, (uint32_t)(i + 1));
-      int32_t t = w->perm[i];
-      w->perm[i] = w->perm[j];
-      w->perm[j] = t;
-    }
+    geocl_keyed_permutation(&rng, w->perm, (size_t)l->n);
+  } else {
+    for (int64_t i = 0; i < l->n; i++) w->perm[i] = (int32_t)i;
   }
   w->perm_epoch = epoch;
 }
@@ -106,6 +106,7 @@ static geocl_status make_sample(worker *w, int64_t epoch, int64_t position, int 
   info->index = index;
   info->epoch = epoch;
   info->position = position;
+  info->seed = l->config.seed;
   geocl_raw_sample raw;
   geocl_status st = source_read(l->config.source, &w->source_scratch, index, &raw);
   snprintf(info->name, sizeof info->name, "%s", raw.name);
@@ -125,10 +126,11 @@ static geocl_status make_batch(worker *w, int64_t seq, geocl_host_batch *batch) 
   geocl_data_position place = batch_place(l, seq);
   batch->position = place;
   batch->next = batch_place(l, seq + 1);
-  batch->batch = batch_samples(l, place.index);
+  int64_t first;
+  batch_share(l, place.index, &first, &batch->batch);
   epoch_order(w, place.epoch);
   for (int j = 0; j < batch->batch; j++) {
-    geocl_status st = make_sample(w, place.epoch, place.index + j, j, batch);
+    geocl_status st = make_sample(w, place.epoch, place.index + first + j, j, batch);
     if (st != GEOCL_OK) return st;
   }
   return GEOCL_OK;
@@ -210,6 +212,9 @@ void geocl_loader_close(geocl_loader *l) {
 
 static geocl_status check_config(const geocl_loader_config *c) {
   if (!c->source) return geocl_set_error(GEOCL_E_INVALID, "loader: no data source");
+  if (c->shards < 1 || c->shard < 0 || c->shard >= c->shards || c->batch_size % c->shards)
+    return geocl_set_error(GEOCL_E_INVALID, "loader: batch %d cannot be split into %d equal shards", c->batch_size,
+                           c->shards);
   if (c->batch_size < 1 || c->queue_depth < 1 || c->workers < 1 || c->workers > MAX_WORKERS)
     return geocl_set_error(GEOCL_E_INVALID,
                            "loader: batch %d, queue %d, workers %d: each must be at least 1 (workers at most %d)",
@@ -264,10 +269,10 @@ static geocl_status start_workers(geocl_loader *l) {
     l->slots[i].seq = -1;
     b->n = l->n_fields;
     memcpy(b->fields, l->fields, sizeof l->fields);
-    b->info = calloc((size_t)c->batch_size, sizeof *b->info);
+    b->info = calloc((size_t)(c->batch_size / c->shards), sizeof *b->info);
     if (!b->info) return geocl_set_error(GEOCL_E_NOMEM, "loader: out of memory");
     for (int f = 0; f < l->n_fields; f++)
-      if (!(b->data[f] = malloc(l->field_bytes[f] * (size_t)c->batch_size)))
+      if (!(b->data[f] = malloc(l->field_bytes[f] * (size_t)(c->batch_size / c->shards))))
         return geocl_set_error(GEOCL_E_NOMEM, "loader: out of memory for batches of %d samples", c->batch_size);
   }
   for (int i = 0; i < c->workers; i++) {

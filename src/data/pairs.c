@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 
 #include <geocl/pairs.h>
+#include <geocl/fileio.h>
 
-#include "io/fileio.h"
 #include "io/text_lines.h"
 
 #define LISTING_MAX_BYTES ((size_t)1 << 31)

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* SimIPU's point-cloud preparation: range filter, subsample, rotation about
- * z, scaling and mirroring (specs/simipu.md section 1.3). */
+ * z, scaling and mirroring (zhyever/SimIPU's train pipeline in
+ * project_cl/configs/simipu/simipu_kitti.py, run by mmdet3d's
+ * datasets/pipelines/transforms_3d.py). */
 #include <math.h>
 
 #include <geocl/augment.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Data augmentation, host side.
  *
- * CroCo's "crop224+acolor" (specs/croco.md section 3.5): an independent
+ * CroCo's "crop224+acolor" (naver/croco datasets/transforms.py): an independent
  * uniform crop of each image of a pair, then for each image its own colour
  * jitter (brightness, contrast and saturation factors drawn from U[0.6, 1.4],
  * applied in a random order), then v/255 and ImageNet mean/std
@@ -9,7 +9,9 @@
  * uses on PIL images: each step blends with a degenerate image in float32 and
  * truncates to 8 bits (clamped), so results round as CroCo's do.
  *
- * SimIPU's point-cloud augmentation (specs/simipu.md section 1.3): range
+ * SimIPU's point-cloud augmentation (zhyever/SimIPU
+ * project_cl/configs/simipu/simipu_kitti.py, with mmdet3d's
+ * datasets/pipelines/transforms_3d.py): range
  * filter, random subsample, rotation about z around a fixed centre, scaling
  * about the LiDAR origin, mirror in y.
  *

@@ -52,6 +52,15 @@ typedef struct geocl_device_info {
   uint32_t max_work_group;
   int fp16;
   int fp64;
+  /* What geocl's kernels use of the device (backend ABI 5). */
+  char unusable[192];      /* why geocl cannot run on it ("" when it can): selecting it is refused */
+  char c_version[32];      /* its compiler's OpenCL C version */
+  char defaults[48];       /* the kernel and tuning defaults it gets ("CPU", "NVIDIA GPU", ...) */
+  char workarounds[128];   /* driver problems worked around on it ("" when none) */
+  uint32_t vector_width;   /* floats per vector of elementwise kernels */
+  uint64_t max_param_bytes; /* the most bytes of arguments a kernel may take */
+  int subgroups;           /* cl_khr_subgroups or cl_intel_subgroups */
+  int int64_atomics;       /* cl_khr_int64_base_atomics */
 } geocl_device_info;
 
 typedef enum geocl_binop { GEOCL_BIN_ADD, GEOCL_BIN_SUB, GEOCL_BIN_MUL, GEOCL_BIN_DIV, GEOCL_BIN_COUNT } geocl_binop;
@@ -200,6 +209,31 @@ typedef struct geocl_sgd_args {
   int nesterov, first_step;
 } geocl_sgd_args;
 
+/* An argument of a kernel given as source: a buffer (passed as two kernel
+ * arguments: its pointer, NULL when buf.mem is NULL, and a ulong element
+ * offset), a 64-bit integer (long) or a float. */
+typedef enum geocl_kernel_arg_kind { GEOCL_KARG_BUFFER, GEOCL_KARG_LONG, GEOCL_KARG_FLOAT } geocl_kernel_arg_kind;
+typedef struct geocl_kernel_arg {
+  geocl_kernel_arg_kind kind;
+  geocl_bref buf;
+  int64_t l;
+  float f;
+} geocl_kernel_arg;
+
+/* A one-dimensional launch of a kernel from OpenCL C source (the custom ops
+ * of geocl/custom-op.h): `kernel` of `source` over work_items work-items,
+ * rounded up to the work-group size, with the arguments
+ * (long work_items, args...).  program names the source in messages and in
+ * the backend's program cache: one name, one source, for the whole process. */
+typedef struct geocl_source_kernel {
+  const char *program;
+  const char *source;
+  const char *kernel;
+  int64_t work_items;
+  int n_args;
+  const geocl_kernel_arg *args;
+} geocl_source_kernel;
+
 /* Device time spent in one kernel (or runtime operation) while profiling. */
 typedef struct geocl_kernel_time {
   char name[48];
@@ -249,6 +283,14 @@ typedef struct geocl_backend_ops {
    * then on and kept in the device's tuning cache. */
   geocl_status (*tune_attention)(geocl_backend *be, const geocl_attn_shape *shape, int repeat, int quick,
                                  geocl_attn_tuned *out);
+
+  /* --- optional: kernels given as OpenCL C source (custom ops) --- */
+  /* Build k->source once per device (cached as the backend's own programs
+   * are) and enqueue the launch.  Outside the kernel list: what it computes
+   * is the caller's source, not a semantics the reference backend defines.
+   * NULL (the reference backend, backends without an OpenCL C compiler):
+   * custom ops run their host implementation instead. */
+  geocl_status (*source_kernel)(geocl_backend *be, const geocl_source_kernel *k);
 } geocl_backend_ops;
 
 struct geocl_backend {

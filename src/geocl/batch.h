@@ -69,6 +69,9 @@ const char *geocl_fields_str(geocl_fields set, char *buf, size_t size);
 typedef struct geocl_sample_info {
   int64_t index;    /* the sample's index in its data source */
   int64_t epoch, position; /* its place in the stream (position within the epoch) */
+  uint64_t seed;    /* the run's data seed: a task's own per-sample draws use
+                     * geocl_keyed_init(seed, stream, position, epoch), so they do
+                     * not depend on how batches are split between processes */
   char name[160];   /* what identifies it in messages: a file, a frame, a pair */
   int crop_x, crop_y; /* top-left corner of image1's crop, in the resized image */
   float scale;      /* resize factor applied before cropping (1: none) */

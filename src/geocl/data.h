@@ -161,6 +161,10 @@ typedef struct geocl_loader_config {
   geocl_data_position start;  /* where to begin: {0, 0}, or a saved `next` */
   int queue_depth;            /* batches prepared ahead (default 2) */
   int workers;                /* threads (default 1) */
+  /* data-parallel training: this process makes part `shard` of `shards`
+   * equal parts of every batch (batch_size is the global batch and must
+   * divide by shards; positions stay global).  Default 0 of 1. */
+  int shard, shards;
 } geocl_loader_config;
 
 void geocl_loader_config_default(geocl_loader_config *config);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* CroCo image-pair listings (specs: croco.md section 3.5).
+/* CroCo image-pair listings (naver/croco datasets/pairs_dataset.py).
  *
  *   pairs.txt    habitat style: "relpath1 relpath2" per line, relative to the
  *                directory holding the file;

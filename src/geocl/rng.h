@@ -56,6 +56,7 @@ enum {
   GEOCL_STREAM_PAIR_CHOICE = 4,     /* generator: partner frames of a frame, a = sequence or sample, b = frame */
   GEOCL_STREAM_POINT_SUBSAMPLE = 5, /* point clouds: a = position, b = epoch */
   GEOCL_STREAM_POINT_AUGMENT = 6,   /* point clouds: a = position, b = epoch */
+  GEOCL_STREAM_MASK = 7,            /* a task's per-sample draws (CroCo's mask): a = position, b = epoch */
   GEOCL_STREAM_USER = 64
 };
 
@@ -89,6 +90,10 @@ static inline float geocl_keyed_unit(geocl_keyed_rng *r) { return geocl_u32_to_u
 
 /* Uniform in [lo, hi). */
 static inline float geocl_keyed_range(geocl_keyed_rng *r, float lo, float hi) { return lo + (hi - lo) * geocl_keyed_unit(r); }
+
+/* Uniform random permutation of 0..n-1 (Fisher-Yates from the top, one
+ * geocl_keyed_below per swap). */
+void geocl_keyed_permutation(geocl_keyed_rng *r, int32_t *perm, size_t n);
 
 /* Integer in [0, bound), bound > 0, unbiased (Lemire's multiply-and-reject). */
 static inline uint32_t geocl_keyed_below(geocl_keyed_rng *r, uint32_t bound) {

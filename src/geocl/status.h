@@ -28,7 +28,8 @@ typedef enum geocl_status {
   GEOCL_E_NOT_FOUND = -13,   /* a named thing (plugin, tensor, key) does not exist */
   GEOCL_E_NUMERIC = -14,     /* NaN or infinity where a finite value is required */
   GEOCL_E_STATE = -15,       /* call in the wrong state (e.g. backward twice) */
-  GEOCL_E_INTERRUPTED = -16  /* stopped on request (signal) */
+  GEOCL_E_INTERRUPTED = -16, /* stopped on request (signal) */
+  GEOCL_E_CHECK = -17        /* an op check failed: results differ beyond the tolerance (geocl/op-check.h) */
 } geocl_status;
 
 /* Short stable name of a status ("E_SHAPE", ...). */

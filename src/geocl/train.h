@@ -100,6 +100,8 @@ typedef struct geocl_train_summary {
   uint64_t peak_device_bytes;
   float first_loss, last_loss;
   bool interrupted;          /* stopped by the stop flag */
+  int ranks;                 /* processes of a data-parallel run (1 without) */
+  double comm_s;             /* time in gradient all-reduces (this process) */
   char run_dir[1024];
 } geocl_train_summary;
 

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fileio.h"
+#include <geocl/fileio.h>
 
 geocl_status geocl_file_read_all(const char *path, size_t max_bytes, char **data, size_t *size) {
   *data = NULL;

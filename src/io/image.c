@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include <geocl/image.h>
+#include <geocl/fileio.h>
 
-#include "fileio.h"
 #include "image_codec.h"
 
 /* Image files larger than this are refused before decoding. */

@@ -4,7 +4,6 @@ src_libgeocl_la_SOURCES += \
 	src/io/checkpoint.c \
 	src/io/checkpoint.h \
 	src/io/fileio.c \
-	src/io/fileio.h \
 	src/io/image.c \
 	src/io/image_codec.h \
 	src/io/image_jpeg.c \

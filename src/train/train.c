@@ -11,7 +11,6 @@
 
 #include <geocl/geocl.h>
 
-#include "core/timing.h"
 #include "train_internal.h"
 
 void geocl_train_opts_default(geocl_train_opts *o) {
@@ -46,11 +45,16 @@ typedef struct run {
   int n_rules;
   bool has_best; /* best.safetensors holds the lowest first validation metric so far */
   double best;
+  int rank, ranks; /* data-parallel: this process and how many there are */
+  double comm_s;   /* time in gradient all-reduces */
 } run;
+
+/* Rank 0 alone writes files and speaks. */
+static bool leader(const run *r) { return r->rank == 0; }
 
 static void note(const run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(const run *r, const char *fmt, ...) {
-  if (!r->h || !r->h->on_note) return;
+  if (!r->h || !r->h->on_note || !leader(r)) return;
   char msg[1200];
   va_list ap;
   va_start(ap, fmt);
@@ -111,7 +115,11 @@ static geocl_status open_loader(const run *r, geocl_data_source *source, bool tr
   lc.seed = r->o.seed;
   lc.shuffle = training;
   lc.workers = r->o.workers;
-  if (training) lc.start = r->next;
+  if (training) {
+    lc.start = r->next;
+    lc.shard = r->rank; /* each rank makes its part of every global batch */
+    lc.shards = r->ranks;
+  }
   return st == GEOCL_OK ? geocl_loader_open(&lc, out) : st;
 }
 
@@ -161,6 +169,9 @@ static void note_init(const run *r) {
 static geocl_status setup_new(run *r) {
   geocl_train_opts *o = &r->o;
   if (o->batch < 1) return geocl_set_error(GEOCL_E_INVALID, "--batch %d: must be at least 1", o->batch);
+  if (o->batch % r->ranks)
+    return geocl_set_error(GEOCL_E_INVALID, "--batch %d (the global batch) does not divide by the %d processes", o->batch,
+                           r->ranks);
   if (o->steps < 0 || o->epochs < 0) return geocl_set_error(GEOCL_E_INVALID, "--steps and --epochs must be positive");
   if (!o->out || !*o->out) return geocl_set_error(GEOCL_E_INVALID, "no run directory (--out)");
   if (!o->task) return geocl_set_error(GEOCL_E_INVALID, "no task to train");
@@ -175,6 +186,7 @@ static geocl_status setup_new(run *r) {
   st = geocl_train_optimizer(r->model, o, &r->optim);
   if (st != GEOCL_OK) return st;
   snprintf(r->dir, sizeof r->dir, "%s", o->out);
+  if (!leader(r)) return GEOCL_OK;
   st = train_make_run_dir(r->dir);
   if (st == GEOCL_OK) st = train_config_write(r->dir, o, r->model);
   return st;
@@ -221,8 +233,11 @@ static geocl_status setup_resume(run *r, void **storage) {
   rng->counter = pos.rng_counter;
   st = open_data(r);
   if (st == GEOCL_OK) st = geocl_train_optimizer(r->model, &r->o, &r->optim);
+  if (st == GEOCL_OK && r->o.batch % r->ranks)
+    st = geocl_set_error(GEOCL_E_INVALID, "the run's batch of %d does not divide by the %d processes", r->o.batch,
+                         r->ranks);
   if (st == GEOCL_OK) st = load_optimizer_state(r);
-  if (st == GEOCL_OK) st = train_metrics_truncate(r->dir, r->step);
+  if (st == GEOCL_OK && leader(r)) st = train_metrics_truncate(r->dir, r->step);
   if (st == GEOCL_OK) read_best(r);
   return st;
 }
@@ -318,41 +333,65 @@ static geocl_status validate(run *r) {
 
 /* ---- the loop ---- */
 
-/* The metrics a forward pass reported (read from the device: logged steps only). */
-static geocl_status read_metrics(const geocl_outputs *out, geocl_train_progress *p) {
+/* The metrics a forward pass reported (read from the device: logged steps
+ * only), averaged over the ranks. */
+static geocl_status read_metrics(const geocl_outputs *out, geocl_train_progress *p, int ranks) {
+  double v[GEOCL_TRAIN_MAX_METRICS];
   p->n_metrics = 0;
   for (int i = 0; i < out->n && p->n_metrics < GEOCL_TRAIN_MAX_METRICS; i++) {
     if (!out->metric[i]) continue;
     geocl_status st = geocl_item(out->tensors[i], &p->metrics[p->n_metrics]);
     if (st != GEOCL_OK) return st;
+    v[p->n_metrics] = p->metrics[p->n_metrics];
     p->metric_names[p->n_metrics++] = out->names[i];
   }
-  return GEOCL_OK;
+  geocl_status st = geocl_dist_allreduce_host(v, p->n_metrics, GEOCL_DIST_SUM);
+  for (int i = 0; st == GEOCL_OK && i < p->n_metrics; i++) p->metrics[i] = (float)(v[i] / ranks);
+  return st;
 }
 
-/* Step number r->step + 1. */
-static geocl_status one_step(run *r, const geocl_host_batch *hb, bool picture, bool logged, geocl_train_progress *p) {
-  geocl_ctx *ctx = r->ctx;
-  geocl_batch b;
-  geocl_status st = geocl_batch_upload(ctx, hb, true, r->step, &b);
+/* Forward and backward of step r->step + 1 on this rank's shard; the loss
+ * read back. */
+static geocl_status forward_backward(run *r, const geocl_host_batch *hb, geocl_batch *b, geocl_outputs *out,
+                                     float *loss_value) {
+  geocl_status st = geocl_batch_upload(r->ctx, hb, true, r->step, b);
   if (st != GEOCL_OK) return st;
-  for (int g = 0; g < geocl_optim_group_count(r->optim); g++)
-    geocl_optim_set_lr(r->optim, g,
-                       train_lr_at(&r->schedule, geocl_optim_base_lr(r->optim, g), r->step, r->batches_per_epoch));
   geocl_params_zero_grad(geocl_model_params(r->model));
-  geocl_outputs out;
-  st = geocl_model_forward(r->model, &b, &out);
-  geocl_tensor *loss = st == GEOCL_OK ? geocl_outputs_get(&out, "loss") : NULL;
+  st = geocl_model_forward(r->model, b, out);
+  geocl_tensor *loss = st == GEOCL_OK ? geocl_outputs_get(out, "loss") : NULL;
   if (st == GEOCL_OK && !loss)
     st = geocl_set_error(GEOCL_E_STATE, "task %s returned no loss", geocl_model_plugin(r->model)->name);
   if (st == GEOCL_OK) st = geocl_backward(loss);
+  if (st == GEOCL_OK) st = geocl_item(loss, loss_value);
+  return st;
+}
+
+/* Step number r->step + 1: every rank computes the gradient of its shard,
+ * the ranks agree (status, stop request, mean loss), sum their gradients,
+ * and apply the same update. */
+static geocl_status one_step(run *r, const geocl_host_batch *hb, bool picture, bool logged, bool stop,
+                             bool *stop_all, geocl_train_progress *p) {
+  geocl_batch b;
+  geocl_outputs out;
+  geocl_status st = forward_backward(r, hb, &b, &out, &p->loss);
+  st = train_agree(st, stop, &p->loss, stop_all);
+  if (st != GEOCL_OK) return st;
+  if (!isfinite(p->loss))
+    return geocl_set_error(GEOCL_E_NUMERIC, "the loss is %s at step %lld", isnan(p->loss) ? "NaN" : "infinite",
+                           (long long)r->step + 1);
+  geocl_params *params = geocl_model_params(r->model);
+  if (r->ranks > 1) {
+    double t0 = geocl_clock_s();
+    st = geocl_params_finish_grads(params);
+    if (st == GEOCL_OK) st = geocl_dist_allreduce(geocl_params_grads(params), 1.0f / (float)r->ranks, 0);
+    r->comm_s += geocl_clock_s() - t0; /* includes waiting for the gradients and the slowest rank */
+  }
+  for (int g = 0; st == GEOCL_OK && g < geocl_optim_group_count(r->optim); g++)
+    geocl_optim_set_lr(r->optim, g,
+                       train_lr_at(&r->schedule, geocl_optim_base_lr(r->optim, g), r->step, r->batches_per_epoch));
   if (st == GEOCL_OK) st = geocl_optim_step(r->optim);
-  if (st == GEOCL_OK) st = geocl_item(loss, &p->loss);
-  if (st == GEOCL_OK && !isfinite(p->loss))
-    st = geocl_set_error(GEOCL_E_NUMERIC, "the loss is %s at step %lld", isnan(p->loss) ? "NaN" : "infinite",
-                         (long long)r->step + 1);
-  if (st == GEOCL_OK && logged) st = read_metrics(&out, p);
-  if (st == GEOCL_OK && picture) st = save_picture(r, r->step + 1, &b, &out);
+  if (st == GEOCL_OK && logged) st = read_metrics(&out, p, r->ranks);
+  if (st == GEOCL_OK && picture && leader(r)) st = save_picture(r, r->step + 1, &b, &out);
   return st;
 }
 
@@ -379,14 +418,18 @@ static geocl_status loop(run *r, geocl_train_summary *sum) {
   while (r->step < end) {
     const geocl_host_batch *hb;
     st = geocl_loader_next(r->loader, &hb);
-    if (st != GEOCL_OK) break;
+    if (st != GEOCL_OK) {
+      st = train_agree(st, false, NULL, NULL); /* the other ranks are waiting for this step */
+      break;
+    }
     int64_t step = r->step + 1;
     bool picture = o->recon_every > 0 && step % o->recon_every == 0;
     bool logged = step % o->log_every == 0 || step == end;
     geocl_train_progress p = {.step = step, .steps = o->steps};
     p.lr = train_lr_at(&r->schedule, geocl_optim_base_lr(r->optim, 0), r->step, r->batches_per_epoch);
+    bool stop = r->h && r->h->stop && *r->h->stop, stop_all = false;
     geocl_scope scope = geocl_scope_begin(r->ctx);
-    st = one_step(r, hb, picture, logged, &p);
+    st = one_step(r, hb, picture, logged, stop, &stop_all, &p);
     geocl_scope_end(r->ctx, scope);
     if (st != GEOCL_OK) break;
     r->step = step;
@@ -408,23 +451,25 @@ static geocl_status loop(run *r, geocl_train_summary *sum) {
     p.elapsed_s = t - start;
     p.eta_s = done_since > 0 ? (t - after_first) / done_since * (double)(end - r->step) : 0;
     if (logged) {
-      st = log_metrics(r, &p);
+      if (leader(r)) st = log_metrics(r, &p);
       interval_start = t;
       interval_steps = 0;
     }
-    if (r->h && r->h->on_step) r->h->on_step(&p, logged, r->h->user);
-    if (st == GEOCL_OK && r->val_source && (r->step % o->val_every == 0 || r->step == end)) st = validate(r);
+    if (r->h && r->h->on_step && leader(r)) r->h->on_step(&p, logged, r->h->user);
+    if (st == GEOCL_OK && r->val_source && leader(r) && (r->step % o->val_every == 0 || r->step == end))
+      st = validate(r);
     if (st == GEOCL_OK && (r->step % o->save_every == 0 || r->step == end)) {
-      st = save_checkpoint(r);
+      if (leader(r)) st = save_checkpoint(r);
       saved = true;
     }
+    st = train_agree(st, false, NULL, NULL); /* a failed write on rank 0 stops every rank */
     if (st != GEOCL_OK) break;
-    if (r->h && r->h->stop && *r->h->stop) {
+    if (stop_all) {
       sum->interrupted = true;
       break;
     }
   }
-  if (st == GEOCL_OK && !saved) st = save_checkpoint(r);
+  if (st == GEOCL_OK && !saved && leader(r)) st = save_checkpoint(r);
   double t = geocl_clock_s();
   sum->elapsed_s = t - start;
   int64_t timed = sum->steps_done - 1;
@@ -435,17 +480,20 @@ static geocl_status loop(run *r, geocl_train_summary *sum) {
 geocl_status geocl_train_run(const geocl_train_opts *opts, const geocl_train_hooks *hooks,
                              geocl_train_summary *sum) {
   memset(sum, 0, sizeof *sum);
-  run r = {.o = *opts, .h = hooks};
+  run r = {.o = *opts, .h = hooks, .rank = geocl_dist_rank(), .ranks = geocl_dist_size()};
   void *storage = NULL;
-  geocl_ctx_opts co = {.device = opts->device, .seed = opts->seed};
+  char device[32];
+  geocl_ctx_opts co = {.device = train_dist_device(opts->device, device, sizeof device), .seed = opts->seed};
   geocl_status st = geocl_ctx_create(&co, &r.ctx);
   if (st == GEOCL_OK) st = opts->resume ? setup_resume(&r, &storage) : setup_new(&r);
+  st = train_agree(st, false, NULL, NULL); /* every rank is ready, or none starts */
   if (st == GEOCL_OK) {
     r.schedule = train_schedule(geocl_model_plugin(r.model), &r.o);
     snprintf(sum->run_dir, sizeof sum->run_dir, "%s", r.dir);
     note(&r, "%s %s run in %s on %s (%s): %lld steps of %d samples, lr %.3g", opts->resume ? "resuming" : "starting",
          r.o.task, r.dir, geocl_ctx_device(r.ctx)->name, geocl_ctx_backend_name(r.ctx), (long long)r.o.steps,
          r.o.batch, r.o.lr);
+    if (r.ranks > 1) note(&r, "data-parallel over %d processes: %d samples each per step", r.ranks, r.o.batch / r.ranks);
     if (opts->resume) note(&r, "continuing after step %lld", (long long)r.step);
     else note_init(&r);
     geocl_ctx_reset_peak(r.ctx);
@@ -453,6 +501,8 @@ geocl_status geocl_train_run(const geocl_train_opts *opts, const geocl_train_hoo
     geocl_mem_stats ms;
     geocl_ctx_mem_stats(r.ctx, &ms);
     sum->peak_device_bytes = ms.peak_bytes;
+    sum->ranks = r.ranks;
+    sum->comm_s = r.comm_s;
   }
   if (st != GEOCL_OK && r.dir[0] && r.step > 0) geocl_error_prefix("%s", r.dir);
   geocl_loader_close(r.loader);

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include <geocl/version.h>
+#include <geocl/fileio.h>
 
-#include "io/fileio.h"
 #include "train_internal.h"
 
 #define RUN_FORMAT "geocl-run-1"

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include <geocl/safetensors.h>
+#include <geocl/fileio.h>
 
-#include "io/fileio.h"
 #include "train_internal.h"
 
 const char *train_path(char *buf, size_t size, const char *dir, const char *name) {

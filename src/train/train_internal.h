@@ -37,6 +37,17 @@ geocl_lr_schedule train_schedule(const geocl_plugin *p, const geocl_train_opts *
  * steps, the per-epoch schedules epochs). */
 double train_lr_at(const geocl_lr_schedule *s, double lr, int64_t step, int64_t batches_per_epoch);
 
+/* train_dist.c: data-parallel training */
+/* The device of this rank: spec as given, else (with several ranks and no
+ * $GEOCL_DEVICE) the node-local rank's device among the kind a single
+ * process would take (GPUs, else OpenCL devices), written to buf. */
+const char *train_dist_device(const char *spec, char *buf, size_t size);
+/* Every rank reports its status and stop request; when one failed, every
+ * rank returns an error (its own, or one naming the failed rank); stop_all
+ * is set when any rank asks to stop; *loss (may be NULL) becomes the mean
+ * over the ranks.  One process: returns st. */
+geocl_status train_agree(geocl_status st, bool stop, float *loss, bool *stop_all);
+
 /* train_files.c: run directory, checkpoints, metrics */
 geocl_status train_make_run_dir(const char *dir);
 /* path of a file in the run directory */

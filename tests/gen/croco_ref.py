@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: MIT
 """PyTorch reference of CroCo (cross-view completion) and its single-view MAE baseline.
 
-Written from /work/shared/specs/croco.md (sections 1 and 2), not from the official code.
-It is the oracle for geocl's croco and mae plugins: it runs on the CPU in float32
+An independent re-implementation of what naver/croco's models/croco.py, models/blocks.py,
+models/pos_embed.py, models/masking.py and models/criterion.py compute (no code is taken
+from there).  It is the oracle for geocl's croco and mae plugins: it runs on the CPU in float32
 or float64, takes an explicit mask, and returns every intermediate the golden
 tests compare.  State-dict names, shapes and order are those of the official
-CroCoNet (spec 2.1), so official checkpoints load into CroCoRef unchanged.
+CroCoNet (models/croco.py), so official checkpoints load into CroCoRef unchanged.
 
-Conventions (spec 0): token n = i*w + j (row-major); positions are (row, col);
+Conventions (as in models/croco.py): token n = i*w + j (row-major); positions are (row, col);
 LayerNorm eps 1e-6; exact-erf GELU; qkv packed [q | k | v] with contiguous heads.
 """
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ NORM_PIX_EPS = 1e-6
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
-# CroCoNet constructor defaults (spec 1.1); norm_layer is fixed to LayerNorm(eps=1e-6)
+# CroCoNet constructor defaults (models/croco.py); norm_layer is fixed to LayerNorm(eps=1e-6)
 DEFAULTS = dict(
     img_size=224,
     patch_size=16,
@@ -43,7 +44,7 @@ DEFAULTS = dict(
     pos_embed="cosine",
 )
 
-# the released configurations (spec 2.2), as CroCoNet kwargs
+# the released configurations (naver/croco README), as CroCoNet kwargs
 OFFICIAL_CONFIGS = {
     "v1": {},
     "v2-vitb-smalldec": dict(pos_embed="RoPE100"),
@@ -100,14 +101,15 @@ def rope_base(pos_embed):
 
 
 def grid_positions(h, w):
-    """[h*w, 2] int64 (row, col) of each token in row-major order (spec 1.3)."""
+    """[h*w, 2] int64 (row, col) of each token in row-major order (PositionGetter, models/blocks.py)."""
     rows = torch.arange(h).repeat_interleave(w)
     cols = torch.arange(w).repeat(h)
     return torch.stack([rows, cols], dim=1)
 
 
 def sincos_2d(dim, h, w):
-    """[h*w, dim] float32 2D sin-cos table (spec 1.4): [sin x | cos x | sin y | cos y], x = column.
+    """[h*w, dim] float32 2D sin-cos table: [sin x | cos x | sin y | cos y], x = column
+    (get_2d_sincos_pos_embed, models/pos_embed.py).
 
     Computed in float64, then rounded to float32 like the official buffer.
     """
@@ -121,7 +123,7 @@ def sincos_2d(dim, h, w):
 
 
 def rope2d(t, pos, base):
-    """RoPE2D (spec 1.5) of head vectors t [B, H, N, Dh] at positions pos [B, N, 2] (row, col).
+    """RoPE2D (models/pos_embed.py) of head vectors t [B, H, N, Dh] at positions pos [B, N, 2] (row, col).
 
     Quarter layout: (t[:Q], t[Q:2Q]) rotate by row*theta, (t[2Q:3Q], t[3Q:]) by col*theta,
     theta_j = base^(-j/Q); angles and their cos/sin are computed in float64.
@@ -204,7 +206,7 @@ class Mlp(nn.Module):
 
 
 class Block(nn.Module):
-    """Pre-norm transformer block (spec 1.7): the encoder's, and the MAE decoder's."""
+    """Pre-norm transformer block (Block, models/blocks.py): the encoder's, and the MAE decoder's."""
 
     def __init__(self, dim, heads, mlp_ratio, base):
         super().__init__()
@@ -219,7 +221,7 @@ class Block(nn.Module):
 
 
 class DecoderBlock(nn.Module):
-    """Self-attention, cross-attention to the fixed memory, MLP (spec 1.8)."""
+    """Self-attention, cross-attention to the fixed memory, MLP (DecoderBlock, models/blocks.py)."""
 
     def __init__(self, dim, heads, mlp_ratio, base, norm_mem):
         super().__init__()
@@ -238,7 +240,7 @@ class DecoderBlock(nn.Module):
 
 
 class PatchEmbed(nn.Module):
-    """Conv2d(3 -> D, kernel = stride = p); token n = i*w + j (spec 1.3)."""
+    """Conv2d(3 -> D, kernel = stride = p); token n = i*w + j (PatchEmbed, models/blocks.py)."""
 
     def __init__(self, img_size, patch, dim):
         super().__init__()
@@ -255,14 +257,15 @@ class PatchEmbed(nn.Module):
 
 
 def patchify(img, p):
-    """[B, 3, H, W] -> [B, N, p*p*3], element (ky*p + kx)*3 + c (spec 1.9); H and W may differ."""
+    """[B, 3, H, W] -> [B, N, p*p*3], element (ky*p + kx)*3 + c (CroCoNet.patchify); H and W may differ."""
     B, C, H, W = img.shape
     x = img.reshape(B, C, H // p, p, W // p, p).permute(0, 2, 4, 3, 5, 1)
     return x.reshape(B, (H // p) * (W // p), p * p * C)
 
 
 def norm_pix(target):
-    """Per-patch (t - mean) / sqrt(unbiased var + 1e-6) over all p*p*3 entries (spec 1.10)."""
+    """Per-patch (t - mean) / sqrt(unbiased var + 1e-6) over all p*p*3 entries
+    (MaskedMSE, models/criterion.py)."""
     mean = target.mean(dim=-1, keepdim=True)
     var = ((target - mean) ** 2).sum(dim=-1, keepdim=True) / (target.shape[-1] - 1)
     return (target - mean) / torch.sqrt(var + NORM_PIX_EPS)
@@ -276,7 +279,8 @@ def masked_mse(pred, target, mask):
 
 
 def random_mask(batch, num_patches, mask_ratio, generator=None):
-    """The official draw (spec 1.6): argsort of uniforms; mask[n] = perm[n] < floor(ratio*N)."""
+    """The official draw (RandomMask, models/masking.py): argsort of uniforms;
+    mask[n] = perm[n] < floor(ratio*N)."""
     noise = torch.rand(batch, num_patches, generator=generator)
     return torch.argsort(noise, dim=1) < int(mask_ratio * num_patches)
 
@@ -307,7 +311,7 @@ class CroCoRef(nn.Module):
     """CroCoNet: masked image 1 is reconstructed from its visible patches and from image 2.
 
     Constructor arguments are CroCoNet's (see DEFAULTS).  Parameters are created in the
-    official order and initialised as spec 1.11, so under the same torch seed the
+    official order and initialised as CroCoNet.initialize_weights, so under the same torch seed the
     weights equal the official model's.
     """
 
@@ -322,7 +326,7 @@ class CroCoRef(nn.Module):
         self.grid = (H // p, W // p)
         self.num_patches = self.grid[0] * self.grid[1]
         self.base = rope_base(cfg["pos_embed"])
-        # root parameter and buffers come first in the state_dict (spec 2.1)
+        # root parameter and buffers come first in the state_dict (as in CroCoNet)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, d))
         if self.base is None:
             self.register_buffer("enc_pos_embed", sincos_2d(D, *self.grid))
@@ -346,7 +350,7 @@ class CroCoRef(nn.Module):
 
     @torch.no_grad()
     def init_official_(self):
-        """Spec 1.11: xavier patch-embed weight (bias keeps the default conv init),
+        """CroCoNet.initialize_weights: xavier patch-embed weight (bias keeps the default conv init),
         N(0, 0.02) mask token, xavier linears with zero bias, LayerNorm 1/0 — in this order."""
         w = self.patch_embed.proj.weight
         nn.init.xavier_uniform_(w.view(w.shape[0], -1))
@@ -458,7 +462,7 @@ def build(task, kwargs):
 
 
 def expected_shapes(kwargs, task="croco"):
-    """Ordered {state_dict key: shape} of a model with these kwargs, without building it (spec 2.1)."""
+    """Ordered {state_dict key: shape} of a model with these kwargs, without building it (CroCoNet's order)."""
     c = full_config(kwargs, task)
     p, D, d = c["patch_size"], c["enc_embed_dim"], c["dec_embed_dim"]
     N = (c["img_size"][0] // p) * (c["img_size"][1] // p)

@@ -36,8 +36,8 @@ import stio  # noqa: E402
 from philox import Rng  # noqa: E402
 
 LN_EPS = 1e-6  # CroCo's LayerNorm
-NORMPIX_EPS = 1e-6  # specs/croco.md §1.10
-TAU = 0.07  # specs/simipu.md §6
+NORMPIX_EPS = 1e-6  # naver/croco models/criterion.py (MaskedMSE, norm_pix_loss)
+TAU = 0.07  # zhyever/SimIPU project_cl/configs/simipu/simipu_kitti.py (cl_strategy T)
 L2_EPS = 1e-12  # torch.nn.functional.normalize's default, as SimIPU uses it
 ROPE_BASE = 100.0  # CroCo v2's RoPE100
 
@@ -70,7 +70,7 @@ def f32(t):
 
 
 def rope2d(t, pos, base):
-    """specs/croco.md §1.5 on t [B, H, N, Dh] at pos [B, N, 2] = (y, x): the first half of the
+    """RoPE2D (naver/croco models/pos_embed.py) on t [B, H, N, Dh] at pos [B, N, 2] = (y, x): the first half of the
     head dim is rotated by y, the second by x; within a half, element j pairs with j + Dh/4."""
     q = t.shape[-1] // 4
     theta = base ** (-torch.arange(q, dtype=torch.float64) / q)

@@ -13,10 +13,10 @@
 
 #include <geocl/image.h>
 #include <geocl/kitti.h>
+#include <geocl/fileio.h>
+#include <geocl/timing.h>
 
-#include "io/fileio.h"
 #include "synth_internal.h"
-#include "core/timing.h"
 
 #define PAIR_WINDOW 8 /* a frame's partner is one of the next 8 frames */
 #define MIN_COVISIBILITY 0.5

@@ -1,0 +1,4 @@
+# SPDX-License-Identifier: MIT
+# Distribution packaging, shipped in the tarball under packaging/ (never as a
+# top-level debian/): docs/packaging.md.  packaging/debian goes as a whole.
+EXTRA_DIST += packaging/build-deb packaging/smoke-test packaging/rpm/geocl.spec packaging/debian
