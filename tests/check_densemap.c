@@ -11,7 +11,7 @@
 #include <geocl/densemap.h>
 #include <geocl/kitti.h>
 
-#include "io/fileio.h"
+#include <geocl/fileio.h>
 #include "testutil.h"
 
 static const char *fixture(const char *name) {

@@ -12,7 +12,7 @@
 #include <geocl/geocl.h>
 
 #include "cli.h"
-#include "core/timing.h"
+#include <geocl/timing.h>
 
 static void help(FILE *out) {
   fprintf(out,

@@ -11,7 +11,7 @@
 
 #include <geocl/densemap.h>
 
-#include "io/fileio.h"
+#include <geocl/fileio.h>
 
 #define DENSEMAP_MAX_BYTES ((size_t)1 << 32)
 #define FLO_MAGIC 202021.25f

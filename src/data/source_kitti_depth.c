@@ -19,7 +19,7 @@
 #include <geocl/kitti.h>
 
 #include "data/sources.h"
-#include "io/fileio.h"
+#include <geocl/fileio.h>
 #include "io/text_lines.h"
 
 #define SPLIT_MAX_BYTES ((size_t)1 << 28)
