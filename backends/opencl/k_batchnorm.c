@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Launchers for the batch-norm kernels of cl/norm.cl: per-channel reductions
- * as planes (inner > 1: a work-group of dev->row_lanes work-items per
- * channel) or columns (inner = 1: a work-group of dev->row_wg per vector of
+ * as planes (inner > 1: a work-group of the device's row_lanes work-items per
+ * channel) or columns (inner = 1: a work-group of ROW_WG per vector of
  * channels), and elementwise kernels over runs of a plane or of a row. */
 #include "ocl.h"
 
@@ -10,7 +10,8 @@
  * may have only 64 channels: one group of them would leave the other cores
  * idle). */
 static geocl_status launch_planes(ocl_backend *ob, ocl_kernel_slot *k, cl_uint arg, int64_t channels) {
-  size_t lanes = ob->dev->row_lanes;
+  size_t lanes = ob->dev->defaults.row_lanes;
+  while (lanes > 1 && lanes > k->max_wg) lanes /= 2;
   cl_int err = clSetKernelArg(k->kernel, arg, lanes * sizeof(cl_float), NULL);
   if (err != CL_SUCCESS) return ocl_fail(err, k->name);
   size_t local[2] = {lanes, 1}, global[2] = {lanes, (size_t)channels};
@@ -18,13 +19,13 @@ static geocl_status launch_planes(ocl_backend *ob, ocl_kernel_slot *k, cl_uint a
 }
 
 static geocl_status launch_columns(ocl_backend *ob, ocl_kernel_slot *k, int64_t channels) {
-  size_t vw = ob->dev->vec_width, local = ob->dev->row_wg, global = ((size_t)channels + vw - 1) / vw * local;
+  size_t vw = ob->dev->defaults.vec_width, local = k->row_wg, global = ((size_t)channels + vw - 1) / vw * local;
   return ocl_launch(ob, k, 1, &global, &local);
 }
 
 /* One vector of a run per work-item: runs of `inner` (outer·c of them), or of c (outer). */
 static geocl_status launch_runs(ocl_backend *ob, ocl_kernel_slot *k, int64_t outer, int64_t c, int64_t inner) {
-  size_t vw = ob->dev->vec_width, len = (size_t)(inner > 1 ? inner : c), runs = (size_t)(inner > 1 ? outer * c : outer);
+  size_t vw = ob->dev->defaults.vec_width, len = (size_t)(inner > 1 ? inner : c), runs = (size_t)(inner > 1 ? outer * c : outer);
   size_t lanes = 1, wg = k->wg;
   size_t per_run = (len + vw - 1) / vw;
   while (lanes < per_run && lanes < wg) lanes *= 2;

@@ -36,14 +36,14 @@ static geocl_status launch(ocl_backend *ob, const char *name, const geocl_window
 
 geocl_status ocl_im2col(geocl_backend *be, const geocl_window2d *g, geocl_bref x, geocl_bref col) {
   ocl_backend *ob = ocl_of(be);
-  size_t vw = ob->dev->vec_width;
+  size_t vw = ob->dev->defaults.vec_width;
   size_t global[3] = {((size_t)g->ow + vw - 1) / vw, (size_t)(g->n * g->oh), (size_t)(g->c * g->kh * g->kw)};
   return launch(ob, "im2col", g, 2, (geocl_bref[]){x, col}, 3, global);
 }
 
 geocl_status ocl_col2im(geocl_backend *be, const geocl_window2d *g, geocl_bref col, geocl_bref x) {
   ocl_backend *ob = ocl_of(be);
-  size_t vw = ob->dev->vec_width;
+  size_t vw = ob->dev->defaults.vec_width;
   size_t global[2] = {((size_t)g->w + vw - 1) / vw, (size_t)(g->n * g->c * g->h)};
   return launch(ob, "col2im", g, 2, (geocl_bref[]){col, x}, 2, global);
 }

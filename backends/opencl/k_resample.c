@@ -15,7 +15,7 @@ static geocl_status launch(ocl_backend *ob, const char *name, geocl_resample_mod
   st = ocl_args(k->kernel, 10, OCL_ARG(m), OCL_ARG(a), OCL_ARG(o), OCL_ARG(li), OCL_ARG(lo), OCL_ARG(n), OCL_ARG(im),
                 OCL_ARG(io), OCL_ARG(om), OCL_ARG(oo));
   if (st != GEOCL_OK) return st;
-  size_t vw = ob->dev->vec_width, per = ((size_t)inner + vw - 1) / vw, lanes = 1;
+  size_t vw = ob->dev->defaults.vec_width, per = ((size_t)inner + vw - 1) / vw, lanes = 1;
   while (lanes < per && lanes < k->wg) lanes *= 2;
   size_t local[3] = {lanes, k->wg / lanes, 1}, global[3] = {per, (size_t)along, (size_t)outer};
   return ocl_launch(ob, k, 3, global, local);
