@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Sliding windows over NCHW images: im2col and its adjoint col2im (the
- * columns of a convolution's GEMM), max pooling.  Adjoints are gathers (each
- * input element sums what reads it, in a fixed order): no atomics. */
+ * columns of a convolution's GEMM), max pooling.  No atomics, and sums in a
+ * fixed order: col2im gathers (each input element sums what reads it), max
+ * pooling's backward scatters one class of non-overlapping windows at a
+ * time. */
 
 /* geocl_window2d (backend-api.h): 64-bit fields only, as on the host */
 typedef struct {
@@ -160,19 +162,15 @@ __kernel void max_pool2d(window2d g, __global const float *x, ulong xoff, __glob
   arg[aoff + o] = (int)at;
 }
 
-/* work-item (s, r, plane): dx = Σ of dy over the windows that contain (r, s) and chose it */
-__kernel void max_pool2d_backward(window2d g, __global const int *arg, ulong aoff, __global const float *dy,
-                                  ulong dyoff, __global float *dx, ulong dxoff) {
-  long s = get_global_id(0), r = get_global_id(1), p = get_global_id(2);
-  if (s >= g.w || r >= g.h || p >= g.n * g.c) return;
-  long plane = p * g.oh * g.ow;
-  int me = (int)(r * g.w + s);
-  long ox0 = first_out(s, g.kw, g.sw, g.pw, g.dw), ox1 = last_out(s, g.sw, g.pw, g.ow);
-  float acc = 0.0f;
-  for (long oy = first_out(r, g.kh, g.sh, g.ph, g.dh), oy1 = last_out(r, g.sh, g.ph, g.oh); oy <= oy1; oy++)
-    for (long ox = ox0; ox <= ox1; ox++) {
-      long o = plane + oy * g.ow + ox;
-      if (arg[aoff + o] == me) acc += dy[dyoff + o];
-    }
-  dx[dxoff + (p * g.h + r) * g.w + s] = acc;
+/* One class of outputs, (oy, ox) = (py + cy·i, px + cx·j), adds its dy at its
+ * arg-max: the launcher picks cy, cx so that the windows of a class do not
+ * overlap, so no two work-items touch one element of dx (zeroed first), and
+ * running the classes in a fixed order sums in a fixed order. */
+__kernel void max_pool2d_scatter(window2d g, long cy, long cx, long py, long px, __global const int *arg, ulong aoff,
+                                 __global const float *dy, ulong dyoff, __global float *dx, ulong dxoff) {
+  long ox = px + get_global_id(0) * cx, oy = py + get_global_id(1) * cy, p = get_global_id(2);
+  if (ox >= g.ow || oy >= g.oh || p >= g.n * g.c) return;
+  long o = (p * g.oh + oy) * g.ow + ox;
+  int at = arg[aoff + o];
+  if (at >= 0) dx[dxoff + p * g.h * g.w + at] += dy[dyoff + o];
 }

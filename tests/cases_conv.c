@@ -51,6 +51,10 @@ const op_case cases_conv[] = {
     {"conv2d/1x1_batch1_bias", 3, {X(1, 13, 7, 9), X(11, 13, 1, 1), B(11)}, run_conv2d, {1, 1, 0, 0, 1, 1}, {0}, TOL,
      GRAD},
     {"conv2d/1x1_batch3", 2, {X(3, 13, 5, 7), X(6, 13, 1, 1)}, run_conv2d, {1, 1, 0, 0, 1, 1}, {0}, TOL, GRAD},
+    /* dW = dy · colsᵀ (most others: dWᵀ = cols · dyᵀ): fewer column rows than
+     * output channels, or many weights over few pixels */
+    {"conv2d/3x3_few_pixels", 2, {X(2, 4, 3, 3), X(20, 4, 3, 3)}, run_conv2d, {1, 1, 1, 1, 1, 1}, {0}, TOL, GRAD},
+    {"conv2d/1x1_widening", 2, {X(2, 3, 6, 7), X(7, 3, 1, 1)}, run_conv2d, {1, 1, 0, 0, 1, 1}, {0}, TOL, GRAD},
     {"conv2d/1x1_stride2", 2, {X(2, 8, 9, 9), X(5, 8, 1, 1)}, run_conv2d, {2, 2, 0, 0, 1, 1}, {0}, TOL, GRAD},
     {"conv2d/7x7_stride2_pad3", 2, {X(2, 3, 17, 15), X(4, 3, 7, 7)}, run_conv2d, {2, 2, 3, 3, 1, 1}, {0}, TOL, GRAD},
     {"conv2d/dilation2", 3, {X(2, 3, 11, 13), X(4, 3, 3, 3), B(4)}, run_conv2d, {1, 1, 2, 2, 2, 1}, {0}, TOL, GRAD},
@@ -70,6 +74,8 @@ const op_case cases_conv[] = {
      TOL, GRAD},
     {"conv_transpose2d/k3s2p1_outpad1", 3, {X(2, 4, 5, 6), X(4, 3, 3, 3), B(3)}, run_conv_transpose2d,
      {2, 2, 1, 1, 1, 1, 1}, {0}, TOL, GRAD},
+    {"conv_transpose2d/k1_widening", 2, {X(2, 3, 4, 5), X(3, 8, 1, 1)}, run_conv_transpose2d, {1, 1, 0, 0, 1, 1}, {0},
+     TOL, GRAD},
     {"conv_transpose2d/k1_batch1", 2, {X(1, 7, 5, 6), X(7, 4, 1, 1)}, run_conv_transpose2d, {1, 1, 0, 0, 1, 1}, {0},
      TOL, GRAD},
     {"conv_transpose2d/groups2_dilation2", 2, {X(2, 4, 5, 5), X(4, 3, 3, 3)}, run_conv_transpose2d,

@@ -226,6 +226,37 @@ START_TEST(against_torchvision) {
 }
 END_TEST
 
+/* norm_eval (mmdet's): training uses the running statistics and leaves them as they are. */
+START_TEST(norm_eval) {
+  geocl_ctx *ctx = ctxs[REF];
+  geocl_resnet_config cfg = {.depth = 18, .norm_eval = true};
+  geocl_params *p;
+  ck_assert_ok(geocl_params_new(ctx, &p));
+  ck_assert_ok(geocl_resnet_declare(p, "", &cfg));
+  ck_assert_ok(geocl_params_finalize(p));
+  geocl_resnet r;
+  ck_assert_ok(geocl_resnet_bind(p, "", &cfg, &r));
+  geocl_rng wr;
+  geocl_rng_init(&wr, 5);
+  fill_weights(p, &wr);
+  geocl_scope s = geocl_scope_begin(ctx);
+  geocl_tensor *x = draw(ctx, &wr, GEOCL_SHAPE(2, 3, 32, 32), -1, 1), *eval[4], *train[4];
+  float *before = test_download(geocl_params_find(p, "layer2.0.bn1.running_var"));
+  ck_assert_ok(geocl_resnet_apply(&r, x, false, eval));
+  ck_assert_ok(geocl_resnet_apply(&r, x, true, train));
+  float *a = test_download(eval[3]), *b = test_download(train[3]), *after = test_download(geocl_params_find(p, "layer2.0.bn1.running_var"));
+  ck_assert_msg(memcmp(a, b, sizeof(float) * (size_t)geocl_numel(eval[3])) == 0, "norm_eval: training output differs");
+  ck_assert_msg(memcmp(before, after, sizeof(float) * 128) == 0, "norm_eval: running statistics changed");
+  free(a);
+  free(b);
+  free(before);
+  free(after);
+  geocl_scope_end(ctx, s);
+  geocl_resnet_release(&r);
+  geocl_params_free(p);
+}
+END_TEST
+
 /* Options the layers refuse, with a message naming them. */
 START_TEST(bad_options) {
   geocl_ctx *ctx = ctxs[REF];
@@ -286,6 +317,7 @@ int main(void) {
   TCase *tc = tcase_create("resnet");
   tcase_set_timeout(tc, 300);
   tcase_add_loop_test(tc, against_torchvision, 0, 2 * N_BACKENDS);
+  tcase_add_test(tc, norm_eval);
   tcase_add_test(tc, bad_options);
   tcase_add_test(tc, int64_batch_count);
   suite_add_tcase(s, tc);

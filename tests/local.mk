@@ -190,14 +190,6 @@ EXTRA_DIST += tests/tune_cli.sh
 TESTS += tests/bench_cli.sh
 EXTRA_DIST += tests/bench_cli.sh
 
-# layers: ResNet-18 and ResNet-50 against torchvision
-check_PROGRAMS += tests/check_resnet
-TESTS += tests/check_resnet
-tests_check_resnet_SOURCES = tests/check_resnet.c
-tests_check_resnet_CFLAGS = $(TEST_CFLAGS)
-tests_check_resnet_LDADD = $(TEST_LDADD)
-EXTRA_DIST += tests/gen/gen_resnet_fixture.py tests/fixtures/resnet.safetensors
-
 # custom ops: a plugin registers them, the installed op checks test them
 check_PROGRAMS += tests/check_custom_op
 TESTS += tests/check_custom_op
@@ -207,3 +199,11 @@ check_LTLIBRARIES += tests/plugins/customop.la
 tests_plugins_customop_la_SOURCES = tests/plugins/customop.c
 tests_plugins_customop_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
 tests_plugins_customop_la_LIBADD = src/libgeocl.la -lm
+
+# layers: ResNet-18 and ResNet-50 against torchvision
+check_PROGRAMS += tests/check_resnet
+TESTS += tests/check_resnet
+tests_check_resnet_SOURCES = tests/check_resnet.c
+tests_check_resnet_CFLAGS = $(TEST_CFLAGS)
+tests_check_resnet_LDADD = $(TEST_LDADD)
+EXTRA_DIST += tests/gen/gen_resnet_fixture.py tests/fixtures/resnet.safetensors

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Launchers for the batch-norm kernels of cl/norm.cl: per-channel reductions
- * as planes (inner > 1: a work-group of the device's row_lanes work-items per
- * channel) or columns (inner = 1: a work-group of ROW_WG per vector of
+ * as planes (inner > 1: a work-group of the device's row_lanes work-items
+ * per channel) or columns (inner = 1: a work-group of ROW_WG per vector of
  * channels), and elementwise kernels over runs of a plane or of a row. */
 #include "ocl.h"
 
@@ -12,10 +12,9 @@
 static geocl_status launch_planes(ocl_backend *ob, ocl_kernel_slot *k, cl_uint arg, int64_t channels) {
   size_t lanes = ob->dev->defaults.row_lanes;
   while (lanes > 1 && lanes > k->max_wg) lanes /= 2;
-  cl_int err = clSetKernelArg(k->kernel, arg, lanes * sizeof(cl_float), NULL);
-  if (err != CL_SUCCESS) return ocl_fail(err, k->name);
+  geocl_status st = ocl_local_arg(ob, k, arg, lanes * sizeof(cl_float), 0);
   size_t local[2] = {lanes, 1}, global[2] = {lanes, (size_t)channels};
-  return ocl_launch(ob, k, 2, global, local);
+  return st != GEOCL_OK ? st : ocl_launch(ob, k, 2, global, local);
 }
 
 static geocl_status launch_columns(ocl_backend *ob, ocl_kernel_slot *k, int64_t channels) {

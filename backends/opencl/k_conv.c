@@ -11,9 +11,17 @@ static ocl_window2d window_arg(const geocl_window2d *g) {
   return (ocl_window2d){g->n, g->c, g->h, g->w, g->kh, g->kw, g->sh, g->sw, g->ph, g->pw, g->dh, g->dw, g->oh, g->ow};
 }
 
-/* kernel(window, buffer, offset, buffer, offset, ...) over a 2- or 3-D range;
- * work-groups are as wide as the first dimension needs (a power of two) and
- * fill up the kernel's work-group size with the second */
+/* Work-groups as wide as the first dimension needs (a power of two), filled
+ * up to the kernel's work-group size with the second. */
+static void group_shape(const ocl_kernel_slot *k, size_t width, size_t local[3]) {
+  size_t lanes = 1;
+  while (lanes < width && lanes < k->wg) lanes *= 2;
+  local[0] = lanes;
+  local[1] = k->wg / lanes;
+  local[2] = 1;
+}
+
+/* kernel(window, buffer, offset, buffer, offset, ...) over a 2- or 3-D range */
 static geocl_status launch(ocl_backend *ob, const char *name, const geocl_window2d *g, int nbufs, const geocl_bref *bufs,
                            cl_uint dims, const size_t *global) {
   ocl_kernel_slot *k;
@@ -28,9 +36,8 @@ static geocl_status launch(ocl_backend *ob, const char *name, const geocl_window
     if (err == CL_SUCCESS) err = clSetKernelArg(k->kernel, (cl_uint)(2 + 2 * i), sizeof off, &off);
   }
   if (err != CL_SUCCESS) return ocl_fail(err, name);
-  size_t lanes = 1;
-  while (lanes < global[0] && lanes < k->wg) lanes *= 2;
-  size_t local[3] = {lanes, k->wg / lanes, 1};
+  size_t local[3];
+  group_shape(k, global[0], local);
   return ocl_launch(ob, k, dims, global, local);
 }
 
@@ -53,8 +60,29 @@ geocl_status ocl_max_pool2d(geocl_backend *be, const geocl_window2d *g, geocl_br
   return launch(ocl_of(be), "max_pool2d", g, 3, (geocl_bref[]){x, y, arg}, 3, global);
 }
 
+/* dx = 0, then one scatter per class of outputs whose windows do not overlap:
+ * outputs cy = ⌈span/stride⌉ rows (columns) apart, span the dilated kernel's
+ * extent.  (A gather per input element reads up to span²/stride² arg-maxes
+ * for each one.) */
 geocl_status ocl_max_pool2d_backward(geocl_backend *be, const geocl_window2d *g, geocl_bref arg, geocl_bref dy,
                                      geocl_bref dx) {
-  size_t global[3] = {(size_t)g->w, (size_t)g->h, (size_t)(g->n * g->c)};
-  return launch(ocl_of(be), "max_pool2d_backward", g, 3, (geocl_bref[]){arg, dy, dx}, 3, global);
+  ocl_backend *ob = ocl_of(be);
+  geocl_status st = ocl_fill(be, g->n * g->c * g->h * g->w, 0, dx);
+  ocl_kernel_slot *k;
+  if (st == GEOCL_OK) st = ocl_kernel(ob, "conv", "max_pool2d_scatter", &k);
+  if (st != GEOCL_OK) return st;
+  cl_long cy = ((g->kh - 1) * g->dh + g->sh) / g->sh, cx = ((g->kw - 1) * g->dw + g->sw) / g->sw;
+  ocl_window2d w = window_arg(g);
+  cl_mem am = ocl_mem(arg), dym = ocl_mem(dy), dxm = ocl_mem(dx);
+  cl_ulong ao = arg.off, dyo = dy.off, dxo = dx.off;
+  size_t global[3] = {(size_t)((g->ow + cx - 1) / cx), (size_t)((g->oh + cy - 1) / cy), (size_t)(g->n * g->c)};
+  for (cl_long py = 0; st == GEOCL_OK && py < cy; py++)
+    for (cl_long px = 0; st == GEOCL_OK && px < cx; px++) {
+      st = ocl_args(k->kernel, 11, OCL_ARG(w), OCL_ARG(cy), OCL_ARG(cx), OCL_ARG(py), OCL_ARG(px), OCL_ARG(am),
+                    OCL_ARG(ao), OCL_ARG(dym), OCL_ARG(dyo), OCL_ARG(dxm), OCL_ARG(dxo));
+      size_t local[3];
+      group_shape(k, global[0], local);
+      if (st == GEOCL_OK) st = ocl_launch(ob, k, 3, global, local);
+    }
+  return st;
 }

@@ -61,6 +61,9 @@ backends_opencl_opencl_la_SOURCES += backends/opencl/fft.c
 OCL_KERNEL_FILES += cl/optim.cl
 backends_opencl_opencl_la_SOURCES += backends/opencl/k_optim.c
 
+# kernels given as source (custom ops)
+backends_opencl_opencl_la_SOURCES += backends/opencl/source_kernel.c
+
 # convolution and pooling
 OCL_KERNEL_FILES += cl/conv.cl
 backends_opencl_opencl_la_SOURCES += backends/opencl/k_conv.c
@@ -71,9 +74,6 @@ backends_opencl_opencl_la_SOURCES += backends/opencl/k_batchnorm.c
 # resampling
 OCL_KERNEL_FILES += cl/resample.cl
 backends_opencl_opencl_la_SOURCES += backends/opencl/k_resample.c
-
-# kernels given as source (custom ops)
-backends_opencl_opencl_la_SOURCES += backends/opencl/source_kernel.c
 
 EXTRA_DIST += $(OCL_KERNEL_FILES)
 if GEOCL_OPENCL

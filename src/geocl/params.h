@@ -105,8 +105,8 @@ geocl_status geocl_params_finish_grads(geocl_params *p);
 /* Save every parameter and buffer as F32 under its name, with the given
  * metadata, atomically. */
 geocl_status geocl_params_save(const geocl_params *p, const char *path, int n_meta, const geocl_st_kv *meta);
-/* Load every parameter and buffer by name (F32, or F16/BF16/F64 converted).
- * Strict: a missing, unexpected or wrong-shape tensor fails the load with an
+/* Load every parameter and buffer by name (F32, or F16/BF16/F64 converted;
+ * buffers also from integers, as torch's int64 num_batches_tracked).  Strict: a missing, unexpected or wrong-shape tensor fails the load with an
  * error naming the first few and the count, and nothing is modified. */
 geocl_status geocl_params_load(geocl_params *p, const char *path);
 

@@ -10,7 +10,7 @@
  * col.  Backward: dW = dT · colᵀ (the columns recomputed, not kept), dcol =
  * Wᵀ · dT, dx = col2im(dcol).
  *
- * Where every image has at least PER_IMAGE_MIN output pixels (and one
+ * Where every image has enough output pixels (PER_IMAGE_MIN; and one
  * group), the GEMM is batched over the images instead, reading the image's
  * columns and writing its NCHW output in place: no reordering of y or dy,
  * and no columns at all for 1×1 convolutions; dW then sums one GEMM per
@@ -44,13 +44,19 @@ static conv_dims load_dims(const geocl_node *n) {
   return (conv_dims){{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13]}, v[14]};
 }
 
-/* Output pixels per image from which a convolution runs one GEMM per image. */
+/* Output pixels per image from which a convolution runs one GEMM per image;
+ * a pointwise one (no columns at all then: the GEMM reads x in place) from
+ * fewer.  Measured on ResNet-50's layers (docs/performance.md). */
 #define PER_IMAGE_MIN 256
-
-static bool per_image(const conv_dims *d) { return d->groups == 1 && d->g.n > 1 && d->g.oh * d->g.ow >= PER_IMAGE_MIN; }
+#define PER_IMAGE_MIN_POINTWISE 128
 
 static bool pointwise(const geocl_window2d *g) {
   return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
+}
+
+static bool per_image(const conv_dims *d) {
+  int64_t min = pointwise(&d->g) ? PER_IMAGE_MIN_POINTWISE : PER_IMAGE_MIN;
+  return d->groups == 1 && d->g.n > 1 && d->g.oh * d->g.ow >= min;
 }
 
 /* A pointwise window of one image: its columns [Cin, P] are x itself. */
@@ -142,6 +148,38 @@ static geocl_status group_gemm(geocl_ctx *ctx, int64_t groups, bool ta, bool tb,
   return gemm(ctx, ta, tb, m, n, k, groups, a, ta ? m : k, m * k, b, tb ? k : n, k * n, c, n, m * n, beta);
 }
 
+/* One operand of the weight gradient: calls × groups matrices of rows × k,
+ * row stride ld, the call's at call·call_stride, the group's at
+ * group·group_stride. */
+typedef struct grad_operand {
+  geocl_bref at;
+  int64_t ld, call_stride, group_stride;
+} grad_operand;
+
+/* dW_g = Σ over the calls of dy_g · cols_gᵀ, dW [G, co, K].  The GEMM packs
+ * its transposed operand (a strided pass over it) and reads the other in
+ * place, so of dW = dy · colsᵀ (packing the columns, K × k per call) and
+ * dWᵀ = cols · dyᵀ (packing dy, co × k per call, then transposing dWᵀ once)
+ * it takes the one that moves less: the second for a k×k convolution over
+ * many pixels (dy much smaller than its columns), the first where the
+ * weights are large and the pixels few. */
+static geocl_status weight_grad(geocl_ctx *ctx, int64_t G, int64_t co, int64_t K, int64_t k, int64_t calls,
+                                const grad_operand *cols, const grad_operand *dy, geocl_tensor *dW) {
+  bool transposed = calls * co * k + co * K < calls * K * k;
+  geocl_tensor *t = transposed ? ops_new(ctx, GEOCL_SHAPE(G, K, co)) : dW;
+  geocl_status st = t ? GEOCL_OK : geocl_last_status();
+  const grad_operand *a = transposed ? cols : dy, *b = transposed ? dy : cols;
+  int64_t m = transposed ? K : co, n = transposed ? co : K;
+  for (int64_t c = 0; st == GEOCL_OK && c < calls; c++)
+    st = gemm(ctx, false, true, m, n, k, G, at(a->at, c * a->call_stride), a->ld, a->group_stride,
+              at(b->at, c * b->call_stride), b->ld, b->group_stride, geocl_tensor_bref(t), n, m * n, c ? 1.0f : 0.0f);
+  if (st == GEOCL_OK && transposed && G * co * K > 0)
+    st = ctx->be->ops->copy(ctx->be, 3, (int64_t[]){G, co, K}, geocl_tensor_bref(t), (int64_t[]){K * co, 1, co},
+                            geocl_tensor_bref(dW), (int64_t[]){co * K, K, 1}, 0);
+  free_temp(t, dW);
+  return st;
+}
+
 /* y_b = W · cols_b (+ bias) for every image b */
 static geocl_status forward_per_image(geocl_ctx *ctx, const geocl_window2d *g, geocl_tensor *x, geocl_tensor *W,
                                       geocl_tensor *bias, geocl_tensor *y) {
@@ -165,10 +203,8 @@ static geocl_status weight_grad_per_image(geocl_ctx *ctx, const geocl_window2d *
   int64_t cout = dW->shape[0], K = g->c * g->kh * g->kw, P = g->oh * g->ow;
   image_cols c;
   if (!image_columns(ctx, g, x, &c)) return geocl_last_status();
-  geocl_status st = GEOCL_OK;
-  for (int64_t b = 0; st == GEOCL_OK && b < g->n; b++)
-    st = gemm(ctx, false, true, cout, K, P, 1, at(geocl_tensor_bref(dy), b * cout * P), P, 0,
-              at(geocl_tensor_bref(c.t), b * c.stride), c.ld, 0, geocl_tensor_bref(dW), K, 0, b ? 1.0f : 0.0f);
+  grad_operand cols = {geocl_tensor_bref(c.t), c.ld, c.stride, 0}, d = {geocl_tensor_bref(dy), P, cout * P, 0};
+  geocl_status st = weight_grad(ctx, 1, cout, K, P, g->n, &cols, &d, dW);
   free_temp(c.t, x);
   return st;
 }
@@ -267,9 +303,9 @@ static geocl_status backward_merged(geocl_ctx *ctx, const conv_dims *d, geocl_te
   if (W->requires_grad) {
     geocl_tensor *col = columns(ctx, g, x);
     geocl_tensor *dW = col ? ops_new(ctx, 4, W->shape) : NULL;
-    st = dW ? group_gemm(ctx, G, false, true, cout / G, K, NP, geocl_tensor_bref(dt), geocl_tensor_bref(col),
-                         geocl_tensor_bref(dW), 0.0f)
-            : geocl_last_status();
+    grad_operand cols = {col ? geocl_tensor_bref(col) : (geocl_bref){0}, NP, 0, K * NP},
+                 dts = {geocl_tensor_bref(dt), NP, 0, cout / G * NP};
+    st = dW ? weight_grad(ctx, G, cout / G, K, NP, 1, &cols, &dts, dW) : geocl_last_status();
     free_temp(col, x);
     if (st == GEOCL_OK) st = geocl_accumulate_grad(W, dW);
   }
@@ -374,9 +410,9 @@ static geocl_status conv_transpose2d_backward(geocl_node *n, geocl_tensor *dout)
   if (st == GEOCL_OK && W->requires_grad) { /* dW_b = xt_b · dcol_bᵀ */
     geocl_tensor *xt = from_nchw(ctx, g->n, cin, P, x);
     geocl_tensor *dW = xt ? ops_new(ctx, 4, W->shape) : NULL;
-    st = dW ? group_gemm(ctx, G, false, true, cin / G, K, NP, geocl_tensor_bref(xt), geocl_tensor_bref(dcol),
-                         geocl_tensor_bref(dW), 0.0f)
-            : geocl_last_status();
+    grad_operand cols = {geocl_tensor_bref(dcol), NP, 0, K * NP},
+                 xts = {xt ? geocl_tensor_bref(xt) : (geocl_bref){0}, NP, 0, cin / G * NP};
+    st = dW ? weight_grad(ctx, G, cin / G, K, NP, 1, &cols, &xts, dW) : geocl_last_status();
     free_temp(xt, x);
     if (st == GEOCL_OK) st = geocl_accumulate_grad(W, dW);
   }
