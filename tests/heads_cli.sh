@@ -51,11 +51,11 @@ grep -q '"depth": {"min": 0.001, "max": 80, "crop": "none"}' "$dir/depth.json" |
 # infer on a whole image pair and on one image
 img="$dir/k15/training/image_2/000000_10.png"
 $cli infer --weights "$dir/stereo/best.safetensors" --image1 "$img" --image2 "$dir/k15/training/image_3/000000_10.png" \
-  --out "$dir/s" $dev >/dev/null || fail "infer stereo"
+  --out "$dir/new/s" $dev >/dev/null || fail "infer stereo"
 $cli infer --weights "$dir/flow/best.safetensors" --image1 "$img" --image2 "$dir/k15/training/image_2/000000_11.png" \
   --out "$dir/f" $dev >/dev/null || fail "infer flow"
 $cli infer --weights "$dir/depth/best.safetensors" --image1 "$img" --out "$dir/d" $dev >/dev/null || fail "infer depth"
-for f in s_disp.png s_disp.pfm s_disp_color.png s_conf.png f_flow.png f_flow.flo f_flow_color.png f_conf.png \
+for f in new/s_disp.png new/s_disp.pfm new/s_disp_color.png new/s_conf.png f_flow.png f_flow.flo f_flow_color.png f_conf.png \
   d_depth.png d_depth.pfm d_depth_color.png; do
   [ -s "$dir/$f" ] || fail "infer did not write $f"
 done

@@ -39,7 +39,7 @@ static void help(FILE *out) {
           "  --image1 A        left image (stereo), frame t (flow), the image (depth): PNG or\n"
           "                    JPEG of any size\n"
           "  --image2 B        right image (stereo), frame t+1 (flow); the size of A\n"
-          "  --out PREFIX      path prefix of the files written\n"
+          "  --out PREFIX      path prefix of the files written (its directory is created)\n"
           "  --overlap F       tile overlap in [0, 1) (default 0.7)\n"
           "  --conf-mode M     tile weights: conf_expsigmoid_B_S, conf_expbetaB or none\n"
           "                    (default: the head's tile_conf_mode)\n"
@@ -121,6 +121,15 @@ static int parse(int argc, char **argv, infer_args *a) {
   a->args = argv + optind;
   a->n_args = argc - optind;
   return CLI_OK;
+}
+
+/* The directory of the files' prefix (out/a: out), created if missing. */
+static geocl_status make_out_dir(const char *prefix) {
+  const char *slash = strrchr(prefix, '/');
+  if (!slash || slash == prefix) return GEOCL_OK;
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%.*s", (int)(slash - prefix), prefix);
+  return geocl_mkdir_p(dir);
 }
 
 static geocl_status read_rgb(const char *path, geocl_image *out) {
@@ -244,6 +253,7 @@ static geocl_status infer(const infer_args *a, geocl_model *m) {
   if (st == GEOCL_OK)
     printf("%s: %dx%d in %d tiles, confidence weights %s\n", name, p.width, p.height, p.tiles,
            geocl_tile_conf_mode(m, a->conf_mode));
+  if (st == GEOCL_OK) st = make_out_dir(a->out);
   if (st == GEOCL_OK) st = task == GEOCL_DENSE_FLOW ? write_flow(a, &p) : write_stereo_or_depth(a, task == GEOCL_DENSE_DEPTH, &p);
   if (st == GEOCL_OK && p.conf) st = write_conf(a, &p);
   geocl_dense_prediction_free(&p);
