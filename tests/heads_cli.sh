@@ -46,6 +46,12 @@ for head in stereo flow depth; do
     "$dir/$head.json" || fail "eval $head JSON: $(cat "$dir/$head.json")"
 done
 grep -q '"s40+": ' "$dir/flow.json" || fail "flow: no speed bins"
+# the fields of format geocl-eval-1 in their documented order (docs/heads.md)
+keys() { grep -o '"[a-z_0-9]*": ' "$1" | tr -d '":' | tr -s ' \n' ' '; }
+[ "$(keys "$dir/stereo.json")" = "format task weights data source samples pixels tiles crop overlap conf_mode metrics avgerr rmse seconds " ] ||
+  fail "stereo JSON fields: $(keys "$dir/stereo.json")"
+[ "$(keys "$dir/depth.json")" = "format task weights data source samples pixels tiles crop overlap conf_mode depth min max crop metrics abs_rel sq_rel rmse rmse_log silog log10 delta1 delta2 delta3 seconds " ] ||
+  fail "depth JSON fields: $(keys "$dir/depth.json")"
 grep -q '"depth": {"min": 0.001, "max": 80, "crop": "none"}' "$dir/depth.json" || fail "depth JSON: $(cat "$dir/depth.json")"
 
 # infer on a whole image pair and on one image

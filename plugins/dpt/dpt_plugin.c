@@ -56,7 +56,7 @@ static const geocl_option options[] = {
     DPT_HEAD_OPTIONS,
     {"depth_loss", GEOCL_OPTION_STRING, "silog", "silog (the depth toolbox's SigLoss) or l1log (L1 on log depth)"},
     {"max_depth", GEOCL_OPTION_FLOAT, "80", "depth range of the output, metres: min_depth + max_depth·σ(x)"},
-    {"min_depth", GEOCL_OPTION_FLOAT, "0.001", ""},
+    {"min_depth", GEOCL_OPTION_FLOAT, "0.001", "smallest depth of the output, metres"},
     {NULL},
 };
 /* AdamW (0.9, 0.95), weight decay 0.05 but on biases and norms, lr 1e-4, 5%
