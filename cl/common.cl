@@ -89,19 +89,23 @@ inline float wg_reduce_sum(__local float *buf, float v) {
 #if VWIDTH == 1
 typedef float vfloat;
 typedef uint vuint;
+typedef int vint;
 #define vload_v(i, p) ((p)[i])
 #define vstore_v(x, i, p) ((p)[i] = (x))
 #define as_vfloat(x) as_float(x)
 #define as_vuint(x) as_uint(x)
+#define as_vint(x) as_int(x)
 #else
 #define PASTE_(a, b) a##b
 #define PASTE(a, b) PASTE_(a, b)
 typedef PASTE(float, VWIDTH) vfloat;
 typedef PASTE(uint, VWIDTH) vuint;
+typedef PASTE(int, VWIDTH) vint;
 #define vload_v(i, p) PASTE(vload, VWIDTH)(i, p)
 #define vstore_v(x, i, p) PASTE(vstore, VWIDTH)(x, i, p)
 #define as_vfloat(x) PASTE(as_float, VWIDTH)(x)
 #define as_vuint(x) PASTE(as_uint, VWIDTH)(x)
+#define as_vint(x) PASTE(as_int, VWIDTH)(x)
 #endif
 
 /* Vector i of p[0, n): whole, or at the tail with the lanes past n zero.

@@ -79,6 +79,26 @@ __kernel void max_axis(long outer, long len, long inner, __global const float *x
   arg[argoff + g] = (int)best;
 }
 
+/* max_axis for inner ≥ VWIDTH: one work-item per vector of VWIDTH of the
+ * inner elements (CPUs compare a whole vector at a time) */
+__kernel void max_axis_v(long outer, long len, long inner, __global const float *x, ulong xoff, __global float *y,
+                         ulong yoff, __global int *arg, ulong argoff) {
+  long nv = (inner + VWIDTH - 1) / VWIDTH, g = get_global_id(0);
+  if (g >= outer * nv) return;
+  long o = g / nv, i = g - o * nv;
+  __global const float *p = x + xoff + o * len * inner;
+  vfloat bv = load_fv(p, i, inner);
+  vint best = 0;
+  for (long l = 1; l < len; l++) {
+    vfloat v = load_fv(p + l * inner, i, inner);
+    vint take = isgreater(v, bv) | (isnan(v) & ~isnan(bv));
+    bv = select(bv, v, take);
+    best = select(best, (vint)((int)l), take);
+  }
+  store_fv(bv, y + yoff + o * inner, i, inner);
+  store_v(as_vuint(best), (__global uint *)arg + argoff + o * inner, i, inner);
+}
+
 __kernel void max_axis_backward(long outer, long len, long inner, __global const int *arg, ulong argoff,
                                 __global const float *dy, ulong dyoff, __global float *dx, ulong dxoff) {
   long g = get_global_id(0);
@@ -86,4 +106,15 @@ __kernel void max_axis_backward(long outer, long len, long inner, __global const
   long i = g % inner, l = (g / inner) % len, o = g / (inner * len);
   long k = o * inner + i;
   dx[dxoff + g] = arg[argoff + k] == l ? dy[dyoff + k] : 0.0f;
+}
+
+/* max_axis_backward for inner ≥ VWIDTH: one work-item per vector */
+__kernel void max_axis_backward_v(long outer, long len, long inner, __global const int *arg, ulong argoff,
+                                  __global const float *dy, ulong dyoff, __global float *dx, ulong dxoff) {
+  long nv = (inner + VWIDTH - 1) / VWIDTH, g = get_global_id(0);
+  if (g >= outer * len * nv) return;
+  long i = g % nv, l = (g / nv) % len, o = g / (nv * len);
+  vint a = as_vint(load_v((__global const uint *)arg + argoff + o * inner, i, inner));
+  vfloat d = load_fv(dy + dyoff + o * inner, i, inner);
+  store_fv(select((vfloat)0.0f, d, a == (vint)((int)l)), dx + dxoff + (o * len + l) * inner, i, inner);
 }

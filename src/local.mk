@@ -14,6 +14,7 @@ src_libgeocl_la_LIBADD = $(PNG_LIBS) $(JSONC_LIBS) $(JPEG_LIBS) $(PTHREAD_LIBS) 
 
 geoclincludedir = $(includedir)/geocl
 geoclinclude_HEADERS = \
+	src/geocl/assignment.h \
 	src/geocl/autograd.h \
 	src/geocl/backend-api.h \
 	src/geocl/backend-kernels.h \

@@ -3,7 +3,8 @@
 # geocl bench: bad arguments are one-line usage errors; each benchmark's JSON
 # has its fields, with figures consistent with each other (GFLOP/s from the
 # sizes and the median; a step's peak memory is parameters + activations) and
-# a step's parameter memory the same on OpenCL as on the reference backend.
+# a step's memory the same on OpenCL as on the reference backend; the
+# point-cloud benchmarks report their sizes and times.
 set -u
 cli="${GEOCL_CLI:?run through tests/wrapper.sh}"
 dir="${GEOCL_TEST_TMP:?}/bench-cli"
@@ -18,6 +19,9 @@ check_usage bench "unexpected argument 'x=1'" gemm --m 4 --n 4 --k 4 x=1
 check_usage bench "--depth 42: expected 18, 34, 50, 101 or 152" resnet --depth 42
 check_usage bench "--size 0x32: expected HxW or S" resnet --size 0x32
 check_usage bench "--size 64x: expected HxW or S" resnet --size 64x
+check_usage bench "fps needs all its sizes" fps --points 100
+check_usage bench "ballquery needs all its sizes" ballquery --centres 10
+check_usage bench "mlp needs all its sizes" mlp --rows 10 --in 4
 "$cli" bench step --model nope >/dev/null 2>"$dir/err" && fail "an unknown preset was accepted"
 grep -q "no preset 'nope'" "$dir/err" || fail "unknown preset: $(cat "$dir/err")"
 
@@ -60,10 +64,24 @@ for dev in reference opencl; do
     fail "resnet memory on $dev: $(cat "$dir/resnet.$dev")"
   awk -v p="$(field images_per_s "$dir/resnet.$dev")" 'BEGIN { exit !(p > 0) }' ||
     fail "no images/s on $dev: $(cat "$dir/resnet.$dev")"
+  "$cli" bench fps --device "$d" --points 300 --samples 20 --batch 2 --features 4 --repeat 2 --json >"$dir/fps.$dev" ||
+    fail "bench fps on $dev"
+  grep -q '"batch": 2, "points": 300, "samples": 20, "dims": 7' "$dir/fps.$dev" && [ -n "$(field median_s "$dir/fps.$dev")" ] ||
+    fail "fps JSON on $dev: $(cat "$dir/fps.$dev")"
+  "$cli" bench ballquery --device "$d" --points 400 --centres 50 --repeat 2 --json >"$dir/ball.$dev" ||
+    fail "bench ballquery on $dev"
+  awk -v q="$(field ball_query_s "$dir/ball.$dev")" -v t="$(field median_s "$dir/ball.$dev")" 'BEGIN { exit !(q > 0 && t > 0) }' ||
+    fail "ballquery JSON on $dev: $(cat "$dir/ball.$dev")"
+  "$cli" bench mlp --device "$d" --rows 100 --in 8 --out 6 --repeat 2 --json >"$dir/mlp.$dev" || fail "bench mlp on $dev"
+  awk -v g="$(field forward_gflops "$dir/mlp.$dev")" -v t="$(field forward_s "$dir/mlp.$dev")" \
+    'BEGIN { e = 2 * 100 * 8 * 6 / t * 1e-9; exit !(g > 0 && (g - e) ^ 2 < (1e-3 * e) ^ 2 + 1e-6) }' ||
+    fail "mlp GFLOP/s is not 2·rows·in·out/forward_s on $dev: $(cat "$dir/mlp.$dev")"
 done
+"$cli" bench assignment --device reference --n 40 --repeat 2 --json >"$dir/assign" || fail "bench assignment"
+awk -v c="$(field mean_cost "$dir/assign")" 'BEGIN { exit !(c > 0) }' || fail "assignment JSON: $(cat "$dir/assign")"
 # the pool's accounting does not depend on the backend
 [ "$(field model_bytes "$dir/step.opencl")" -eq "$(field model_bytes "$dir/step.reference")" ] ||
   fail "parameter memory differs between backends"
 [ "$(field model_bytes "$dir/resnet.opencl")" -eq "$(field model_bytes "$dir/resnet.reference")" ] ||
   fail "resnet parameter memory differs between backends"
-echo "bench: usage errors, JSON of gemm/attention/infonce/step/resnet on both backends"
+echo "bench: usage errors, JSON of gemm/attention/infonce/step/resnet/fps/ballquery/mlp on both backends, assignment"

@@ -35,6 +35,8 @@ const op_case cases_reduce[] = {
     {"reduce/mean_first", 1, {{3, {13, 7, 2}, U}}, run_mean, {0, 0}, {0}, TOL, GRAD},
     {"reduce/max_last", 1, {{2, {7, 13}, U}}, run_max, {-1, 0}, {0}, 0, 0, 1e-4, 1e-2},
     {"reduce/max_mid_keep", 1, {{3, {3, 13, 7}, U}}, run_max, {1, 1}, {0}, 0, 0, 1e-4, 1e-2},
+    /* over the neighbours of grouped points [B, M, K, C]: whole vectors of C and a tail */
+    {"reduce/max_neighbours", 1, {{4, {2, 5, 9, 37}, U}}, run_max, {2, 0}, {0}, 0, 0, 1e-4, 1e-2},
     {"reduce/sum_all", 1, {{3, {3, 7, 13}, U}}, run_sum_all, {0}, {0}, TOL, GRAD},
     {"reduce/mean_all_big", 1, {{2, {197, 257}, U}}, run_mean_all, {0}, {0}, TOL, GRAD},
     {"reduce/sum_to", 1, {{4, {2, 7, 5, 13}, U}}, run_sum_to, {0}, {0}, TOL, GRAD},

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Known answers of single ops against PyTorch: attention (plain and CroCo v2's
  * 2D RoPE, self- and cross-attention, fused and unfused paths), LayerNorm,
- * exact GELU, CroCo's masked normalised-pixel MSE and SimIPU's InfoNCE through
- * L2 normalisation; conv2d, conv_transpose2d, batch norm in training mode
+ * exact GELU, CroCo's masked normalised-pixel MSE, SimIPU's InfoNCE through
+ * L2 normalisation and its bilinear sampling of feature maps at points
+ * (grid_sample); conv2d, conv_transpose2d, batch norm in training mode
  * (with the running update) and eval mode, resizing (nearest, bilinear and
  * bicubic, both align_corners) and max pooling with ties; forward outputs and
  * input gradients.  The fixtures under
@@ -49,16 +50,18 @@
 #define RESIZE_OUT_TOL 1e-6
 #define RESIZE_GRAD_TOL 1e-6
 #define POOL_GRAD_TOL 1e-7 /* [0] sums of a few values; the outputs are copies (bound 0) */
+#define GRID_OUT_TOL 5e-7     /* [2.2e-7] */
+#define GRID_GRAD_TOL 5e-7    /* [2.3e-7] */
 
 enum { REF, OCL, N_BACKENDS };
 static geocl_ctx *ctxs[N_BACKENDS]; /* OpenCL: NULL without a device */
 static const char *const backend_names[N_BACKENDS] = {"reference", "OpenCL"};
 
-enum { ATTN_FUSED, ATTN_UNFUSED, LAYERNORM, GELU, MASKED_MSE, INFONCE, CONV2D, CONV_T, BATCHNORM, RESIZE, MAX_POOL,
-       N_OPS };
+enum { ATTN_FUSED, ATTN_UNFUSED, LAYERNORM, GELU, MASKED_MSE, INFONCE, GRID_SAMPLE, CONV2D, CONV_T, BATCHNORM, RESIZE,
+       MAX_POOL, N_OPS };
 static const char *const op_names[N_OPS] = {
     "attention (fused)", "attention (unfused)", "layernorm", "gelu", "masked normpix MSE", "infonce",
-    "conv2d", "conv_transpose2d", "batchnorm", "resize", "max_pool2d"};
+    "grid_sample points", "conv2d", "conv_transpose2d", "batchnorm", "resize", "max_pool2d"};
 static bool verbose; /* GEOCL_TEST_VERBOSE=1: print every comparison */
 /* Worst errors seen per op and backend: outputs, gradients. */
 static double worst[N_OPS][N_BACKENDS][2];
@@ -315,6 +318,16 @@ static void max_pool_case(const kat *k) {
   expect(k, geocl_grad(x), "dx", POOL_GRAD_TOL, true);
 }
 
+/* Bilinear sampling at points: gradients to the map and to the points. */
+static void grid_sample_case(const kat *k) {
+  geocl_tensor *f = load(k, "f", true), *grid = load(k, "grid", true);
+  geocl_tensor *y = geocl_grid_sample_points(f, grid);
+  expect(k, y, "y", GRID_OUT_TOL, false);
+  ck_assert_ok(geocl_backward_from(y, load(k, "dout", false)));
+  expect(k, geocl_grad(f), "df", GRID_GRAD_TOL, true);
+  expect(k, geocl_grad(grid), "dgrid", GRID_GRAD_TOL, true);
+}
+
 /* _i: the backend */
 START_TEST(attention_fused) {
   each_case(ATTN_FUSED, _i, "attention.safetensors", attention_case);
@@ -355,6 +368,9 @@ END_TEST
 START_TEST(max_pool2d) { each_case(MAX_POOL, _i, "max_pool2d.safetensors", max_pool_case); }
 END_TEST
 
+START_TEST(grid_sample) { each_case(GRID_SAMPLE, _i, "grid_sample.safetensors", grid_sample_case); }
+END_TEST
+
 static void print_worst(void) {
   printf("worst relative L2 error against PyTorch (float64), outputs / gradients:\n");
   for (int op = 0; op < N_OPS; op++) {
@@ -388,6 +404,7 @@ int main(void) {
   tcase_add_loop_test(tc, batchnorm, 0, N_BACKENDS);
   tcase_add_loop_test(tc, resize, 0, N_BACKENDS);
   tcase_add_loop_test(tc, max_pool2d, 0, N_BACKENDS);
+  tcase_add_loop_test(tc, grid_sample, 0, N_BACKENDS);
   suite_add_tcase(s, tc);
   int rc = test_run_suite(s);
   print_worst();

@@ -14,22 +14,6 @@
 
 enum { ROWS = 5, COLS = 37 };
 
-/* Loop index 0: the reference backend; 1: OpenCL, or NULL (with a message). */
-static geocl_ctx *open_backend(int which) {
-  if (which == 0) return test_ref_ctx();
-  if (!test_have_opencl()) {
-    printf("SKIP: no OpenCL device: check_norm checked the reference backend only\n");
-    return NULL;
-  }
-  return test_ocl_ctx();
-}
-
-static geocl_tensor *upload(geocl_ctx *ctx, int ndim, const int64_t *shape, const float *data) {
-  geocl_tensor *t = geocl_from_host(ctx, GEOCL_F32, ndim, shape, data);
-  ck_assert_nonnull_geocl(t);
-  return t;
-}
-
 static void expect_close(const geocl_tensor *t, const float *want, size_t n, double tol, const char *what) {
   ck_assert_nonnull_geocl(t);
   ck_assert_uint_eq((size_t)geocl_numel(t), n);
@@ -40,7 +24,7 @@ static void expect_close(const geocl_tensor *t, const float *want, size_t n, dou
 }
 
 START_TEST(layernorm_matches_formula) {
-  geocl_ctx *ctx = open_backend(_i);
+  geocl_ctx *ctx = test_backend_ctx(_i, "check_norm");
   if (!ctx) return;
   const float eps = 1e-5f;
   float x[ROWS * COLS], gamma[COLS], beta[COLS], want[ROWS * COLS], want_plain[ROWS * COLS];
@@ -58,8 +42,9 @@ START_TEST(layernorm_matches_formula) {
       want[r * COLS + c] = (float)(h * gamma[c] + beta[c]);
     }
   }
-  geocl_tensor *tx = upload(ctx, GEOCL_SHAPE(ROWS, COLS), x);
-  geocl_tensor *tg = upload(ctx, GEOCL_SHAPE(COLS), gamma), *tb = upload(ctx, GEOCL_SHAPE(COLS), beta);
+  geocl_tensor *tx = test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(ROWS, COLS), x);
+  geocl_tensor *tg = test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(COLS), gamma);
+  geocl_tensor *tb = test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(COLS), beta);
   geocl_tensor *y = geocl_layernorm(tx, tg, tb, eps);
   expect_close(y, want, ROWS * COLS, 1e-6, "layernorm");
   expect_close(geocl_layernorm(tx, NULL, NULL, eps), want_plain, ROWS * COLS, 1e-6, "layernorm without affine");
@@ -69,7 +54,7 @@ END_TEST
 
 /* Row 0 is all zeros, row 1 has a norm below eps (clamped), the others above. */
 START_TEST(l2_normalize_matches_formula) {
-  geocl_ctx *ctx = open_backend(_i);
+  geocl_ctx *ctx = test_backend_ctx(_i, "check_norm");
   if (!ctx) return;
   const float eps = 1e-4f;
   float x[ROWS * COLS], want[ROWS * COLS], dx_zero_row[COLS];
@@ -82,7 +67,7 @@ START_TEST(l2_normalize_matches_formula) {
     double d = fmax(sqrt(s), eps);
     for (int c = 0; c < COLS; c++) want[r * COLS + c] = (float)(x[r * COLS + c] / d);
   }
-  geocl_tensor *tx = upload(ctx, GEOCL_SHAPE(ROWS, COLS), x);
+  geocl_tensor *tx = test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(ROWS, COLS), x);
   geocl_set_requires_grad(tx, true);
   geocl_tensor *y = geocl_l2_normalize(tx, eps);
   expect_close(y, want, ROWS * COLS, 1e-6, "l2_normalize");

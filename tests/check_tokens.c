@@ -12,23 +12,6 @@
 #include "core/internal.h" /* the pool's guard-violation counter */
 #include "testutil.h"
 
-/* Loop index 0: the reference backend; 1: OpenCL, or NULL (with a message)
- * when there is no OpenCL device. */
-static geocl_ctx *open_backend(int which) {
-  if (which == 0) return test_ref_ctx();
-  if (!test_have_opencl()) {
-    printf("SKIP: no OpenCL device: check_tokens checked the reference backend only\n");
-    return NULL;
-  }
-  return test_ocl_ctx();
-}
-
-static geocl_tensor *upload(geocl_ctx *ctx, geocl_dtype dt, int ndim, const int64_t *shape, const void *data) {
-  geocl_tensor *t = geocl_from_host(ctx, dt, ndim, shape, data);
-  ck_assert_nonnull_geocl(t);
-  return t;
-}
-
 static void assert_shape(const geocl_tensor *t, int ndim, const int64_t *shape) {
   ck_assert_nonnull_geocl(t);
   ck_assert_int_eq(geocl_ndim(t), ndim);
@@ -44,7 +27,7 @@ static float *iota(size_t n) {
 
 /* vec[b][i·w + j][(ky·p + kx)·3 + c] = img[b][c][p·i + ky][p·j + kx] */
 START_TEST(patchify_index_mapping) {
-  geocl_ctx *ctx = open_backend(_i);
+  geocl_ctx *ctx = test_backend_ctx(_i, "check_tokens");
   if (!ctx) return;
   enum { B = 2, C = 3, H = 4, W = 6, P = 2, h = H / P, w = W / P, N = h * w, D = P * P * C };
   float *img = iota(B * C * H * W), want[B * N * D];
@@ -56,7 +39,7 @@ START_TEST(patchify_index_mapping) {
             for (int c = 0; c < C; c++)
               want[(b * N + i * w + j) * D + (ky * P + kx) * C + c] =
                   img[((b * C + c) * H + P * i + ky) * W + P * j + kx];
-  geocl_tensor *x = geocl_patchify(upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, C, H, W), img), P);
+  geocl_tensor *x = geocl_patchify(test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, C, H, W), img), P);
   assert_shape(x, GEOCL_SHAPE(B, N, D));
   float *got = test_download(x);
   for (int k = 0; k < B * N * D; k++) ck_assert_msg(got[k] == want[k], "element %d: %g, want %g", k, got[k], want[k]);
@@ -67,12 +50,12 @@ START_TEST(patchify_index_mapping) {
 END_TEST
 
 START_TEST(unpatchify_inverts_patchify) {
-  geocl_ctx *ctx = open_backend(_i);
+  geocl_ctx *ctx = test_backend_ctx(_i, "check_tokens");
   if (!ctx) return;
   enum { B = 2, H = 32, W = 48, n = B * 3 * H * W };
   float *img = malloc(n * sizeof *img);
   test_fill_uniform(img, n, 5, -1, 1);
-  geocl_tensor *t = upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, 3, H, W), img);
+  geocl_tensor *t = test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, 3, H, W), img);
   const int patch[] = {16, 8};
   for (int k = 0; k < 2; k++) {
     int p = patch[k];
@@ -91,16 +74,16 @@ END_TEST
 
 /* out[b][i·w + j][d] = bias[d] + Σ_{c,ky,kx} weight[d][c][ky][kx]·img[b][c][p·i + ky][p·j + kx] */
 START_TEST(patch_embed_is_a_convolution) {
-  geocl_ctx *ctx = open_backend(_i);
+  geocl_ctx *ctx = test_backend_ctx(_i, "check_tokens");
   if (!ctx) return;
   enum { B = 2, C = 3, H = 8, W = 12, P = 4, D = 5, h = H / P, w = W / P, N = h * w };
   float img[B * C * H * W], weight[D * C * P * P], bias[D], want[B * N * D];
   test_fill_uniform(img, B * C * H * W, 1, -1, 1);
   test_fill_uniform(weight, D * C * P * P, 2, -1, 1);
   test_fill_uniform(bias, D, 3, -1, 1);
-  geocl_tensor *ti = upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, C, H, W), img);
-  geocl_tensor *tw = upload(ctx, GEOCL_F32, GEOCL_SHAPE(D, C, P, P), weight);
-  geocl_tensor *tb = upload(ctx, GEOCL_F32, GEOCL_SHAPE(D), bias);
+  geocl_tensor *ti = test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, C, H, W), img);
+  geocl_tensor *tw = test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(D, C, P, P), weight);
+  geocl_tensor *tb = test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(D), bias);
   for (int with_bias = 0; with_bias < 2; with_bias++) {
     for (int b = 0; b < B; b++)
       for (int i = 0; i < h; i++)
@@ -126,7 +109,7 @@ START_TEST(patch_embed_is_a_convolution) {
 END_TEST
 
 START_TEST(gather_and_scatter_rows) {
-  geocl_ctx *ctx = open_backend(_i);
+  geocl_ctx *ctx = test_backend_ctx(_i, "check_tokens");
   if (!ctx) return;
   enum { B = 2, N = 5, C = 3, K = 2 };
   float *x = iota(B * N * C), src[B * K * C], gathered[B * K * C], scattered[B * N * C];
@@ -140,11 +123,11 @@ START_TEST(gather_and_scatter_rows) {
         gathered[(b * K + k) * C + c] = x[(b * N + row) * C + c];
         scattered[(b * N + row) * C + c] = src[(b * K + k) * C + c];
       }
-  geocl_tensor *tx = upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, N, C), x);
-  geocl_tensor *ti = upload(ctx, GEOCL_I32, GEOCL_SHAPE(B, K), idx);
+  geocl_tensor *tx = test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, N, C), x);
+  geocl_tensor *ti = test_upload(ctx, GEOCL_I32, GEOCL_SHAPE(B, K), idx);
   geocl_tensor *g = geocl_gather_rows(tx, ti);
   assert_shape(g, GEOCL_SHAPE(B, K, C));
-  geocl_tensor *s = geocl_scatter_rows(tx, ti, upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, K, C), src));
+  geocl_tensor *s = geocl_scatter_rows(tx, ti, test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, K, C), src));
   assert_shape(s, GEOCL_SHAPE(B, N, C));
   float *got_g = test_download(g), *got_s = test_download(s), *got_x = test_download(tx);
   ck_assert_mem_eq(got_g, gathered, sizeof gathered);
@@ -161,7 +144,7 @@ END_TEST
 /* The backend entry with accumulate = 1 adds the rows instead of replacing
  * them (the op layer uses it for gather_rows' backward, into zeros). */
 START_TEST(scatter_rows_accumulates) {
-  geocl_ctx *ctx = open_backend(_i);
+  geocl_ctx *ctx = test_backend_ctx(_i, "check_tokens");
   if (!ctx) return;
   enum { B = 2, N = 5, C = 3, K = 2 };
   float *base = iota(B * N * C), src[B * K * C], want[B * N * C];
@@ -171,9 +154,9 @@ START_TEST(scatter_rows_accumulates) {
   for (int b = 0; b < B; b++)
     for (int k = 0; k < K; k++)
       for (int c = 0; c < C; c++) want[(b * N + idx[b * K + k]) * C + c] += src[(b * K + k) * C + c];
-  geocl_tensor *y = upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, N, C), base);
-  geocl_tensor *x = upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, K, C), src);
-  geocl_tensor *i = upload(ctx, GEOCL_I32, GEOCL_SHAPE(B, K), idx);
+  geocl_tensor *y = test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, N, C), base);
+  geocl_tensor *x = test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, K, C), src);
+  geocl_tensor *i = test_upload(ctx, GEOCL_I32, GEOCL_SHAPE(B, K), idx);
   geocl_backend *be = geocl_ctx_backend(ctx);
   ck_assert_ok(
       be->ops->scatter_rows(be, B, N, K, C, geocl_tensor_bref(x), geocl_tensor_bref(i), geocl_tensor_bref(y), 1));
@@ -189,7 +172,7 @@ END_TEST
  * (zero row from gather, destination untouched by scatter) and writes
  * nothing outside its output. */
 START_TEST(out_of_range_indices) {
-  geocl_ctx *ctx = open_backend(_i);
+  geocl_ctx *ctx = test_backend_ctx(_i, "check_tokens");
   if (!ctx) return;
   ck_assert(ctx->pool.guard);
   enum { B = 1, N = 5, C = 3, K = 2 };
@@ -197,15 +180,15 @@ START_TEST(out_of_range_indices) {
   const int32_t idx[B * K] = {N, 2};
   for (int k = 0; k < B * K * C; k++) src[k] = -1.0f - (float)k;
   geocl_scope scope = geocl_scope_begin(ctx);
-  geocl_tensor *tx = upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, N, C), x);
-  geocl_tensor *ti = upload(ctx, GEOCL_I32, GEOCL_SHAPE(B, K), idx);
+  geocl_tensor *tx = test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, N, C), x);
+  geocl_tensor *ti = test_upload(ctx, GEOCL_I32, GEOCL_SHAPE(B, K), idx);
   geocl_tensor *g = geocl_gather_rows(tx, ti);
   if (_i == 0) {
     ck_assert_ptr_null(g);
     ck_assert_int_eq(geocl_last_status(), GEOCL_E_INVALID);
     ck_assert_msg(strstr(geocl_last_error(), "gather_rows: index 5"), "message: %s", geocl_last_error());
   }
-  geocl_tensor *s = geocl_scatter_rows(tx, ti, upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, K, C), src));
+  geocl_tensor *s = geocl_scatter_rows(tx, ti, test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(B, K, C), src));
   if (_i == 0) {
     ck_assert_ptr_null(s);
     ck_assert_int_eq(geocl_last_status(), GEOCL_E_INVALID);

@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # The OpenCL kernels take their vector width and the work-items per row from
-# the device.  Run the op, attention and norm suites on this device with the
-# shapes a GPU gets (scalar kernels, a work-group per row) and with 4-wide
-# vectors, the latter with the descriptor copy Mesa's compiler needs
+# the device.  Run the op, attention, norm and point suites on this device
+# with the shapes a GPU gets (scalar kernels, a work-group per row) and with
+# 4-wide vectors, the latter with the descriptor copy Mesa's compiler needs
 # (GEOCL_DESC_COPY, docs/opencl-drivers.md), so that every path is tested
 # wherever the tests run.
 set -u
@@ -14,7 +14,7 @@ fi
 for shape in "1 64 0" "4 1 1"; do
   set -- $shape
   echo "== GEOCL_VECTOR_WIDTH=$1 GEOCL_ROW_LANES=$2 GEOCL_DESC_COPY=$3"
-  for suite in check_backend_ops check_attention check_norm; do
+  for suite in check_backend_ops check_attention check_norm check_points; do
     GEOCL_VECTOR_WIDTH=$1 GEOCL_ROW_LANES=$2 GEOCL_DESC_COPY=$3 "$GEOCL_TOP_BUILDDIR/tests/$suite"
     status=$?
     [ $status -eq 0 ] || exit $status

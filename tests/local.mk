@@ -87,6 +87,8 @@ tests_libopcases_la_SOURCES += tests/cases_norm.c
 tests_libopcases_la_SOURCES += tests/cases_tokens.c
 # loss
 tests_libopcases_la_SOURCES += tests/cases_loss.c
+# point clouds
+tests_libopcases_la_SOURCES += tests/cases_points.c
 tests_libopcases_la_CFLAGS = $(TEST_CFLAGS)
 tests_libopcases_la_LIBADD = src/libgeocl.la
 
@@ -169,10 +171,15 @@ tests_check_kat_SOURCES = tests/check_kat.c
 EXTRA_DIST += tests/gen/gen_op_kats.py tests/fixtures/ops/attention.safetensors \
 	tests/fixtures/ops/attention_n197.safetensors tests/fixtures/ops/layernorm.safetensors \
 	tests/fixtures/ops/gelu.safetensors tests/fixtures/ops/masked_mse.safetensors \
-	tests/fixtures/ops/infonce.safetensors
+	tests/fixtures/ops/infonce.safetensors tests/fixtures/ops/grid_sample.safetensors
 EXTRA_DIST += tests/gen/gen_cnn_kats.py tests/fixtures/ops/conv2d.safetensors \
 	tests/fixtures/ops/conv_transpose2d.safetensors tests/fixtures/ops/batchnorm.safetensors \
 	tests/fixtures/ops/resize.safetensors tests/fixtures/ops/max_pool2d.safetensors
+
+# point clouds: samplers against their definitions, grouping, linear assignment
+check_PROGRAMS += tests/check_points
+TESTS += tests/check_points
+tests_check_points_SOURCES = tests/check_points.c
 
 # kernels: the vector widths and row shapes of other devices, on this one
 TESTS += tests/kernel_shapes.sh

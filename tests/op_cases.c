@@ -14,6 +14,7 @@ extern const op_case cases_fft[];
 extern const op_case cases_conv[];
 extern const op_case cases_batchnorm[];
 extern const op_case cases_resample[];
+extern const op_case cases_points[];
 
 const op_case *const op_case_tables[] = {
     cases_shape,
@@ -28,5 +29,6 @@ const op_case *const op_case_tables[] = {
     cases_conv,
     cases_batchnorm,
     cases_resample,
+    cases_points,
     NULL,
 };

@@ -70,6 +70,21 @@ geocl_ctx *test_ocl_ctx(void) {
   return ctx;
 }
 
+geocl_ctx *test_backend_ctx(int which, const char *suite) {
+  if (which == 0) return test_ref_ctx();
+  if (!test_have_opencl()) {
+    printf("SKIP: no OpenCL device: %s checked the reference backend only\n", suite);
+    return NULL;
+  }
+  return test_ocl_ctx();
+}
+
+geocl_tensor *test_upload(geocl_ctx *ctx, geocl_dtype dt, int ndim, const int64_t *shape, const void *data) {
+  geocl_tensor *t = geocl_from_host(ctx, dt, ndim, shape, data);
+  ck_assert_nonnull_geocl(t);
+  return t;
+}
+
 void test_fill_uniform(float *x, size_t n, unsigned seed, float lo, float hi) {
   geocl_rng r;
   geocl_rng_init(&r, seed);

@@ -27,6 +27,13 @@ geocl_ctx *test_ocl_ctx(void);
 /* True if there is an OpenCL device under test; prints why not otherwise. */
 int test_have_opencl(void);
 
+/* The backend of a test looped over both: 0 the reference backend, 1 the
+ * first OpenCL device, or NULL when there is none (printing that `suite`
+ * checked the reference backend only). */
+geocl_ctx *test_backend_ctx(int which, const char *suite);
+/* geocl_from_host, failing the test on error. */
+geocl_tensor *test_upload(geocl_ctx *ctx, geocl_dtype dt, int ndim, const int64_t *shape, const void *data);
+
 /* Fill with uniform values in [lo, hi) from a fixed seed. */
 void test_fill_uniform(float *x, size_t n, unsigned seed, float lo, float hi);
 /* max |a - b| / max(|b|, floor) over n, reporting the index of the worst. */

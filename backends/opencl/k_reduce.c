@@ -78,26 +78,29 @@ geocl_status ocl_max_axis(geocl_backend *be, int64_t outer, int64_t len, int64_t
                           geocl_bref arg) {
   ocl_backend *ob = ocl_of(be);
   ocl_kernel_slot *k;
-  geocl_status st = ocl_kernel(ob, "reduce", "max_axis", &k);
+  /* whole vectors of the inner elements per work-item where there are any */
+  size_t vw = inner >= (int64_t)ob->dev->defaults.vec_width ? ob->dev->defaults.vec_width : 1;
+  geocl_status st = ocl_kernel(ob, "reduce", vw > 1 ? "max_axis_v" : "max_axis", &k);
   if (st != GEOCL_OK) return st;
   cl_long o = outer, l = len, i = inner;
   cl_mem xm = ocl_mem(x), ym = ocl_mem(y), am = ocl_mem(arg);
   cl_ulong xo = x.off, yo = y.off, ao = arg.off;
   st = ocl_args(k->kernel, 9, OCL_ARG(o), OCL_ARG(l), OCL_ARG(i), OCL_ARG(xm), OCL_ARG(xo), OCL_ARG(ym), OCL_ARG(yo),
                 OCL_ARG(am), OCL_ARG(ao));
-  return st != GEOCL_OK ? st : ocl_launch_1d(ob, k, (size_t)(outer * inner));
+  return st != GEOCL_OK ? st : ocl_launch_1d(ob, k, (size_t)outer * (((size_t)inner + vw - 1) / vw));
 }
 
 geocl_status ocl_max_axis_backward(geocl_backend *be, int64_t outer, int64_t len, int64_t inner, geocl_bref arg,
                                    geocl_bref dy, geocl_bref dx) {
   ocl_backend *ob = ocl_of(be);
   ocl_kernel_slot *k;
-  geocl_status st = ocl_kernel(ob, "reduce", "max_axis_backward", &k);
+  size_t vw = inner >= (int64_t)ob->dev->defaults.vec_width ? ob->dev->defaults.vec_width : 1;
+  geocl_status st = ocl_kernel(ob, "reduce", vw > 1 ? "max_axis_backward_v" : "max_axis_backward", &k);
   if (st != GEOCL_OK) return st;
   cl_long o = outer, l = len, i = inner;
   cl_mem am = ocl_mem(arg), dym = ocl_mem(dy), dxm = ocl_mem(dx);
   cl_ulong ao = arg.off, dyo = dy.off, dxo = dx.off;
   st = ocl_args(k->kernel, 9, OCL_ARG(o), OCL_ARG(l), OCL_ARG(i), OCL_ARG(am), OCL_ARG(ao), OCL_ARG(dym), OCL_ARG(dyo),
                 OCL_ARG(dxm), OCL_ARG(dxo));
-  return st != GEOCL_OK ? st : ocl_launch_1d(ob, k, (size_t)(outer * len * inner));
+  return st != GEOCL_OK ? st : ocl_launch_1d(ob, k, (size_t)(outer * len) * (((size_t)inner + vw - 1) / vw));
 }

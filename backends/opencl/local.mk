@@ -75,6 +75,10 @@ backends_opencl_opencl_la_SOURCES += backends/opencl/k_batchnorm.c
 OCL_KERNEL_FILES += cl/resample.cl
 backends_opencl_opencl_la_SOURCES += backends/opencl/k_resample.c
 
+# point clouds
+OCL_KERNEL_FILES += cl/points.cl
+backends_opencl_opencl_la_SOURCES += backends/opencl/k_points.c
+
 EXTRA_DIST += $(OCL_KERNEL_FILES)
 if GEOCL_OPENCL
 backends_LTLIBRARIES += backends/opencl/opencl.la

@@ -41,3 +41,6 @@ src_libgeocl_la_SOURCES += backends/reference/ref_batchnorm.c
 
 # resampling
 src_libgeocl_la_SOURCES += backends/reference/ref_resample.c
+
+# point clouds
+src_libgeocl_la_SOURCES += backends/reference/ref_points.c

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* geocl bench: timings of GEMM, attention, InfoNCE and whole training steps. */
+/* geocl bench: timings of GEMM, attention, InfoNCE, whole training steps and
+ * the point-cloud ops of PointNet++ / SimIPU. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <geocl/assignment.h>
 #include <geocl/optim.h>
 #include <geocl/train.h>
 #include <geocl/timing.h>
@@ -19,6 +21,10 @@ static void help(FILE *out) {
           "       geocl bench infonce   --m M --dim D [--tau T]\n"
           "       geocl bench step      [--task croco] [--model PRESET] [--batch B] [key=value ...]\n"
           "       geocl bench resnet    [--depth 18|34|50|101|152] [--batch B] [--size HxW]\n"
+          "       geocl bench fps       --points N --samples M [--batch B] [--features C]\n"
+          "       geocl bench ballquery --points N --centres M [--batch B] [--features C]\n"
+          "       geocl bench mlp       --rows R --in C --out D\n"
+          "       geocl bench assignment --n N [--random]\n"
           "       (all:) [--repeat R] [--warmup W] [--device SPEC] [--seed S] [--profile] [--json]\n"
           "\n"
           "Time an operation on a device: W untimed runs (kernel builds, caches), then R\n"
@@ -37,6 +43,23 @@ static void help(FILE *out) {
           "             backward, SGD with momentum 0.9 and weight decay 1e-4; random\n"
           "             images of --size (default 224x224); images_per_s = batch / median\n"
           "             step time; peak_bytes as for step\n"
+          "  fps        farthest-point sampling of M of N points per sample, uniform in\n"
+          "             SimIPU's range box [0, 70.4) x [-40, 40) x [-3, 1) m; with --features,\n"
+          "             F-FPS over [xyz, C features]\n"
+          "  ballquery  SimIPU's first set abstraction without its MLPs: the dilated ball\n"
+          "             query of M centres (FPS picks) over N such points, rings [0, 0.2),\n"
+          "             [0.2, 0.4), [0.4, 0.8) m with 32, 32, 64 samples, then grouping of\n"
+          "             the C point features (default 1: reflectance) per ring; ball_query_s\n"
+          "             alone and median_s for both.  A uniform cloud is a slow case: few\n"
+          "             neighbourhoods fill up early, so most scans visit every point\n"
+          "  mlp        a shared point MLP layer (1x1 convolution) on grouped rows, channels\n"
+          "             last: geocl_linear [R, C] -> [R, D] with bias, forward and\n"
+          "             forward+backward, against the bare GEMMs of the same sizes (x·Wᵀ;\n"
+          "             and dy·W, dyᵀ·x); the percentages are GEMM time / layer time\n"
+          "  assignment linear assignment (host) of N keypoints picked by FPS from one\n"
+          "             uniform cloud of 16N points and from a shuffled copy, Euclidean\n"
+          "             costs (SimIPU's pairing); --random: N independent uniform points\n"
+          "             each side (a harder case)\n"
           "  --profile  also print the device time per kernel (OpenCL)\n"
           "  --json     print one JSON object\n"
           "Defaults: --repeat 10 --warmup 2 (step, resnet: --repeat 5 --warmup 2 --batch 8).\n");
@@ -44,7 +67,8 @@ static void help(FILE *out) {
 
 typedef struct bench_opts {
   int64_t m, n, k, batch, nq, nk, heads, head_dim, dim, depth, height, width;
-  bool ta, tb, rope, unfused, profile, json;
+  int64_t points, samples, centres, features, rows, in, out;
+  bool ta, tb, rope, unfused, profile, json, random;
   double tau;
   int repeat, warmup;
   const char *device, *task, *model;
@@ -312,9 +336,238 @@ static geocl_status bench_resnet(geocl_ctx *ctx, const bench_opts *o) {
   return st;
 }
 
+/* ---- point clouds ---- */
+
+/* [B, N, 3 + C]: points uniform in SimIPU's range box (KITTI after its range
+ * filter), then C features uniform in [0, 1) (reflectance-like). */
+static geocl_tensor *random_cloud(geocl_ctx *ctx, int64_t b, int64_t n, int64_t c) {
+  int64_t d = 3 + c;
+  float *h = malloc(sizeof(float) * (size_t)(b * n * d > 0 ? b * n * d : 1));
+  if (!h) return NULL;
+  geocl_rng_uniform(geocl_ctx_rng(ctx), h, (size_t)(b * n * d));
+  static const float lo[3] = {0, -40, -3}, size[3] = {70.4f, 80, 4};
+  for (int64_t i = 0; i < b * n; i++)
+    for (int k = 0; k < 3; k++) h[i * d + k] = lo[k] + size[k] * h[i * d + k];
+  geocl_tensor *t = geocl_from_host(ctx, GEOCL_F32, GEOCL_SHAPE(b, n, d), h);
+  free(h);
+  if (t) geocl_tensor_persist(t);
+  return t;
+}
+
+typedef struct fps_arg {
+  geocl_tensor *x;
+  int64_t m;
+} fps_arg;
+
+static geocl_status run_fps(geocl_ctx *ctx, void *arg) {
+  fps_arg *a = arg;
+  return geocl_farthest_point_sample(a->x, a->m) ? GEOCL_OK : geocl_last_status();
+}
+
+static geocl_status bench_fps(geocl_ctx *ctx, const bench_opts *o) {
+  int64_t b = o->batch ? o->batch : 1;
+  fps_arg a = {random_cloud(ctx, b, o->points, o->features), o->samples};
+  if (!a.x) return geocl_last_status();
+  timing t;
+  geocl_status st = measure(ctx, o, run_fps, &a, &t);
+  if (st != GEOCL_OK) return st;
+  if (o->json)
+    printf("{\"bench\": \"fps\", \"batch\": %lld, \"points\": %lld, \"samples\": %lld, \"dims\": %lld, "
+           "\"median_s\": %.6g, \"min_s\": %.6g, \"max_s\": %.6g, \"device\": \"%s\"}\n",
+           (long long)b, (long long)o->points, (long long)o->samples, (long long)(3 + o->features), t.median, t.min,
+           t.max, geocl_ctx_device(ctx)->name);
+  else
+    printf("fps %lld of %lld points (%lld dims) batch %lld: median %.3f ms (min %.3f, max %.3f)\n",
+           (long long)o->samples, (long long)o->points, (long long)(3 + o->features), (long long)b, t.median * 1e3,
+           t.min * 1e3, t.max * 1e3);
+  print_profile(ctx, o, t.median);
+  return GEOCL_OK;
+}
+
+/* SimIPU's first set abstraction (mmdet3d PointNet2SAMSG, dilated groups) */
+static const geocl_ball_ring sa1_rings[3] = {{0, 0.2f, 32}, {0.2f, 0.4f, 32}, {0.4f, 0.8f, 64}};
+
+typedef struct ball_arg {
+  geocl_tensor *xyz, *features, *centres;
+  bool group;
+} ball_arg;
+
+static geocl_status run_ballquery(geocl_ctx *ctx, void *arg) {
+  ball_arg *a = arg;
+  geocl_tensor *idx = geocl_ball_query(a->xyz, a->centres, 3, sa1_rings);
+  for (int r = 0, o = 0; a->group && idx && r < 3; o += sa1_rings[r++].nsample)
+    if (!geocl_group_points(a->features, geocl_narrow(idx, 2, o, sa1_rings[r].nsample))) return geocl_last_status();
+  return idx ? GEOCL_OK : geocl_last_status();
+}
+
+static geocl_status bench_ballquery(geocl_ctx *ctx, const bench_opts *o) {
+  int64_t b = o->batch ? o->batch : 1, c = o->features ? o->features : 1;
+  geocl_tensor *cloud = random_cloud(ctx, b, o->points, c);
+  ball_arg a = {.xyz = geocl_contiguous(geocl_narrow(cloud, 2, 0, 3)),
+                .features = geocl_contiguous(geocl_narrow(cloud, 2, 3, c))};
+  a.centres = a.xyz ? geocl_group_points(a.xyz, geocl_farthest_point_sample(a.xyz, o->centres)) : NULL;
+  geocl_tensor_free(cloud);
+  if (!a.centres || !a.features) return geocl_last_status();
+  geocl_tensor_persist(a.xyz);
+  geocl_tensor_persist(a.features);
+  geocl_tensor_persist(a.centres);
+  timing query, both;
+  geocl_status st = measure(ctx, o, run_ballquery, &a, &query);
+  a.group = true;
+  if (st == GEOCL_OK) st = measure(ctx, o, run_ballquery, &a, &both);
+  if (st != GEOCL_OK) return st;
+  if (o->json)
+    printf("{\"bench\": \"ballquery\", \"batch\": %lld, \"points\": %lld, \"centres\": %lld, \"features\": %lld, "
+           "\"ball_query_s\": %.6g, \"median_s\": %.6g, \"min_s\": %.6g, \"max_s\": %.6g, \"device\": \"%s\"}\n",
+           (long long)b, (long long)o->points, (long long)o->centres, (long long)c, query.median, both.median,
+           both.min, both.max, geocl_ctx_device(ctx)->name);
+  else
+    printf("ball query of %lld centres in %lld points (rings 0.2/0.4/0.8 m, 32/32/64 samples) batch %lld: %.3f ms; "
+           "with grouping of %lld features: median %.3f ms (min %.3f, max %.3f)\n",
+           (long long)o->centres, (long long)o->points, (long long)b, query.median * 1e3, (long long)c,
+           both.median * 1e3, both.min * 1e3, both.max * 1e3);
+  print_profile(ctx, o, both.median);
+  return GEOCL_OK;
+}
+
+typedef struct mlp_arg {
+  geocl_tensor *x, *W, *bias, *dy;
+  bool backward;
+  gemm_arg products[3]; /* the layer's GEMMs, bare: y = x·Wᵀ, dx = dy·W, dW = dyᵀ·x */
+  int n_products;
+} mlp_arg;
+
+static geocl_status run_mlp(geocl_ctx *ctx, void *arg) {
+  mlp_arg *a = arg;
+  geocl_tensor *y = geocl_linear(a->x, a->W, a->bias);
+  if (!y) return geocl_last_status();
+  return a->backward ? geocl_backward_from(y, a->dy) : GEOCL_OK;
+}
+
+static geocl_status run_products(geocl_ctx *ctx, void *arg) {
+  mlp_arg *a = arg;
+  geocl_status st = GEOCL_OK;
+  for (int i = 0; st == GEOCL_OK && i < a->n_products; i++) st = run_gemm(ctx, &a->products[i]);
+  return st;
+}
+
+static geocl_status bench_mlp(geocl_ctx *ctx, const bench_opts *o) {
+  int64_t r = o->rows, c = o->in, d = o->out;
+  mlp_arg a = {.x = random_tensor(ctx, GEOCL_SHAPE(r, c), 1), .W = random_tensor(ctx, GEOCL_SHAPE(d, c), 1),
+               .bias = random_tensor(ctx, GEOCL_SHAPE(d), 1), .dy = random_tensor(ctx, GEOCL_SHAPE(r, d), 1)};
+  geocl_tensor *y = random_tensor(ctx, GEOCL_SHAPE(r, d), 1), *dx = random_tensor(ctx, GEOCL_SHAPE(r, c), 1);
+  geocl_tensor *dW = random_tensor(ctx, GEOCL_SHAPE(d, c), 1);
+  if (!a.x || !a.W || !a.bias || !a.dy || !y || !dx || !dW) return geocl_last_status();
+  geocl_bref x = geocl_tensor_bref(a.x), W = geocl_tensor_bref(a.W), dy = geocl_tensor_bref(a.dy);
+  a.products[0] = (gemm_arg){{.trans_b = 1, .m = r, .n = d, .k = c, .batch = 1, .alpha = 1, .a = x, .lda = c, .b = W,
+                              .ldb = c, .c = geocl_tensor_bref(y), .ldc = d}};
+  a.products[1] = (gemm_arg){{.m = r, .n = c, .k = d, .batch = 1, .alpha = 1, .a = dy, .lda = d, .b = W, .ldb = c,
+                              .c = geocl_tensor_bref(dx), .ldc = c}};
+  a.products[2] = (gemm_arg){{.trans_a = 1, .m = d, .n = c, .k = r, .batch = 1, .alpha = 1, .a = dy, .lda = d, .b = x,
+                              .ldb = c, .c = geocl_tensor_bref(dW), .ldc = c}};
+  timing gf, gb, tf, tb;
+  a.n_products = 1;
+  geocl_status st = measure(ctx, o, run_products, &a, &gf);
+  a.n_products = 3;
+  if (st == GEOCL_OK) st = measure(ctx, o, run_products, &a, &gb);
+  bool was = geocl_set_grad_enabled(ctx, false);
+  if (st == GEOCL_OK) st = measure(ctx, o, run_mlp, &a, &tf);
+  geocl_set_grad_enabled(ctx, was);
+  geocl_set_requires_grad(a.x, true);
+  geocl_set_requires_grad(a.W, true);
+  geocl_set_requires_grad(a.bias, true);
+  a.backward = true;
+  if (st == GEOCL_OK) st = measure(ctx, o, run_mlp, &a, &tb);
+  if (st != GEOCL_OK) return st;
+  double flop = 2.0 * (double)r * (double)c * (double)d;
+  if (o->json)
+    printf("{\"bench\": \"mlp\", \"rows\": %lld, \"in\": %lld, \"out\": %lld, \"gemm_s\": %.6g, "
+           "\"gemms_s\": %.6g, \"forward_s\": %.6g, \"forward_backward_s\": %.6g, \"forward_gflops\": %.4g, "
+           "\"forward_backward_gflops\": %.4g, \"device\": \"%s\"}\n",
+           (long long)r, (long long)c, (long long)d, gf.median, gb.median, tf.median, tb.median,
+           flop / tf.median * 1e-9, 3 * flop / tb.median * 1e-9, geocl_ctx_device(ctx)->name);
+  else
+    printf("mlp [%lld, %lld] -> %lld: forward %.3f ms (%.1f GFLOP/s), its GEMM alone %.3f ms: %.0f%%; "
+           "forward+backward %.3f ms (%.1f GFLOP/s), its three GEMMs alone %.3f ms: %.0f%%\n",
+           (long long)r, (long long)c, (long long)d, tf.median * 1e3, flop / tf.median * 1e-9, gf.median * 1e3,
+           100 * gf.median / tf.median, tb.median * 1e3, 3 * flop / tb.median * 1e-9, gb.median * 1e3,
+           100 * gb.median / tb.median);
+  print_profile(ctx, o, tb.median);
+  return GEOCL_OK;
+}
+
+typedef struct assign_arg {
+  const float *cost;
+  int64_t n;
+  int32_t *match;
+  double total;
+} assign_arg;
+
+static geocl_status run_assignment(geocl_ctx *ctx, void *arg) {
+  assign_arg *a = arg;
+  return geocl_linear_assignment(a->cost, a->n, a->match, &a->total);
+}
+
+/* Keypoints [2][n][3] on the host: FPS picks from one cloud of 16n points and
+ * from a shuffled copy of it, or (random) independent uniform points. */
+static geocl_status keypoints(geocl_ctx *ctx, int64_t n, bool random, float *out) {
+  int64_t big = random ? n : 16 * n;
+  geocl_tensor *cloud = random_cloud(ctx, 2, big, 0);
+  if (!cloud) return geocl_last_status();
+  float *h = malloc(sizeof(float) * (size_t)(2 * big * 3));
+  int32_t *perm = malloc(sizeof(int32_t) * (size_t)big);
+  geocl_status st = h && perm ? geocl_to_host(cloud, h, sizeof(float) * (size_t)(2 * big * 3))
+                              : geocl_set_error(GEOCL_E_NOMEM, "out of memory");
+  if (st == GEOCL_OK && !random) { /* the second sample: the first one's points, shuffled */
+    geocl_rng_permutation(geocl_ctx_rng(ctx), perm, (size_t)big);
+    for (int64_t i = 0; i < big; i++)
+      for (int k = 0; k < 3; k++) h[(big + i) * 3 + k] = h[perm[i] * 3 + k];
+    geocl_tensor *both = geocl_from_host(ctx, GEOCL_F32, GEOCL_SHAPE(2, big, 3), h);
+    geocl_tensor *picks = both ? geocl_group_points(both, geocl_farthest_point_sample(both, n)) : NULL;
+    st = picks ? geocl_to_host(picks, out, sizeof(float) * (size_t)(2 * n * 3)) : geocl_last_status();
+  } else if (st == GEOCL_OK) {
+    memcpy(out, h, sizeof(float) * (size_t)(2 * n * 3));
+  }
+  free(h);
+  free(perm);
+  geocl_tensor_free(cloud);
+  return st;
+}
+
+static geocl_status bench_assignment(geocl_ctx *ctx, const bench_opts *o) {
+  int64_t n = o->n;
+  float *kp = malloc(sizeof(float) * (size_t)(2 * n * 3)), *cost = malloc(sizeof(float) * (size_t)(n * n));
+  assign_arg a = {cost, n, malloc(sizeof(int32_t) * (size_t)n), 0};
+  geocl_status st = kp && cost && a.match
+                        ? keypoints(ctx, n, o->random, kp)
+                        : geocl_set_error(GEOCL_E_NOMEM, "out of memory for %lld keypoints", (long long)n);
+  for (int64_t i = 0; st == GEOCL_OK && i < n; i++)
+    for (int64_t j = 0; j < n; j++) {
+      const float *p = kp + i * 3, *q = kp + (n + j) * 3;
+      float dx = p[0] - q[0], dy = p[1] - q[1], dz = p[2] - q[2];
+      cost[i * n + j] = sqrtf(dx * dx + dy * dy + dz * dz);
+    }
+  timing t;
+  if (st == GEOCL_OK) st = measure(ctx, o, run_assignment, &a, &t);
+  if (st == GEOCL_OK) {
+    if (o->json)
+      printf("{\"bench\": \"assignment\", \"n\": %lld, \"random\": %d, \"median_s\": %.6g, \"min_s\": %.6g, "
+             "\"max_s\": %.6g, \"mean_cost\": %.6g}\n",
+             (long long)n, o->random, t.median, t.min, t.max, a.total / (double)n);
+    else
+      printf("assignment %lldx%lld (%s): median %.3f ms (min %.3f, max %.3f); mean matched distance %.3f m\n",
+             (long long)n, (long long)n, o->random ? "independent uniform points" : "FPS picks of one cloud",
+             t.median * 1e3, t.min * 1e3, t.max * 1e3, a.total / (double)n);
+  }
+  free(kp);
+  free(cost);
+  free(a.match);
+  return st;
+}
+
 static int run(int argc, char **argv) {
   enum { M = 256, N, K, BATCH, NK, HEADS, HDIM, DIM, TA, TB, ROPE, UNFUSED, TAU, REPEAT, WARMUP, DEVICE, TASK, MODEL,
-         SEED, PROFILE, JSON, DEPTH, SIZE };
+         SEED, PROFILE, JSON, DEPTH, SIZE, POINTS, SAMPLES, CENTRES, FEATURES, ROWS, IN, OUT, RANDOM };
   static const struct option opts[] = {
       {"m", required_argument, 0, M},         {"n", required_argument, 0, N},         {"k", required_argument, 0, K},
       {"batch", required_argument, 0, BATCH}, {"nk", required_argument, 0, NK},       {"heads", required_argument, 0, HEADS},
@@ -324,7 +577,11 @@ static int run(int argc, char **argv) {
       {"warmup", required_argument, 0, WARMUP}, {"device", required_argument, 0, DEVICE},
       {"task", required_argument, 0, TASK},   {"model", required_argument, 0, MODEL}, {"seed", required_argument, 0, SEED},
       {"profile", no_argument, 0, PROFILE},   {"json", no_argument, 0, JSON},         {"depth", required_argument, 0, DEPTH},
-      {"size", required_argument, 0, SIZE},   {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+      {"size", required_argument, 0, SIZE},
+      {"points", required_argument, 0, POINTS}, {"samples", required_argument, 0, SAMPLES},
+      {"centres", required_argument, 0, CENTRES}, {"features", required_argument, 0, FEATURES},
+      {"rows", required_argument, 0, ROWS},   {"in", required_argument, 0, IN},       {"out", required_argument, 0, OUT},
+      {"random", no_argument, 0, RANDOM},     {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
     help(argc < 2 ? stderr : stdout);
     return argc < 2 ? CLI_USAGE : CLI_OK;
@@ -368,6 +625,14 @@ static int run(int argc, char **argv) {
       break;
     case PROFILE: o.profile = true; break;
     case JSON: o.json = true; break;
+    case POINTS: target = &o.points; break;
+    case SAMPLES: target = &o.samples; break;
+    case CENTRES: target = &o.centres; break;
+    case FEATURES: target = &o.features; break;
+    case ROWS: target = &o.rows; break;
+    case IN: target = &o.in; break;
+    case OUT: target = &o.out; break;
+    case RANDOM: o.random = true; break;
     case 'h': help(stdout); return CLI_OK;
     default: return CLI_USAGE;
     }
@@ -379,9 +644,10 @@ static int run(int argc, char **argv) {
     cli_error("bench", "--repeat must be at least 1");
     return CLI_USAGE;
   }
-  bool known = !strcmp(what, "gemm") || !strcmp(what, "attention") || !strcmp(what, "infonce") || step || resnet;
+  bool known = !strcmp(what, "gemm") || !strcmp(what, "attention") || !strcmp(what, "infonce") || step || resnet ||
+               !strcmp(what, "fps") || !strcmp(what, "ballquery") || !strcmp(what, "mlp") || !strcmp(what, "assignment");
   if (!known) {
-    cli_error("bench", "no benchmark '%s' (gemm, attention, infonce, step, resnet)", what);
+    cli_error("bench", "no benchmark '%s' (gemm, attention, infonce, step, resnet, fps, ballquery, mlp, assignment)", what);
     return CLI_USAGE;
   }
   if (resnet && o.depth && o.depth != 18 && o.depth != 34 && o.depth != 50 && o.depth != 101 && o.depth != 152) {
@@ -389,7 +655,9 @@ static int run(int argc, char **argv) {
     return CLI_USAGE;
   }
   if ((!strcmp(what, "gemm") && (!o.m || !o.n || !o.k)) || (!strcmp(what, "attention") && (!o.nq || !o.heads || !o.head_dim)) ||
-      (!strcmp(what, "infonce") && (!o.m || !o.dim))) {
+      (!strcmp(what, "infonce") && (!o.m || !o.dim)) || (!strcmp(what, "fps") && (!o.points || !o.samples)) ||
+      (!strcmp(what, "ballquery") && (!o.points || !o.centres)) || (!strcmp(what, "mlp") && (!o.rows || !o.in || !o.out)) ||
+      (!strcmp(what, "assignment") && !o.n)) {
     cli_error("bench", "%s needs all its sizes, each at least 1 (see geocl bench --help)", what);
     return CLI_USAGE;
   }
@@ -400,15 +668,19 @@ static int run(int argc, char **argv) {
   geocl_ctx *ctx;
   geocl_ctx_opts co = {.device = o.device, .seed = o.seed};
   if (geocl_ctx_create(&co, &ctx) != GEOCL_OK) return cli_fail("bench");
-  geocl_status st = !strcmp(what, "gemm")        ? bench_gemm(ctx, &o)
-                    : !strcmp(what, "attention") ? bench_attention(ctx, &o)
-                    : !strcmp(what, "infonce")   ? bench_infonce(ctx, &o)
-                    : resnet                     ? bench_resnet(ctx, &o)
-                                                 : bench_step(ctx, &o, argc - optind, (const char *const *)argv + optind);
+  geocl_status st = !strcmp(what, "gemm")         ? bench_gemm(ctx, &o)
+                    : !strcmp(what, "attention")  ? bench_attention(ctx, &o)
+                    : !strcmp(what, "infonce")    ? bench_infonce(ctx, &o)
+                    : resnet                      ? bench_resnet(ctx, &o)
+                    : !strcmp(what, "fps")        ? bench_fps(ctx, &o)
+                    : !strcmp(what, "ballquery")  ? bench_ballquery(ctx, &o)
+                    : !strcmp(what, "mlp")        ? bench_mlp(ctx, &o)
+                    : !strcmp(what, "assignment") ? bench_assignment(ctx, &o)
+                                                  : bench_step(ctx, &o, argc - optind, (const char *const *)argv + optind);
   int rc = st == GEOCL_OK ? CLI_OK : cli_fail("bench");
   geocl_ctx_free(ctx);
   return rc;
 }
 
-const cli_command cli_bench = {"bench", "time GEMM, attention, InfoNCE or training steps (CroCo, ResNet) on a device", run,
-                               help};
+const cli_command cli_bench = {"bench", "time GEMM, attention, InfoNCE, training steps (CroCo, ResNet) or point-cloud ops on a device",
+                               run, help};

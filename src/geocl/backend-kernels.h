@@ -123,6 +123,48 @@
   ENTRY(scatter_rows, (geocl_backend *be, int64_t batch, int64_t ndst, int64_t nidx, int64_t cols, \
         geocl_bref x, geocl_bref idx, geocl_bref y, int accumulate)) \
  \
+  /* --- point clouds (f32 coordinates, i32 indices; distances in fp32, rounded \
+   * in the order written, no fused multiply-add, so every backend picks the \
+   * same points) --- */ \
+  /* Farthest-point sampling of m of the n points x, given as planes \
+   * [batch, dims, n]: idx[b,0] = 0; dmin[k] = 1e10, then for j = 1 … m−1 \
+   * dmin[k] = fmin(dmin[k], d(k, idx[b,j−1])) and idx[b,j] = the lowest k of \
+   * largest dmin[k], d(k, i) = Σ over c in order of (x[b,c,k] − x[b,c,i])²; \
+   * the indices are written plus base.  idx i32 [batch, m]; dmin f32 \
+   * [batch, n] is scratch. */ \
+  ENTRY(fps, (geocl_backend *be, int64_t batch, int64_t n, int64_t dims, int64_t m, int64_t base, geocl_bref x, \
+        geocl_bref dmin, geocl_bref idx)) \
+  /* Dilated ball query of xyz, planes [batch, 3, n], around centres \
+   * [batch, m, 3], over rings r < rings (≤ 8): the first nsample[r] points k \
+   * in index order with d² == 0 or r_lo[r]² ≤ d² < r_hi[r]², d² = ((cx − x)² + \
+   * (cy − y)²) + (cz − z)², r² = r·r, fill idx[b, j, o_r + 0, 1, …] (o_r = Σ \
+   * nsample of the rings before); the slots after the last hit repeat the \
+   * first hit, and are all 0 when there is none.  idx i32 [batch, m, Σ nsample]. */ \
+  ENTRY(ball_query, (geocl_backend *be, int64_t batch, int64_t n, int64_t m, int rings, const float *r_lo, \
+        const float *r_hi, const int64_t *nsample, geocl_bref xyz, geocl_bref centres, geocl_bref idx)) \
+  /* The backward of gather_rows with repeated indices: dx[b,i,:] = Σ of \
+   * dy[b,e,:] over e with idx[b,e] == i, added in increasing e (the same \
+   * result on every run); dx [batch, n, cols], dy [batch, e, cols], idx i32 \
+   * [batch, e] in [0, n).  scratch: i32 [2·batch·n + 2·batch·e + 1], the \
+   * backend's to use. */ \
+  ENTRY(gather_rows_backward, (geocl_backend *be, int64_t batch, int64_t n, int64_t e, int64_t cols, \
+        geocl_bref idx, geocl_bref dy, geocl_bref dx, geocl_bref scratch)) \
+  /* Bilinear sampling of f [batch, channels, h, w] at points grid [batch, p, 2] \
+   * = (gx, gy) as grid_sample with align_corners = True and zero padding: \
+   * ix = (gx + 1)/2·(w − 1), iy = (gy + 1)/2·(h − 1); y[b,p,c] = Σ over the \
+   * four pixels (x, y) around (ix, iy) that lie in the map of \
+   * (1 − |ix − x|)(1 − |iy − y|)·f[b,c,y,x]; a non-finite point samples 0. \
+   * y [batch, p, channels]. */ \
+  ENTRY(grid_sample_points, (geocl_backend *be, int64_t batch, int64_t channels, int64_t h, int64_t w, int64_t p, \
+        geocl_bref f, geocl_bref grid, geocl_bref y)) \
+  /* df[b,c,y,x] = Σ of weight·dy[b,p,c] over the samples touching pixel \
+   * (x, y), added in increasing (p, corner) order, when df.mem is not NULL; \
+   * dgrid[b,p,:] = ∂(Σ_c y[b,p,c]·dy[b,p,c])/∂(gx, gy) when dgrid.mem is not \
+   * NULL.  scratch: i32 [2·batch·h·w + 8·batch·p + 1], the backend's to use. */ \
+  ENTRY(grid_sample_points_backward, (geocl_backend *be, int64_t batch, int64_t channels, int64_t h, int64_t w, \
+        int64_t p, geocl_bref f, geocl_bref grid, geocl_bref dy, geocl_bref df, geocl_bref dgrid, \
+        geocl_bref scratch)) \
+ \
   /* --- losses --- */ \
   /* loss[r] = mean_c (pred[r,c] − target[r,c])² */ \
   ENTRY(row_mse, (geocl_backend *be, int64_t rows, int64_t cols, geocl_bref pred, geocl_bref target, \

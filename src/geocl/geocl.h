@@ -8,6 +8,7 @@
 #ifndef GEOCL_H
 #define GEOCL_H
 
+#include <geocl/assignment.h>
 #include <geocl/augment.h>
 #include <geocl/batch.h>
 #include <geocl/autograd.h>
@@ -37,6 +38,7 @@
 #include <geocl/pairs.h>
 #include <geocl/params.h>
 #include <geocl/plugin.h>
+#include <geocl/pointnet2.h>
 #include <geocl/resnet.h>
 #include <geocl/rng.h>
 #include <geocl/safetensors.h>

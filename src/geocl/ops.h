@@ -172,6 +172,46 @@ geocl_tensor *geocl_gather_rows(geocl_tensor *x, geocl_tensor *idx);
  * an error on the reference backend and skipped by the OpenCL backend. */
 geocl_tensor *geocl_scatter_rows(geocl_tensor *base, geocl_tensor *idx, geocl_tensor *src);
 
+/* ---- point clouds (PointNet++ set abstraction, as mmdet3d's ops) ---- */
+/* Farthest-point sampling: m indices (i32 [B, m]) into the N points x
+ * [B, N, D].  The first pick is point 0; each next one is the point of
+ * largest squared distance to the picks so far (running minimum from 1e10),
+ * the lowest index on ties; picks may repeat once only duplicates are left.
+ * D-FPS: x = xyz [B, N, 3]; F-FPS: x = [xyz, features] concatenated along
+ * the last dim.  Distances are fp32 sums over d in order with no fused
+ * multiply-add, so every backend returns the same indices.  No gradient. */
+geocl_tensor *geocl_farthest_point_sample(geocl_tensor *x, int64_t m);
+/* The same over the points [begin, begin + count) of x, returning indices
+ * into x (the first pick is point begin): mmdet3d's samplers over a range. */
+geocl_tensor *geocl_farthest_point_sample_range(geocl_tensor *x, int64_t begin, int64_t count, int64_t m);
+/* A ring of the dilated ball query: r_lo ≤ distance < r_hi, nsample slots. */
+typedef struct geocl_ball_ring {
+  float r_lo, r_hi;
+  int nsample;
+} geocl_ball_ring;
+/* Dilated ball query (mmdet3d's ball_query with min and max radius) of xyz
+ * [B, N, 3] around centres [B, M, 3], for 1 to 8 rings at once → i32
+ * [B, M, Σ nsample], ring r in the columns after those of the rings before.
+ * Per ring: the first nsample points in index order with d² == 0 or
+ * r_lo² ≤ d² < r_hi² (fp32 d² = ((Δx² + Δy²) + Δz²), r² = r·r), so a centre
+ * that is an input point is always accepted; the slots after the last hit
+ * repeat the first hit (all 0 when there is none).  No gradient. */
+geocl_tensor *geocl_ball_query(geocl_tensor *xyz, geocl_tensor *centres, int rings, const geocl_ball_ring *ring);
+/* Grouping: x [B, N, C], idx i32 [B, ...] (e.g. [B, M, K] from ball_query)
+ * → [B, ..., C], y[b, …, :] = x[b, idx[b, …], :].  Channels last, so the
+ * shared MLP of a set abstraction is geocl_linear on the rows.  Indices may
+ * repeat: the backward adds their gradients (in a fixed order: the same
+ * result on every run).  Out-of-range indices are an error on the reference
+ * backend and give zero rows on OpenCL.  Relative coordinates as PointNet++
+ * groups them: geocl_sub(geocl_group_points(xyz, idx), centres [B, M, 1, 3]). */
+geocl_tensor *geocl_group_points(geocl_tensor *x, geocl_tensor *idx);
+/* Bilinear sampling of f [B, C, H, W] at points grid [B, P, 2] = (x, y) in
+ * [−1, 1] (torch.nn.functional.grid_sample with align_corners = True, zero
+ * padding, on a grid [B, 1, P, 2]) → [B, P, C], channels last.  Pixel
+ * coordinates ix = (x + 1)/2·(W − 1), iy = (y + 1)/2·(H − 1); pixels outside
+ * the map and non-finite points contribute 0.  Gradients to f and to grid. */
+geocl_tensor *geocl_grid_sample_points(geocl_tensor *f, geocl_tensor *grid);
+
 /* ---- losses ---- */
 /* CroCo's normalised-pixel target over the last dim: (x − μ)/√(unbiased var + eps).
  * A constant: no gradient flows through it. */

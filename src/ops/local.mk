@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MIT
-# The op set: each op runs on the context's backend and records itself on the autograd tape.
+# The op set: each op runs on the context's backend and records itself on the autograd tape
+# (assignment.c: linear assignment, on the host).
 src_libgeocl_la_SOURCES += \
+	src/ops/assignment.c \
 	src/ops/ops_attention.c \
 	src/ops/ops_common.c \
 	src/ops/ops_elementwise.c \
@@ -9,6 +11,7 @@ src_libgeocl_la_SOURCES += \
 	src/ops/ops_linear.c \
 	src/ops/ops_loss.c \
 	src/ops/ops_norm.c \
+	src/ops/ops_points.c \
 	src/ops/ops_reduce.c \
 	src/ops/ops_shape.c \
 	src/ops/ops_softmax.c \

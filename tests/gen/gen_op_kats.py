@@ -17,6 +17,8 @@ and outputs and gradients are stored rounded to float32.  One file per op:
   gelu.safetensors        <case>/x, dout, y, dx
   masked_mse.safetensors  <case>/pred, target_raw, mask (f32 0/1), target (normalised), loss, dpred
   infonce.safetensors     <case>/q, k (before L2 normalisation), loss, dq, dk
+  grid_sample.safetensors <case>/f [B, C, H, W], grid [B, P, 2], dout [B, P, C], y [B, P, C], df, dgrid
+                          (F.grid_sample bilinear, zero padding, align_corners=True on grid [B, 1, P, 2])
 
 Metadata (str -> str): "cases" (comma-separated), the op's constants ("eps", "tau",
 "l2_eps") and per-case settings "<case>.<key>".  Reruns give the same bytes.
@@ -224,6 +226,43 @@ def gen_infonce(draw):
     return tensors, {"cases": ",".join(INFONCE), "tau": repr(TAU), "l2_eps": repr(L2_EPS)}
 
 
+# ---------------------------------------------------------------- sampling at points
+
+# name: (batch, channels, H, W, points)
+GRID_SAMPLE = {"map7x9": (2, 5, 7, 9, 31), "one_row": (1, 3, 1, 6, 9)}
+# SimIPU's use (zhyever/SimIPU, project_cl/decorator/inter_intro_decorator_moco_better.py): pixels (u, v)
+# of a padded 320x96 image normalised by that image's own pad shape, sampled on the C5 map (stride 32)
+# of its group, whose padded size is 352x128
+SIMIPU_PAD, SIMIPU_GROUP, SIMIPU_STRIDE = (96, 320), (128, 352), 32
+
+
+def grid_sample_case(tensors, name, f_, grid_, draw):
+    B, C, _, _ = f_.shape
+    dout = draw.uniform((B, grid_.shape[1], C), -1, 1)
+    f, grid = f64(f_), f64(grid_)
+    y = F.grid_sample(f, grid[:, None], mode="bilinear", padding_mode="zeros", align_corners=True)  # [B, C, 1, P]
+    y = y[:, :, 0].transpose(1, 2)  # [B, P, C]
+    y.backward(torch.from_numpy(dout).double())
+    tensors.update({f"{name}/f": f_, f"{name}/grid": grid_, f"{name}/dout": dout, f"{name}/y": f32(y),
+                    f"{name}/df": f32(f.grad), f"{name}/dgrid": f32(grid.grad)})
+
+
+def gen_grid_sample(draw):
+    tensors = {}
+    for name, (B, C, H, W, P) in GRID_SAMPLE.items():
+        grid = draw.uniform((B, P, 2), -1.25, 1.25)  # some points outside the map
+        # corners, edges and the centre exactly (pixel coordinates 0, (n-1)/2, n-1 in float32 and float64 alike)
+        exact = np.array([[-1, -1], [1, 1], [-1, 1], [1, 0], [0, 0], [0, -1]], np.float32)
+        grid[0, :len(exact)] = exact
+        grid_sample_case(tensors, name, draw.uniform((B, C, H, W), -2, 2), grid, draw)
+    (hp, wp), (hb, wb) = SIMIPU_PAD, SIMIPU_GROUP
+    u, v = draw.uniform((1, 40, 1), 0, wp - 20), draw.uniform((1, 40, 1), 0, hp)
+    grid = np.concatenate([2 * u / wp - 1, 2 * v / hp - 1], axis=2).astype(np.float32)
+    f = draw.uniform((1, 16, hb // SIMIPU_STRIDE, wb // SIMIPU_STRIDE), -2, 2)
+    grid_sample_case(tensors, "simipu", f, grid, draw)
+    return tensors, {"cases": ",".join(list(GRID_SAMPLE) + ["simipu"])}
+
+
 # file: (generator, Philox seed of its inputs)
 FILES = {
     "attention": (lambda draw: gen_attention(draw, ATTENTION), 7001),
@@ -232,6 +271,7 @@ FILES = {
     "gelu": (gen_gelu, 7003),
     "masked_mse": (gen_masked_mse, 7004),
     "infonce": (gen_infonce, 7005),
+    "grid_sample": (gen_grid_sample, 7007),
 }
 
 
