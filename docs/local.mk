@@ -10,3 +10,5 @@ dist_depthprobe_DATA = examples/depthprobe/depthprobe.c examples/depthprobe/Make
 # releases and packaging
 dist_doc_DATA += docs/releasing.md
 EXTRA_DIST += docs/packaging.md
+# for developers: fuzz targets and fault injection
+EXTRA_DIST += docs/fuzzing.md

@@ -7,10 +7,10 @@ src_libgeocl_la_SOURCES =
 
 src_libgeocl_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DGEOCL_BACKENDSDIR=\"$(backendsdir)\" -DGEOCL_PLUGINSDIR=\"$(pluginsdir)\" \
-	$(PNG_CFLAGS) $(JSONC_CFLAGS) $(JPEG_CFLAGS)
+	$(PNG_CFLAGS) $(JSONC_CFLAGS) $(JPEG_CFLAGS) $(ZLIB_CFLAGS)
 src_libgeocl_la_LDFLAGS = $(AM_LDFLAGS) -version-info $(GEOCL_LT_VERSION) -no-undefined \
 	-export-symbols-regex '^geocl_'
-src_libgeocl_la_LIBADD = $(PNG_LIBS) $(JSONC_LIBS) $(JPEG_LIBS) $(PTHREAD_LIBS) -lm
+src_libgeocl_la_LIBADD = $(PNG_LIBS) $(JSONC_LIBS) $(JPEG_LIBS) $(ZLIB_LIBS) $(PTHREAD_LIBS) -lm
 
 geoclincludedir = $(includedir)/geocl
 geoclinclude_HEADERS = \

@@ -16,6 +16,10 @@ check_usage bench "gemm needs all its sizes" gemm --m 0 --n 4 --k 4
 check_usage bench "attention needs all its sizes" attention --batch 1 --n 8 --heads 2
 check_usage bench "--repeat must be at least 1" infonce --m 8 --dim 4 --repeat 0
 check_usage bench "unexpected argument 'x=1'" gemm --m 4 --n 4 --k 4 x=1
+# numbers are parsed whole: nothing is cut to 32 bits or wraps
+check_usage bench "--m 4294967297: expected a whole number from 0 to 2147483647" gemm --m 4294967297 --n 4 --k 4
+check_usage bench "--repeat 4294967297: expected a whole number" infonce --m 8 --dim 4 --repeat 4294967297
+check_usage bench "--tau x: expected a number" infonce --m 8 --dim 4 --tau x
 check_usage bench "--depth 42: expected 18, 34, 50, 101 or 152" resnet --depth 42
 check_usage bench "--size 0x32: expected HxW or S" resnet --size 0x32
 check_usage bench "--size 64x: expected HxW or S" resnet --size 64x
@@ -30,7 +34,7 @@ field() { sed -n "s/.*\"$1\": \([-0-9.e+]*\).*/\1/p" "$2"; }
 
 for dev in reference opencl; do
   if [ "$dev" = opencl ]; then
-    "$cli" devices | grep -q "opencl" || { echo "SKIP: no OpenCL device"; exit 77; }
+    "$cli" devices | grep -q "^[0-9][0-9]* *opencl " || { echo "SKIP: no OpenCL device"; exit 77; }
     case "${GEOCL_DEVICE:-0}" in [Rr]ef | [Rr]eference) echo "SKIP: GEOCL_DEVICE selects no OpenCL device"; exit 77 ;; esac
     d=${GEOCL_DEVICE:-0}
   else

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <geocl/image.h>
 #include <geocl/kitti.h>
@@ -144,6 +147,45 @@ START_TEST(corrupt_files_give_clear_errors) {
   expect_error(geocl_image_read(name, &img), GEOCL_E_FORMAT, name, "not a PNG or JPEG");
   name = fixture("no_such_file.png");
   expect_error(geocl_image_read(name, &img), GEOCL_E_IO, name, "cannot open");
+}
+END_TEST
+
+/* Largest resident set so far, in bytes. */
+static long max_rss_bytes(void) {
+  struct rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss * 1024L;
+}
+
+/* Damage the codecs would only warn about is an error; a size beyond the
+ * pixel budget, or other than the caller needs, is refused from the header
+ * before any pixel is decoded; a FIFO is refused, not waited on. */
+START_TEST(hostile_images_refused) {
+  geocl_image img;
+  const char *name = fixture("idat_twice.png");
+  expect_error(geocl_image_read(name, &img), GEOCL_E_FORMAT, name, "Too much image data");
+  name = fixture("sof9.jpg");
+  expect_error(geocl_image_read(name, &img), GEOCL_E_FORMAT, name, "Corrupt JPEG data");
+  long rss = max_rss_bytes();
+  name = fixture("huge_gray.png");
+  expect_error(geocl_image_read(name, &img), GEOCL_E_FORMAT, name, "32768x32768 image has more than the 67108864");
+  ck_assert_ptr_null(img.data);
+  ck_assert_msg(max_rss_bytes() - rss < (64L << 20), "refusing a 1-Gpixel header grew the process by %ld MB",
+                (max_rss_bytes() - rss) >> 20);
+  expect_error(geocl_image_read_sized(name, 64, 32, "the model's img_size", &img), GEOCL_E_SHAPE, name,
+               "is 32768x32768 (WxH) but the model's img_size is 64x32");
+  name = fixture("rgb8.png");
+  expect_error(geocl_image_read_sized(name, 5, 7, "the crop", &img), GEOCL_E_SHAPE, name,
+               "is 7x5 (WxH) but the crop is 5x7");
+  ck_assert_ok(geocl_image_read_sized(name, 7, 5, "the crop", &img));
+  geocl_image_free(&img);
+  name = tmp_path("fifo.png");
+  unlink(name);
+  ck_assert_int_eq(mkfifo(name, 0644), 0);
+  alarm(20); /* a blocking open would hang: fail instead */
+  expect_error(geocl_image_read(name, &img), GEOCL_E_IO, name, "not a regular file");
+  alarm(0);
+  unlink(name);
 }
 END_TEST
 
@@ -424,6 +466,18 @@ START_TEST(calib_layouts) {
   expect_error(geocl_kitti_calib_read(name, &c), GEOCL_E_FORMAT, name, "line 3: P2 has 11 numbers, expected 12");
   name = fixture("poses.txt");
   expect_error(geocl_kitti_calib_read(name, &c), GEOCL_E_FORMAT, name, "expected 'KEY: numbers'");
+  /* a NUL byte would end the text early: the rest was silently ignored */
+  unsigned char *bytes;
+  size_t size;
+  read_bytes("calib_odometry.txt", &bytes, &size);
+  bytes[100] = '\0';
+  name = tmp_path("calib_nul.txt");
+  FILE *f = fopen(name, "wb");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_uint_eq(fwrite(bytes, 1, size, f), size);
+  fclose(f);
+  free(bytes);
+  expect_error(geocl_kitti_calib_read(name, &c), GEOCL_E_FORMAT, name, "a NUL byte at offset 100: not a text file");
 }
 END_TEST
 
@@ -490,6 +544,7 @@ static Suite *suite(void) {
   tcase_set_timeout(t, 60);
   tcase_add_test(t, png_color_types_and_depths);
   tcase_add_test(t, png_low_bit_depth_and_palette);
+  tcase_add_test(t, hostile_images_refused);
   tcase_add_test(t, jpeg_rgb_and_gray);
   tcase_add_test(t, corrupt_files_give_clear_errors);
   tcase_add_test(t, every_truncation_is_an_error);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The parameter registry: layout by group, views, gradients (zero_grad marks
  * stale, finish_grads zeroes unreached ones), save/load and strict loading. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,6 +372,138 @@ START_TEST(strict_load_names_every_problem) {
 }
 END_TEST
 
+/* Many names: every one is found at its index (a hash table now, was a
+ * linear scan per declaration), and a repeated one is refused. */
+START_TEST(many_names_found_and_duplicates_refused) {
+  geocl_params *p;
+  ck_assert_ok(geocl_params_new(ctx, &p));
+  enum { N = 20000 };
+  char name[64];
+  for (int i = 0; i < N; i++) {
+    snprintf(name, sizeof name, "blocks.%d.w", i);
+    ck_assert_ok(geocl_params_add(p, name, 1, (int64_t[]){1}, 0));
+  }
+  for (int i = 0; i < N; i += 7) {
+    snprintf(name, sizeof name, "blocks.%d.w", i);
+    ck_assert_int_eq(geocl_params_index(p, name), i);
+  }
+  ck_assert_int_eq(geocl_params_index(p, "blocks.20000.w"), -1);
+  ck_assert_int_eq(geocl_params_add(p, "blocks.123.w", 1, (int64_t[]){1}, 0), GEOCL_E_INVALID);
+  ck_assert_ptr_nonnull(strstr(geocl_last_error(), "'blocks.123.w' declared twice"));
+  geocl_params_free(p);
+}
+END_TEST
+
+/* Sizes whose products overflow, and parameters beyond the device's memory,
+ * are refused when declared, before anything is allocated. */
+START_TEST(oversized_declarations_refused) {
+  geocl_params *p;
+  ck_assert_ok(geocl_params_new(ctx, &p));
+  ck_assert_int_eq(geocl_params_add(p, "a", 2, (int64_t[]){(int64_t)1 << 40, (int64_t)1 << 40}, 0), GEOCL_E_SHAPE);
+  ck_assert_ptr_nonnull(strstr(geocl_last_error(), "'a' [1099511627776, 1099511627776]"));
+  ck_assert_int_eq(geocl_params_add(p, "b", 3, (int64_t[]){(int64_t)1 << 62, 4, 0}, 0), GEOCL_E_SHAPE);
+  /* fits 64 bits, not the host (the reference backend's device) */
+  ck_assert_int_eq(geocl_params_add_buffer(p, "c", 2, (int64_t[]){(int64_t)1 << 30, (int64_t)1 << 20}),
+                   GEOCL_E_DEVICE_NOMEM);
+  ck_assert_ptr_nonnull(strstr(geocl_last_error(), "more than the device's"));
+  ck_assert_int_eq(geocl_params_count(p), 0);
+  geocl_params_free(p);
+}
+END_TEST
+
+/* Declaring against a file: a configuration declaring more entries than the
+ * file holds stops at the first one beyond (it does not run away), and one
+ * that does not match is refused by finalize before allocating. */
+START_TEST(declarations_checked_against_the_file) {
+  geocl_params *p = declare(model, N_MODEL);
+  ck_assert_ok(geocl_params_save(p, path, 0, NULL));
+  geocl_params_free(p);
+  geocl_st_file *f;
+  ck_assert_ok(geocl_st_open(path, &f));
+  ck_assert_ok(geocl_params_new(ctx, &p));
+  ck_assert_ok(geocl_params_expect_file(p, f));
+  char name[64];
+  geocl_status st = GEOCL_OK;
+  int declared = 0;
+  for (int64_t i = 0; st == GEOCL_OK && i < 100000000; i++, declared++) {
+    snprintf(name, sizeof name, "blocks.%lld", (long long)i);
+    st = geocl_params_add(p, name, 1, (int64_t[]){4}, 0);
+  }
+  ck_assert_int_eq(st, GEOCL_E_SHAPE);
+  ck_assert_int_eq(declared, 2 * N_MODEL + 64 + 1);
+  ck_assert_msg(strstr(geocl_last_error(), path) && strstr(geocl_last_error(), "'blocks.78' is one beyond"), "%s",
+                geocl_last_error());
+  geocl_params_free(p);
+  /* the right names, one of another shape: finalize refuses it, naming it */
+  decl wider[N_MODEL];
+  memcpy(wider, model, sizeof wider);
+  wider[2].shape[0] = 1 << 20;
+  ck_assert_ok(geocl_params_new(ctx, &p));
+  ck_assert_ok(geocl_params_expect_file(p, f));
+  for (int i = 0; i < N_MODEL; i++) {
+    if (wider[i].group < 0) ck_assert_ok(geocl_params_add_buffer(p, wider[i].name, wider[i].ndim, wider[i].shape));
+    else ck_assert_ok(geocl_params_add(p, wider[i].name, wider[i].ndim, wider[i].shape, wider[i].group));
+  }
+  ck_assert_int_eq(geocl_params_finalize(p), GEOCL_E_SHAPE);
+  ck_assert_msg(strstr(geocl_last_error(), "pos_embed [3, 5] instead of [1048576, 5]"), "%s", geocl_last_error());
+  geocl_params_free(p);
+  geocl_st_close(f);
+}
+END_TEST
+
+/* Non-finite values are never saved, nor loaded; a corrupt data section is
+ * caught by the checksum unless GEOCL_CHECKSUMS=off. */
+START_TEST(non_finite_and_corrupt_values_refused) {
+  geocl_params *p = declare(model, N_MODEL);
+  randomize(p, 3);
+  ck_assert_ok(geocl_params_save(p, path, 0, NULL));
+  float x[91];
+  geocl_tensor *w = geocl_params_find(p, "enc.weight");
+  ck_assert_ok(geocl_to_host(w, x, sizeof x));
+  x[40] = NAN;
+  ck_assert_ok(geocl_copy_from_host(w, x, sizeof x));
+  char other[4500];
+  snprintf(other, sizeof other, "%s.nan", path);
+  unlink(other);
+  ck_assert_int_eq(geocl_params_save(p, other, 0, NULL), GEOCL_E_NUMERIC);
+  ck_assert_ptr_nonnull(strstr(geocl_last_error(), "tensor 'enc.weight' holds NaN at element 40"));
+  ck_assert_int_ne(access(other, F_OK), 0); /* nothing written */
+  /* a file holding infinity (written directly) does not load, and changes nothing */
+  x[40] = INFINITY;
+  geocl_st_writer *wr = geocl_st_writer_new();
+  float *values[N_MODEL];
+  for (int i = 0; i < N_MODEL; i++) {
+    values[i] = test_download(geocl_params_get(p, i));
+    if (!strcmp(model[i].name, "enc.weight")) memcpy(values[i], x, sizeof x);
+    ck_assert_ok(geocl_st_writer_add(wr, model[i].name, GEOCL_ST_F32, model[i].ndim, model[i].shape, values[i]));
+  }
+  ck_assert_ok(geocl_st_writer_write(wr, other));
+  geocl_st_writer_free(wr);
+  for (int i = 0; i < N_MODEL; i++) free(values[i]);
+  float before[91];
+  ck_assert_ok(geocl_to_host(w, before, sizeof before));
+  ck_assert_int_eq(geocl_params_load(p, other), GEOCL_E_NUMERIC);
+  ck_assert_ptr_nonnull(strstr(geocl_last_error(), "holds an infinite value at element 40"));
+  ck_assert_ok(geocl_to_host(w, x, sizeof x));
+  ck_assert_mem_eq(x, before, sizeof x);
+  /* one flipped bit in the data of a good file */
+  FILE *f = fopen(path, "r+b");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_eq(fseek(f, -3, SEEK_END), 0);
+  int c = fgetc(f);
+  ck_assert_int_eq(fseek(f, -3, SEEK_END), 0);
+  fputc(c ^ 1, f);
+  fclose(f);
+  ck_assert_int_eq(geocl_params_load(p, path), GEOCL_E_FORMAT);
+  ck_assert_ptr_nonnull(strstr(geocl_last_error(), "the file is corrupt"));
+  setenv("GEOCL_CHECKSUMS", "off", 1);
+  ck_assert_ok(geocl_params_load(p, path));
+  unsetenv("GEOCL_CHECKSUMS");
+  geocl_params_free(p);
+  unlink(other);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("params");
   TCase *tc = tcase_create("params");
@@ -381,6 +514,10 @@ int main(void) {
   tcase_add_test(tc, save_load_round_trip);
   tcase_add_test(tc, load_converts_half_precision);
   tcase_add_test(tc, strict_load_names_every_problem);
+  tcase_add_test(tc, many_names_found_and_duplicates_refused);
+  tcase_add_test(tc, oversized_declarations_refused);
+  tcase_add_test(tc, declarations_checked_against_the_file);
+  tcase_add_test(tc, non_finite_and_corrupt_values_refused);
   suite_add_tcase(s, tc);
   return test_run_suite(s);
 }

@@ -140,7 +140,8 @@ START_TEST(round_trip_dtypes_and_metadata) {
   ck_assert_int_eq(geocl_last_status(), GEOCL_E_NOT_FOUND);
   ck_assert_ptr_nonnull(strstr(geocl_last_error(), "'nope'"));
 
-  ck_assert_int_eq(geocl_st_meta_count(f), 2);
+  ck_assert_int_eq(geocl_st_meta_count(f), 3); /* and the writer's data checksum */
+  ck_assert_ptr_nonnull(geocl_st_meta(f, GEOCL_ST_CRC32_KEY));
   ck_assert_str_eq(geocl_st_meta(f, "model"), "mae");
   ck_assert_str_eq(geocl_st_meta(f, "config"), "{\"enc_embed_dim\": 768, \"path\": \"a/b\"}");
   ck_assert_ptr_null(geocl_st_meta(f, "absent"));
@@ -273,6 +274,11 @@ START_TEST(every_validation_error) {
   expect_format_error("tensor 'a': 9 dimensions (at most 8 supported)");
   write_raw("{\"a\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,8]}}", data, 8);
   expect_format_error("tensor 'a': shape overflows 64 bits");
+  /* an empty tensor whose other sizes overflow: every product of sizes must fit */
+  write_raw("{\"m\":{\"dtype\":\"BOOL\",\"shape\":[4611686018427387904,2,0],\"data_offsets\":[0,0]}}", NULL, 0);
+  expect_format_error("tensor 'm': shape overflows 64 bits");
+  write_raw("{\"m\":{\"dtype\":\"F64\",\"shape\":[0,4611686018427387904,4],\"data_offsets\":[0,0]}}", NULL, 0);
+  expect_format_error("tensor 'm': shape overflows 64 bits");
   snprintf(h, sizeof h, "{\"a\":{%s}}", T);
   write_raw(h, data, 8);
   expect_format_error("tensor 'a': \"data_offsets\" is not [begin, end]");
@@ -408,6 +414,67 @@ START_TEST(truncation_and_corruption_fuzz) {
 }
 END_TEST
 
+/* CRC-32 (reflected polynomial 0xEDB88320, as zlib's), bit by bit: an
+ * independent check of the checksum the writer records. */
+static uint32_t crc32_bitwise(const unsigned char *p, size_t n) {
+  uint32_t c = 0xffffffffu;
+  for (size_t i = 0; i < n; i++) {
+    c ^= p[i];
+    for (int k = 0; k < 8; k++) c = c & 1 ? (c >> 1) ^ 0xedb88320u : c >> 1;
+  }
+  return ~c;
+}
+
+START_TEST(checksum_recorded_and_verified) {
+  write_sample(path);
+  size_t n;
+  unsigned char *bytes = read_bytes(path, &n);
+  uint64_t hlen = 0;
+  for (int i = 7; i >= 0; i--) hlen = hlen << 8 | bytes[i];
+  char want[16];
+  snprintf(want, sizeof want, "%08x", crc32_bitwise(bytes + 8 + hlen, n - 8 - hlen));
+  geocl_st_file *f;
+  ck_assert_ok(geocl_st_open(path, &f));
+  ck_assert_str_eq(geocl_st_meta(f, GEOCL_ST_CRC32_KEY), want);
+  ck_assert_ok(geocl_st_verify(f));
+  geocl_st_close(f);
+  /* one bit of tensor data flipped: the header still parses, verify refuses it */
+  bytes[n - 1] ^= 0x10;
+  write_bytes(path, bytes, n);
+  ck_assert_ok(geocl_st_open(path, &f));
+  ck_assert_int_eq(geocl_st_verify(f), GEOCL_E_FORMAT);
+  ck_assert_msg(strstr(geocl_last_error(), path) && strstr(geocl_last_error(), "the file is corrupt"), "%s",
+                geocl_last_error());
+  geocl_st_close(f);
+  free(bytes);
+  /* a recorded value that is not 8 hex digits; no value at all (another tool's file) */
+  write_raw("{\"__metadata__\":{\"data_crc32\":\"12x45678\"}}", NULL, 0);
+  ck_assert_ok(geocl_st_open(path, &f));
+  ck_assert_int_eq(geocl_st_verify(f), GEOCL_E_FORMAT);
+  ck_assert_ptr_nonnull(strstr(geocl_last_error(), "not 8 hex digits"));
+  geocl_st_close(f);
+  write_raw("{\"a\":{\"dtype\":\"U8\",\"shape\":[3],\"data_offsets\":[0,3]}}", "abc", 3);
+  ck_assert_ok(geocl_st_open(path, &f));
+  ck_assert_ok(geocl_st_verify(f));
+  geocl_st_close(f);
+}
+END_TEST
+
+/* A FIFO (or any non-regular file) is refused at once, not waited on. */
+START_TEST(fifo_refused_without_blocking) {
+  char fifo[4300];
+  snprintf(fifo, sizeof fifo, "%s/fifo.safetensors", test_tmpdir());
+  unlink(fifo);
+  ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+  alarm(20); /* a blocking open would hang the test: fail it instead */
+  geocl_st_file *f = NULL;
+  ck_assert_int_eq(geocl_st_open(fifo, &f), GEOCL_E_IO);
+  alarm(0);
+  ck_assert_msg(strstr(geocl_last_error(), "not a regular file"), "%s", geocl_last_error());
+  unlink(fifo);
+}
+END_TEST
+
 /* --- atomic writes --- */
 
 static int count_temporaries(const char *dir) {
@@ -510,6 +577,8 @@ int main(void) {
   tcase_add_test(tc, writer_errors);
   tcase_add_test(tc, truncation_and_corruption_fuzz);
   tcase_add_test(tc, atomic_write_leaves_target_untouched);
+  tcase_add_test(tc, checksum_recorded_and_verified);
+  tcase_add_test(tc, fifo_refused_without_blocking);
   suite_add_tcase(s, tc);
   return test_run_suite(s);
 }

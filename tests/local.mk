@@ -49,6 +49,9 @@ EXTRA_DIST += tests/fixtures/dense/criteria.safetensors \
 	tests/fixtures/dense/flow-cosine/grads.safetensors \
 	tests/fixtures/dense/depth-rope/inputs.safetensors tests/fixtures/dense/depth-rope/outputs.safetensors \
 	tests/fixtures/dense/depth-rope/grads.safetensors tests/gen/gen_dpt_fixtures.py
+# kill -9 at every syscall of a run's files (strace), then resume: bit-identical
+TESTS += tests/fault_inject.sh
+EXTRA_DIST += tests/fault_inject.sh
 tests_check_train_SOURCES = tests/check_train.c
 tests_check_croco_SOURCES = tests/check_croco.c tests/golden.c tests/golden.h
 tests_check_croco_CFLAGS = $(TEST_CFLAGS) $(JSONC_CFLAGS)

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* Writes the files tests/model_cli.sh feeds to geocl forward/reconstruct:
- * a tiny random-init croco model, the same model with one tensor missing,
- * images of the right and a wrong size, and masks of the right and a wrong
- * shape.  Usage: make_model_files DIR
+ * a tiny random-init croco model; copies with one tensor missing, with a NaN,
+ * and with recorded configs that do not fit the tensors (enc_depth 1e8,
+ * enc_embed_dim 2^40, img_size 65536); images of the right and a wrong size;
+ * masks of the right and a wrong shape, and one that masks nothing.
+ * Usage: make_model_files DIR
  * With "target C H W DIR": DIR/target.safetensors, a dense head's target
  * [1, C, H, W] (values 1 + (i mod 7)·0.5, every fifth unknown: +inf), and
  * DIR/badtarget.safetensors of the wrong shape, for geocl forward --target. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,9 +35,10 @@ static int write_image(const char *dir, const char *name, int w, int h) {
   return st == GEOCL_OK ? 0 : fail(path);
 }
 
-static int write_mask(const char *dir, const char *name, int n) {
+/* A mask of n patches, every `every`-th one masked (0: none). */
+static int write_mask(const char *dir, const char *name, int n, int every) {
   uint8_t m[16] = {0};
-  for (int i = 0; i < n; i++) m[i] = i % 2;
+  for (int i = 0; i < n; i++) m[i] = every && i % every == 1;
   char path[4096];
   snprintf(path, sizeof path, "%s/%s", dir, name);
   geocl_st_writer *w = geocl_st_writer_new();
@@ -44,27 +48,47 @@ static int write_mask(const char *dir, const char *name, int n) {
   return st == GEOCL_OK ? 0 : fail(path);
 }
 
-/* A copy of the model file without its first tensor. */
-static int write_missing(const char *dir) {
+/* The recorded config of the model file with two key=value settings (malloc'd). */
+static char *config_with(const geocl_st_file *f, const char *setting1, const char *setting2) {
+  const geocl_plugin *p;
+  if (geocl_plugin_find("croco", &p) != GEOCL_OK) return NULL;
+  geocl_config *c = geocl_plugin_config(p);
+  char *json = NULL;
+  if (c && geocl_config_apply_json(c, geocl_st_meta(f, "config")) == GEOCL_OK &&
+      geocl_config_set_arg(c, setting1) == GEOCL_OK && geocl_config_set_arg(c, setting2) == GEOCL_OK)
+    json = geocl_config_to_json(c);
+  geocl_config_free(c);
+  return json;
+}
+
+/* A copy of the model file as `name`, without its first tensor (drop_first),
+ * with two key=value settings in its recorded config (non-NULL), or with a
+ * NaN in its first tensor (nan). */
+static int write_variant(const char *dir, const char *name, bool drop_first, const char *set1, const char *set2,
+                         bool nan) {
   char src[4096], dst[4096];
   snprintf(src, sizeof src, "%s/model.safetensors", dir);
-  snprintf(dst, sizeof dst, "%s/missing.safetensors", dir);
+  snprintf(dst, sizeof dst, "%s/%s", dir, name);
   geocl_st_file *f;
   if (geocl_st_open(src, &f) != GEOCL_OK) return fail(src);
   geocl_st_writer *w = geocl_st_writer_new();
   void **bufs = calloc((size_t)geocl_st_count(f), sizeof *bufs);
-  geocl_status st = GEOCL_OK;
+  char *config = set1 ? config_with(f, set1, set2) : NULL;
+  geocl_status st = set1 && !config ? GEOCL_E_INVALID : GEOCL_OK;
   for (int i = 0; st == GEOCL_OK && i < geocl_st_meta_count(f); i++)
     st = geocl_st_writer_set_meta(w, geocl_st_meta_at(f, i).key, geocl_st_meta_at(f, i).value);
-  for (int i = 1; st == GEOCL_OK && i < geocl_st_count(f); i++) {
+  if (st == GEOCL_OK && config) st = geocl_st_writer_set_meta(w, "config", config);
+  for (int i = drop_first; st == GEOCL_OK && i < geocl_st_count(f); i++) {
     const geocl_st_info *t = geocl_st_at(f, i);
     bufs[i] = malloc(t->end - t->begin + 1);
     st = geocl_st_read_raw(f, t, bufs[i], t->end - t->begin);
+    if (st == GEOCL_OK && nan && i == 0) ((float *)bufs[i])[0] = NAN;
     if (st == GEOCL_OK) st = geocl_st_writer_add(w, t->name, t->dtype, t->ndim, t->shape, bufs[i]);
   }
   if (st == GEOCL_OK) st = geocl_st_writer_write(w, dst);
   for (int i = 0; i < geocl_st_count(f); i++) free(bufs[i]);
   free(bufs);
+  free(config);
   geocl_st_writer_free(w);
   geocl_st_close(f);
   return st == GEOCL_OK ? 0 : fail(dst);
@@ -109,7 +133,12 @@ int main(int argc, char **argv) {
   if (geocl_model_save(m, path, 0, NULL) != GEOCL_OK) return fail(path);
   geocl_model_free(m);
   geocl_ctx_free(ctx);
-  return write_missing(dir) || write_image(dir, "img1.png", 48, 32) || write_image(dir, "img2.png", 48, 32) ||
-         write_image(dir, "small.png", 16, 16) || write_mask(dir, "mask.safetensors", 6) ||
-         write_mask(dir, "badmask.safetensors", 5);
+  return write_variant(dir, "missing.safetensors", true, NULL, NULL, false) ||
+         write_variant(dir, "deep.safetensors", false, "enc_depth=100000000", "dec_depth=1", false) ||
+         write_variant(dir, "wide.safetensors", false, "enc_embed_dim=1099511627776", "enc_num_heads=2", false) ||
+         write_variant(dir, "bigimg.safetensors", false, "img_size=65536", "pos_embed=cosine", false) ||
+         write_variant(dir, "nan.safetensors", false, NULL, NULL, true) || write_image(dir, "img1.png", 48, 32) ||
+         write_image(dir, "img2.png", 48, 32) || write_image(dir, "small.png", 16, 16) ||
+         write_mask(dir, "mask.safetensors", 6, 2) || write_mask(dir, "badmask.safetensors", 5, 2) ||
+         write_mask(dir, "nomask.safetensors", 6, 0);
 }

@@ -57,5 +57,23 @@ expect 1 "croco has no option 'enc_dim'" $run --weights "$M" --image1 "$I1" --im
   --out "$dir/x.safetensors" enc_dim=32
 expect 1 "holds a 'croco' model, not 'mae'" $run --task mae --weights "$M" --image1 "$I1" --out "$dir/x.safetensors"
 expect 2 "required" $run --weights "$M" --image1 "$I1"
+expect 1 "the mask hides no patch" $run --weights "$M" --image1 "$I1" --image2 "$I2" \
+  --mask "$dir/nomask.safetensors" --out "$dir/x.safetensors"
+# recorded configs that do not fit the tensors: refused before anything is
+# built (enc_depth 1e8 used to hang; timeout turns a hang into a failure)
+expect 1 "deep.safetensors: does not match the model: it declares over" \
+  timeout 60 $run --weights "$dir/deep.safetensors" --image1 "$I1" --image2 "$I2" --out "$dir/x.safetensors"
+expect 1 "wide.safetensors: params: with 'patch_embed.proj.weight' \[1099511627776, 3, 16, 16\]" \
+  timeout 60 $run --weights "$dir/wide.safetensors" --image1 "$I1" --image2 "$I2" --out "$dir/x.safetensors"
+expect 1 "bigimg.safetensors: does not match the model: 2 missing (enc_pos_embed, dec_pos_embed)" \
+  timeout 60 $run --weights "$dir/bigimg.safetensors" --image1 "$I1" --image2 "$I2" --out "$dir/x.safetensors"
+expect 1 "nan.safetensors: tensor 'mask_token' holds NaN at element 0" \
+  $run --weights "$dir/nan.safetensors" --image1 "$I1" --image2 "$I2" --out "$dir/x.safetensors"
+# non-regular files are refused at once, not waited on
+mkfifo "$dir/fifo.safetensors" "$dir/fifo.png"
+expect 1 "fifo.safetensors: not a regular file" \
+  timeout 60 $run --weights "$dir/fifo.safetensors" --image1 "$I1" --image2 "$I2" --out "$dir/x.safetensors"
+expect 1 "fifo.png: not a regular file" \
+  timeout 60 $run --weights "$M" --image1 "$dir/fifo.png" --image2 "$I2" --out "$dir/x.safetensors"
 [ ! -e "$dir/x.safetensors" ] || { echo "FAIL: a failed run wrote an output"; fails=$((fails + 1)); }
 [ $fails -eq 0 ] || exit 1

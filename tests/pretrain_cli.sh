@@ -22,8 +22,8 @@ status=$?
 cat "$dir/run.out"
 [ $status -eq 130 ] || fail "exit status $status after SIGINT (wanted 130)"
 grep -q "interrupted" "$dir/run.out" || fail "no 'interrupted' summary"
-[ -s "$dir/run/last.safetensors" ] && [ -s "$dir/run/last.optim.safetensors" ] || fail "no checkpoint after SIGINT"
 steps=$(wc -l < "$dir/run/metrics.jsonl")
+[ -s "$dir/run/last.safetensors" ] && [ -s "$dir/run/step-$steps.optim.safetensors" ] || fail "no checkpoint after SIGINT"
 # the checkpoint resumes
 $geocl pretrain --resume "$dir/run" --stop-at $((steps + 2)) --quiet > "$dir/resume.out" 2>&1 ||
   { cat "$dir/resume.out"; fail "resuming after SIGINT"; }
@@ -49,7 +49,44 @@ expect 1 "croco has no option 'depth'" --out "$dir/x4" depth=3
 expect 1 "no preset 'huge'" --model huge --out "$dir/x5"
 expect 2 "not both" --steps 5 --epochs 1 --out "$dir/x6"
 expect 2 "only --device" --resume "$dir/run" --batch 4
-expect 2 "expected a non-negative integer" --steps many --out "$dir/x7"
+expect 2 "expected a whole number" --steps many --out "$dir/x7"
 expect 1 "already holds a run" --out "$dir/run" --steps 1 $tiny
-for x in x1 x2 x3 x4 x5 x6 x7; do [ ! -e "$dir/$x" ] || fail "a failed start left $dir/$x"; done
+# numbers parse into their own type and range: nothing is cut to 32 bits or wraps
+expect 2 "--batch 4294967297: expected a whole number from 1 to 2147483647" --batch 4294967297 --out "$dir/x8"
+expect 2 "--keep 4294967296: expected a whole number from 0 to 2147483647" --keep 4294967296 --out "$dir/x8"
+expect 2 "--warmup 18446744073709551615: expected a whole number from -1 to 9223372036854775807" \
+  --warmup 18446744073709551615 --out "$dir/x8"
+expect 2 "--lr nan: expected a finite number >= 0" --lr nan --out "$dir/x8"
+expect 2 "--log-every 0: expected a whole number from 1" --log-every 0 --out "$dir/x8"
+expect 1 "--epochs 1e+300: 1e+300 epochs of 8 batches do not fit in 2^63 steps" --epochs 1e300 --batch 2 \
+  --synthetic-pairs 16 --out "$dir/x8" $tiny
+expect 1 "freq_loss_weight must be a finite number ≥ 0 and freq_loss_norm 1 or 2" --out "$dir/x8" $tiny \
+  freq_loss_weight=1 freq_loss_norm=4294967298
+expect 1 "pos_embed=RoPEinf: expected cosine or RoPE<base>" --out "$dir/x8" $tiny pos_embed=RoPEinf
+expect 1 "pos_embed=RoPE1e400: expected" --out "$dir/x8" $tiny pos_embed=RoPE1e400
+for x in x1 x2 x3 x4 x5 x6 x7 x8; do [ ! -e "$dir/$x" ] || fail "a failed start left $dir/$x"; done
+
+run1() { $geocl pretrain --device reference --batch 2 --synthetic-pairs 16 --recon-every 0 --quiet "$@" $tiny; }
+
+# a run directory named by more than 1023 characters is used whole, not cut
+long="$dir"
+for i in 1 2 3 4 5 6; do long="$long/$(printf 'd%.0s' $(seq 200))"; done
+run1 --steps 1 --out "$long" > "$dir/long.out" 2>&1 || { cat "$dir/long.out"; fail "a long --out failed"; }
+[ -s "$long/last.safetensors" ] || fail "no checkpoint in the long --out"
+grep -q "checkpoint: $long/last.safetensors" "$dir/long.out" || fail "the summary does not name the long --out"
+
+# --resume takes --log-every; a config.json that --log-every or --save-every
+# 0 would divide by zero is refused like the command line
+run1 --steps 4 --stop-at 2 --log-every 2 --out "$dir/logs" > /dev/null || fail "the --log-every run failed"
+$geocl pretrain --device reference --resume "$dir/logs" --stop-at 4 --log-every 1 --quiet > /dev/null ||
+  fail "resuming with --log-every 1"
+[ "$(wc -l < "$dir/logs/metrics.jsonl")" -eq 3 ] || fail "--log-every 1 was ignored on --resume: $(cat "$dir/logs/metrics.jsonl")"
+for key in log_every save_every; do
+  sed "s/\"$key\": [0-9]*/\"$key\": 0/" "$dir/logs/config.json" > "$dir/config.edited" && cp "$dir/config.edited" "$dir/logs/config.json"
+  expect 1 "config.json: train.$key 0: expected a whole number from 1" --resume "$dir/logs"
+  sed "s/\"$key\": 0/\"$key\": 2/" "$dir/config.edited" > "$dir/logs/config.json"
+done
+sed 's/"batch": [0-9]*/"batch": 4294967297/' "$dir/logs/config.json" > "$dir/config.edited"
+cp "$dir/config.edited" "$dir/logs/config.json"
+expect 1 "config.json: train.batch 4294967297: expected a whole number from 1 to 2147483647" --resume "$dir/logs"
 [ $fails -eq 0 ]

@@ -15,11 +15,12 @@ rm -rf "$dir" && mkdir -p "$dir"
 check_usage tune "go together" --m 8
 check_usage tune "--repeat" --m 8 --n 8 --k 8 --repeat 0
 check_usage tune "unexpected argument 'x=1'" --m 8 --n 8 --k 8 x=1
+check_usage tune "--m 18446744073709551615: expected a whole number" --m 18446744073709551615 --n 8 --k 8
 check_usage tune "--resnet takes 18, 34, 50, 101 or 152" --resnet 42
 check_usage tune "--resnet takes 18, 34, 50, 101 or 152, and neither" --resnet 50 --m 8 --n 8 --k 8
 check_usage tune "--size 0: expected HxW or S" --resnet 18 --size 0
 
-"$cli" devices | grep -q "opencl" || { echo "SKIP: no OpenCL device"; exit 77; }
+"$cli" devices | grep -q "^[0-9][0-9]* *opencl " || { echo "SKIP: no OpenCL device"; exit 77; }
 
 # a quick tuning run keeps its result in one file of the cache directory
 GEOCL_TUNE_CACHE="$dir/cache" "$cli" tune --m 13 --n 32 --k 24 --quick --repeat 1 >"$dir/out" ||

@@ -12,7 +12,14 @@
  * a non-Hermitian column v = w/2 (w even) unlike the backend definition, so
  * cl/fft.cl writes the spectrum there with its self-conjugate columns made
  * Hermitian, which the definition does not see (and clFFT cannot overwrite
- * the caller's input). */
+ * the caller's input).
+ *
+ * Under AddressSanitizer, destroying a baked plan reports a
+ * new-delete-type-mismatch inside libclFFT 2.12: FFTPlan's destructor
+ * deletes the plan's action (allocated as a derived class in selectAction)
+ * through its base class, whose destructor is not virtual.  clfftTeardown
+ * destroys the plans left the same way, so no order of calls avoids it; run
+ * with ASAN_OPTIONS=new_delete_type_mismatch=0 (docs/fuzzing.md). */
 #include <clFFT.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,6 +2,7 @@
 /* The reference backend: host memory buffers and the kernel table. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/internal.h"
 #include "ref.h"
@@ -54,6 +55,8 @@ geocl_status geocl_reference_open(geocl_backend **out) {
   strcpy(d->driver, GEOCL_VERSION);
   strcpy(d->version, "double-accumulating oracle");
   strcpy(d->type, "HOST");
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages > 0 && page > 0) d->global_mem_bytes = (uint64_t)pages * (uint64_t)page; /* its memory is the host's */
   *out = be;
   return GEOCL_OK;
 }

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Masked image modelling shared by croco and mae. */
+#include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,15 +31,34 @@ geocl_status mim_config_read(const char *task, const geocl_config *cfg, mim_conf
   c->dec_depth = geocl_config_int(cfg, "dec_depth");
   c->dec_heads = geocl_config_int(cfg, "dec_num_heads");
   double mlp = geocl_config_float(cfg, "mlp_ratio");
-  c->freq_loss_weight = (float)geocl_config_float(cfg, "freq_loss_weight");
-  c->freq_loss_norm = (int)geocl_config_int(cfg, "freq_loss_norm");
+  double freq_weight = geocl_config_float(cfg, "freq_loss_weight");
+  int64_t freq_norm = geocl_config_int(cfg, "freq_loss_norm");
+  if (!(freq_weight >= 0 && freq_weight <= FLT_MAX) || (freq_norm != 1 && freq_norm != 2))
+    return bad(task, "freq_loss_weight must be a finite number ≥ 0 and freq_loss_norm 1 or 2");
+  c->freq_loss_weight = (float)freq_weight;
+  c->freq_loss_norm = (int)freq_norm;
   const char *pe = geocl_config_str(cfg, "pos_embed");
+  char *end = NULL;
+  double base = strncmp(pe, "RoPE", 4) ? 0 : strtod(pe + 4, &end);
   if (!strcmp(pe, "cosine")) c->rope_base = 0;
-  else if (!strncmp(pe, "RoPE", 4) && atof(pe + 4) > 0) c->rope_base = (float)atof(pe + 4);
+  else if (end && end != pe + 4 && !*end && base >= 1 && base <= FLT_MAX) c->rope_base = (float)base;
   else {
-    snprintf(msg, sizeof msg, "pos_embed=%s: expected cosine or RoPE<base> such as RoPE100", pe);
+    snprintf(msg, sizeof msg, "pos_embed=%s: expected cosine or RoPE<base> with a finite base ≥ 1, such as RoPE100", pe);
     return bad(task, msg);
   }
+  /* sizes passed on as int (heads, grid), and the patch whose 3·p² is a width */
+  const struct {
+    const char *key;
+    int64_t v, max;
+  } sizes[] = {{"img_size", c->img_h, INT_MAX},        {"img_size", c->img_w, INT_MAX},
+               {"patch_size", c->patch, 1 << 16},      {"enc_num_heads", c->enc_heads, INT_MAX},
+               {"dec_num_heads", c->dec_heads, INT_MAX}};
+  for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+    if (sizes[i].v > sizes[i].max) {
+      snprintf(msg, sizeof msg, "%s=%lld is larger than %lld", sizes[i].key, (long long)sizes[i].v,
+               (long long)sizes[i].max);
+      return bad(task, msg);
+    }
   if (c->patch < 1 || c->img_h % c->patch || c->img_w % c->patch) {
     snprintf(msg, sizeof msg, "img_size=%lldx%lld is not a multiple of patch_size=%lld", (long long)c->img_h,
              (long long)c->img_w, (long long)c->patch);
@@ -63,10 +84,11 @@ geocl_status mim_config_read(const char *task, const geocl_config *cfg, mim_conf
     }
   }
   if (c->enc_depth < 0 || c->dec_depth < 0 || !(mlp > 0)) return bad(task, "depths must be ≥ 0 and mlp_ratio > 0");
-  if (c->freq_loss_weight < 0 || (c->freq_loss_norm != 1 && c->freq_loss_norm != 2))
-    return bad(task, "freq_loss_weight must be ≥ 0 and freq_loss_norm 1 or 2");
-  c->enc_hidden = (int64_t)((double)c->enc_dim * mlp);
-  c->dec_hidden = (int64_t)((double)c->dec_dim * mlp);
+  /* hidden sizes as int64: the parameter registry refuses what does not fit */
+  double hidden[2] = {(double)c->enc_dim * mlp, (double)c->dec_dim * mlp};
+  if (!(hidden[0] < 0x1p62 && hidden[1] < 0x1p62)) return bad(task, "mlp_ratio makes the MLP hidden size overflow");
+  c->enc_hidden = (int64_t)hidden[0];
+  c->dec_hidden = (int64_t)hidden[1];
   c->grid_h = c->img_h / c->patch;
   c->grid_w = c->img_w / c->patch;
   c->n_tokens = c->grid_h * c->grid_w;
@@ -287,6 +309,9 @@ static geocl_status host_mask(mim_model *m, const geocl_batch *b, geocl_rng *rng
         return geocl_set_error(GEOCL_E_INVALID, "%s: every sample must mask the same number of patches (%lld vs %lld)",
                                m->task, (long long)first, (long long)count);
       if (count == n) return geocl_set_error(GEOCL_E_INVALID, "%s: the mask hides every patch", m->task);
+      if (count == 0)
+        return geocl_set_error(GEOCL_E_INVALID, "%s: the mask hides no patch (the loss averages over masked patches)",
+                               m->task);
     }
     return GEOCL_OK;
   }

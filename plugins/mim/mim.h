@@ -24,7 +24,7 @@
       {"dec_depth", GEOCL_OPTION_INT, "8", "decoder blocks"},                                                 \
       {"dec_num_heads", GEOCL_OPTION_INT, "16", "decoder attention heads"},                                   \
       {"mlp_ratio", GEOCL_OPTION_FLOAT, "4", "MLP hidden size = int(dim·mlp_ratio)"},                         \
-      {"pos_embed", GEOCL_OPTION_STRING, "cosine", "cosine (2D sin-cos, CroCo v1) or RoPE<base> (e.g. RoPE100)"}, \
+      {"pos_embed", GEOCL_OPTION_STRING, "cosine", "cosine (2D sin-cos, CroCo v1) or RoPE<base>, base >= 1 (e.g. RoPE100)"}, \
       {"freq_loss_weight", GEOCL_OPTION_FLOAT, "0", "weight of a frequency-domain loss on masked patches (0: off)"}, \
       {"freq_loss_norm", GEOCL_OPTION_INT, "2", "1: L1 on spectrum magnitudes, 2: L2"}
 

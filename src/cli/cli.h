@@ -42,6 +42,11 @@ void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(prin
 int cli_fail(const char *cmd);
 /* Parse a non-negative integer option; prints the error and returns 1 on failure. */
 int cli_parse_u64(const char *cmd, const char *opt, const char *text, uint64_t *out);
+/* An integer option in [min, max], or a finite number in [lo, hi]: parsed
+ * whole into 64 bits, never cut or wrapped; prints the error and returns 1
+ * on failure. */
+int cli_parse_int(const char *cmd, const char *opt, const char *text, int64_t min, int64_t max, int64_t *out);
+int cli_parse_number(const char *cmd, const char *opt, const char *text, double lo, double hi, double *out);
 /* An image file as a normalised [1, 3, height, width] tensor: RGB (alpha
  * dropped), /255, ImageNet mean/std; an error naming the file when its size differs. */
 geocl_tensor *cli_load_image(geocl_ctx *ctx, const char *path, int64_t height, int64_t width);

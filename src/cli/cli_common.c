@@ -25,6 +25,30 @@ int cli_fail(const char *cmd) {
   return CLI_FAIL;
 }
 
+int cli_parse_int(const char *cmd, const char *opt, const char *text, int64_t min, int64_t max, int64_t *out) {
+  char *end;
+  errno = 0;
+  long long v = strtoll(text, &end, 10);
+  if (errno || end == text || *end || v < min || v > max) {
+    cli_error(cmd, "%s %s: expected a whole number from %lld to %lld", opt, text, (long long)min, (long long)max);
+    return 1;
+  }
+  *out = v;
+  return 0;
+}
+
+int cli_parse_number(const char *cmd, const char *opt, const char *text, double lo, double hi, double *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(text, &end);
+  if (errno || end == text || *end || !(v >= lo && v <= hi)) {
+    cli_error(cmd, "%s %s: expected a number from %g to %g", opt, text, lo, hi);
+    return 1;
+  }
+  *out = v;
+  return 0;
+}
+
 int cli_parse_u64(const char *cmd, const char *opt, const char *text, uint64_t *out) {
   char *end;
   errno = 0;

@@ -16,12 +16,14 @@
 geocl_tensor *cli_load_image(geocl_ctx *ctx, const char *path, int64_t height, int64_t width) {
   geocl_image img = {0}, rgb = {0};
   geocl_tensor *t = NULL;
-  if (geocl_image_read(path, &img) != GEOCL_OK || geocl_image_to_rgb8(&img, &rgb) != GEOCL_OK) goto done;
-  if (rgb.height != height || rgb.width != width) {
-    geocl_set_error(GEOCL_E_SHAPE, "%s is %dx%d (WxH) but the model's img_size is %lldx%lld", path, rgb.width,
-                    rgb.height, (long long)width, (long long)height);
+  if (width > GEOCL_IMAGE_MAX_SIDE || height > GEOCL_IMAGE_MAX_SIDE) {
+    geocl_set_error(GEOCL_E_SHAPE, "the model's img_size %lldx%lld is larger than images can be (%d per side)",
+                    (long long)width, (long long)height, GEOCL_IMAGE_MAX_SIDE);
     goto done;
   }
+  if (geocl_image_read_sized(path, (int)width, (int)height, "the model's img_size", &img) != GEOCL_OK ||
+      geocl_image_to_rgb8(&img, &rgb) != GEOCL_OK)
+    goto done;
   size_t n = (size_t)(height * width);
   float *planes = malloc(n * 3 * sizeof *planes);
   uint8_t *scratch = malloc(n * 3);

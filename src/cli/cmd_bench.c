@@ -2,6 +2,7 @@
 /* geocl bench: timings of GEMM, attention, InfoNCE, whole training steps and
  * the point-cloud ops of PointNet++ / SimIPU. */
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -590,7 +591,7 @@ static int run(int argc, char **argv) {
   bool step = !strcmp(what, "step"), resnet = !strcmp(what, "resnet");
   bench_opts o = {.repeat = step || resnet ? 5 : 10, .warmup = 2, .tau = 0.07, .task = "croco"};
   int c;
-  uint64_t u;
+  int64_t v;
   optind = 2;
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     int64_t *target = NULL;
@@ -611,11 +612,13 @@ static int run(int argc, char **argv) {
     case TB: o.tb = true; break;
     case ROPE: o.rope = true; break;
     case UNFUSED: o.unfused = true; break;
-    case TAU: o.tau = atof(optarg); break;
+    case TAU:
+      if (cli_parse_number("bench", "--tau", optarg, 1e-6, 1e6, &o.tau)) return CLI_USAGE;
+      break;
     case REPEAT:
     case WARMUP:
-      if (cli_parse_u64("bench", c == REPEAT ? "--repeat" : "--warmup", optarg, &u)) return CLI_USAGE;
-      *(c == REPEAT ? &o.repeat : &o.warmup) = (int)u;
+      if (cli_parse_int("bench", c == REPEAT ? "--repeat" : "--warmup", optarg, 0, INT_MAX, &v)) return CLI_USAGE;
+      *(c == REPEAT ? &o.repeat : &o.warmup) = (int)v;
       break;
     case DEVICE: o.device = optarg; break;
     case TASK: o.task = optarg; break;
@@ -636,8 +639,9 @@ static int run(int argc, char **argv) {
     case 'h': help(stdout); return CLI_OK;
     default: return CLI_USAGE;
     }
-    if (target && cli_parse_u64("bench", opts[c - M].name, optarg, &u)) return CLI_USAGE;
-    if (target) *target = (int64_t)u;
+    char name[32];
+    snprintf(name, sizeof name, "--%s", opts[c - M].name);
+    if (target && cli_parse_int("bench", name, optarg, 0, INT_MAX, target)) return CLI_USAGE;
   }
   o.n = o.nq;
   if (o.repeat < 1) {

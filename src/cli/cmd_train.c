@@ -48,7 +48,8 @@ static void help_common(FILE *out) {
           "  --out DIR           run directory (default runs/TASK-PRESET-DATE-TIME); must not\n"
           "                      already hold a run\n"
           "  --resume DIR        continue a run where it stopped, with its own settings\n"
-          "                      (only --device, --stop-at and the output options may be given)\n"
+          "                      (only --device, --stop-at, --log-every, --recon-every and\n"
+          "                      --quiet may be given with it)\n"
           "  --stop-at STEP      stop and save after this step without changing the schedule\n"
           "Output:\n"
           "  --log-every N       metrics.jsonl line and progress line every N steps (default 10)\n"
@@ -58,10 +59,12 @@ static void help_common(FILE *out) {
           "  --quiet             only errors and the final summary\n"
           "\n"
           "The run directory holds config.json, metrics.jsonl, last.safetensors (model and\n"
-          "data/random position) with last.optim.safetensors (optimizer), step-N.safetensors\n"
-          "and pictures.  Files are written atomically.  Ctrl-C or SIGTERM finishes the\n"
-          "step, saves and exits (status 130); a second Ctrl-C stops at once, leaving the\n"
-          "last checkpoint.  A resumed run gives the same losses as an uninterrupted one on\n"
+          "data/random position) with step-N.optim.safetensors (its optimizer state),\n"
+          "step-N.safetensors and pictures.  Files are written atomically, and\n"
+          "last.safetensors last: a run killed at any moment resumes from there.\n"
+          "Ctrl-C or SIGTERM finishes the step, saves and exits (status 130); a second\n"
+          "Ctrl-C, or one before the first step, stops at once, leaving the last\n"
+          "checkpoint.  A resumed run gives the same losses as an uninterrupted one on\n"
           "the same device.  A NaN or infinite loss stops the run, keeping the last good\n"
           "checkpoint.\n");
 }
@@ -104,11 +107,12 @@ static void help_finetune(FILE *out) {
   help_common(out);
 }
 
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag, stepping;
 
 static void on_signal(int sig) {
-  stop_flag = sig;
   signal(sig, SIG_DFL); /* a second signal ends the process at once */
+  if (stepping) stop_flag = sig;
+  else raise(sig); /* during start-up there is nothing to save: end now, even inside a blocked call */
 }
 
 typedef struct view {
@@ -125,6 +129,7 @@ static void fmt_duration(double s, char *buf, size_t size) {
 
 static void on_step(const geocl_train_progress *p, bool logged, void *user) {
   view *v = user;
+  stepping = 1;
   if (v->quiet || (!v->tty && !logged)) return;
   char eta[32], el[32], metrics[256] = "";
   fmt_duration(p->eta_s, eta, sizeof eta);
@@ -147,24 +152,6 @@ static void on_note(const char *msg, void *user) {
 }
 
 static const char *cmd_name; /* "pretrain" or "finetune", for messages */
-
-static int parse_i64(const char *opt, const char *s, int64_t *out) {
-  uint64_t u;
-  if (cli_parse_u64(cmd_name, opt, s, &u)) return 1;
-  *out = (int64_t)u;
-  return 0;
-}
-
-static int parse_f(const char *opt, const char *s, double *out) {
-  char *end;
-  double v = strtod(s, &end);
-  if (end == s || *end || !(v >= 0) || isinf(v)) {
-    cli_error(cmd_name, "%s %s: expected a non-negative number", opt, s);
-    return 1;
-  }
-  *out = v;
-  return 0;
-}
 
 enum {
   OPT_TASK = 256, OPT_MODEL, OPT_INIT, OPT_DATA, OPT_SYN, OPT_STEPS, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_BLR,
@@ -206,56 +193,34 @@ typedef struct lists {
 
 static int parse(int argc, char **argv, geocl_train_opts *o, lists *l, bool *want_help, bool *quiet) {
   bool train_flags = false;
-  int64_t i64 = 0, recon = -2;
-  int c, bad = 0;
+  int c, bad = 0, index = 0;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "h", options, &index)) != -1) {
     train_flags |= !resume_option(c);
     switch (c) {
     case OPT_TASK: o->task = optarg; break;
     case OPT_MODEL: o->model = optarg; break;
     case OPT_INIT: o->init = optarg; break;
     case OPT_DATA: o->data = optarg; break;
-    case OPT_SYN: bad |= parse_i64("--synthetic-pairs", optarg, &o->synthetic_pairs); break;
-    case OPT_STEPS: bad |= parse_i64("--steps", optarg, &o->steps); break;
-    case OPT_EPOCHS: bad |= parse_f("--epochs", optarg, &o->epochs); break;
-    case OPT_BATCH:
-      bad |= parse_i64("--batch", optarg, &i64);
-      o->batch = (int)i64;
-      break;
-    case OPT_LR: bad |= parse_f("--lr", optarg, &o->lr); break;
-    case OPT_BLR: bad |= parse_f("--blr", optarg, &o->blr); break;
-    case OPT_MINLR: bad |= parse_f("--min-lr", optarg, &o->min_lr); break;
-    case OPT_WARMUP: bad |= parse_i64("--warmup", optarg, &o->warmup); break;
-    case OPT_WD: bad |= parse_f("--weight-decay", optarg, &o->weight_decay); break;
-    case OPT_CLIP: bad |= parse_f("--clip-grad", optarg, &o->clip_grad); break;
-    case OPT_SEED: bad |= cli_parse_u64(cmd_name, "--seed", optarg, &o->seed); break;
     case OPT_DEVICE: o->device = optarg; break;
     case OPT_OUT: o->out = optarg; break;
     case OPT_RESUME: o->resume = optarg; break;
-    case OPT_STOP: bad |= parse_i64("--stop-at", optarg, &o->stop_at); break;
-    case OPT_LOG: bad |= parse_i64("--log-every", optarg, &o->log_every); break;
-    case OPT_SAVE: bad |= parse_i64("--save-every", optarg, &o->save_every); break;
-    case OPT_KEEP:
-      bad |= parse_i64("--keep", optarg, &i64);
-      o->keep = (int)i64;
-      break;
-    case OPT_RECON: bad |= parse_i64("--recon-every", optarg, &recon); break;
     case OPT_QUIET: *quiet = true; break;
     case OPT_VAL: o->val_data = optarg; break;
-    case OPT_VAL_EVERY: bad |= parse_i64("--val-every", optarg, &o->val_every); break;
-    case OPT_VAL_BATCHES: bad |= parse_i64("--val-batches", optarg, &o->val_batches); break;
-    case OPT_WORKERS:
-      bad |= parse_i64("--workers", optarg, &i64);
-      o->workers = (int)i64;
-      break;
     case OPT_FREEZE: l->freeze[o->n_freeze++] = optarg; break;
     case OPT_LR_MULT: l->lr_mult[o->n_lr_mult++] = optarg; break;
     case OPT_BACKBONE_PRESET: o->backbone_preset = optarg; break;
     case OPT_INIT_MAP: l->init_map[o->n_init_map++] = optarg; break;
     case OPT_INIT_PARTIAL: o->init_partial = true; break;
     case 'h': *want_help = true; break;
-    default: return CLI_USAGE;
+    case '?': return CLI_USAGE;
+    default: /* the numbers, each parsed into its own type and range by the library */
+      if (geocl_train_opts_set(o, options[index].name, optarg) != GEOCL_OK) {
+        cli_error(cmd_name, "%s", geocl_last_error());
+        bad = 1;
+      } else if (c == OPT_RECON && o->recon_every == 0) {
+        o->recon_every = -1; /* "0 never"; the library's 0 means with each checkpoint */
+      }
     }
   }
   if (bad) return CLI_USAGE;
@@ -265,15 +230,10 @@ static int parse(int argc, char **argv, geocl_train_opts *o, lists *l, bool *wan
                         "--recon-every and --quiet may be given with it");
     return CLI_USAGE;
   }
-  if (o->batch < 1 || o->log_every < 1 || o->save_every < 1 || o->workers < 1) {
-    cli_error(cmd_name, "--batch, --log-every, --save-every and --workers must be at least 1");
-    return CLI_USAGE;
-  }
   if (o->steps > 0 && o->epochs > 0) {
     cli_error(cmd_name, "give --steps or --epochs, not both");
     return CLI_USAGE;
   }
-  if (recon != -2) o->recon_every = recon == 0 ? -1 : recon;
   o->freeze = l->freeze;
   o->lr_mult = l->lr_mult;
   o->init_map = l->init_map;
@@ -309,6 +269,7 @@ static int run_train(int argc, char **argv, bool finetune) {
   geocl_train_opts_default(&o);
   if (!finetune) o.task = "croco"; /* what `geocl pretrain` trains by default */
   bool want_help = false, quiet = false;
+  char *out = NULL; /* the default run directory */
   lists l = {calloc((size_t)argc, sizeof(char *)), calloc((size_t)argc, sizeof(char *)),
              calloc((size_t)argc, sizeof(char *))};
   int rc = l.freeze && l.lr_mult && l.init_map ? parse(argc, argv, &o, &l, &want_help, &quiet) : CLI_FAIL;
@@ -325,7 +286,6 @@ static int run_train(int argc, char **argv, bool finetune) {
     rc = CLI_USAGE;
     goto done;
   }
-  char out[1024];
   if (!o.out && !o.resume) {
     time_t t = time(NULL);
     struct tm tm;
@@ -335,7 +295,13 @@ static int run_train(int argc, char **argv, bool finetune) {
     const geocl_plugin *p;
     const char *preset = o.model ? o.model : o.init ? "init" : "default";
     if (!o.model && !o.init && geocl_plugin_find(o.task, &p) == GEOCL_OK && p->default_preset) preset = p->default_preset;
-    snprintf(out, sizeof out, "runs/%s-%s-%s", o.task, preset, stamp);
+    size_t n = strlen("runs/--") + strlen(o.task) + strlen(preset) + strlen(stamp) + 1;
+    if (!(out = malloc(n))) {
+      cli_error(cmd_name, "out of memory");
+      rc = CLI_FAIL;
+      goto done;
+    }
+    snprintf(out, n, "runs/%s-%s-%s", o.task, preset, stamp);
     o.out = out;
   }
   view v = {.tty = isatty(STDOUT_FILENO), .quiet = quiet || !leader, .unit = sample_unit(o.task)};
@@ -370,6 +336,7 @@ done:
   free(l.freeze);
   free(l.lr_mult);
   free(l.init_map);
+  free(out);
   return rc;
 }
 

@@ -2,6 +2,7 @@
 /* geocl tune: autotuning of a device's GEMM for the shapes a model trains
  * with (recorded from one training step), or for one given shape. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,21 +315,24 @@ static int run(int argc, char **argv) {
                                        {"size", required_argument, 0, SIZE},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
-  uint64_t m = 0, n = 0, k = 0, batch = 0, repeat = 5, seed = 0, resnet = 0;
+  int64_t m = 0, n = 0, k = 0, batch = 0, repeat = 5, resnet = 0;
+  uint64_t seed = 0;
   int64_t height = 224, width = 224;
   bool ta = false, tb = false, quick = false;
   const char *device = NULL, *task = "croco", *model = NULL;
   int c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    uint64_t *target = NULL;
+    int64_t *target = NULL;
     switch (c) {
     case M: target = &m; break;
     case N: target = &n; break;
     case K: target = &k; break;
     case BATCH: target = &batch; break;
     case REPEAT: target = &repeat; break;
-    case SEED: target = &seed; break;
+    case SEED:
+      if (cli_parse_u64("tune", "--seed", optarg, &seed)) return CLI_USAGE;
+      break;
     case RESNET: target = &resnet; break;
     case SIZE:
       if (cli_parse_size("tune", "--size", optarg, &height, &width)) return CLI_USAGE;
@@ -342,7 +346,9 @@ static int run(int argc, char **argv) {
     case 'h': help(stdout); return CLI_OK;
     default: return CLI_USAGE;
     }
-    if (target && cli_parse_u64("tune", opts[c - M].name, optarg, target)) return CLI_USAGE;
+    char name[32];
+    snprintf(name, sizeof name, "--%s", opts[c - M].name);
+    if (target && cli_parse_int("tune", name, optarg, 0, INT_MAX, target)) return CLI_USAGE;
   }
   bool sized = m || n || k;
   if (sized && (!m || !n || !k)) {
@@ -372,16 +378,15 @@ static int run(int argc, char **argv) {
     if (!rec.shapes)
       st = geocl_set_error(GEOCL_E_NOMEM, "out of memory");
     else
-      rec.shapes[rec.n++] = (tune_shape){{ta, tb, (int64_t)m, (int64_t)n, (int64_t)k, batch ? (int64_t)batch : 1}, 1};
+      rec.shapes[rec.n++] = (tune_shape){{ta, tb, m, n, k, batch ? batch : 1}, 1};
     snprintf(what, sizeof what, "the given shape");
   } else if (resnet) {
     st = record_resnet(ctx, (int)resnet, batch ? (int64_t)batch : 8, height, width, seed);
     snprintf(what, sizeof what, "one resnet%llu step (batch %llu, %lldx%lld)", (unsigned long long)resnet,
              (unsigned long long)(batch ? batch : 8), (long long)height, (long long)width);
   } else {
-    st = record_step(ctx, task, model, batch ? (int64_t)batch : 8, seed, argc - optind,
-                     (const char *const *)argv + optind);
-    snprintf(what, sizeof what, "one %s step (batch %llu)", task, (unsigned long long)(batch ? batch : 8));
+    st = record_step(ctx, task, model, batch ? batch : 8, seed, argc - optind, (const char *const *)argv + optind);
+    snprintf(what, sizeof what, "one %s step (batch %lld)", task, (long long)(batch ? batch : 8));
   }
   if (st == GEOCL_OK) st = tune_all(ctx, what, (int)repeat, quick);
   int rc = st == GEOCL_OK ? CLI_OK : cli_fail("tune");

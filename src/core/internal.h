@@ -88,6 +88,11 @@ void geocl_tensor_unref(geocl_tensor *t);
 void geocl_tensors_free_all(geocl_ctx *ctx);
 /* Take the caller's reference away from t (it now belongs to whoever holds it). */
 void geocl_tensor_disown(geocl_tensor *t);
+/* Elements of a shape, or -1 when a size is negative or the product of its
+ * non-zero sizes exceeds GEOCL_MAX_NUMEL, so that no partial product, stride
+ * or byte count of a valid shape overflows 64 bits. */
+#define GEOCL_MAX_NUMEL_LOG2 56
+#define GEOCL_MAX_NUMEL ((int64_t)1 << GEOCL_MAX_NUMEL_LOG2)
 int64_t geocl_shape_numel(int ndim, const int64_t *shape);
 void geocl_contiguous_strides(int ndim, const int64_t *shape, int64_t *stride);
 

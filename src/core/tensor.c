@@ -7,13 +7,18 @@
 #include <geocl/log.h>
 
 #include "internal.h"
+#include "ops/ops_internal.h"
 
 const char *geocl_dtype_name(geocl_dtype dt) { return dt == GEOCL_I32 ? "i32" : "f32"; }
 
 int64_t geocl_shape_numel(int ndim, const int64_t *shape) {
-  int64_t n = 1;
-  for (int i = 0; i < ndim; i++) n *= shape[i];
-  return n;
+  int64_t n = 1, nonzero = 1;
+  for (int i = 0; i < ndim; i++) {
+    if (shape[i] < 0) return -1;
+    if (shape[i] > 0 && __builtin_mul_overflow(nonzero, shape[i], &nonzero)) return -1;
+    n *= shape[i] > 0 ? shape[i] : 0;
+  }
+  return nonzero > GEOCL_MAX_NUMEL ? -1 : n;
 }
 
 void geocl_contiguous_strides(int ndim, const int64_t *shape, int64_t *stride) {
@@ -53,6 +58,12 @@ static bool valid_shape(int ndim, const int64_t *shape) {
       geocl_set_error(GEOCL_E_SHAPE, "negative size %lld in dimension %d", (long long)shape[i], i);
       return false;
     }
+  if (geocl_shape_numel(ndim, shape) < 0) {
+    char s[160];
+    ops_shape_str(ndim, shape, s, sizeof s);
+    geocl_set_error(GEOCL_E_SHAPE, "shape %s has more than 2^%d elements", s, GEOCL_MAX_NUMEL_LOG2);
+    return false;
+  }
   return true;
 }
 

@@ -62,7 +62,7 @@ geocl_status geocl_kitti_calib_read(const char *path, geocl_kitti_calib *calib) 
   memset(calib, 0, sizeof *calib);
   char *text, *cursor, *line;
   size_t size;
-  geocl_status st = geocl_file_read_all(path, CALIB_MAX_BYTES, &text, &size);
+  geocl_status st = geocl_text_read_all(path, CALIB_MAX_BYTES, &text, &size);
   if (st != GEOCL_OK) return st;
   int seen[N_KEYS] = {0}, line_no = 0;
   cursor = text;
@@ -154,7 +154,7 @@ geocl_status geocl_kitti_poses_read(const char *path, double **poses, int64_t *c
   *count = 0;
   char *text, *cursor, *line;
   size_t size;
-  geocl_status st = geocl_file_read_all(path, POSES_MAX_BYTES, &text, &size);
+  geocl_status st = geocl_text_read_all(path, POSES_MAX_BYTES, &text, &size);
   if (st != GEOCL_OK) return st;
   int64_t n = 0, capacity = 0;
   double *out = NULL;

@@ -77,7 +77,7 @@ static geocl_status read_listing(const char *path, const char *root, int habitat
   memset(list, 0, sizeof *list);
   char *text, *cursor, *line;
   size_t size;
-  geocl_status st = geocl_file_read_all(path, LISTING_MAX_BYTES, &text, &size);
+  geocl_status st = geocl_text_read_all(path, LISTING_MAX_BYTES, &text, &size);
   if (st != GEOCL_OK) return st;
   pair_builder b = {.path = path, .root = root};
   int line_no = 0;
@@ -119,6 +119,8 @@ geocl_status geocl_pairs_read_dir(const char *dir, geocl_pair_list *list) {
   char path[PATH_MAX];
   struct stat st;
   memset(list, 0, sizeof *list);
+  if (strlen(dir) + sizeof "/listing.txt" > sizeof path)
+    return geocl_set_error(GEOCL_E_INVALID, "%s: path too long", dir);
   snprintf(path, sizeof path, "%s/pairs.txt", dir);
   if (stat(path, &st) == 0) return geocl_pairs_read_habitat(path, dir, list);
   snprintf(path, sizeof path, "%s/listing.txt", dir);

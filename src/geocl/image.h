@@ -5,7 +5,9 @@
  * 16-bit (host byte order) or float samples.  Decoders read the whole file
  * first and never crash on corrupt or truncated data: any problem is a
  * GEOCL_E_FORMAT error whose one-line message names the file and what is
- * wrong.  The PNG encoder is deterministic (no time stamps or text chunks,
+ * wrong.  Damage the codecs only warn about (a JPEG's corrupt entropy data or
+ * premature end, a PNG's surplus image data) is an error too: no silently
+ * repaired pixels.  The PNG encoder is deterministic (no time stamps or text chunks,
  * fixed zlib settings), so the same pixels always give the same bytes, and it
  * writes files atomically (a temporary file renamed into place). */
 #ifndef GEOCL_IMAGE_H
@@ -33,8 +35,11 @@ typedef struct geocl_image {
   void *data; /* width * height * channels samples */
 } geocl_image;
 
-/* Largest width or height the decoders accept (protects against corrupt headers). */
+/* Largest width or height, and number of pixels, the decoders accept: both
+ * are checked from the file's header, before any pixel is decoded, so a small
+ * file claiming a huge image costs nothing. */
 #define GEOCL_IMAGE_MAX_SIDE 32768
+#define GEOCL_IMAGE_MAX_PIXELS ((int64_t)1 << 26) /* 8192 x 8192 */
 
 /* Allocate an image (contents zeroed).  Free with geocl_image_free. */
 geocl_status geocl_image_alloc(geocl_image *img, int width, int height, int channels, geocl_sample_type type);
@@ -51,6 +56,10 @@ size_t geocl_sample_size(geocl_sample_type type);
 geocl_status geocl_image_read(const char *path, geocl_image *img);
 /* The same from memory; name is used in error messages. */
 geocl_status geocl_image_decode(const void *bytes, size_t size, const char *name, geocl_image *img);
+/* geocl_image_read for a caller that needs one size: a file of another size
+ * is refused from its header (E_SHAPE, "<path> is WxH (WxH) but <need> is
+ * WxH"), before any pixel is decoded. */
+geocl_status geocl_image_read_sized(const char *path, int width, int height, const char *need, geocl_image *img);
 
 /* Convert any 8- or 16-bit image to 8-bit RGB: gray is replicated, alpha is
  * dropped, 16-bit samples are rounded to 8 bits (v * 255 / 65535). */

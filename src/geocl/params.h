@@ -55,6 +55,14 @@ void geocl_params_free(geocl_params *p);
  * declaration order is the order of geocl_params_get and of saved files. */
 geocl_status geocl_params_add(geocl_params *p, const char *name, int ndim, const int64_t *shape, int group);
 geocl_status geocl_params_add_buffer(geocl_params *p, const char *name, int ndim, const int64_t *shape);
+/* Declare entries against a checkpoint before building anything from it, so
+ * that a recorded configuration that does not fit the file's tensors is
+ * refused before any memory is allocated: declaring far more entries than f
+ * holds tensors (over twice as many, plus 64) fails at once, and finalize
+ * first checks names and shapes as geocl_params_load does.  Call it before
+ * the first declaration; f must stay open until finalize.  (Any declaration
+ * also fails once the entries need more than the device's memory.) */
+geocl_status geocl_params_expect_file(geocl_params *p, const geocl_st_file *f);
 /* Before finalize: move trainable entry i to optimizer group g, or freeze it
  * (a frozen parameter keeps its name and is loaded and saved, but has no
  * gradient and is laid out after the trainable groups). */

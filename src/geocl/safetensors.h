@@ -12,10 +12,15 @@
  * exactly (inside it, no overlaps, no holes).  Every error is one line naming
  * the file and the tensor.  Tensor data is read on request.
  *
+ * Shapes whose non-zero sizes multiply past 2^63 are refused (a zero size
+ * does not make [2^62, 4, 0] valid), so no product of sizes overflows.
+ *
  * Writing collects tensors and metadata, then writes <path>.tmp.<pid>,
  * flushes and fsyncs it, renames it over <path> and fsyncs the directory; on
  * any failure the temporary file is removed and an existing <path> is left as
- * it was. */
+ * it was.  The writer records the CRC-32 (zlib's, as in PNG and gzip) of the
+ * data section in the metadata under GEOCL_ST_CRC32_KEY, as 8 hex digits;
+ * geocl_st_verify checks it. */
 #ifndef GEOCL_SAFETENSORS_H
 #define GEOCL_SAFETENSORS_H
 
@@ -90,6 +95,13 @@ geocl_st_kv geocl_st_meta_at(const geocl_st_file *f, int i);
 geocl_status geocl_st_read_f32(const geocl_st_file *f, const geocl_st_info *t, float *dst, size_t count);
 /* Read a tensor's bytes as stored; bytes must equal end − begin. */
 geocl_status geocl_st_read_raw(const geocl_st_file *f, const geocl_st_info *t, void *dst, size_t bytes);
+
+#define GEOCL_ST_CRC32_KEY "data_crc32"
+/* Read the whole data section and compare its CRC-32 with the one the
+ * metadata records: E_FORMAT "<file>: data checksum ... : the file is
+ * corrupt" when they differ, or when the recorded value is not 8 hex digits.
+ * A file without one (written by another tool) passes. */
+geocl_status geocl_st_verify(const geocl_st_file *f);
 
 /* --- writing --- */
 typedef struct geocl_st_writer geocl_st_writer;

@@ -8,11 +8,13 @@
  * A run lives in a directory: config.json (everything needed to rebuild the
  * run), metrics.jsonl (one line per logged step), last.safetensors (model,
  * with the step, data position and random state in its metadata) and
- * last.optim.safetensors (optimizer state), periodic step-N.safetensors, and
- * recon-N.png pictures.  Every file is written atomically; a run killed at
- * any moment keeps its previous checkpoint, and a resumed run repeats the
- * losses of an uninterrupted one exactly (same device).  docs/pretrain.md
- * describes the files. */
+ * step-N.optim.safetensors (the optimizer state of that step N), periodic
+ * step-N.safetensors, and recon-N.png pictures.  Every file is written
+ * atomically and last.safetensors last, which commits a checkpoint: a run
+ * killed at any moment resumes from its last committed checkpoint (or from
+ * the start when it had none), and a resumed run repeats the losses of an
+ * uninterrupted one exactly (same device).  One process at a time uses a run
+ * directory.  docs/pretrain.md describes the files. */
 #ifndef GEOCL_TRAIN_H
 #define GEOCL_TRAIN_H
 
@@ -67,16 +69,26 @@ typedef struct geocl_train_opts {
   /* where */
   const char *device;
   const char *out;           /* run directory (created; must not hold a run already) */
-  const char *resume;        /* run directory to continue (everything else comes from it) */
+  const char *resume;        /* run directory to continue (everything else comes from it, but
+                                device, stop_at, and log_every and recon_every when not 0) */
   int64_t stop_at;           /* stop (and save) after this step without changing the schedule; 0: at the end */
   /* what to write */
-  int64_t log_every;         /* metrics line and printed progress every N steps (default 10) */
+  int64_t log_every;         /* metrics line and printed progress every N steps (0: 10) */
   int64_t save_every;        /* checkpoint every N steps (default 100, and at the end) */
   int keep;                  /* step-N checkpoints kept (default 3; 0 keeps none) */
   int64_t recon_every;       /* picture every N steps (default: with each checkpoint; -1: never) */
 } geocl_train_opts;
 
 void geocl_train_opts_default(geocl_train_opts *o);
+/* Set a numeric option by its command-line name ("batch", "min-lr", ...)
+ * from text, parsed into the field's own type: text that does not parse, or
+ * a value outside the option's range (which is also what fits the type), is
+ * refused with E_INVALID ("--batch 4294967297: expected a whole number from 1
+ * to 2147483647").  A resumed run's config.json goes through the same checks. */
+geocl_status geocl_train_opts_set(geocl_train_opts *o, const char *option, const char *text);
+/* The same range checks on every numeric field (geocl_train_run makes them
+ * once it has filled in the defaults that 0 stands for). */
+geocl_status geocl_train_opts_check(const geocl_train_opts *o);
 
 #define GEOCL_TRAIN_MAX_METRICS 8
 
@@ -102,7 +114,7 @@ typedef struct geocl_train_summary {
   bool interrupted;          /* stopped by the stop flag */
   int ranks;                 /* processes of a data-parallel run (1 without) */
   double comm_s;             /* time in gradient all-reduces (this process) */
-  char run_dir[1024];
+  const char *run_dir;       /* opts->out or opts->resume (NULL when the run did not start) */
 } geocl_train_summary;
 
 typedef struct geocl_train_hooks {

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Checks shared by the loaders of named tensors. */
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "checkpoint.h"
@@ -74,4 +76,17 @@ geocl_status ckpt_check_tensors(const geocl_st_file *f, const char *what, int n,
   list_print(&dtype, "not floating-point", msg, sizeof msg);
   if (!msg[0]) return GEOCL_OK;
   return geocl_set_error(GEOCL_E_SHAPE, "%s: does not match %s: %s", geocl_st_path(f), what, msg);
+}
+
+geocl_status ckpt_check_values(const char *path, const char *name, const float *x, size_t n, bool non_negative) {
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(x[i]) || (non_negative && x[i] < 0))
+      return geocl_set_error(GEOCL_E_NUMERIC, "%s: tensor '%s' holds %s at element %zu", path, name,
+                             isnan(x[i]) ? "NaN" : isinf(x[i]) ? "an infinite value" : "a negative value", i);
+  return GEOCL_OK;
+}
+
+geocl_status ckpt_verify(const geocl_st_file *f) {
+  const char *env = getenv("GEOCL_CHECKSUMS");
+  return env && !strcmp(env, "off") ? GEOCL_OK : geocl_st_verify(f);
 }

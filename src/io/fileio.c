@@ -12,38 +12,73 @@
 
 #include <geocl/fileio.h>
 
+int geocl_open_regular(const char *path, uint64_t *size) {
+  /* O_NONBLOCK: opening a FIFO for reading would wait for a writer */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    geocl_set_error(GEOCL_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    return -1;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    geocl_set_error(GEOCL_E_IO, "%s: not a regular file", path);
+    return -1;
+  }
+  int flags = fcntl(fd, F_GETFL);
+  if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  *size = (uint64_t)st.st_size;
+  return fd;
+}
+
 geocl_status geocl_file_read_all(const char *path, size_t max_bytes, char **data, size_t *size) {
   *data = NULL;
   *size = 0;
-  FILE *f = fopen(path, "rb");
-  if (!f) return geocl_set_error(GEOCL_E_IO, "%s: cannot open: %s", path, strerror(errno));
-  struct stat st;
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-    fclose(f);
-    return geocl_set_error(GEOCL_E_IO, "%s: not a regular file", path);
+  uint64_t file_size;
+  int fd = geocl_open_regular(path, &file_size);
+  if (fd < 0) return geocl_last_status();
+  if (file_size > max_bytes) {
+    close(fd);
+    return geocl_set_error(GEOCL_E_FORMAT, "%s: file of %llu bytes is larger than the limit of %zu", path,
+                           (unsigned long long)file_size, max_bytes);
   }
-  if ((unsigned long long)st.st_size > max_bytes) {
-    fclose(f);
-    return geocl_set_error(GEOCL_E_FORMAT, "%s: file of %lld bytes is larger than the limit of %zu", path,
-                           (long long)st.st_size, max_bytes);
-  }
-  size_t n = (size_t)st.st_size;
+  size_t n = (size_t)file_size, got = 0;
   char *buf = malloc(n + 1);
   if (!buf) {
-    fclose(f);
+    close(fd);
     return geocl_set_error(GEOCL_E_NOMEM, "%s: out of memory reading %zu bytes", path, n);
   }
-  size_t got = fread(buf, 1, n, f);
-  int failed = ferror(f);
-  fclose(f);
-  if (failed || got != n) {
+  int err = 0;
+  while (got < n) {
+    ssize_t r = read(fd, buf + got, n - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      err = r < 0 ? errno : 0;
+      break;
+    }
+    got += (size_t)r;
+  }
+  close(fd);
+  if (got != n) {
     free(buf);
-    return geocl_set_error(GEOCL_E_IO, "%s: read error after %zu of %zu bytes", path, got, n);
+    return geocl_set_error(GEOCL_E_IO, "%s: read error after %zu of %zu bytes: %s", path, got, n,
+                           err ? strerror(err) : "the file shrank while it was read");
   }
   buf[n] = '\0';
   *data = buf;
   *size = n;
   return GEOCL_OK;
+}
+
+geocl_status geocl_text_read_all(const char *path, size_t max_bytes, char **data, size_t *size) {
+  geocl_status st = geocl_file_read_all(path, max_bytes, data, size);
+  const char *nul = st == GEOCL_OK ? memchr(*data, '\0', *size) : NULL;
+  if (!nul) return st;
+  st = geocl_set_error(GEOCL_E_FORMAT, "%s: a NUL byte at offset %zu: not a text file", path, (size_t)(nul - *data));
+  free(*data);
+  *data = NULL;
+  *size = 0;
+  return st;
 }
 
 geocl_status geocl_file_write_atomic(const char *path, const void *data, size_t size) {

@@ -34,26 +34,58 @@ void geocl_image_free(geocl_image *img) {
   memset(img, 0, sizeof *img);
 }
 
-geocl_status geocl_image_decode(const void *bytes, size_t size, const char *name, geocl_image *img) {
+bool geocl_image_size_allowed(const geocl_image_limits *lim, const char *name, uint32_t width, uint32_t height) {
+  if (lim->width && (width != (uint32_t)lim->width || height != (uint32_t)lim->height)) {
+    geocl_set_error(GEOCL_E_SHAPE, "%s is %ux%u (WxH) but %s is %dx%d", name, width, height, lim->need, lim->width,
+                    lim->height);
+    return false;
+  }
+  if ((uint64_t)width * height > (uint64_t)lim->max_pixels) {
+    geocl_set_error(GEOCL_E_FORMAT, "%s: a %ux%u image has more than the %lld pixels allowed", name, width, height,
+                    (long long)lim->max_pixels);
+    return false;
+  }
+  return true;
+}
+
+static geocl_status decode(const void *bytes, size_t size, const char *name, const geocl_image_limits *lim,
+                           geocl_image *img) {
   static const unsigned char png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   static const unsigned char jpeg_sig[3] = {0xff, 0xd8, 0xff};
   memset(img, 0, sizeof *img);
   if (size >= sizeof png_sig && !memcmp(bytes, png_sig, sizeof png_sig))
-    return geocl_png_decode(bytes, size, name, img);
+    return geocl_png_decode(bytes, size, name, lim, img);
   if (size >= sizeof jpeg_sig && !memcmp(bytes, jpeg_sig, sizeof jpeg_sig))
-    return geocl_jpeg_decode(bytes, size, name, img);
+    return geocl_jpeg_decode(bytes, size, name, lim, img);
   return geocl_set_error(GEOCL_E_FORMAT, "%s: not a PNG or JPEG file (%zu bytes, unknown signature)", name, size);
 }
 
-geocl_status geocl_image_read(const char *path, geocl_image *img) {
+static geocl_status read_file(const char *path, const geocl_image_limits *lim, geocl_image *img) {
   char *bytes;
   size_t size;
   memset(img, 0, sizeof *img);
   geocl_status st = geocl_file_read_all(path, IMAGE_FILE_MAX_BYTES, &bytes, &size);
   if (st != GEOCL_OK) return st;
-  st = geocl_image_decode(bytes, size, path, img);
+  st = decode(bytes, size, path, lim, img);
   free(bytes);
   return st;
+}
+
+geocl_status geocl_image_decode(const void *bytes, size_t size, const char *name, geocl_image *img) {
+  return decode(bytes, size, name, &(geocl_image_limits){.max_pixels = GEOCL_IMAGE_MAX_PIXELS}, img);
+}
+
+geocl_status geocl_image_read(const char *path, geocl_image *img) {
+  return read_file(path, &(geocl_image_limits){.max_pixels = GEOCL_IMAGE_MAX_PIXELS}, img);
+}
+
+geocl_status geocl_image_read_sized(const char *path, int width, int height, const char *need, geocl_image *img) {
+  if (width <= 0 || height <= 0)
+    return geocl_set_error(GEOCL_E_INVALID, "%s: bad wanted size %dx%d", path, width, height);
+  return read_file(path,
+                   &(geocl_image_limits){.max_pixels = GEOCL_IMAGE_MAX_PIXELS, .width = width, .height = height,
+                                         .need = need ? need : "the size needed"},
+                   img);
 }
 
 geocl_status geocl_image_to_rgb8(const geocl_image *in, geocl_image *out) {

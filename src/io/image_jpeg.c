@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jerror.h>
 #include <jpeglib.h>
 
 #include "image_codec.h"
@@ -27,11 +26,13 @@ static void fail(j_common_ptr cinfo) {
 }
 
 static void on_message(j_common_ptr cinfo, int level) {
-  /* level -1 is a warning; bytes between markers are harmless and common */
-  if (level < 0 && cinfo->err->msg_code != JWRN_EXTRANEOUS_DATA) fail(cinfo);
+  /* level -1 is a warning: every one means damaged data (libjpeg repairs it
+   * silently otherwise), including bytes between markers */
+  if (level < 0) fail(cinfo);
 }
 
-geocl_status geocl_jpeg_decode(const void *bytes, size_t size, const char *name, geocl_image *img) {
+geocl_status geocl_jpeg_decode(const void *bytes, size_t size, const char *name, const geocl_image_limits *lim,
+                               geocl_image *img) {
   memset(img, 0, sizeof *img);
   jpeg_session *s = calloc(1, sizeof *s);
   if (!s) return geocl_set_error(GEOCL_E_NOMEM, "%s: cannot create a JPEG decoder", name);
@@ -40,11 +41,11 @@ geocl_status geocl_jpeg_decode(const void *bytes, size_t size, const char *name,
   s->manager.error_exit = fail;
   s->manager.emit_message = on_message;
   if (setjmp(s->jump)) {
-    geocl_set_error(GEOCL_E_FORMAT, "%s: corrupt JPEG: %s", name, s->message);
+    if (s->message[0]) geocl_set_error(GEOCL_E_FORMAT, "%s: corrupt JPEG: %s", name, s->message);
     jpeg_destroy_decompress(cinfo);
     geocl_image_free(img);
     free(s);
-    return GEOCL_E_FORMAT;
+    return geocl_last_status();
   }
   jpeg_create_decompress(cinfo);
   jpeg_mem_src(cinfo, (const unsigned char *)bytes, (unsigned long)size);
@@ -61,6 +62,7 @@ geocl_status geocl_jpeg_decode(const void *bytes, size_t size, const char *name,
              cinfo->image_height, GEOCL_IMAGE_MAX_SIDE);
     longjmp(s->jump, 1);
   }
+  if (!geocl_image_size_allowed(lim, name, cinfo->image_width, cinfo->image_height)) longjmp(s->jump, 1);
   cinfo->out_color_space = cinfo->jpeg_color_space == JCS_GRAYSCALE ? JCS_GRAYSCALE : JCS_RGB;
   jpeg_start_decompress(cinfo);
   if (geocl_image_alloc(img, (int)cinfo->output_width, (int)cinfo->output_height, cinfo->output_components,

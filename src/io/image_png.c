@@ -3,6 +3,7 @@
  * every call that can fail runs under setjmp and turns the message into a
  * geocl error naming the file. */
 #include <png.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@
  * that calls setjmp, so it is still valid after the longjmp. */
 typedef struct png_session {
   char message[200];          /* libpng's error */
+  bool refused;               /* the size check failed: its error is set already */
   const unsigned char *input; /* decoding: the file */
   size_t input_size, input_pos;
   png_bytep *rows;
@@ -48,7 +50,8 @@ static void read_bytes(png_structp png, png_bytep out, size_t n) {
   s->input_pos += n;
 }
 
-geocl_status geocl_png_decode(const void *bytes, size_t size, const char *name, geocl_image *img) {
+geocl_status geocl_png_decode(const void *bytes, size_t size, const char *name, const geocl_image_limits *lim,
+                              geocl_image *img) {
   memset(img, 0, sizeof *img);
   png_session *s = calloc(1, sizeof *s);
   png_structp png = s ? png_create_read_struct(PNG_LIBPNG_VER_STRING, s, on_error, on_warning) : NULL;
@@ -61,16 +64,23 @@ geocl_status geocl_png_decode(const void *bytes, size_t size, const char *name, 
   s->input = bytes;
   s->input_size = size;
   if (setjmp(png_jmpbuf(png))) {
-    geocl_set_error(GEOCL_E_FORMAT, "%s: corrupt PNG: %s", name, s->message);
+    if (!s->refused) geocl_set_error(GEOCL_E_FORMAT, "%s: corrupt PNG: %s", name, s->message);
     free(s->rows);
     free(s);
     geocl_image_free(img);
     png_destroy_read_struct(&png, &info, NULL);
-    return GEOCL_E_FORMAT;
+    return geocl_last_status();
   }
   png_set_read_fn(png, s, read_bytes);
   png_set_user_limits(png, GEOCL_IMAGE_MAX_SIDE, GEOCL_IMAGE_MAX_SIDE);
+  /* errors libpng would only warn about, such as more image data than the
+   * image holds, fail the decode */
+  png_set_benign_errors(png, 0);
   png_read_info(png, info);
+  if (!geocl_image_size_allowed(lim, name, png_get_image_width(png, info), png_get_image_height(png, info))) {
+    s->refused = true;
+    png_longjmp(png, 1);
+  }
 
   int color = png_get_color_type(png, info), depth = png_get_bit_depth(png, info);
   if (color == PNG_COLOR_TYPE_PALETTE) {

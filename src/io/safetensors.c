@@ -11,9 +11,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <geocl/safetensors.h>
 
+#include <geocl/fileio.h>
 #include "ops/ops_internal.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "safetensors data is little-endian; this host is not");
@@ -145,17 +147,19 @@ static geocl_status parse_tensor(geocl_st_file *f, const char *name, json_object
     return fail(GEOCL_E_FORMAT, path, "tensor '%s': %zu dimensions (at most %d supported)", name, nd,
                 GEOCL_ST_MAX_DIMS);
   t->ndim = (int)nd;
-  uint64_t numel = 1;
+  /* the product of the non-zero sizes must fit, so that no partial product
+   * overflows whatever the order (a zero size does not make [2^62, 4, 0] valid) */
+  int64_t nonzero = 1;
   for (size_t i = 0; i < nd; i++) {
     uint64_t d;
     if (!json_u64(json_object_array_get_idx(shape, i), &d) || d > INT64_MAX)
       return fail(GEOCL_E_FORMAT, path, "tensor '%s': shape entry %zu is not a non-negative integer", name, i);
     t->shape[i] = (int64_t)d;
-    if (__builtin_mul_overflow(numel, d, &numel))
+    if (d > 0 && __builtin_mul_overflow(nonzero, (int64_t)d, &nonzero))
       return fail(GEOCL_E_FORMAT, path, "tensor '%s': shape overflows 64 bits", name);
   }
   uint64_t bytes;
-  if (__builtin_mul_overflow(numel, (uint64_t)geocl_st_dtype_size(t->dtype), &bytes))
+  if (__builtin_mul_overflow((uint64_t)geocl_st_numel(t), (uint64_t)geocl_st_dtype_size(t->dtype), &bytes))
     return fail(GEOCL_E_FORMAT, path, "tensor '%s': size overflows 64 bits", name);
   if (!json_object_object_get_ex(val, "data_offsets", &offsets) || !json_object_is_type(offsets, json_type_array) ||
       json_object_array_length(offsets) != 2 || !json_u64(json_object_array_get_idx(offsets, 0), &t->begin) ||
@@ -264,12 +268,9 @@ geocl_status geocl_st_open(const char *path, geocl_st_file **out) {
     free(f);
     return geocl_set_error(GEOCL_E_NOMEM, "%s: out of memory", path);
   }
-  f->fd = open(path, O_RDONLY | O_CLOEXEC);
-  struct stat sb;
-  geocl_status st = GEOCL_OK;
-  if (f->fd < 0 || fstat(f->fd, &sb) != 0) st = fail(GEOCL_E_IO, path, "cannot open: %s", strerror(errno));
-  else if (!S_ISREG(sb.st_mode)) st = fail(GEOCL_E_IO, path, "not a regular file");
-  uint64_t size = st == GEOCL_OK ? (uint64_t)sb.st_size : 0;
+  uint64_t size = 0;
+  f->fd = geocl_open_regular(path, &size);
+  geocl_status st = f->fd < 0 ? geocl_last_status() : GEOCL_OK;
   unsigned char len_bytes[8];
   uint64_t n = 0;
   if (st == GEOCL_OK && size < 8)
@@ -345,6 +346,33 @@ geocl_status geocl_st_read_raw(const geocl_st_file *f, const geocl_st_info *t, v
     return fail(GEOCL_E_IO, f->path, "tensor '%s': cannot read %zu bytes: %s", t->name, bytes,
                 errno ? strerror(errno) : "the file is shorter than when it was opened");
   return GEOCL_OK;
+}
+
+geocl_status geocl_st_verify(const geocl_st_file *f) {
+  const char *recorded = geocl_st_meta(f, GEOCL_ST_CRC32_KEY);
+  if (!recorded) return GEOCL_OK;
+  char *end;
+  unsigned long want = strtoul(recorded, &end, 16);
+  if (strlen(recorded) != 8 || *end || strspn(recorded, "0123456789abcdefABCDEF") != 8)
+    return fail(GEOCL_E_FORMAT, f->path, "metadata %s '%s' is not 8 hex digits", GEOCL_ST_CRC32_KEY, recorded);
+  enum { CHUNK = 1 << 20 };
+  unsigned char *buf = malloc(CHUNK);
+  if (!buf) return geocl_set_error(GEOCL_E_NOMEM, "%s: out of memory verifying the data", f->path);
+  uLong crc = crc32_z(0, Z_NULL, 0);
+  geocl_status st = GEOCL_OK;
+  for (uint64_t at = 0; at < f->data_size && st == GEOCL_OK; at += CHUNK) {
+    size_t n = f->data_size - at < CHUNK ? (size_t)(f->data_size - at) : CHUNK;
+    if (!read_at(f->fd, buf, n, f->data_start + at))
+      st = fail(GEOCL_E_IO, f->path, "cannot read the data at byte %llu: %s", (unsigned long long)(f->data_start + at),
+                errno ? strerror(errno) : "the file is shorter than when it was opened");
+    else
+      crc = crc32_z(crc, buf, n);
+  }
+  free(buf);
+  if (st == GEOCL_OK && crc != want)
+    st = fail(GEOCL_E_FORMAT, f->path, "data checksum %08lx, but %s records %s: the file is corrupt",
+              (unsigned long)crc, GEOCL_ST_CRC32_KEY, recorded);
+  return st;
 }
 
 static float half_to_float(uint16_t h) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <geocl/log.h>
 #include <geocl/safetensors.h>
@@ -226,7 +227,7 @@ static char *header_text(const geocl_st_writer *w, size_t *len) {
 }
 
 static void sync_directory(const char *path) {
-  char dir[4096];
+  char dir[4200];
   const char *slash = strrchr(path, '/');
   if (!slash) snprintf(dir, sizeof dir, ".");
   else if (slash == path) snprintf(dir, sizeof dir, "/");
@@ -240,15 +241,25 @@ static void sync_directory(const char *path) {
 }
 
 geocl_status geocl_st_writer_write(geocl_st_writer *w, const char *path) {
+  uLong crc = crc32_z(0, Z_NULL, 0);
+  for (int i = 0; i < w->n; i++)
+    if (w->e[i].bytes) crc = crc32_z(crc, w->e[i].data, w->e[i].bytes);
+  char crc_text[16];
+  snprintf(crc_text, sizeof crc_text, "%08lx", (unsigned long)crc);
+  geocl_status st = geocl_st_writer_set_meta(w, GEOCL_ST_CRC32_KEY, crc_text);
+  if (st != GEOCL_OK) return st;
   size_t hlen = 0;
   char *header = header_text(w, &hlen);
   if (!header) return geocl_set_error(GEOCL_E_NOMEM, "%s: out of memory building the header", path);
   char tmp[4200];
-  snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+  if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp) {
+    free(header);
+    return geocl_set_error(GEOCL_E_IO, "%s: path too long", path);
+  }
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
   if (!f) {
-    geocl_status st = geocl_set_error(GEOCL_E_IO, "%s: cannot create %s: %s", path, tmp, strerror(errno));
+    st = geocl_set_error(GEOCL_E_IO, "%s: cannot create %s: %s", path, tmp, strerror(errno));
     if (fd >= 0) {
       close(fd);
       unlink(tmp);

@@ -210,6 +210,10 @@ static geocl_status create_backbone(geocl_model *m, const geocl_model_opts *o, c
 
 static geocl_status build(geocl_model *m, const geocl_model_opts *o, const geocl_weights_meta *w) {
   geocl_status st = geocl_params_new(m->ctx, &m->params);
+  /* the configuration must fit the file's tensors before anything is built */
+  geocl_st_file *weights = NULL;
+  if (st == GEOCL_OK && o->weights && (st = geocl_st_open(o->weights, &weights)) == GEOCL_OK)
+    st = geocl_params_expect_file(m->params, weights);
   if (st == GEOCL_OK) st = copy_rules(m, o);
   if (st == GEOCL_OK && m->plugin->backbone) st = create_backbone(m, o, w);
   else if (st == GEOCL_OK && (o->init || o->backbone_preset))
@@ -220,6 +224,7 @@ static geocl_status build(geocl_model *m, const geocl_model_opts *o, const geocl
     st = geocl_set_error(GEOCL_E_STATE, "head %s did not build its backbone", m->plugin->name);
   if (st == GEOCL_OK) st = assign_groups(m);
   if (st == GEOCL_OK) st = geocl_params_finalize(m->params);
+  geocl_st_close(weights);
   if (st == GEOCL_OK && o->weights) st = geocl_params_load(m->params, o->weights);
   if (st == GEOCL_OK && !o->weights) {
     geocl_rng rng;

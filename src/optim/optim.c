@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* AdamW and SGD over the flat parameter buffer: one kernel per group and
  * step, global-norm clipping on the device. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -21,13 +22,13 @@ geocl_status optim_check_settings(int g, const geocl_optim_group *s) {
   const char *k = optim_kind_name(s->kind);
   if (s->kind != GEOCL_OPTIM_ADAMW && s->kind != GEOCL_OPTIM_SGD)
     return geocl_set_error(GEOCL_E_INVALID, "optim: group %d: unknown kind %d", g, (int)s->kind);
-  if (!(s->lr >= 0) || !(s->weight_decay >= 0))
-    return geocl_set_error(GEOCL_E_INVALID, "optim: group %d (%s): lr %g and weight_decay %g must be >= 0", g, k, s->lr,
-                           s->weight_decay);
-  if (s->kind == GEOCL_OPTIM_ADAMW && !(s->beta1 >= 0 && s->beta1 < 1 && s->beta2 >= 0 && s->beta2 < 1 && s->eps >= 0))
+  if (!(s->lr >= 0 && s->lr <= DBL_MAX) || !(s->weight_decay >= 0 && s->weight_decay <= DBL_MAX))
+    return geocl_set_error(GEOCL_E_INVALID, "optim: group %d (%s): lr %g and weight_decay %g must be finite and >= 0",
+                           g, k, s->lr, s->weight_decay);
+  if (s->kind == GEOCL_OPTIM_ADAMW && !(s->beta1 >= 0 && s->beta1 < 1 && s->beta2 >= 0 && s->beta2 < 1 && s->eps >= 0 && s->eps <= DBL_MAX))
     return geocl_set_error(GEOCL_E_INVALID, "optim: group %d (adamw): betas (%g, %g) must lie in [0, 1), eps %g >= 0",
                            g, s->beta1, s->beta2, s->eps);
-  if (s->kind == GEOCL_OPTIM_SGD && !(s->momentum >= 0 && s->dampening >= 0 && s->dampening <= 1))
+  if (s->kind == GEOCL_OPTIM_SGD && !(s->momentum >= 0 && s->momentum <= DBL_MAX && s->dampening >= 0 && s->dampening <= 1))
     return geocl_set_error(GEOCL_E_INVALID, "optim: group %d (sgd): momentum %g must be >= 0, dampening %g in [0, 1]",
                            g, s->momentum, s->dampening);
   if (s->kind == GEOCL_OPTIM_SGD && s->nesterov && (s->momentum <= 0 || s->dampening != 0))

@@ -107,8 +107,10 @@ geocl_status geocl_optim_save(const geocl_optim *o, const char *path) {
     for (int k = 0; st == GEOCL_OK && k < optim_state_count(&gs->s, o->steps); k++) {
       char name[STATE_NAME_SIZE];
       state_name(name, gs->s.kind, k, geocl_params_name(p, i));
-      st = geocl_st_writer_add(w, name, GEOCL_ST_F32, geocl_ndim(t), geocl_shape(t),
-                               host[2 * g + k] + (geocl_params_offset(p, i) - gs->offset));
+      const float *x = host[2 * g + k] + (geocl_params_offset(p, i) - gs->offset);
+      st = ckpt_check_values(path, name, x, (size_t)geocl_numel(t), false);
+      if (st != GEOCL_OK) geocl_error_prefix("not saved");
+      else st = geocl_st_writer_add(w, name, GEOCL_ST_F32, geocl_ndim(t), geocl_shape(t), x);
     }
   }
   if (st == GEOCL_OK) st = geocl_st_writer_write(w, path);
@@ -222,8 +224,11 @@ static geocl_status stage(const geocl_optim *o, const geocl_st_file *f, const ge
       char name[STATE_NAME_SIZE];
       state_name(name, settings[g].kind, k, geocl_params_name(p, i));
       const geocl_st_info *t = geocl_st_find(f, name);
-      st = geocl_st_read_f32(f, t, host[2 * g + k] + (geocl_params_offset(p, i) - o->g[g].offset),
-                             (size_t)geocl_st_numel(t));
+      float *x = host[2 * g + k] + (geocl_params_offset(p, i) - o->g[g].offset);
+      st = geocl_st_read_f32(f, t, x, (size_t)geocl_st_numel(t));
+      /* a second moment is a running mean of squares */
+      bool squares = settings[g].kind == GEOCL_OPTIM_ADAMW && k == 1;
+      if (st == GEOCL_OK) st = ckpt_check_values(geocl_st_path(f), name, x, (size_t)geocl_st_numel(t), squares);
     }
   }
   return st;
@@ -245,6 +250,7 @@ geocl_status geocl_optim_load(geocl_optim *o, const char *path) {
   if (st == GEOCL_OK) st = read_metadata(o, f, &steps, settings, base_lr);
   if (st == GEOCL_OK) st = expected_tensors(o, settings, steps, &want, &names, &n_want);
   if (st == GEOCL_OK) st = ckpt_check_tensors(f, "this optimizer", n_want, want);
+  if (st == GEOCL_OK) st = ckpt_verify(f);
   if (st == GEOCL_OK) st = stage(o, f, settings, steps, host);
   /* buffers the loaded settings need beyond the current ones (SGD momentum
    * switched on): allocated before anything is modified */

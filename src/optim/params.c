@@ -26,6 +26,10 @@ struct geocl_params {
   geocl_ctx *ctx;
   int n, cap;
   param_entry *e;
+  int *slots; /* name hash table: open addressing, entry index + 1, 0 = empty */
+  int n_slots; /* a power of two, at least twice n */
+  int64_t declared; /* elements of all entries, padding included */
+  const geocl_st_file *expected; /* entries must match its tensors (geocl_params_expect_file) */
   int *layout; /* trainable entries in buffer order */
   int n_trainable;
   int n_groups;
@@ -63,8 +67,55 @@ void geocl_params_free(geocl_params *p) {
   release_tensors(p);
   for (int i = 0; i < p->n; i++) free(p->e[i].name);
   free(p->e);
+  free(p->slots);
   free(p->layout);
   free(p);
+}
+
+/* FNV-1a */
+static uint32_t name_hash(const char *name) {
+  uint32_t h = 2166136261u;
+  for (const unsigned char *c = (const unsigned char *)name; *c; c++) h = (h ^ *c) * 16777619u;
+  return h;
+}
+
+/* The slot of `name`: the one holding it, or the empty one where it belongs. */
+static int *name_slot(const geocl_params *p, const char *name) {
+  uint32_t mask = (uint32_t)p->n_slots - 1;
+  for (uint32_t i = name_hash(name) & mask;; i = (i + 1) & mask)
+    if (!p->slots[i] || !strcmp(p->e[p->slots[i] - 1].name, name)) return &p->slots[i];
+}
+
+/* Room in the hash table for one more name. */
+static bool reserve_slot(geocl_params *p) {
+  if (2 * (p->n + 1) <= p->n_slots) return true;
+  int n_slots = p->n_slots ? 2 * p->n_slots : 128;
+  int *old = p->slots, old_n = p->n_slots;
+  if (!(p->slots = calloc((size_t)n_slots, sizeof *p->slots))) {
+    p->slots = old;
+    return false;
+  }
+  p->n_slots = n_slots;
+  for (int i = 0; i < old_n; i++)
+    if (old[i]) *name_slot(p, p->e[old[i] - 1].name) = old[i];
+  free(old);
+  return true;
+}
+
+/* With an expected file, a configuration that declares far more entries than
+ * the file holds tensors is refused before it runs away; finalize compares
+ * the rest (and lists what is missing). */
+static geocl_status check_expected(const geocl_params *p, const char *name) {
+  if (!p->expected || p->n < 2 * geocl_st_count(p->expected) + 64) return GEOCL_OK;
+  return geocl_set_error(GEOCL_E_SHAPE, "%s: does not match the model: it declares over %d entries, the file holds %d "
+                                        "tensors ('%s' is one beyond)", geocl_st_path(p->expected), p->n,
+                         geocl_st_count(p->expected), name);
+}
+
+geocl_status geocl_params_expect_file(geocl_params *p, const geocl_st_file *f) {
+  if (p->n > 0) return geocl_set_error(GEOCL_E_STATE, "params: expect_file after entries were declared");
+  p->expected = f;
+  return GEOCL_OK;
 }
 
 static geocl_status add_entry(geocl_params *p, const char *name, int ndim, const int64_t *shape, int group) {
@@ -79,7 +130,22 @@ static geocl_status add_entry(geocl_params *p, const char *name, int ndim, const
   for (int i = 0; i < ndim; i++)
     if (shape[i] < 0)
       return geocl_set_error(GEOCL_E_SHAPE, "params: '%s': negative size %lld", name, (long long)shape[i]);
-  if (geocl_params_index(p, name) >= 0) return geocl_set_error(GEOCL_E_INVALID, "params: '%s' declared twice", name);
+  int64_t numel = geocl_shape_numel(ndim, shape);
+  char s[160];
+  if (numel < 0 || p->declared > GEOCL_MAX_NUMEL - numel - GEOCL_PARAMS_ALIGN)
+    return geocl_set_error(GEOCL_E_SHAPE, "params: '%s' %s: the parameters would have more than 2^%d elements", name,
+                           ops_shape_str(ndim, shape, s, sizeof s), GEOCL_MAX_NUMEL_LOG2);
+  uint64_t device_bytes = p->ctx->be->device.global_mem_bytes;
+  if (device_bytes && (uint64_t)(p->declared + numel) > device_bytes / sizeof(float))
+    return geocl_set_error(GEOCL_E_DEVICE_NOMEM,
+                           "%s%sparams: with '%s' %s the parameters need more than the device's %.1f GiB of memory",
+                           p->expected ? geocl_st_path(p->expected) : "", p->expected ? ": " : "", name,
+                           ops_shape_str(ndim, shape, s, sizeof s), (double)device_bytes / (1 << 30));
+  geocl_status st = check_expected(p, name);
+  if (st != GEOCL_OK) return st;
+  if (!reserve_slot(p)) return geocl_set_error(GEOCL_E_NOMEM, "params: out of memory adding '%s'", name);
+  int *slot = name_slot(p, name);
+  if (*slot) return geocl_set_error(GEOCL_E_INVALID, "params: '%s' declared twice", name);
   if (p->n == p->cap) {
     int cap = p->cap ? 2 * p->cap : 64;
     param_entry *e = realloc(p->e, sizeof *e * (size_t)cap);
@@ -92,10 +158,11 @@ static geocl_status add_entry(geocl_params *p, const char *name, int ndim, const
   if (!(e->name = strdup(name))) return geocl_set_error(GEOCL_E_NOMEM, "params: out of memory adding '%s'", name);
   e->ndim = ndim;
   if (ndim) memcpy(e->shape, shape, sizeof(int64_t) * (size_t)ndim);
-  e->numel = geocl_shape_numel(ndim, shape);
+  e->numel = numel;
   e->group = e->declared_group = group;
   e->offset = -1;
-  p->n++;
+  *slot = ++p->n;
+  p->declared += align_up(numel);
   if (group >= 0) {
     p->n_trainable++;
     p->numel += e->numel;
@@ -190,8 +257,14 @@ static geocl_tensor *flat_view(geocl_tensor *base, int64_t offset, int ndim, con
   return geocl_tensor_view(base, ndim, shape, stride, offset);
 }
 
+static geocl_status check_file(const geocl_params *p, const geocl_st_file *f);
+
 geocl_status geocl_params_finalize(geocl_params *p) {
   if (p->finalized) return geocl_set_error(GEOCL_E_STATE, "params: finalize called twice");
+  if (p->expected) {
+    geocl_status st = check_file(p, p->expected);
+    if (st != GEOCL_OK) return st;
+  }
   p->layout = malloc(sizeof *p->layout * (size_t)(p->n_trainable + 1));
   if (!p->layout) return geocl_set_error(GEOCL_E_NOMEM, "params: out of memory");
   lay_out(p);
@@ -227,6 +300,7 @@ geocl_status geocl_params_finalize(geocl_params *p) {
   geocl_tensor_persist(p->grads);
   geocl_tensor_persist(p->values);
   p->finalized = true;
+  p->expected = NULL;
   return GEOCL_OK;
 }
 
@@ -244,9 +318,7 @@ int geocl_params_group(const geocl_params *p, int i) { return entry(p, i) ? p->e
 int64_t geocl_params_offset(const geocl_params *p, int i) { return entry(p, i) ? p->e[i].offset : -1; }
 
 int geocl_params_index(const geocl_params *p, const char *name) {
-  for (int i = 0; i < p->n; i++)
-    if (!strcmp(p->e[i].name, name)) return i;
-  return -1;
+  return p->n_slots && name ? *name_slot(p, name) - 1 : -1;
 }
 
 geocl_tensor *geocl_params_find(const geocl_params *p, const char *name) {
@@ -311,6 +383,9 @@ geocl_status geocl_params_save(const geocl_params *p, const char *path, int n_me
   if (st == GEOCL_OK) st = geocl_to_host(p->storage, host, sizeof(float) * (size_t)p->total);
   for (int i = 0; st == GEOCL_OK && i < n_meta; i++) st = geocl_st_writer_set_meta(w, meta[i].key, meta[i].value);
   for (int i = 0; st == GEOCL_OK && i < p->n; i++)
+    st = ckpt_check_values(path, p->e[i].name, host + p->e[i].offset, (size_t)p->e[i].numel, false);
+  if (st != GEOCL_OK) geocl_error_prefix("not saved");
+  for (int i = 0; st == GEOCL_OK && i < p->n; i++)
     st = geocl_st_writer_add(w, p->e[i].name, GEOCL_ST_F32, p->e[i].ndim, p->e[i].shape, host + p->e[i].offset);
   if (st == GEOCL_OK) st = geocl_st_writer_write(w, path);
   geocl_st_writer_free(w);
@@ -335,12 +410,16 @@ geocl_status geocl_params_load(geocl_params *p, const char *path) {
   geocl_status st = geocl_st_open(path, &f);
   if (st != GEOCL_OK) return st;
   st = check_file(p, f);
+  if (st == GEOCL_OK) st = ckpt_verify(f);
   /* stage everything on the host first, so a failed read modifies nothing */
   float *host = NULL;
   if (st == GEOCL_OK && !(host = calloc((size_t)p->total + 1, sizeof(float))))
     st = geocl_set_error(GEOCL_E_NOMEM, "%s: out of memory loading parameters", path);
-  for (int i = 0; st == GEOCL_OK && i < p->n; i++)
-    st = geocl_st_read_f32(f, geocl_st_find(f, p->e[i].name), host + p->e[i].offset, (size_t)p->e[i].numel);
+  for (int i = 0; st == GEOCL_OK && i < p->n; i++) {
+    float *x = host + p->e[i].offset;
+    st = geocl_st_read_f32(f, geocl_st_find(f, p->e[i].name), x, (size_t)p->e[i].numel);
+    if (st == GEOCL_OK) st = ckpt_check_values(path, p->e[i].name, x, (size_t)p->e[i].numel, false);
+  }
   if (st == GEOCL_OK) st = geocl_copy_from_host(p->storage, host, sizeof(float) * (size_t)p->total);
   free(host);
   geocl_st_close(f);
@@ -355,8 +434,8 @@ static const char *file_name(const geocl_params_load_opts *o, const char *name, 
     if (!eq) continue;
     size_t to_len = strlen(eq + 1);
     if (!strncmp(name, eq + 1, to_len)) {
-      snprintf(buf, size, "%.*s%s", (int)(eq - o->map[k]), o->map[k], name + to_len);
-      return buf;
+      int n = snprintf(buf, size, "%.*s%s", (int)(eq - o->map[k]), o->map[k], name + to_len);
+      return n >= 0 && (size_t)n < size ? buf : NULL;
     }
   }
   return name;
@@ -384,16 +463,23 @@ geocl_status geocl_params_load_partial(geocl_params *p, const char *path, const 
   geocl_st_file *f;
   geocl_status st = geocl_st_open(path, &f);
   if (st != GEOCL_OK) return st;
+  st = ckpt_verify(f);
   float *host = calloc((size_t)p->total + 1, sizeof(float));
   bool *used = calloc((size_t)geocl_st_count(f) + 1, sizeof(bool));
-  if (!host || !used) st = geocl_set_error(GEOCL_E_NOMEM, "%s: out of memory loading parameters", path);
+  if (st == GEOCL_OK && (!host || !used)) st = geocl_set_error(GEOCL_E_NOMEM, "%s: out of memory loading parameters", path);
   if (st == GEOCL_OK) st = geocl_to_host(p->storage, host, sizeof(float) * (size_t)p->total);
   int missing = 0;
   char missing_names[256] = "";
   for (int i = 0; st == GEOCL_OK && i < p->n; i++) {
     const param_entry *e = &p->e[i];
     char buf[512];
-    const geocl_st_info *t = geocl_st_find(f, file_name(o, e->name, buf, sizeof buf));
+    const char *fname = file_name(o, e->name, buf, sizeof buf);
+    if (!fname) {
+      st = geocl_set_error(GEOCL_E_INVALID, "%s: the renamed name of '%s' is longer than %zu bytes", path, e->name,
+                           sizeof buf - 1);
+      break;
+    }
+    const geocl_st_info *t = geocl_st_find(f, fname);
     if (!t) {
       geocl_clear_error();
       if (o && o->required && o->required[i]) {
@@ -414,6 +500,7 @@ geocl_status geocl_params_load_partial(geocl_params *p, const char *path, const 
     }
     used[t - geocl_st_at(f, 0)] = true;
     st = geocl_st_read_f32(f, t, host + e->offset, (size_t)e->numel);
+    if (st == GEOCL_OK) st = ckpt_check_values(path, t->name, host + e->offset, (size_t)e->numel, false);
     r->loaded++;
   }
   if (st == GEOCL_OK && missing)

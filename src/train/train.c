@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The training loop: data → forward → backward → optimizer step, with
  * progress, metrics, validation, checkpoints, pictures and exact resume. */
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <geocl/geocl.h>
 
@@ -23,15 +21,17 @@ void geocl_train_opts_default(geocl_train_opts *o) {
   o->weight_decay = -1;
   o->beta1 = -1;
   o->beta2 = -1;
-  o->log_every = 10;
   o->save_every = 100;
   o->keep = 3;
 }
 
+#define DEFAULT_LOG_EVERY 10
+
 typedef struct run {
   geocl_train_opts o; /* resolved: steps, lr, warmup set */
   const geocl_train_hooks *h;
-  char dir[1024];
+  const char *dir; /* opts->out or opts->resume */
+  int lock;        /* held on dir (rank 0) */
   geocl_ctx *ctx;
   geocl_model *model;
   geocl_optim *optim;
@@ -142,11 +142,11 @@ static geocl_status create_model(run *r, const char *weights, const char *config
   if (st != GEOCL_OK) return st;
   geocl_model_opts mo = {.task = o->task, .args = o->args, .n_args = o->n_args, .init_seed = o->seed,
                          .rules = r->rules, .n_rules = r->n_rules};
-  if (weights) { /* resuming */
+  mo.config_json = config; /* resuming: the run's recorded configurations */
+  mo.backbone_config_json = backbone_config;
+  if (weights) { /* resuming from a checkpoint */
     mo.weights = weights;
-    mo.config_json = config;
-    mo.backbone_config_json = backbone_config;
-  } else {
+  } else { /* a new run, or one resumed before its first checkpoint */
     mo.preset = o->model;
     mo.weights = head ? NULL : o->init; /* a pretext task starts from whole weights */
     mo.init = head ? o->init : NULL;
@@ -168,63 +168,61 @@ static void note_init(const run *r) {
 
 static geocl_status setup_new(run *r) {
   geocl_train_opts *o = &r->o;
-  if (o->batch < 1) return geocl_set_error(GEOCL_E_INVALID, "--batch %d: must be at least 1", o->batch);
+  if (o->log_every == 0) o->log_every = DEFAULT_LOG_EVERY;
+  geocl_status st = geocl_train_opts_check(o);
+  if (st != GEOCL_OK) return st;
   if (o->batch % r->ranks)
     return geocl_set_error(GEOCL_E_INVALID, "--batch %d (the global batch) does not divide by the %d processes", o->batch,
                            r->ranks);
-  if (o->steps < 0 || o->epochs < 0) return geocl_set_error(GEOCL_E_INVALID, "--steps and --epochs must be positive");
   if (!o->out || !*o->out) return geocl_set_error(GEOCL_E_INVALID, "no run directory (--out)");
   if (!o->task) return geocl_set_error(GEOCL_E_INVALID, "no task to train");
   const geocl_plugin *p;
-  geocl_status st = geocl_plugin_find(o->task, &p);
+  st = geocl_plugin_find(o->task, &p);
   if (st != GEOCL_OK) return st;
   if (!o->model && (!o->init || p->kind == GEOCL_PLUGIN_HEAD)) o->model = p->default_preset;
   st = create_model(r, NULL, NULL, NULL);
   if (st == GEOCL_OK) st = open_data(r);
   if (st != GEOCL_OK) return st;
-  train_resolve_recipe(p, o, r->batches_per_epoch);
-  st = geocl_train_optimizer(r->model, o, &r->optim);
+  st = train_resolve_recipe(p, o, r->batches_per_epoch);
+  if (st == GEOCL_OK) st = geocl_train_opts_check(o);
+  if (st == GEOCL_OK) st = geocl_train_optimizer(r->model, o, &r->optim);
   if (st != GEOCL_OK) return st;
-  snprintf(r->dir, sizeof r->dir, "%s", o->out);
+  r->dir = o->out;
   if (!leader(r)) return GEOCL_OK;
-  st = train_make_run_dir(r->dir);
+  st = train_make_run_dir(r->dir, &r->lock);
   if (st == GEOCL_OK) st = train_config_write(r->dir, o, r->model);
   return st;
 }
 
-/* Load the optimizer state that matches the checkpoint's step: last, or the
- * previous one when the run stopped between writing the two files. */
-static geocl_status load_optimizer_state(run *r) {
-  static const char *const names[] = {"last.optim.safetensors", "prev.optim.safetensors"};
-  char path[4200];
-  for (int i = 0; i < 2; i++) {
-    train_path(path, sizeof path, r->dir, names[i]);
-    if (access(path, F_OK)) continue;
-    if (geocl_optim_load(r->optim, path) == GEOCL_OK && geocl_optim_steps(r->optim) == r->step) return GEOCL_OK;
-  }
-  return geocl_set_error(GEOCL_E_FORMAT, "%s: no optimizer state for step %lld (last.optim.safetensors and "
-                                         "prev.optim.safetensors missing or from another step)", r->dir,
-                         (long long)r->step);
-}
-
 static geocl_status setup_resume(run *r, void **storage) {
-  snprintf(r->dir, sizeof r->dir, "%s", r->o.resume);
+  r->dir = r->o.resume;
+  geocl_status st = leader(r) ? train_lock(r->dir, &r->lock) : GEOCL_OK;
+  if (st != GEOCL_OK) return st;
   geocl_train_opts saved;
   geocl_train_opts_default(&saved);
   const char *model_config, *backbone_config;
-  geocl_status st = train_config_read(r->dir, &saved, &model_config, &backbone_config, storage);
+  st = train_config_read(r->dir, &saved, &model_config, &backbone_config, storage);
   if (st != GEOCL_OK) return st;
-  /* the run's own settings, except where to run and when to stop */
+  /* the run's own settings, except where to run, when to stop and what to print */
   saved.device = r->o.device;
   saved.stop_at = r->o.stop_at;
   saved.resume = r->o.resume;
   saved.out = r->dir;
+  if (r->o.log_every) saved.log_every = r->o.log_every;
+  if (r->o.recon_every) saved.recon_every = r->o.recon_every;
   r->o = saved;
-  char path[4200];
-  train_path(path, sizeof path, r->dir, "last.safetensors");
-  train_position pos;
-  st = train_position_read(path, &pos);
-  if (st == GEOCL_OK) st = create_model(r, path, model_config, backbone_config);
+  st = geocl_train_opts_check(&r->o);
+  if (st != GEOCL_OK) return st;
+  /* a run killed before its first checkpoint starts again from the beginning */
+  train_position pos = {.rng_seed = r->o.seed};
+  bool found;
+  st = train_position_read(r->dir, &pos, &found);
+  if (st != GEOCL_OK) return st;
+  if (leader(r)) train_remove_stale(r->dir, pos.step, r->o.keep);
+  char *last = found ? train_path(r->dir, "last.safetensors") : NULL;
+  if (found && !last) return geocl_last_status();
+  st = create_model(r, last, model_config, backbone_config);
+  free(last);
   if (st != GEOCL_OK) return st;
   r->step = pos.step;
   r->next = pos.data;
@@ -236,7 +234,7 @@ static geocl_status setup_resume(run *r, void **storage) {
   if (st == GEOCL_OK && r->o.batch % r->ranks)
     st = geocl_set_error(GEOCL_E_INVALID, "the run's batch of %d does not divide by the %d processes", r->o.batch,
                          r->ranks);
-  if (st == GEOCL_OK) st = load_optimizer_state(r);
+  if (st == GEOCL_OK && found) st = train_optim_load(r->dir, r->optim, r->step);
   if (st == GEOCL_OK && leader(r)) st = train_metrics_truncate(r->dir, r->step);
   if (st == GEOCL_OK) read_best(r);
   return st;
@@ -245,29 +243,9 @@ static geocl_status setup_resume(run *r, void **storage) {
 /* ---- checkpoints ---- */
 
 static geocl_status save_checkpoint(run *r) {
-  char path[4200], prev[4200], v[6][32];
   const geocl_rng *rng = geocl_ctx_rng(r->ctx);
-  snprintf(v[0], sizeof v[0], "%lld", (long long)r->step);
-  snprintf(v[1], sizeof v[1], "%lld", (long long)r->next.epoch);
-  snprintf(v[2], sizeof v[2], "%lld", (long long)r->next.index);
-  snprintf(v[3], sizeof v[3], "%llu", (unsigned long long)rng->seed);
-  snprintf(v[4], sizeof v[4], "%llu", (unsigned long long)rng->counter);
-  geocl_st_kv meta[] = {{"step", v[0]}, {"data_epoch", v[1]}, {"data_index", v[2]}, {"rng_seed", v[3]},
-                        {"rng_counter", v[4]}};
-  /* optimizer first (the previous one kept), model last: the model file
-   * always names a step whose optimizer state exists */
-  train_path(path, sizeof path, r->dir, "last.optim.safetensors");
-  train_path(prev, sizeof prev, r->dir, "prev.optim.safetensors");
-  if (rename(path, prev) && errno != ENOENT)
-    return geocl_set_error(GEOCL_E_IO, "%s: cannot keep the previous optimizer state: %s", path, strerror(errno));
-  geocl_status st = geocl_optim_save(r->optim, path);
-  if (st == GEOCL_OK) st = geocl_model_save(r->model, train_path(path, sizeof path, r->dir, "last.safetensors"), 5, meta);
-  if (st == GEOCL_OK && r->o.keep > 0) {
-    char name[64];
-    snprintf(name, sizeof name, "step-%lld.safetensors", (long long)r->step);
-    st = geocl_model_save(r->model, train_path(path, sizeof path, r->dir, name), 5, meta);
-    train_prune_steps(r->dir, r->o.keep);
-  }
+  train_position pos = {.step = r->step, .data = r->next, .rng_seed = rng->seed, .rng_counter = rng->counter};
+  geocl_status st = train_checkpoint_save(r->dir, r->model, r->optim, &pos, r->o.keep);
   if (st == GEOCL_OK) note(r, "step %lld: checkpoint %s/last.safetensors", (long long)r->step, r->dir);
   return st;
 }
@@ -278,10 +256,12 @@ static geocl_status save_picture(run *r, int64_t step, const geocl_batch *b, con
   geocl_tensor *pic = geocl_model_visualize(r->model, b, out);
   geocl_set_grad_enabled(r->ctx, was);
   if (!pic) return geocl_last_status() == GEOCL_E_UNSUPPORTED ? GEOCL_OK : geocl_last_status();
-  char name[64], path[4200];
+  char name[64];
   snprintf(name, sizeof name, "recon-%lld.png", (long long)step);
-  geocl_status st = geocl_write_picture_png(geocl_narrow(pic, 0, 0, 1), train_path(path, sizeof path, r->dir, name));
+  char *path = train_path(r->dir, name);
+  geocl_status st = path ? geocl_write_picture_png(geocl_narrow(pic, 0, 0, 1), path) : geocl_last_status();
   if (st == GEOCL_OK) note(r, "step %lld: picture %s", (long long)step, path);
+  free(path);
   return st;
 }
 
@@ -480,7 +460,7 @@ static geocl_status loop(run *r, geocl_train_summary *sum) {
 geocl_status geocl_train_run(const geocl_train_opts *opts, const geocl_train_hooks *hooks,
                              geocl_train_summary *sum) {
   memset(sum, 0, sizeof *sum);
-  run r = {.o = *opts, .h = hooks, .rank = geocl_dist_rank(), .ranks = geocl_dist_size()};
+  run r = {.o = *opts, .h = hooks, .lock = -1, .rank = geocl_dist_rank(), .ranks = geocl_dist_size()};
   void *storage = NULL;
   char device[32];
   geocl_ctx_opts co = {.device = train_dist_device(opts->device, device, sizeof device), .seed = opts->seed};
@@ -489,7 +469,7 @@ geocl_status geocl_train_run(const geocl_train_opts *opts, const geocl_train_hoo
   st = train_agree(st, false, NULL, NULL); /* every rank is ready, or none starts */
   if (st == GEOCL_OK) {
     r.schedule = train_schedule(geocl_model_plugin(r.model), &r.o);
-    snprintf(sum->run_dir, sizeof sum->run_dir, "%s", r.dir);
+    sum->run_dir = r.dir;
     note(&r, "%s %s run in %s on %s (%s): %lld steps of %d samples, lr %.3g", opts->resume ? "resuming" : "starting",
          r.o.task, r.dir, geocl_ctx_device(r.ctx)->name, geocl_ctx_backend_name(r.ctx), (long long)r.o.steps,
          r.o.batch, r.o.lr);
@@ -503,8 +483,9 @@ geocl_status geocl_train_run(const geocl_train_opts *opts, const geocl_train_hoo
     sum->peak_device_bytes = ms.peak_bytes;
     sum->ranks = r.ranks;
     sum->comm_s = r.comm_s;
+    if (st != GEOCL_OK) geocl_error_prefix("%s", r.dir);
   }
-  if (st != GEOCL_OK && r.dir[0] && r.step > 0) geocl_error_prefix("%s", r.dir);
+  train_unlock(r.lock);
   geocl_loader_close(r.loader);
   geocl_data_source_close(r.source);
   geocl_data_source_close(r.val_source);

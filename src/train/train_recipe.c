@@ -19,10 +19,16 @@ static double preset_blr(const geocl_plugin *p, const char *preset) {
   return 0;
 }
 
-void train_resolve_recipe(const geocl_plugin *p, geocl_train_opts *o, int64_t batches_per_epoch) {
+geocl_status train_resolve_recipe(const geocl_plugin *p, geocl_train_opts *o, int64_t batches_per_epoch) {
   const geocl_recipe *r = geocl_plugin_recipe(p);
-  if (o->steps == 0)
-    o->steps = o->epochs > 0 ? (int64_t)ceil(o->epochs * (double)batches_per_epoch) : DEFAULT_STEPS;
+  if (o->steps == 0 && o->epochs > 0) {
+    double steps = ceil(o->epochs * (double)batches_per_epoch);
+    if (!(steps < 0x1p63))
+      return geocl_set_error(GEOCL_E_INVALID, "--epochs %g: %g epochs of %lld batches do not fit in 2^63 steps",
+                             o->epochs, o->epochs, (long long)batches_per_epoch);
+    o->steps = (int64_t)steps;
+  }
+  if (o->steps == 0) o->steps = DEFAULT_STEPS;
   if (o->blr == 0) o->blr = preset_blr(p, o->model);
   if (o->blr == 0) o->blr = r->blr;
   if (o->lr == 0) o->lr = o->blr > 0 ? o->blr * o->batch / 256.0 : r->optim.lr;
@@ -32,6 +38,7 @@ void train_resolve_recipe(const geocl_plugin *p, geocl_train_opts *o, int64_t ba
   if (o->beta2 < 0) o->beta2 = r->optim.beta2;
   if (o->recon_every == 0) o->recon_every = o->save_every;
   if (o->val_every == 0) o->val_every = o->save_every;
+  return GEOCL_OK;
 }
 
 geocl_status train_rules(const geocl_train_opts *o, geocl_param_rule **rules, int *n) {
