@@ -69,9 +69,11 @@ static void note(const run *r, const char *fmt, ...) {
  * step after the one resumed (an interrupted run's), which a run going on
  * from here may not have seen. */
 static void read_best(run *r) {
-  char path[4200];
+  char *path = train_path(r->dir, "best.safetensors");
   geocl_st_file *f;
-  if (geocl_st_open(train_path(path, sizeof path, r->dir, "best.safetensors"), &f) != GEOCL_OK) {
+  geocl_status st = path ? geocl_st_open(path, &f) : geocl_last_status();
+  free(path);
+  if (st != GEOCL_OK) {
     geocl_clear_error();
     return;
   }
@@ -270,16 +272,19 @@ static geocl_status save_picture(run *r, int64_t step, const geocl_batch *b, con
 /* best.safetensors: the model of the lowest first validation metric (the
  * task's main error: avgerr, EPE, abs_rel; else the loss). */
 static geocl_status save_best(run *r, const char *metric, double value) {
-  char path[4200], step[32], v[40];
+  char step[32], v[40];
   snprintf(step, sizeof step, "%lld", (long long)r->step);
   snprintf(v, sizeof v, "%.17g", value);
   geocl_st_kv meta[] = {{"step", step}, {"best_metric", metric}, {"best_value", v}};
-  geocl_status st = geocl_model_save(r->model, train_path(path, sizeof path, r->dir, "best.safetensors"), 3, meta);
-  if (st != GEOCL_OK) return st;
-  r->best = value;
-  r->has_best = true;
-  note(r, "step %lld: best %s so far (%.4g), %s", (long long)r->step, metric, value, path);
-  return GEOCL_OK;
+  char *path = train_path(r->dir, "best.safetensors");
+  geocl_status st = path ? geocl_model_save(r->model, path, 3, meta) : geocl_last_status();
+  if (st == GEOCL_OK) {
+    r->best = value;
+    r->has_best = true;
+    note(r, "step %lld: best %s so far (%.4g), %s", (long long)r->step, metric, value, path);
+  }
+  free(path);
+  return st;
 }
 
 static geocl_status validate(run *r) {
