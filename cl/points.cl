@@ -108,12 +108,16 @@ inline bool beats(float v2, int i2, float v1, int i1) { return v2 > v1 || (v2 ==
 #endif
 
 /* x: planes [batch, dims, n]; dmin [batch, n] scratch; idx [batch, m] (plus
- * base).  With cached != 0 the planes and the minima live in cache (dims·n +
- * n floats of local memory); bestv/besti hold a value and an index per
+ * base).  A launch makes the picks first ≤ j < end: the first launch (first
+ * == 1) starts the minima and idx[0], a later one continues from the minima
+ * in dmin and the pick idx[first − 1] (launches split where a driver limits
+ * a work-item's loop iterations, docs/opencl-drivers.md).  With cached != 0
+ * (one launch only) the planes and the minima live in cache (dims·n + n
+ * floats of local memory); bestv/besti hold a value and an index per
  * work-item.  The work-group size L is a power of two. */
-__kernel void fps(long n, long dims, long m, int base, __global const float *x, ulong xoff, __global float *dmin,
-                  ulong doff, __global int *idx, ulong ioff, int cached, __local float *cache, __local float *bestv,
-                  __local int *besti) {
+__kernel void fps(long n, long dims, long m, long first, long end, int base, __global const float *x, ulong xoff,
+                  __global float *dmin, ulong doff, __global int *idx, ulong ioff, int cached, __local float *cache,
+                  __local float *bestv, __local int *besti) {
   long b = get_group_id(0), l = get_local_id(0), L = get_local_size(0);
   __global const float *gx = x + xoff + b * dims * n;
   __global float *gd = dmin + doff + b * n;
@@ -121,13 +125,13 @@ __kernel void fps(long n, long dims, long m, int base, __global const float *x, 
   if (cached) {
     for (long i = l; i < dims * n; i += L) cache[i] = gx[i];
     for (long i = l; i < n; i += L) cache[dims * n + i] = 1e10f;
-  } else {
+  } else if (first == 1) {
     for (long i = l; i < n; i += L) gd[i] = 1e10f;
   }
   barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
-  if (l == 0 && m > 0) out[0] = base;
-  long last = 0;
-  for (long j = 1; j < m; j++) {
+  if (l == 0 && m > 0 && first == 1) out[0] = base;
+  long last = first == 1 ? 0 : out[first - 1] - base;
+  for (long j = first; j < end; j++) {
     float sv = -1.0f;
     int si = 0;
     if (cached) {

@@ -107,5 +107,9 @@ void ocl_defaults_choose(ocl_device *dev) {
   d->platform_caches = dev->impl == OCL_IMPL_POCL;
   const char *copy = getenv("GEOCL_DESC_COPY");
   d->desc_copy = copy && *copy ? !strcmp(copy, "1") : dev->impl == OCL_IMPL_RUSTICL || dev->impl == OCL_IMPL_CLOVER;
+  /* Mesa's llvmpipe (under rusticl or Clover) ends every loop of a work-item
+   * once its loops have run 65535 iterations in all, without an error
+   * (gallivm's LP_MAX_TGSI_LOOP_ITERATIONS, docs/opencl-drivers.md) */
+  d->loop_limit = env_size("GEOCL_LOOP_LIMIT", !strncmp(dev->info.name, "llvmpipe", 8) ? 65535 : 0);
   dev->row_wg = d->row_wg;
 }

@@ -164,8 +164,10 @@ static void fill_info(cl_platform_id p, cl_device_id d, ocl_device *out) {
   const ocl_defaults *def = &out->defaults;
   snprintf(info->defaults, sizeof info->defaults, "%s", def->name);
   info->vector_width = (uint32_t)def->vec_width;
-  if (def->desc_copy)
-    snprintf(info->workarounds, sizeof info->workarounds, "descriptor arguments copied (Mesa compiler crash)");
+  snprintf(info->workarounds, sizeof info->workarounds, "%s%s%s",
+           def->desc_copy ? "descriptor arguments copied (Mesa compiler crash)" : "",
+           def->desc_copy && def->loop_limit ? ", " : "",
+           def->loop_limit ? "farthest-point sampling in several launches (llvmpipe's loop limit)" : "");
   /* strict IEEE math (no -cl-fast-relaxed-math): training must match the reference */
   snprintf(out->build_options, sizeof out->build_options, "-cl-std=CL1.2 -DVWIDTH=%zu%s", def->vec_width,
            def->desc_copy ? " -DGEOCL_DESC_COPY" : "");

@@ -3,7 +3,9 @@
  * per batch item through all its picks (a loop of reductions, not one launch
  * per pick), with the cloud in local memory where it fits; CPUs get one
  * work-item per group (row_lanes == 1: a work-item walks the points in
- * vectors), GPUs as many as the kernel allows up to 1024.  Scatter-adds
+ * vectors), GPUs as many as the kernel allows up to 1024; on a device that
+ * limits a work-item's loop iterations (llvmpipe) the picks are split over
+ * launches that stay within the limit.  Scatter-adds
  * build an inverted index (count, scan, fill, sort) and then sum each
  * target's sources in increasing order, so results repeat exactly. */
 #include "ocl.h"
@@ -16,13 +18,29 @@ static size_t group_size(const ocl_kernel_slot *k, size_t cap) {
   return l;
 }
 
+/* Loop iterations one work-item of fps runs per pick, and before its first
+ * pick, counted generously: every loop's iterations, the scan's inner loop
+ * over the coordinates when dims != 3, the lanes of a vector, the reduction. */
+static uint64_t fps_pick_iterations(uint64_t n, uint64_t dims, uint64_t lanes, uint64_t vec) {
+  uint64_t per_point = dims == 3 ? 1 : dims + 1, log2 = 0;
+  while (((uint64_t)1 << log2) < lanes) log2++;
+  return ((n + lanes * vec - 1) / (lanes * vec) + 2) * per_point + vec + log2 + 2;
+}
+
+static uint64_t fps_start_iterations(uint64_t n, uint64_t dims, uint64_t lanes, bool cached) {
+  return ((cached ? dims + 1 : 1) * n + lanes - 1) / lanes + 2;
+}
+
 geocl_status ocl_fps(geocl_backend *be, int64_t batch, int64_t n, int64_t dims, int64_t m, int64_t base, geocl_bref x,
                      geocl_bref dmin, geocl_bref idx) {
   ocl_backend *ob = ocl_of(be);
   ocl_kernel_slot *k;
   geocl_status st = ocl_kernel(ob, "points", "fps", &k);
   if (st != GEOCL_OK) return st;
-  size_t lanes = ob->dev->defaults.row_lanes == 1 ? 1 : group_size(k, 1024);
+  /* a device that limits loops gets every work-item the kernel allows, so
+   * that one pick stays within the limit for as many points as possible */
+  uint64_t limit = ob->dev->defaults.loop_limit;
+  size_t lanes = ob->dev->defaults.row_lanes == 1 && !limit ? 1 : group_size(k, 1024);
   /* the cloud and its running minima in local memory where they fit, when
    * the device has dedicated local memory or several work-items share a
    * cloud (the GPU shape, which GEOCL_ROW_LANES gives a CPU for testing); a
@@ -32,20 +50,44 @@ geocl_status ocl_fps(geocl_backend *be, int64_t batch, int64_t n, int64_t dims, 
   clGetDeviceInfo(ob->dev->id, CL_DEVICE_LOCAL_MEM_TYPE, sizeof type, &type, NULL);
   uint64_t cloud = (uint64_t)(dims + 1) * (uint64_t)n * sizeof(cl_float), reduce = lanes * 8;
   cl_int cached = (type == CL_LOCAL || lanes > 1) && cloud + reduce + used <= ob->dev->info.local_mem_bytes;
+  /* picks per launch: all of them, or as many as keep a work-item's loop
+   * iterations within half the device's limit (the margin covers loops the
+   * compiler adds); the local-memory cloud lasts one launch only */
+  uint64_t per_pick = fps_pick_iterations((uint64_t)n, (uint64_t)dims, lanes, ob->dev->defaults.vec_width);
+  int64_t picks = m;
+  if (limit) {
+    uint64_t budget = limit / 2, start = fps_start_iterations((uint64_t)n, (uint64_t)dims, lanes, cached);
+    if (start + per_pick * (uint64_t)(m > 1 ? m - 1 : 0) > budget) {
+      cached = 0;
+      start = fps_start_iterations((uint64_t)n, (uint64_t)dims, lanes, false);
+      if (start + per_pick > budget)
+        return geocl_set_error(GEOCL_E_UNSUPPORTED,
+                               "farthest_point_sample: %lld points of %lld coordinates need about %llu loop iterations "
+                               "per work-item for one pick, more than %s runs in a launch (%llu, docs/opencl-drivers.md)",
+                               (long long)n, (long long)dims, (unsigned long long)(start + per_pick),
+                               ob->dev->info.name, (unsigned long long)limit);
+      picks = (int64_t)((budget - start) / per_pick);
+    }
+  }
   cl_long nn = n, d = dims, mm = m;
   cl_int bb = (cl_int)base;
   cl_mem xm = ocl_mem(x), dm = ocl_mem(dmin), im = ocl_mem(idx);
   cl_ulong xo = x.off, dof = dmin.off, io = idx.off;
-  st = ocl_args(k->kernel, 11, OCL_ARG(nn), OCL_ARG(d), OCL_ARG(mm), OCL_ARG(bb), OCL_ARG(xm), OCL_ARG(xo), OCL_ARG(dm),
-                OCL_ARG(dof), OCL_ARG(im), OCL_ARG(io), OCL_ARG(cached));
-  if (st != GEOCL_OK) return st;
   size_t cache = cached ? (size_t)cloud : sizeof(cl_float), best = lanes * sizeof(cl_float), besti = lanes * sizeof(cl_int);
-  st = ocl_local_arg(ob, k, 11, cache, best + besti);
-  if (st == GEOCL_OK) st = ocl_local_arg(ob, k, 12, best, cache + besti);
-  if (st == GEOCL_OK) st = ocl_local_arg(ob, k, 13, besti, cache + best);
-  if (st != GEOCL_OK) return st;
+  st = ocl_local_arg(ob, k, 13, cache, best + besti);
+  if (st == GEOCL_OK) st = ocl_local_arg(ob, k, 14, best, cache + besti);
+  if (st == GEOCL_OK) st = ocl_local_arg(ob, k, 15, besti, cache + best);
   size_t global = lanes * (size_t)batch;
-  return ocl_launch(ob, k, 1, &global, &lanes);
+  cl_long first = 1;
+  do {
+    cl_long end = first + picks < m ? first + picks : m;
+    if (st == GEOCL_OK)
+      st = ocl_args(k->kernel, 13, OCL_ARG(nn), OCL_ARG(d), OCL_ARG(mm), OCL_ARG(first), OCL_ARG(end), OCL_ARG(bb),
+                    OCL_ARG(xm), OCL_ARG(xo), OCL_ARG(dm), OCL_ARG(dof), OCL_ARG(im), OCL_ARG(io), OCL_ARG(cached));
+    if (st == GEOCL_OK) st = ocl_launch(ob, k, 1, &global, &lanes);
+    first = end;
+  } while (st == GEOCL_OK && first < m);
+  return st;
 }
 
 geocl_status ocl_ball_query(geocl_backend *be, int64_t batch, int64_t n, int64_t m, int rings, const float *r_lo,

@@ -38,6 +38,7 @@ typedef struct ocl_defaults {
   int gemm_side;         /* geocl's GEMM kernel off CPUs: work-group side, in micro-tiles */
   int attn_block;        /* untuned work-items per group of the fused attention kernels */
   bool desc_copy;        /* kernels read by-value descriptor arguments through a private copy (Mesa) */
+  size_t loop_limit;     /* loop iterations a work-item may run in one launch, all loops together (0: no limit) */
   bool platform_caches;  /* the platform caches compiled programs itself: geocl's binary cache is skipped */
 } ocl_defaults;
 
