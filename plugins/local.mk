@@ -27,3 +27,9 @@ plugins_depth_la_SOURCES = $(DPT_SOURCES)
 plugins_depth_la_CPPFLAGS = $(AM_CPPFLAGS) -DDPT_PLUGIN=DPT_DEPTH
 plugins_depth_la_LDFLAGS = $(MODULE_LDFLAGS)
 plugins_depth_la_LIBADD = src/libgeocl.la -lm
+
+# the features head: block outputs of a croco backbone, for geocl encode
+plugins_LTLIBRARIES += plugins/features.la
+plugins_features_la_SOURCES = plugins/features/features.c
+plugins_features_la_LDFLAGS = $(MODULE_LDFLAGS)
+plugins_features_la_LIBADD = src/libgeocl.la

@@ -245,9 +245,12 @@ START_TEST(every_validation_error) {
   char h[512];
 
   write_bytes(path, "\x05\x00\x00", 3);
-  expect_format_error("too short for the 8-byte header length");
+  expect_format_error("not a safetensors file (3 bytes, too short for the 8-byte header length)");
   write_bytes(path, "\xff\x00\x00\x00\x00\x00\x00\x00{}", 10);
-  expect_format_error("header length 255 does not fit a file of 10 bytes");
+  expect_format_error("not a safetensors file (its first 8 bytes give a header length of 255, which does not fit its "
+                      "10 bytes)");
+  write_bytes(path, "\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR", 16); /* a PNG named .safetensors */
+  expect_format_error("not a safetensors file");
   write_bytes(path, "\x00\x00\x00\x00\x00\x00\x00\x01{}", 10);
   expect_format_error("does not fit");
   write_raw("{\"a\":{\"dtype\":\"F32\",", NULL, 0);

@@ -25,7 +25,7 @@ tests_check_plugins_SOURCES = tests/check_plugins.c
 check_PROGRAMS += tests/make_model_files
 tests_make_model_files_SOURCES = tests/make_model_files.c
 tests_make_model_files_LDADD = src/libgeocl.la
-TESTS += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/eval_cli.sh tests/heads_cli.sh
+TESTS += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/cli_usage.sh tests/eval_cli.sh tests/heads_cli.sh
 if GEOCL_MPI
 TESTS += tests/mpi_cli.sh
 check_PROGRAMS += tests/dist_mean
@@ -33,8 +33,8 @@ tests_dist_mean_SOURCES = tests/dist_mean.c
 tests_dist_mean_LDADD = src/libgeocl.la -lm
 endif
 EXTRA_DIST += tests/mpi_cli.sh
-EXTRA_DIST += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/eval_cli.sh tests/heads_cli.sh \
-	tests/cli_checks.sh
+EXTRA_DIST += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/cli_checks.sh tests/cli_usage.sh \
+	tests/eval_cli.sh tests/heads_cli.sh
 tests_check_heads_SOURCES = tests/check_heads.c
 tests_check_dense_eval_SOURCES = tests/check_dense_eval.c
 check_PROGRAMS += tests/check_dense_heads
@@ -217,3 +217,27 @@ tests_check_resnet_SOURCES = tests/check_resnet.c
 tests_check_resnet_CFLAGS = $(TEST_CFLAGS)
 tests_check_resnet_LDADD = $(TEST_LDADD)
 EXTRA_DIST += tests/gen/gen_resnet_fixture.py tests/fixtures/resnet.safetensors
+
+# geocl plot's drawing (the command's own sources)
+check_PROGRAMS += tests/check_plot
+TESTS += tests/check_plot tests/plot_cli.sh
+EXTRA_DIST += tests/plot_cli.sh
+tests_check_plot_SOURCES = tests/check_plot.c src/cli/plot.c src/cli/plot_canvas.c src/cli/plot_font.c
+tests_check_plot_CFLAGS = $(TEST_CFLAGS) $(JSONC_CFLAGS)
+tests_check_plot_LDADD = $(TEST_LDADD) $(JSONC_LIBS)
+# geocl pairs: the co-visibility estimate, the command
+check_PROGRAMS += tests/check_covis
+TESTS += tests/check_covis tests/pairs_cli.sh
+EXTRA_DIST += tests/pairs_cli.sh
+tests_check_covis_SOURCES = tests/check_covis.c src/cli/covis.c
+# geocl encode against geocl forward with nothing masked
+check_PROGRAMS += tests/st_allclose
+tests_st_allclose_SOURCES = tests/st_allclose.c
+tests_st_allclose_LDADD = src/libgeocl.la -lm
+TESTS += tests/encode_cli.sh tests/resize_cli.sh tests/accum_cli.sh tests/resume_cli.sh
+EXTRA_DIST += tests/encode_cli.sh tests/resize_cli.sh tests/accum_cli.sh tests/resume_cli.sh
+# position embeddings resampled to the model's grid on loading
+check_PROGRAMS += tests/check_pos_embed
+TESTS += tests/check_pos_embed
+tests_check_pos_embed_SOURCES = tests/check_pos_embed.c
+EXTRA_DIST += tests/gen/gen_pos_embed_fixture.py tests/fixtures/pos_embed_resample.safetensors

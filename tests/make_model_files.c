@@ -3,8 +3,8 @@
  * a tiny random-init croco model; copies with one tensor missing, with a NaN,
  * and with recorded configs that do not fit the tensors (enc_depth 1e8,
  * enc_embed_dim 2^40, img_size 65536); images of the right and a wrong size;
- * masks of the right and a wrong shape, and one that masks nothing.
- * Usage: make_model_files DIR
+ * masks of the right and a wrong shape, and one that masks nothing; img1
+ * scaled and framed (for --resize).  Usage: make_model_files DIR
  * With "target C H W DIR": DIR/target.safetensors, a dense head's target
  * [1, C, H, W] (values 1 + (i mod 7)·0.5, every fifth unknown: +inf), and
  * DIR/badtarget.safetensors of the wrong shape, for geocl forward --target. */
@@ -28,6 +28,27 @@ static int write_image(const char *dir, const char *name, int w, int h) {
   geocl_image img;
   if (geocl_image_alloc(&img, w, h, 3, GEOCL_SAMPLE_U8) != GEOCL_OK) return fail(name);
   for (int i = 0; i < w * h * 3; i++) ((uint8_t *)img.data)[i] = (uint8_t)(i * 37 % 251);
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  geocl_status st = geocl_image_write_png(path, &img);
+  geocl_image_free(&img);
+  return st == GEOCL_OK ? 0 : fail(path);
+}
+
+/* img1.png (48x32) scaled by whole factors fx, fy (nearest: each pixel
+ * repeated), in rows [pad, pad + 32·fy) of a canvas of pad rows above and
+ * below filled with another pattern: what --resize must turn back into img1. */
+static int write_scaled(const char *dir, const char *name, int fx, int fy, int pad) {
+  int w = 48 * fx, h = 32 * fy + 2 * pad;
+  geocl_image img;
+  if (geocl_image_alloc(&img, w, h, 3, GEOCL_SAMPLE_U8) != GEOCL_OK) return fail(name);
+  uint8_t *p = img.data;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      for (int c = 0; c < 3; c++) {
+        int sy = (y - pad) / fy, sx = x / fx, i = (sy * 48 + sx) * 3 + c;
+        p[(y * w + x) * 3 + c] = y < pad || y >= pad + 32 * fy ? (uint8_t)(x * 7 + y * 3 + c) : (uint8_t)(i * 37 % 251);
+      }
   char path[4096];
   snprintf(path, sizeof path, "%s/%s", dir, name);
   geocl_status st = geocl_image_write_png(path, &img);
@@ -140,5 +161,6 @@ int main(int argc, char **argv) {
          write_variant(dir, "nan.safetensors", false, NULL, NULL, true) || write_image(dir, "img1.png", 48, 32) ||
          write_image(dir, "img2.png", 48, 32) || write_image(dir, "small.png", 16, 16) ||
          write_mask(dir, "mask.safetensors", 6, 2) || write_mask(dir, "badmask.safetensors", 5, 2) ||
-         write_mask(dir, "nomask.safetensors", 6, 0);
+         write_mask(dir, "nomask.safetensors", 6, 0) || write_scaled(dir, "img1_x2.png", 2, 2, 0) ||
+         write_scaled(dir, "img1_wide.png", 2, 1, 0) || write_scaled(dir, "img1_framed.png", 1, 1, 8);
 }

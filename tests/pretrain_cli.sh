@@ -41,12 +41,12 @@ expect() {
     echo "ok: $pattern"
   fi
 }
-expect 1 "no plugin named 'nosuch'" --task nosuch --out "$dir/x1"
+expect 2 "no plugin named 'nosuch'" --task nosuch --out "$dir/x1"
 expect 1 "$dir/missing" --data "$dir/missing" --out "$dir/x2" $tiny
 mkdir -p "$dir/empty" && : > "$dir/empty/pairs.txt"
 expect 1 "empty" --data "$dir/empty" --out "$dir/x3" $tiny
-expect 1 "croco has no option 'depth'" --out "$dir/x4" depth=3
-expect 1 "no preset 'huge'" --model huge --out "$dir/x5"
+expect 2 "croco has no option 'depth'" --out "$dir/x4" depth=3
+expect 2 "no preset 'huge'" --model huge --out "$dir/x5"
 expect 2 "not both" --steps 5 --epochs 1 --out "$dir/x6"
 expect 2 "only --device" --resume "$dir/run" --batch 4
 expect 2 "expected a whole number" --steps many --out "$dir/x7"

@@ -19,8 +19,8 @@ check_usage synth "--size '300'" --out "$out" --size 300
 check_usage synth "--size '8x64'" --out "$out" --size 8x64
 check_usage synth "--sequences '0'" --out "$out" --sequences 0
 check_usage synth "--seed '-1'" --out "$out" --seed -1
-check_usage synth "bad option '--bogus'" --out "$out" --bogus
-check_usage synth "bad option '--seed'" --out "$out" --seed
+check_usage synth "unknown option '--bogus'" --out "$out" --bogus
+check_usage synth "option '--seed' needs a value" --out "$out" --seed
 check_usage synth "unexpected argument 'extra'" --out "$out" extra
 check_usage synth "--layout 'kitti'" --out "$out" --layout kitti
 [ ! -e "$out" ] || fail "a refused command created $out"

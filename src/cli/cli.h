@@ -29,6 +29,9 @@ extern const cli_command cli_pretrain;
 extern const cli_command cli_finetune;
 extern const cli_command cli_bench;
 extern const cli_command cli_tune;
+extern const cli_command cli_plot;
+extern const cli_command cli_pairs;
+extern const cli_command cli_encode;
 
 /* Print a plugin's options and presets (cmd_plugins.c). */
 void cli_print_plugin_options(FILE *out, const geocl_plugin *p);
@@ -38,6 +41,22 @@ extern const cli_command cli_infer;
 
 /* Print "geocl <cmd>: <message>" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* getopt_long without getopt's own messages: an unknown, ambiguous or
+ * incomplete option prints one line (with "did you mean" for a typo and a
+ * pointer to --help) and returns '?'. */
+struct option;
+int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts, const struct option *longopts,
+               int *index);
+/* The name among names[0..n) closest to word[0..len) when it is close enough
+ * to be a typo of it, else NULL. */
+const char *cli_closest(const char *word, size_t len, const char *const *names, size_t n);
+/* Run from a build tree (the uninstalled binary, or libtool's wrapper of
+ * it): search the tree's backend and plugin directories too (cli_buildtree.c). */
+void cli_use_build_tree(void);
+/* Whether task (a plugin), preset (NULL: none) and key=value args make a
+ * model: CLI_OK, or CLI_USAGE after one line naming what is wrong (cli_model_check.c). */
+int cli_check_model_choice(const char *cmd, const char *task, const char *preset, int n_args,
+                           const char *const *args);
 /* Report the library's last error for a failed call. */
 int cli_fail(const char *cmd);
 /* Parse a non-negative integer option; prints the error and returns 1 on failure. */
@@ -50,10 +69,20 @@ int cli_parse_number(const char *cmd, const char *opt, const char *text, double 
 /* An image file as a normalised [1, 3, height, width] tensor: RGB (alpha
  * dropped), /255, ImageNet mean/std; an error naming the file when its size differs. */
 geocl_tensor *cli_load_image(geocl_ctx *ctx, const char *path, int64_t height, int64_t width);
+/* --resize: how an image of another size becomes the model's input (cli_resize.c). */
+typedef enum cli_resize { CLI_RESIZE_NONE, CLI_RESIZE_CROP, CLI_RESIZE_STRETCH } cli_resize;
+/* "none", "crop" or "stretch"; prints the error and returns 1 otherwise. */
+int cli_resize_parse(const char *cmd, const char *text, cli_resize *out);
+/* cli_load_image of an image of any size: 'crop' scales it to cover the input
+ * and cuts the centre, 'stretch' scales each axis, 'none' wants the size. */
+geocl_tensor *cli_load_image_fit(geocl_ctx *ctx, const char *path, int64_t height, int64_t width, cli_resize mode);
 /* One sample for a model: image1 (and image2 for pair tasks) at the model's
  * img_size, and the mask file's tensor 'mask' (BOOL or U8, [N] or [1, N]) if given. */
 geocl_status cli_load_batch(geocl_ctx *ctx, geocl_model *m, const char *image1, const char *image2,
                             const char *mask, geocl_batch *b);
+/* The same with the images fitted by mode. */
+geocl_status cli_load_batch_fit(geocl_ctx *ctx, geocl_model *m, const char *image1, const char *image2,
+                                const char *mask, cli_resize mode, geocl_batch *b);
 /* A dense head's ground truth from the file's tensor 'target' ([1, C, H, W] at
  * the model's img_size; C = 2 for flow, else 1; non-finite = unknown) as the
  * batch's disparity/flow/depth and valid fields. */
@@ -63,6 +92,8 @@ geocl_status cli_load_target(geocl_ctx *ctx, geocl_model *m, const char *path, g
 typedef struct cli_model_args {
   const char *weights, *task, *image1, *image2, *mask, *target, *out, *grads, *device;
   uint64_t seed;
+  cli_resize resize;   /* --resize (none unless resize_given) */
+  bool resize_given;
   int n_args;          /* key=value options after the flags */
   char **args;
 } cli_model_args;
@@ -79,7 +110,7 @@ geocl_status cli_open_weights(const char *device, const char *weights, int n_arg
                               geocl_model **m);
 
 /* One training step of a model on random images (cli_step.c): the model of
- * task/preset with key=value args (img_size=224 unless they set it), AdamW,
+ * task/preset with key=value args (at the images size the model trains at), AdamW,
  * and `batch` random samples uploaded anew each step. */
 typedef struct cli_step {
   geocl_model *model;

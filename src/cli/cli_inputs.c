@@ -63,6 +63,11 @@ static geocl_tensor *read_mask(geocl_ctx *ctx, const char *path, int64_t n) {
 
 geocl_status cli_load_batch(geocl_ctx *ctx, geocl_model *m, const char *image1, const char *image2,
                             const char *mask, geocl_batch *b) {
+  return cli_load_batch_fit(ctx, m, image1, image2, mask, CLI_RESIZE_NONE, b);
+}
+
+geocl_status cli_load_batch_fit(geocl_ctx *ctx, geocl_model *m, const char *image1, const char *image2,
+                                const char *mask, cli_resize mode, geocl_batch *b) {
   memset(b, 0, sizeof *b);
   b->size = 1;
   const geocl_plugin *p = geocl_model_plugin(m);
@@ -72,8 +77,9 @@ geocl_status cli_load_batch(geocl_ctx *ctx, geocl_model *m, const char *image1, 
   bool pair = spec.fields & 1u << GEOCL_FIELD_IMAGE2;
   if (pair && !image2) return geocl_set_error(GEOCL_E_INVALID, "task %s needs --image2", p->name);
   if (!pair && image2) return geocl_set_error(GEOCL_E_INVALID, "task %s takes one image: --image2 is not used", p->name);
-  st = geocl_batch_set(b, "image1", cli_load_image(ctx, image1, spec.height, spec.width));
-  if (st == GEOCL_OK && image2) st = geocl_batch_set(b, "image2", cli_load_image(ctx, image2, spec.height, spec.width));
+  st = geocl_batch_set(b, "image1", cli_load_image_fit(ctx, image1, spec.height, spec.width, mode));
+  if (st == GEOCL_OK && image2)
+    st = geocl_batch_set(b, "image2", cli_load_image_fit(ctx, image2, spec.height, spec.width, mode));
   if (st == GEOCL_OK && mask) {
     int64_t patch = geocl_config_int(geocl_model_config(m), "patch_size");
     st = geocl_batch_set(b, "mask", read_mask(ctx, mask, (spec.height / patch) * (spec.width / patch)));
@@ -126,12 +132,13 @@ int cli_parse_model_args(const char *cmd, int argc, char **argv, bool with_grads
       {"mask", required_argument, 0, 'm'},    {"out", required_argument, 0, 'o'},
       {"grads", required_argument, 0, 'g'},   {"device", required_argument, 0, 'd'},
       {"target", required_argument, 0, 'T'},
-      {"seed", required_argument, 0, 's'},    {"help", no_argument, 0, 'h'},
+      {"seed", required_argument, 0, 's'},    {"resize", required_argument, 0, 'r'},
+      {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
   memset(a, 0, sizeof *a);
   int c;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  while ((c = cli_getopt(cmd, argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
     case 'w': a->weights = optarg; break;
     case 't': a->task = optarg; break;
@@ -148,7 +155,7 @@ int cli_parse_model_args(const char *cmd, int argc, char **argv, bool with_grads
     case 'o': a->out = optarg; break;
     case 'g':
       if (!with_grads) {
-        help(stderr);
+        cli_error(cmd, "unknown option '--grads' (see 'geocl %s --help')", cmd);
         return CLI_USAGE;
       }
       a->grads = optarg;
@@ -157,8 +164,12 @@ int cli_parse_model_args(const char *cmd, int argc, char **argv, bool with_grads
     case 's':
       if (cli_parse_u64(cmd, "--seed", optarg, &a->seed)) return CLI_USAGE;
       break;
+    case 'r':
+      if (cli_resize_parse(cmd, optarg, &a->resize)) return CLI_USAGE;
+      a->resize_given = true;
+      break;
     case 'h': help(stdout); return -1;
-    default: help(stderr); return CLI_USAGE;
+    default: return CLI_USAGE;
     }
   }
   if (!a->weights || !a->image1 || !a->out) {
@@ -179,7 +190,7 @@ geocl_status cli_open_model(const cli_model_args *a, bool grad, geocl_ctx **ctx,
   geocl_model_opts mo = {.task = a->task, .weights = a->weights, .args = (const char *const *)a->args,
                          .n_args = a->n_args};
   st = geocl_model_create(*ctx, &mo, m);
-  if (st == GEOCL_OK) st = cli_load_batch(*ctx, *m, a->image1, a->image2, a->mask, b);
+  if (st == GEOCL_OK) st = cli_load_batch_fit(*ctx, *m, a->image1, a->image2, a->mask, a->resize, b);
   if (st == GEOCL_OK && a->target) st = cli_load_target(*ctx, *m, a->target, b);
   return st;
 }

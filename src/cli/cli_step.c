@@ -14,14 +14,9 @@ geocl_status cli_step_create(geocl_ctx *ctx, const char *task, const char *prese
   geocl_train_opts to;
   geocl_train_opts_default(&to);
   to.lr = 1e-4;
-  /* img_size 224 unless the arguments set it */
-  const char **all = malloc(sizeof *all * (size_t)(n_args + 1));
-  if (!all) return geocl_set_error(GEOCL_E_NOMEM, "out of memory");
-  all[0] = "img_size=224";
-  for (int i = 0; i < n_args; i++) all[i + 1] = args[i];
-  geocl_model_opts mo = {.task = task, .preset = preset, .args = all, .n_args = n_args + 1, .init_seed = seed};
+  /* the sizes the model trains at: its preset's, the arguments', else the task's defaults */
+  geocl_model_opts mo = {.task = task, .preset = preset, .args = args, .n_args = n_args, .init_seed = seed};
   geocl_status st = geocl_model_create(ctx, &mo, &s->model);
-  free(all);
   if (st == GEOCL_OK) st = geocl_train_optimizer(s->model, &to, &s->optim);
   if (st != GEOCL_OK) {
     cli_step_free(s);

@@ -35,8 +35,9 @@ static void help(FILE *out) {
           "  attention  forward and forward+backward of multi-head attention, q [B,N,C],\n"
           "             k, v [B,NK,C], C = heads·head-dim; fused kernels unless --unfused\n"
           "  infonce    forward+backward of the InfoNCE loss of q, k [M, D]\n"
-          "  step       whole training steps: forward, backward, AdamW; images 224x224\n"
-          "             unless img_size= says otherwise; pairs/s = batch / median step time;\n"
+          "  step       whole training steps: forward, backward, AdamW; random images of\n"
+          "             the size the model trains at (the preset's or img_size=); pairs/s =\n"
+          "             batch / median step time;\n"
           "             peak_bytes is the device memory high-water mark of a step;\n"
           "             without --model, the official constructor's defaults (CroCo base)\n"
           "  resnet     whole training steps of torchvision's resnet<depth> (default 50):\n"
@@ -593,7 +594,7 @@ static int run(int argc, char **argv) {
   int c;
   int64_t v;
   optind = 2;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  while ((c = cli_getopt("bench", argc, argv, "h", opts, NULL)) != -1) {
     int64_t *target = NULL;
     switch (c) {
     case M: target = &o.m; break;

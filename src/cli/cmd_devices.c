@@ -88,7 +88,10 @@ static void print_json(const geocl_device_entry *e, int n, const char *notes) {
 }
 
 static void print_table(const geocl_device_entry *e, int n, const char *notes) {
-  printf("%-3s %-10s %-5s %-44s %-10s %4s %-5s\n", "#", "backend", "type", "device", "memory", "CUs", "fp16");
+  int width = 6; /* the device column fits the longest name: names are never cut */
+  for (int i = 0; i < n; i++)
+    if ((int)strlen(e[i].info.name) > width) width = (int)strlen(e[i].info.name);
+  printf("%-3s %-10s %-5s %-*s %-10s %4s %-5s\n", "#", "backend", "type", width, "device", "memory", "CUs", "fp16");
   for (int i = 0; i < n; i++) {
     const geocl_device_info *d = &e[i].info;
     char idx[16], mem[32];
@@ -98,7 +101,7 @@ static void print_table(const geocl_device_entry *e, int n, const char *notes) {
     char cus[16];
     if (d->compute_units) snprintf(cus, sizeof cus, "%u", d->compute_units);
     else snprintf(cus, sizeof cus, "-");
-    printf("%-3s %-10s %-5s %-44.44s %-10s %4s %-5s%s\n", idx, e[i].backend, d->type, d->name, mem, cus,
+    printf("%-3s %-10s %-5s %-*s %-10s %4s %-5s%s\n", idx, e[i].backend, d->type, width, d->name, mem, cus,
            d->fp16 ? "yes" : "no", e[i].is_default ? " (default)" : "");
     if (e[i].index < 0) continue;
     printf("    platform: %s; driver %s; %s\n", d->platform, d->driver, d->version);
@@ -113,20 +116,26 @@ static void print_table(const geocl_device_entry *e, int n, const char *notes) {
     printf("    defaults: %s%s%s\n", d->defaults, d->workarounds[0] ? "; worked around: " : "", d->workarounds);
     if (d->unusable[0]) printf("    cannot be used: %s\n", d->unusable);
   }
-  if (notes && *notes) printf("\nnotes:\n  %s\n", notes);
+  if (notes && *notes) {
+    printf("\nnotes:\n");
+    for (const char *line = notes; *line;) { /* each note on its own indented line */
+      size_t len = strcspn(line, "\n");
+      printf("  %.*s\n", (int)len, line);
+      line += len + (line[len] == '\n');
+    }
+  }
 }
 
 static int run(int argc, char **argv) {
   static const struct option opts[] = {{"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   int json = 0, c;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  while ((c = cli_getopt("devices", argc, argv, "h", opts, NULL)) != -1) {
     if (c == 'j') json = 1;
     else if (c == 'h') {
       help(stdout);
       return CLI_OK;
     } else {
-      help(stderr);
       return CLI_USAGE;
     }
   }

@@ -44,6 +44,9 @@ static void help(FILE *out) {
           "                   (dense heads need --target)\n"
           "  --device SPEC    device index, name substring or 'reference' (geocl devices)\n"
           "  --seed N         random stream for the mask (default 0)\n"
+          "  --resize MODE    fit images of another size to img_size: none (the default:\n"
+          "                   the size must match), crop (scale to cover, keep the\n"
+          "                   centre) or stretch (scale each axis)\n"
           "  key=value        override a model option (see geocl plugins NAME)\n");
 }
 

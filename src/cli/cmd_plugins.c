@@ -64,12 +64,11 @@ static int run(int argc, char **argv) {
   static const struct option opts[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   int c;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  while ((c = cli_getopt("plugins", argc, argv, "h", opts, NULL)) != -1) {
     if (c == 'h') {
       help(stdout);
       return CLI_OK;
     }
-    help(stderr);
     return CLI_USAGE;
   }
   if (optind < argc) {

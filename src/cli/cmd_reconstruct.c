@@ -3,6 +3,8 @@
  * official CroCo demo. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include <geocl/image.h>
 
@@ -12,20 +14,30 @@ static void help(FILE *out) {
   fprintf(out,
           "Usage: geocl reconstruct --weights W.safetensors --image1 A.png [--image2 B.png]\n"
           "                         --out PICTURE.png [--mask M.safetensors] [--seed N]\n"
-          "                         [--device SPEC] [--task NAME] [key=value ...]\n"
+          "                         [--resize MODE] [--device SPEC] [--task NAME] [key=value ...]\n"
           "\n"
           "Mask image 1 (mask_ratio of its patches, drawn from --seed, or the mask in M),\n"
           "let the model reconstruct it, and write one PNG of side-by-side panels: the\n"
           "masked input (masked patches black), the reconstruction of every patch, the\n"
           "reference image 2 (pair tasks), and the original image 1.  Predictions are\n"
           "turned back into pixels with each true patch's mean and variance, as the\n"
-          "official demo does.  Images must be exactly the model's img_size.\n");
+          "official demo does.\n"
+          "\n"
+          "  --resize MODE  how images of another size fit the model's img_size: crop\n"
+          "                 (the default: scale to cover it, keep the centre), stretch\n"
+          "                 (scale each axis), none (the size must match)\n");
 }
 
 static int run(int argc, char **argv) {
   cli_model_args a;
   int rc = cli_parse_model_args("reconstruct", argc, argv, false, help, &a);
   if (rc) return rc < 0 ? CLI_OK : rc;
+  if (!a.resize_given) a.resize = CLI_RESIZE_CROP; /* photos of any size, as the demo takes its own */
+  size_t len = strlen(a.out);
+  if (len < 4 || strcasecmp(a.out + len - 4, ".png")) { /* a PNG under another name would mislead */
+    cli_error("reconstruct", "--out %s: the picture is a PNG file; name it *.png", a.out);
+    return CLI_USAGE;
+  }
   geocl_ctx *ctx = NULL;
   geocl_model *m;
   geocl_batch b;

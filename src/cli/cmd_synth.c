@@ -142,8 +142,7 @@ static int run(int argc, char **argv) {
   geocl_synth_options_default(&o);
   int quiet = 0, c;
   optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  while ((c = cli_getopt("synth", argc, argv, "h", opts, NULL)) != -1) {
     int ok = 1;
     switch (c) {
     case 'o': o.out_dir = optarg; break;
@@ -162,9 +161,7 @@ static int run(int argc, char **argv) {
       break;
     case 'q': quiet = 1; break;
     case 'h': help(stdout); return CLI_OK;
-    default:
-      cli_error("synth", "bad option '%s': unknown, or missing its value (see 'geocl synth --help')", argv[optind - 1]);
-      return CLI_USAGE;
+    default: return CLI_USAGE;
     }
     if (!ok) return CLI_USAGE;
   }

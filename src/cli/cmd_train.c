@@ -28,11 +28,14 @@ static void help_common(FILE *out) {
           "  --workers N         loader threads (default 1)\n"
           "Length and recipe (defaults: the task's recipe; CroCo's is AdamW betas 0.9/0.95,\n"
           "weight decay 0.05 except on biases and norms, 5%% warm-up then half-cosine,\n"
-          "lr = blr * batch / 256 with blr 1.5e-4):\n"
+          "lr = blr * batch * accum-iter / 256 with blr 1.5e-4):\n"
           "  --steps N           optimizer steps (default 200)\n"
           "  --epochs E          or epochs of the data (fractions allowed)\n"
-          "  --batch B           samples per step (default 8)\n"
-          "  --lr LR             peak learning rate (default blr * batch / 256, or the recipe's)\n"
+          "  --batch B           samples per batch (default 8)\n"
+          "  --accum-iter K      batches whose gradients make one step (default 1), as the\n"
+          "                      official pretrain.py: each batch's loss / K back-propagated,\n"
+          "                      the sum stepped; the effective batch B*K sets the lr\n"
+          "  --lr LR             peak learning rate (default blr * batch * accum-iter / 256, or the recipe's)\n"
           "  --blr BLR           base learning rate (default: the preset's, e.g. 1e-2 for the\n"
           "                      short CPU runs of 'tiny'; else the recipe's)\n"
           "  --min-lr LR         final learning rate (default 0)\n"
@@ -50,12 +53,16 @@ static void help_common(FILE *out) {
           "  --resume DIR        continue a run where it stopped, with its own settings\n"
           "                      (only --device, --stop-at, --log-every, --recon-every and\n"
           "                      --quiet may be given with it)\n"
+          "  --resume DIR --steps N\n"
+          "                      extend a run to N steps: the schedule becomes that of an\n"
+          "                      N-step run (warm-up as recorded, the cosine ending at N)\n"
           "  --stop-at STEP      stop and save after this step without changing the schedule\n"
           "Output:\n"
           "  --log-every N       metrics.jsonl line and progress line every N steps (default 10)\n"
           "  --save-every N      checkpoint every N steps (default 100, and at the end)\n"
           "  --keep K            step-N.safetensors checkpoints kept (default 3)\n"
-          "  --recon-every N     picture every N steps (default: with each checkpoint; 0 never)\n"
+          "  --recon-every N     picture every N steps and at the end (default: with each\n"
+          "                      checkpoint; 0 never)\n"
           "  --quiet             only errors and the final summary\n"
           "\n"
           "The run directory holds config.json, metrics.jsonl, last.safetensors (model and\n"
@@ -81,7 +88,8 @@ static void help_pretrain(FILE *out) {
           "  --model PRESET      option preset of the task (default: its 'tiny'); see\n"
           "                      geocl pretrain --task NAME --help\n"
           "  key=value           task options over the preset, e.g. enc_depth=8 pos_embed=RoPE100\n"
-          "  --init W            start from these weights (their config applies)\n");
+          "  --init W            start from these weights (their config applies; not with\n"
+          "                      --model)\n");
   help_common(out);
 }
 
@@ -117,8 +125,14 @@ static void on_signal(int sig) {
 
 typedef struct view {
   bool tty, quiet, progress_shown;
-  const char *unit; /* what a sample is: pairs or samples */
+  const char *unit;    /* what a sample is: pairs or samples */
+  int64_t lines;       /* progress lines printed */
+  double last_line_s;  /* elapsed time at the last one */
 } view;
+
+/* Without a terminal, a progress line every log step, and on a slow device
+ * also the first step's and one at least this often. */
+#define PROGRESS_EVERY_S 30.0
 
 static void fmt_duration(double s, char *buf, size_t size) {
   long t = lrint(s);
@@ -130,16 +144,25 @@ static void fmt_duration(double s, char *buf, size_t size) {
 static void on_step(const geocl_train_progress *p, bool logged, void *user) {
   view *v = user;
   stepping = 1;
-  if (v->quiet || (!v->tty && !logged)) return;
-  char eta[32], el[32], metrics[256] = "";
-  fmt_duration(p->eta_s, eta, sizeof eta);
+  if (v->quiet) return;
+  if (!v->tty && !logged && v->lines > 0 && p->elapsed_s - v->last_line_s < PROGRESS_EVERY_S) return;
+  char eta[48] = "", el[32], metrics[256] = "", rate[48] = "";
   fmt_duration(p->elapsed_s, el, sizeof el);
+  /* speed and ETA leave out the first step (kernel builds): none until they are known */
+  if (p->pairs_per_s > 0) snprintf(rate, sizeof rate, "  %.1f %s/s", p->pairs_per_s, v->unit);
+  if (p->eta_s > 0 || p->step == p->steps) {
+    char d[32];
+    fmt_duration(p->eta_s, d, sizeof d);
+    snprintf(eta, sizeof eta, "  ETA %s", d);
+  }
   for (int i = 0, used = 0; i < p->n_metrics && used < (int)sizeof metrics - 48; i++)
     used += snprintf(metrics + used, sizeof metrics - (size_t)used, "  %s %.4g", p->metric_names[i], p->metrics[i]);
-  printf("%sstep %lld/%lld  epoch %.3f  loss %.4f%s  lr %.3g  %.1f %s/s  %s elapsed  ETA %s%s",
-         v->tty ? "\r\033[K" : "", (long long)p->step, (long long)p->steps, p->epoch, p->loss, metrics, p->lr,
-         p->pairs_per_s, v->unit, el, eta, v->tty ? "" : "\n");
+  printf("%sstep %lld/%lld  epoch %.3f  loss %.4f%s  lr %.3g%s  %s elapsed%s%s", v->tty ? "\r\033[K" : "",
+         (long long)p->step, (long long)p->steps, p->epoch, p->loss, metrics, p->lr, rate, el, eta,
+         v->tty ? "" : "\n");
   v->progress_shown = v->tty;
+  v->lines++;
+  v->last_line_s = p->elapsed_s;
   fflush(stdout);
 }
 
@@ -157,7 +180,7 @@ enum {
   OPT_TASK = 256, OPT_MODEL, OPT_INIT, OPT_DATA, OPT_SYN, OPT_STEPS, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_BLR,
   OPT_MINLR, OPT_WARMUP, OPT_WD, OPT_CLIP, OPT_SEED, OPT_DEVICE, OPT_OUT, OPT_RESUME, OPT_STOP, OPT_LOG, OPT_SAVE,
   OPT_KEEP, OPT_RECON, OPT_QUIET, OPT_VAL, OPT_VAL_EVERY, OPT_VAL_BATCHES, OPT_WORKERS, OPT_FREEZE, OPT_LR_MULT,
-  OPT_BACKBONE_PRESET, OPT_INIT_MAP, OPT_INIT_PARTIAL
+  OPT_BACKBONE_PRESET, OPT_INIT_MAP, OPT_INIT_PARTIAL, OPT_ACCUM
 };
 
 static const struct option options[] = {
@@ -178,12 +201,14 @@ static const struct option options[] = {
     {"workers", required_argument, 0, OPT_WORKERS}, {"freeze", required_argument, 0, OPT_FREEZE},
     {"lr-mult", required_argument, 0, OPT_LR_MULT}, {"backbone-preset", required_argument, 0, OPT_BACKBONE_PRESET},
     {"init-map", required_argument, 0, OPT_INIT_MAP}, {"init-partial", no_argument, 0, OPT_INIT_PARTIAL},
-    {"help", no_argument, 0, 'h'},                  {0, 0, 0, 0}};
+    {"accum-iter", required_argument, 0, OPT_ACCUM}, {"help", no_argument, 0, 'h'},
+    {0, 0, 0, 0}};
 
-/* Options that may come with --resume: where to run, when to stop, what to print. */
+/* Options that may come with --resume: where to run, when to stop, what to
+ * print, and --steps to extend the run. */
 static bool resume_option(int c) {
   return c == OPT_DEVICE || c == OPT_RESUME || c == OPT_STOP || c == OPT_LOG || c == OPT_QUIET || c == OPT_RECON ||
-         c == 'h';
+         c == OPT_STEPS || c == 'h';
 }
 
 /* The lists of repeatable options, with room for every argument. */
@@ -195,7 +220,7 @@ static int parse(int argc, char **argv, geocl_train_opts *o, lists *l, bool *wan
   bool train_flags = false;
   int c, bad = 0, index = 0;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "h", options, &index)) != -1) {
+  while ((c = cli_getopt(cmd_name, argc, argv, "h", options, &index)) != -1) {
     train_flags |= !resume_option(c);
     switch (c) {
     case OPT_TASK: o->task = optarg; break;
@@ -220,6 +245,9 @@ static int parse(int argc, char **argv, geocl_train_opts *o, lists *l, bool *wan
         bad = 1;
       } else if (c == OPT_RECON && o->recon_every == 0) {
         o->recon_every = -1; /* "0 never"; the library's 0 means with each checkpoint */
+      } else if (c == OPT_STEPS && o->steps == 0) { /* the library's 0 is "not given" */
+        cli_error(cmd_name, "--steps 0: a run makes at least one step");
+        bad = 1;
       }
     }
   }
@@ -227,7 +255,7 @@ static int parse(int argc, char **argv, geocl_train_opts *o, lists *l, bool *wan
   if (*want_help) return CLI_OK;
   if (o->resume && (train_flags || optind < argc)) {
     cli_error(cmd_name, "--resume continues a run with its own settings; only --device, --stop-at, --log-every, "
-                        "--recon-every and --quiet may be given with it");
+                        "--recon-every, --quiet and --steps (to extend it) may be given with it");
     return CLI_USAGE;
   }
   if (o->steps > 0 && o->epochs > 0) {
@@ -286,6 +314,13 @@ static int run_train(int argc, char **argv, bool finetune) {
     rc = CLI_USAGE;
     goto done;
   }
+  if (!finetune && o.init && o.model) { /* a pretext model from --init is the file's: a preset would be dropped */
+    cli_error(cmd_name, "--model %s with --init %s: the model is the one the weights file records; give one of them "
+                        "(key=value options still apply over --init)", o.model, o.init);
+    rc = CLI_USAGE;
+    goto done;
+  }
+  if (!o.resume && (rc = cli_check_model_choice(cmd_name, o.task, o.model, o.n_args, o.args)) != CLI_OK) goto done;
   if (!o.out && !o.resume) {
     time_t t = time(NULL);
     struct tm tm;
@@ -319,6 +354,12 @@ static int run_train(int argc, char **argv, bool finetune) {
   }
   rc = s.interrupted ? 128 + SIGINT : CLI_OK;
   if (!leader) goto done;
+  if (s.steps_done == 0 && !s.interrupted) { /* resumed at or after its end (or --stop-at) */
+    printf("nothing to do: %s is at step %lld of %lld", s.run_dir, (long long)s.step, (long long)s.steps);
+    if (s.step >= s.steps) printf("; extend it with --resume %s --steps N", s.run_dir);
+    printf("\n");
+    goto done;
+  }
   char el[32];
   fmt_duration(s.elapsed_s, el, sizeof el);
   /* the rate leaves out the first step (kernel builds): none for a one-step run */

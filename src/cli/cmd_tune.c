@@ -21,7 +21,7 @@ static void help(FILE *out) {
                "matmuls) for the shapes a model trains with, and keep the result for every later run.\n"
                "\n"
                "Without --m/--n/--k, runs one training step of the task (as 'geocl bench step' does:\n"
-               "random 224x224 images unless img_size= says otherwise, default batch 8, options as\n"
+               "random images of the size the model trains at, default batch 8, options as\n"
                "key=value with the official constructor names) and records the shapes of its GEMM\n"
                "calls.  With --resnet, the step is that of 'geocl bench resnet' (torchvision's resnet\n"
                "of that depth, SGD; default batch 8, --size 224x224): the GEMMs of its convolutions.\n"
@@ -322,7 +322,7 @@ static int run(int argc, char **argv) {
   const char *device = NULL, *task = "croco", *model = NULL;
   int c;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  while ((c = cli_getopt("tune", argc, argv, "h", opts, NULL)) != -1) {
     int64_t *target = NULL;
     switch (c) {
     case M: target = &m; break;

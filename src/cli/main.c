@@ -7,9 +7,9 @@
 
 #include "cli.h"
 
-static const cli_command *commands[] = {&cli_pretrain, &cli_finetune, &cli_eval,   &cli_infer,
-                                        &cli_devices,  &cli_plugins,  &cli_synth,  &cli_forward,
-                                        &cli_reconstruct, &cli_bench, &cli_tune};
+static const cli_command *commands[] = {&cli_pretrain, &cli_finetune, &cli_eval,  &cli_infer, &cli_devices,
+                                        &cli_plugins,  &cli_synth,    &cli_forward, &cli_reconstruct, &cli_encode,
+                                        &cli_bench,    &cli_tune,     &cli_plot,    &cli_pairs};
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *out) {
@@ -35,7 +35,29 @@ static void usage(FILE *out) {
           "  GEOCL_KERNEL_DIR    read OpenCL kernels from this directory instead of the built-in copies\n");
 }
 
+/* An unknown command: one line, with the nearest name when it looks like a typo. */
+static int unknown_command(const char *cmd) {
+  const char *names[N_COMMANDS];
+  for (size_t i = 0; i < N_COMMANDS; i++) names[i] = commands[i]->name;
+  const char *guess = cli_closest(cmd, strlen(cmd), names, N_COMMANDS);
+  if (guess) fprintf(stderr, "geocl: unknown command '%s'; did you mean '%s'? (see 'geocl --help')\n", cmd, guess);
+  else fprintf(stderr, "geocl: unknown command '%s' (see 'geocl --help')\n", cmd);
+  return CLI_USAGE;
+}
+
+/* The library's warnings carry the command's prefix, as every other message. */
+static void log_to_stderr(geocl_log_level level, const char *msg, void *user) {
+  static const char *const names[] = {"error", "warning", "info", "debug"};
+  cli_error(user, "%s: %s", names[level], msg);
+}
+
+static int run_command(const cli_command *c, int argc, char **argv) {
+  geocl_log_set_sink(log_to_stderr, (void *)c->name);
+  return c->run(argc, argv);
+}
+
 int main(int argc, char **argv) {
+  cli_use_build_tree();
   if (argc < 2) {
     usage(stderr);
     return CLI_USAGE;
@@ -64,11 +86,9 @@ int main(int argc, char **argv) {
         commands[i]->help(stdout);
         return CLI_OK;
       }
-    fprintf(stderr, "geocl: no command '%s' (see 'geocl --help')\n", cmd);
-    return CLI_USAGE;
+    return unknown_command(cmd);
   }
   for (size_t i = 0; i < N_COMMANDS; i++)
-    if (!strcmp(commands[i]->name, cmd)) return commands[i]->run(argc - 1, argv + 1);
-  fprintf(stderr, "geocl: no command '%s' (see 'geocl --help')\n", cmd);
-  return CLI_USAGE;
+    if (!strcmp(commands[i]->name, cmd)) return run_command(commands[i], argc - 1, argv + 1);
+  return unknown_command(cmd);
 }

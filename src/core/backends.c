@@ -4,6 +4,7 @@
  * devices, and the choice of a device from a spec string. */
 #include <ctype.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -116,36 +117,43 @@ static geocl_status open_device(int i, geocl_backend **out) {
   return st;
 }
 
-geocl_status geocl_backend_open(const char *spec, geocl_backend **out) {
+/* The device spec names (NULL, "" or "auto": $GEOCL_DEVICE, else the
+ * default): its index, -1 for the reference backend, or -2 with the error
+ * set.  *automatic says whether the default was taken. */
+static int spec_index(const char *spec, bool *automatic) {
   if (!spec || !*spec || !strcasecmp(spec, "auto")) {
     const char *env = getenv("GEOCL_DEVICE");
     spec = (env && *env) ? env : "auto";
   }
-  if (is_reference_spec(spec)) return geocl_reference_open(out);
+  *automatic = !strcasecmp(spec, "auto");
+  if (is_reference_spec(spec)) return -1;
   registry_init();
-  if (!strcasecmp(spec, "auto")) {
-    int i = default_device();
-    if (i < 0) {
-      geocl_logf(GEOCL_LOG_WARN, "no usable OpenCL device found; using the reference backend (plain C, slow). "
-                                "`geocl devices` says why");
-      return geocl_reference_open(out);
-    }
-    return open_device(i, out);
-  }
+  if (*automatic) return default_device();
   if (all_digits(spec)) {
     int i = atoi(spec);
-    if (i >= registry.n_devices)
-      return geocl_set_error(GEOCL_E_NO_DEVICE, "device %d does not exist: %d device(s) available "
-                                                "(see `geocl devices`; 'reference' selects the plain-C backend)",
-                             i, registry.n_devices);
-    return open_device(i, out);
+    if (i < registry.n_devices) return i;
+    geocl_set_error(GEOCL_E_NO_DEVICE, "device %d does not exist: %d device(s) available (see `geocl devices`; "
+                                       "'reference' selects the plain-C backend)", i, registry.n_devices);
+    return -2;
   }
   for (int i = 0; i < registry.n_devices; i++)
-    if (contains_nocase(registry.devices[i].info.name, spec)) return open_device(i, out);
-  return geocl_set_error(GEOCL_E_NO_DEVICE,
-                         "no device matches '%s' (%d device(s) available; see `geocl devices`; 'reference' "
-                         "selects the plain-C backend)",
-                         spec, registry.n_devices);
+    if (contains_nocase(registry.devices[i].info.name, spec)) return i;
+  geocl_set_error(GEOCL_E_NO_DEVICE,
+                  "no device matches '%s' (%d device(s) available; see `geocl devices`; 'reference' "
+                  "selects the plain-C backend)",
+                  spec, registry.n_devices);
+  return -2;
+}
+
+geocl_status geocl_backend_open(const char *spec, geocl_backend **out) {
+  bool automatic;
+  int i = spec_index(spec, &automatic);
+  if (i == -2) return geocl_last_status();
+  if (i >= 0) return open_device(i, out);
+  if (automatic)
+    geocl_logf(GEOCL_LOG_WARN, "no usable OpenCL device found; using the reference backend (plain C, slow). "
+                              "`geocl devices` says why");
+  return geocl_reference_open(out);
 }
 
 geocl_status geocl_list_devices(geocl_device_entry **entries, int *count, char **notes) {
@@ -153,7 +161,13 @@ geocl_status geocl_list_devices(geocl_device_entry **entries, int *count, char *
   int n = registry.n_devices + 1;
   geocl_device_entry *e = calloc((size_t)n, sizeof *e);
   if (!e) return geocl_set_error(GEOCL_E_NOMEM, "out of memory listing devices");
-  int def = default_device();
+  bool automatic;
+  int def = spec_index(NULL, &automatic); /* what a command without --device opens, $GEOCL_DEVICE included */
+  char unmatched[512] = ""; /* $GEOCL_DEVICE names no device: none is the default */
+  if (def == -2) {
+    snprintf(unmatched, sizeof unmatched, "GEOCL_DEVICE: %s", geocl_last_error());
+    geocl_clear_error();
+  }
   for (int i = 0; i < registry.n_devices; i++) {
     e[i].index = i;
     e[i].backend = registry.devices[i].module->name;
@@ -169,11 +183,12 @@ geocl_status geocl_list_devices(geocl_device_entry **entries, int *count, char *
   e[n - 1].index = -1;
   e[n - 1].backend = "reference";
   e[n - 1].info = ref->device;
-  e[n - 1].is_default = def < 0;
+  e[n - 1].is_default = def == -1;
   ref->ops->destroy(ref);
   *entries = e;
   *count = n;
   *notes = strdup(registry.notes ? registry.notes : "");
+  if (*notes && unmatched[0]) geocl_notes_append(notes, "%s", unmatched);
   return GEOCL_OK;
 }
 

@@ -128,5 +128,8 @@ geocl_status geocl_modules_scan(const char *kind, const char *env_var, const cha
     free(copy);
   }
   if (default_dir && *default_dir) scan_dir(kind, default_dir, symbol, abi, mods, count, notes);
+  if (*count == 0) /* say where, so that a user can tell a wrong path from a missing build */
+    geocl_notes_append(notes, "no %s modules found; searched $%s (%s) and %s", kind, env_var,
+                       env && *env ? env : "not set", default_dir && *default_dir ? default_dir : "no install directory");
   return GEOCL_OK;
 }

@@ -123,17 +123,24 @@ geocl_status geocl_params_load(geocl_params *p, const char *path);
 typedef struct geocl_load_report {
   int loaded, skipped, kept;
   char skipped_names[256], kept_names[256];
+  int resampled; /* of loaded: position embeddings resampled to pos_grid */
 } geocl_load_report;
 
 /* Load by name what a file has of the entries, for pre-trained starts:
  * file names are first renamed by map ("FROM=TO": a name starting with FROM
  * is read as TO + the rest); an entry i with required[i] set must be in the
- * file (required may be NULL); a tensor of another shape is an error; file
+ * file (required may be NULL); a tensor of another shape is an error, but
+ * for position embeddings resampled to pos_grid; file
  * tensors without an entry are skipped.  Nothing is modified on error. */
 typedef struct geocl_params_load_opts {
   const char *const *map;
   int n_map;
   const bool *required;
+  /* The model's token grid (rows, columns), or 0: an entry named ...pos_embed
+   * of shape [rows*columns, D] takes the file's table of a square grid
+   * [s*s, D] resampled to it, as naver/croco models/pos_embed.py
+   * interpolate_pos_embed (bicubic, align_corners false). */
+  int64_t pos_grid[2];
 } geocl_params_load_opts;
 geocl_status geocl_params_load_partial(geocl_params *p, const char *path, const geocl_params_load_opts *o,
                                        geocl_load_report *report);

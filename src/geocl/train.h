@@ -53,10 +53,17 @@ typedef struct geocl_train_opts {
   const char *val_data;      /* held-out data evaluated during training, or NULL */
   int64_t val_every;         /* validation every N steps (default: with each checkpoint) */
   int64_t val_batches;       /* batches per validation (default 0: all of val_data) */
-  /* length: steps wins over epochs; default 200 steps */
+  /* length: steps wins over epochs; default 200 steps.  With resume, 0 keeps
+   * the run's length and N extends it to N steps: the schedule becomes that
+   * of an N-step run (warm-up as recorded, the cosine ending at step N), as
+   * the official pretrain.py resumed with more --epochs, and config.json
+   * records N. */
   int64_t steps;
   double epochs;
   int batch;                 /* default 8 */
+  int accum_iter;            /* batches whose gradients make one optimizer step (default 1), as
+                                naver/croco pretrain.py --accum_iter: each batch's loss / accum_iter is
+                                back-propagated, the sum stepped; lr = blr * batch * accum_iter / 256 */
   /* recipe: negative (the default) or 0 where noted means the task's recipe */
   double lr;                 /* absolute peak lr; 0: blr·batch/256, or the recipe's lr */
   double blr;                /* base lr; 0: the preset's, else the recipe's */
@@ -115,6 +122,7 @@ typedef struct geocl_train_summary {
   int ranks;                 /* processes of a data-parallel run (1 without) */
   double comm_s;             /* time in gradient all-reduces (this process) */
   const char *run_dir;       /* opts->out or opts->resume (NULL when the run did not start) */
+  int64_t step, steps;       /* the step the run stands at, and its length */
 } geocl_train_summary;
 
 typedef struct geocl_train_hooks {

@@ -274,15 +274,15 @@ geocl_status geocl_st_open(const char *path, geocl_st_file **out) {
   unsigned char len_bytes[8];
   uint64_t n = 0;
   if (st == GEOCL_OK && size < 8)
-    st = fail(GEOCL_E_FORMAT, path, "file has %llu bytes, too short for the 8-byte header length",
+    st = fail(GEOCL_E_FORMAT, path, "not a safetensors file (%llu bytes, too short for the 8-byte header length)",
               (unsigned long long)size);
   else if (st == GEOCL_OK && !read_at(f->fd, len_bytes, 8, 0))
     st = fail(GEOCL_E_IO, path, "cannot read the header length: %s", errno ? strerror(errno) : "short read");
   if (st == GEOCL_OK) {
     for (int i = 7; i >= 0; i--) n = n << 8 | len_bytes[i];
-    if (n < 2 || n > size - 8)
-      st = fail(GEOCL_E_FORMAT, path, "header length %llu does not fit a file of %llu bytes", (unsigned long long)n,
-                (unsigned long long)size);
+    if (n < 2 || n > size - 8) /* what any other file's first 8 bytes give */
+      st = fail(GEOCL_E_FORMAT, path, "not a safetensors file (its first 8 bytes give a header length of %llu, "
+                "which does not fit its %llu bytes)", (unsigned long long)n, (unsigned long long)size);
     else if (n > MAX_HEADER_BYTES)
       st = fail(GEOCL_E_FORMAT, path, "header length %llu exceeds the %llu-byte limit", (unsigned long long)n,
                 (unsigned long long)MAX_HEADER_BYTES);

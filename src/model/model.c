@@ -184,6 +184,11 @@ static geocl_status load_init(geocl_model *m, const geocl_model_opts *o) {
   if (!required) return geocl_set_error(GEOCL_E_NOMEM, "out of memory");
   for (int i = m->backbone->first_param; !o->init_partial && i < m->backbone->end_param; i++) required[i] = true;
   geocl_params_load_opts lo = {.map = o->init_map, .n_map = o->n_init_map, .required = required};
+  geocl_backbone_info info; /* cosine position tables of another grid are resampled to the backbone's */
+  if (geocl_backbone_get_info(m->backbone, &info) == GEOCL_OK && info.patch > 0) {
+    lo.pos_grid[0] = info.height / info.patch;
+    lo.pos_grid[1] = info.width / info.patch;
+  }
   geocl_status st = geocl_params_load_partial(m->params, o->init, &lo, &m->report);
   free(required);
   return st;

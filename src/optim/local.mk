@@ -5,4 +5,5 @@ src_libgeocl_la_SOURCES += \
 	src/optim/optim_internal.h \
 	src/optim/optim_state.c \
 	src/optim/params.c \
+	src/optim/pos_embed_resample.c \
 	src/optim/schedule.c

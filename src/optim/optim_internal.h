@@ -11,6 +11,15 @@
  * NORM_COLS·rows squares goes through a scratch buffer (so the norm needs at
  * most 16 MiB more, whatever the model size) and is summed down its columns
  * into NORM_COLS partial sums (coalesced reads, NORM_COLS-way parallel). */
+/* Position-embedding tables of a square grid resampled to the model's grid
+ * (pos_embed_resample.c, naver/croco models/pos_embed.py interpolate_pos_embed):
+ * whether entry `name` of shape `shape` takes the file's [s*s, D] table as an
+ * [h*w, D] one, and the resampling of table [n, dim] into out [h*w, dim]. */
+bool params_is_pos_embed(const char *name, int file_ndim, const int64_t *file_shape, int ndim, const int64_t *shape,
+                         int64_t grid_h, int64_t grid_w);
+geocl_status params_resample_pos_embed(geocl_ctx *ctx, const float *table, int64_t n, int64_t dim, int64_t grid_h,
+                                       int64_t grid_w, float *out);
+
 #define NORM_COLS 4096
 #define NORM_MAX_ROWS 1024
 

@@ -9,6 +9,7 @@
 
 #include "io/checkpoint.h"
 #include "ops/ops_internal.h"
+#include "optim_internal.h"
 
 typedef struct param_entry {
   char *name;
@@ -489,6 +490,20 @@ geocl_status geocl_params_load_partial(geocl_params *p, const char *path, const 
         r->kept++;
         name_list_add(r->kept_names, sizeof r->kept_names, e->name);
       }
+      continue;
+    }
+    if (!shape_equal(t, e) && o &&
+        params_is_pos_embed(e->name, t->ndim, t->shape, e->ndim, e->shape, o->pos_grid[0], o->pos_grid[1])) {
+      float *table = malloc(sizeof(float) * (size_t)geocl_st_numel(t) + 1);
+      st = table ? geocl_st_read_f32(f, t, table, (size_t)geocl_st_numel(t))
+                 : geocl_set_error(GEOCL_E_NOMEM, "%s: out of memory", path);
+      if (st == GEOCL_OK)
+        st = params_resample_pos_embed(p->ctx, table, t->shape[0], t->shape[1], o->pos_grid[0], o->pos_grid[1],
+                                       host + e->offset);
+      free(table);
+      used[t - geocl_st_at(f, 0)] = true;
+      r->loaded++;
+      r->resampled++;
       continue;
     }
     if (!shape_equal(t, e)) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <geocl/geocl.h>
 
@@ -17,6 +18,7 @@ void geocl_train_opts_default(geocl_train_opts *o) {
   o->synthetic_pairs = 10000;
   o->workers = 1;
   o->batch = 8;
+  o->accum_iter = 1;
   o->warmup = -1;
   o->weight_decay = -1;
   o->beta1 = -1;
@@ -40,6 +42,11 @@ typedef struct run {
   geocl_lr_schedule schedule;
   int64_t step;             /* steps done */
   geocl_data_position next; /* of the next batch */
+  geocl_data_position pending; /* after the batches of the step being made */
+  bool created_dir;            /* a new run made its directory */
+  bool started;                /* a new run holds its directory */
+  bool checkpointed;           /* a checkpoint of this run exists */
+  double val_loss;             /* of the last validation, NaN before the first */
   int64_t batches_per_epoch;
   geocl_param_rule *rules;
   int n_rules;
@@ -163,9 +170,13 @@ static geocl_status create_model(run *r, const char *weights, const char *config
 static void note_init(const run *r) {
   const geocl_load_report *rep = geocl_model_load_report(r->model);
   if (!r->o.init || !geocl_model_backbone(r->model)) return;
-  note(r, "init %s: %d tensors loaded, %d in the file unused%s%s%s, %d kept at initialisation%s%s%s", r->o.init,
-       rep->loaded, rep->skipped, rep->skipped ? " (" : "", rep->skipped_names, rep->skipped ? ")" : "", rep->kept,
-       rep->kept ? " (" : "", rep->kept_names, rep->kept ? ")" : "");
+  char resampled[96] = "";
+  if (rep->resampled)
+    snprintf(resampled, sizeof resampled, " (%d position table%s resampled to the model's grid)", rep->resampled,
+             rep->resampled == 1 ? "" : "s");
+  note(r, "init %s: %d tensors loaded%s, %d in the file unused%s%s%s, %d kept at initialisation%s%s%s", r->o.init,
+       rep->loaded, resampled, rep->skipped, rep->skipped ? " (" : "", rep->skipped_names, rep->skipped ? ")" : "",
+       rep->kept, rep->kept ? " (" : "", rep->kept_names, rep->kept ? ")" : "");
 }
 
 static geocl_status setup_new(run *r) {
@@ -191,7 +202,9 @@ static geocl_status setup_new(run *r) {
   if (st != GEOCL_OK) return st;
   r->dir = o->out;
   if (!leader(r)) return GEOCL_OK;
+  r->created_dir = access(r->dir, F_OK) != 0;
   st = train_make_run_dir(r->dir, &r->lock);
+  r->started = st == GEOCL_OK; /* else the directory is not this run's to clean up */
   if (st == GEOCL_OK) st = train_config_write(r->dir, o, r->model);
   return st;
 }
@@ -200,6 +213,7 @@ static geocl_status setup_resume(run *r, void **storage) {
   r->dir = r->o.resume;
   geocl_status st = leader(r) ? train_lock(r->dir, &r->lock) : GEOCL_OK;
   if (st != GEOCL_OK) return st;
+  int64_t extend = r->o.steps; /* the run's new length, or 0 */
   geocl_train_opts saved;
   geocl_train_opts_default(&saved);
   const char *model_config, *backbone_config;
@@ -228,6 +242,16 @@ static geocl_status setup_resume(run *r, void **storage) {
   if (st != GEOCL_OK) return st;
   r->step = pos.step;
   r->next = pos.data;
+  if (extend && extend < r->step)
+    return geocl_set_error(GEOCL_E_INVALID, "--steps %lld: %s is at step %lld already (a run is extended, never cut)",
+                           (long long)extend, r->dir, (long long)r->step);
+  if (extend && extend != r->o.steps) {
+    note(r, "extending the run from %lld to %lld steps (warm-up %lld steps as before, the schedule now ends at step "
+            "%lld)", (long long)r->o.steps, (long long)extend, (long long)r->o.warmup, (long long)extend);
+    r->o.steps = extend;
+    if (leader(r)) st = train_config_write(r->dir, &r->o, r->model);
+    if (st != GEOCL_OK) return st;
+  }
   geocl_rng *rng = geocl_ctx_rng(r->ctx);
   rng->seed = pos.rng_seed;
   rng->counter = pos.rng_counter;
@@ -248,6 +272,7 @@ static geocl_status save_checkpoint(run *r) {
   const geocl_rng *rng = geocl_ctx_rng(r->ctx);
   train_position pos = {.step = r->step, .data = r->next, .rng_seed = rng->seed, .rng_counter = rng->counter};
   geocl_status st = train_checkpoint_save(r->dir, r->model, r->optim, &pos, r->o.keep);
+  r->checkpointed |= st == GEOCL_OK;
   if (st == GEOCL_OK) note(r, "step %lld: checkpoint %s/last.safetensors", (long long)r->step, r->dir);
   return st;
 }
@@ -306,6 +331,7 @@ static geocl_status validate(run *r) {
     used += snprintf(line + used, sizeof line - (size_t)used, "%s\"%s\": %.9g", i ? ", " : "", m.names[i],
                      isfinite(v) ? v : 0);
     shown_used += snprintf(shown + shown_used, sizeof shown - (size_t)shown_used, "  %s %.4g", m.names[i], v);
+    if (!strcmp(m.names[i], "loss")) r->val_loss = v;
     if (used >= (int)sizeof line - 64 || shown_used >= (int)sizeof shown - 64) break;
   }
   snprintf(line + used, sizeof line - (size_t)used, "}}");
@@ -317,6 +343,9 @@ static geocl_status validate(run *r) {
 }
 
 /* ---- the loop ---- */
+
+/* Optimizer steps in an epoch of the data: accum_iter batches make one. */
+static double steps_per_epoch(const run *r) { return (double)r->batches_per_epoch / r->o.accum_iter; }
 
 /* The metrics a forward pass reported (read from the device: logged steps
  * only), averaged over the ranks. */
@@ -335,31 +364,53 @@ static geocl_status read_metrics(const geocl_outputs *out, geocl_train_progress 
   return st;
 }
 
-/* Forward and backward of step r->step + 1 on this rank's shard; the loss
- * read back. */
-static geocl_status forward_backward(run *r, const geocl_host_batch *hb, geocl_batch *b, geocl_outputs *out,
-                                     float *loss_value) {
+/* Forward and backward of one batch of step r->step + 1 on this rank's
+ * shard: the gradient of loss · scale added to the parameters' (the first
+ * backward after geocl_params_zero_grad overwrites them); the loss read back. */
+static geocl_status forward_backward(run *r, const geocl_host_batch *hb, float scale, geocl_batch *b,
+                                     geocl_outputs *out, float *loss_value) {
   geocl_status st = geocl_batch_upload(r->ctx, hb, true, r->step, b);
   if (st != GEOCL_OK) return st;
-  geocl_params_zero_grad(geocl_model_params(r->model));
   st = geocl_model_forward(r->model, b, out);
   geocl_tensor *loss = st == GEOCL_OK ? geocl_outputs_get(out, "loss") : NULL;
   if (st == GEOCL_OK && !loss)
     st = geocl_set_error(GEOCL_E_STATE, "task %s returned no loss", geocl_model_plugin(r->model)->name);
-  if (st == GEOCL_OK) st = geocl_backward(loss);
+  if (st == GEOCL_OK) st = geocl_backward(scale == 1.0f ? loss : geocl_scale(loss, scale));
   if (st == GEOCL_OK) st = geocl_item(loss, loss_value);
+  return st;
+}
+
+/* The gradient of step r->step + 1: accum_iter batches from the loader, each
+ * loss / accum_iter back-propagated into the same gradients (naver/croco
+ * pretrain.py's accumulation); *loss the batches' mean loss.  All but the
+ * last batch free their tensors at once: b and out are the last one's. */
+static geocl_status accumulate(run *r, geocl_batch *b, geocl_outputs *out, float *loss) {
+  int n = r->o.accum_iter;
+  double sum = 0;
+  geocl_status st = GEOCL_OK;
+  geocl_params_zero_grad(geocl_model_params(r->model));
+  for (int k = 0; st == GEOCL_OK && k < n; k++) {
+    const geocl_host_batch *hb;
+    float value = 0;
+    st = geocl_loader_next(r->loader, &hb);
+    geocl_scope scope = k < n - 1 ? geocl_scope_begin(r->ctx) : 0;
+    if (st == GEOCL_OK) st = forward_backward(r, hb, 1.0f / (float)n, b, out, &value);
+    if (k < n - 1) geocl_scope_end(r->ctx, scope);
+    if (st == GEOCL_OK) r->pending = hb->next;
+    sum += value;
+  }
+  *loss = (float)(sum / n);
   return st;
 }
 
 /* Step number r->step + 1: every rank computes the gradient of its shard,
  * the ranks agree (status, stop request, mean loss), sum their gradients,
  * and apply the same update. */
-static geocl_status one_step(run *r, const geocl_host_batch *hb, bool picture, bool logged, bool stop,
-                             bool *stop_all, geocl_train_progress *p) {
+static geocl_status one_step(run *r, bool picture, bool logged, bool stop, bool *stop_all, geocl_train_progress *p) {
   geocl_batch b;
   geocl_outputs out;
-  geocl_status st = forward_backward(r, hb, &b, &out, &p->loss);
-  st = train_agree(st, stop, &p->loss, stop_all);
+  geocl_status st = accumulate(r, &b, &out, &p->loss);
+  st = train_agree(st, stop, &p->loss, stop_all); /* the other ranks wait for this step, failed or not */
   if (st != GEOCL_OK) return st;
   if (!isfinite(p->loss))
     return geocl_set_error(GEOCL_E_NUMERIC, "the loss is %s at step %lld", isnan(p->loss) ? "NaN" : "infinite",
@@ -373,7 +424,7 @@ static geocl_status one_step(run *r, const geocl_host_batch *hb, bool picture, b
   }
   for (int g = 0; st == GEOCL_OK && g < geocl_optim_group_count(r->optim); g++)
     geocl_optim_set_lr(r->optim, g,
-                       train_lr_at(&r->schedule, geocl_optim_base_lr(r->optim, g), r->step, r->batches_per_epoch));
+                       train_lr_at(&r->schedule, geocl_optim_base_lr(r->optim, g), r->step, steps_per_epoch(r)));
   if (st == GEOCL_OK) st = geocl_optim_step(r->optim);
   if (st == GEOCL_OK && logged) st = read_metrics(&out, p, r->ranks);
   if (st == GEOCL_OK && picture && leader(r)) st = save_picture(r, r->step + 1, &b, &out);
@@ -401,24 +452,19 @@ static geocl_status loop(run *r, geocl_train_summary *sum) {
   bool saved = true;
   geocl_status st = GEOCL_OK;
   while (r->step < end) {
-    const geocl_host_batch *hb;
-    st = geocl_loader_next(r->loader, &hb);
-    if (st != GEOCL_OK) {
-      st = train_agree(st, false, NULL, NULL); /* the other ranks are waiting for this step */
-      break;
-    }
     int64_t step = r->step + 1;
-    bool picture = o->recon_every > 0 && step % o->recon_every == 0;
+    /* a picture every recon_every steps and at the end of every run */
+    bool picture = o->recon_every > 0 && (step % o->recon_every == 0 || step == end);
     bool logged = step % o->log_every == 0 || step == end;
     geocl_train_progress p = {.step = step, .steps = o->steps};
-    p.lr = train_lr_at(&r->schedule, geocl_optim_base_lr(r->optim, 0), r->step, r->batches_per_epoch);
+    p.lr = train_lr_at(&r->schedule, geocl_optim_base_lr(r->optim, 0), r->step, steps_per_epoch(r));
     bool stop = r->h && r->h->stop && *r->h->stop, stop_all = false;
     geocl_scope scope = geocl_scope_begin(r->ctx);
-    st = one_step(r, hb, picture, logged, stop, &stop_all, &p);
+    st = one_step(r, picture, logged, stop, &stop_all, &p);
     geocl_scope_end(r->ctx, scope);
     if (st != GEOCL_OK) break;
     r->step = step;
-    r->next = hb->next;
+    r->next = r->pending;
     saved = false;
     interval_steps++;
     double t = geocl_clock_s();
@@ -431,14 +477,18 @@ static geocl_status loop(run *r, geocl_train_summary *sum) {
     sum->last_loss = p.loss;
     sum->steps_done++;
     double done_since = r->step - first_step - 1;
-    p.epoch = (double)r->step / (double)r->batches_per_epoch;
-    p.pairs_per_s = interval_steps > 0 ? (double)(interval_steps * o->batch) / (t - interval_start) : 0;
+    p.epoch = (double)r->step / steps_per_epoch(r);
+    p.pairs_per_s = interval_steps > 0 ? (double)(interval_steps * o->batch * o->accum_iter) / (t - interval_start) : 0;
     p.elapsed_s = t - start;
     p.eta_s = done_since > 0 ? (t - after_first) / done_since * (double)(end - r->step) : 0;
     if (logged) {
       if (leader(r)) st = log_metrics(r, &p);
       interval_start = t;
       interval_steps = 0;
+    }
+    if (!isnan(r->val_loss) && p.n_metrics < GEOCL_TRAIN_MAX_METRICS) { /* shown, not logged again */
+      p.metric_names[p.n_metrics] = "val_loss";
+      p.metrics[p.n_metrics++] = (float)r->val_loss;
     }
     if (r->h && r->h->on_step && leader(r)) r->h->on_step(&p, logged, r->h->user);
     if (st == GEOCL_OK && r->val_source && leader(r) && (r->step % o->val_every == 0 || r->step == end))
@@ -458,14 +508,16 @@ static geocl_status loop(run *r, geocl_train_summary *sum) {
   double t = geocl_clock_s();
   sum->elapsed_s = t - start;
   int64_t timed = sum->steps_done - 1;
-  sum->pairs_per_s = timed > 0 && after_first > 0 ? (double)(timed * o->batch) / (t - after_first) : 0;
+  sum->pairs_per_s =
+      timed > 0 && after_first > 0 ? (double)(timed * o->batch * o->accum_iter) / (t - after_first) : 0;
   return st;
 }
 
 geocl_status geocl_train_run(const geocl_train_opts *opts, const geocl_train_hooks *hooks,
                              geocl_train_summary *sum) {
   memset(sum, 0, sizeof *sum);
-  run r = {.o = *opts, .h = hooks, .lock = -1, .rank = geocl_dist_rank(), .ranks = geocl_dist_size()};
+  run r = {.o = *opts, .h = hooks, .lock = -1, .val_loss = NAN, .rank = geocl_dist_rank(),
+           .ranks = geocl_dist_size()};
   void *storage = NULL;
   char device[32];
   geocl_ctx_opts co = {.device = train_dist_device(opts->device, device, sizeof device), .seed = opts->seed};
@@ -475,14 +527,21 @@ geocl_status geocl_train_run(const geocl_train_opts *opts, const geocl_train_hoo
   if (st == GEOCL_OK) {
     r.schedule = train_schedule(geocl_model_plugin(r.model), &r.o);
     sum->run_dir = r.dir;
-    note(&r, "%s %s run in %s on %s (%s): %lld steps of %d samples, lr %.3g", opts->resume ? "resuming" : "starting",
-         r.o.task, r.dir, geocl_ctx_device(r.ctx)->name, geocl_ctx_backend_name(r.ctx), (long long)r.o.steps,
-         r.o.batch, r.o.lr);
+    char accum[64] = "";
+    if (r.o.accum_iter > 1) snprintf(accum, sizeof accum, " (%d batches of %d)", r.o.accum_iter, r.o.batch);
+    note(&r, "%s %s run in %s on %s (%s): %lld steps of %lld samples%s, lr %.3g",
+         opts->resume ? "resuming" : "starting", r.o.task, r.dir, geocl_ctx_device(r.ctx)->name,
+         geocl_ctx_backend_name(r.ctx), (long long)r.o.steps, (long long)r.o.batch * r.o.accum_iter, accum, r.o.lr);
     if (r.ranks > 1) note(&r, "data-parallel over %d processes: %d samples each per step", r.ranks, r.o.batch / r.ranks);
-    if (opts->resume) note(&r, "continuing after step %lld", (long long)r.step);
+    if (opts->resume && r.step >= r.o.steps)
+      note(&r, "the run has made all its %lld steps: nothing to do (--resume %s --steps N extends it)",
+           (long long)r.o.steps, r.dir);
+    else if (opts->resume) note(&r, "continuing after step %lld", (long long)r.step);
     else note_init(&r);
     geocl_ctx_reset_peak(r.ctx);
     st = loop(&r, sum);
+    sum->step = r.step;
+    sum->steps = r.o.steps;
     geocl_mem_stats ms;
     geocl_ctx_mem_stats(r.ctx, &ms);
     sum->peak_device_bytes = ms.peak_bytes;
@@ -490,6 +549,8 @@ geocl_status geocl_train_run(const geocl_train_opts *opts, const geocl_train_hoo
     sum->comm_s = r.comm_s;
     if (st != GEOCL_OK) geocl_error_prefix("%s", r.dir);
   }
+  /* a new run that failed before its first checkpoint leaves nothing behind: the same --out works again */
+  if (st != GEOCL_OK && r.started && !r.checkpointed && leader(&r)) train_remove_failed_start(r.dir, r.created_dir);
   train_unlock(r.lock);
   geocl_loader_close(r.loader);
   geocl_data_source_close(r.source);

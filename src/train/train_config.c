@@ -46,6 +46,7 @@ static const train_field fields[] = {
     I64("steps", 0, RECORDED, steps),
     F64("epochs", DBL_MAX, false, false, NOT_RECORDED, epochs),
     INT("batch", 1, RECORDED, batch),
+    INT("accum-iter", 1, RECORDED_OPTIONAL, accum_iter),
     F64("lr", DBL_MAX, false, false, RECORDED, lr),
     F64("blr", DBL_MAX, false, false, NOT_RECORDED, blr),
     F64("min-lr", DBL_MAX, false, false, RECORDED, min_lr),

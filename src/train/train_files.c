@@ -281,3 +281,21 @@ geocl_status train_metrics_truncate(const char *dir, int64_t step) {
   free(path);
   return st;
 }
+
+void train_remove_failed_start(const char *dir, bool created) {
+  train_remove_stale(dir, -1, 0); /* temporary files */
+  DIR *d = opendir(dir);
+  if (!d) return;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    const char *n = e->d_name;
+    size_t len = strlen(n);
+    bool ours = !strcmp(n, "config.json") || !strcmp(n, "metrics.jsonl") || step_of(n, ".optim.safetensors") >= 0 ||
+                (!strncmp(n, "recon-", 6) && len > 4 && !strcmp(n + len - 4, ".png"));
+    char *path = ours ? train_path(dir, n) : NULL;
+    if (path) unlink(path);
+    free(path);
+  }
+  closedir(d);
+  if (created) rmdir(dir); /* fails, as it should, when anything else is in it */
+}

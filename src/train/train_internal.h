@@ -37,7 +37,7 @@ void train_rules_free(geocl_param_rule *rules, int n);
 geocl_lr_schedule train_schedule(const geocl_plugin *p, const geocl_train_opts *o);
 /* The lr of a group whose base is lr before step (warm-up/cosine counts
  * steps, the per-epoch schedules epochs). */
-double train_lr_at(const geocl_lr_schedule *s, double lr, int64_t step, int64_t batches_per_epoch);
+double train_lr_at(const geocl_lr_schedule *s, double lr, int64_t step, double steps_per_epoch);
 
 /* train_dist.c: data-parallel training */
 /* The device of this rank: spec as given, else (with several ranks and no
@@ -56,6 +56,10 @@ char *train_path(const char *dir, const char *name);
 /* Create and lock (train_lock) the directory of a new run; refused when it
  * holds a run already. */
 geocl_status train_make_run_dir(const char *dir, int *lock);
+/* What a new run wrote before it failed without a checkpoint (config.json,
+ * metrics.jsonl, pictures, optimizer state, temporary files), and dir itself
+ * when the run created it and it is left empty. */
+void train_remove_failed_start(const char *dir, bool created);
 /* Hold the run directory for this process until train_unlock (refused while
  * another process holds it). */
 geocl_status train_lock(const char *dir, int *fd);

@@ -22,7 +22,7 @@ static double preset_blr(const geocl_plugin *p, const char *preset) {
 geocl_status train_resolve_recipe(const geocl_plugin *p, geocl_train_opts *o, int64_t batches_per_epoch) {
   const geocl_recipe *r = geocl_plugin_recipe(p);
   if (o->steps == 0 && o->epochs > 0) {
-    double steps = ceil(o->epochs * (double)batches_per_epoch);
+    double steps = ceil(o->epochs * (double)batches_per_epoch / o->accum_iter); /* accum_iter batches a step */
     if (!(steps < 0x1p63))
       return geocl_set_error(GEOCL_E_INVALID, "--epochs %g: %g epochs of %lld batches do not fit in 2^63 steps",
                              o->epochs, o->epochs, (long long)batches_per_epoch);
@@ -31,7 +31,8 @@ geocl_status train_resolve_recipe(const geocl_plugin *p, geocl_train_opts *o, in
   if (o->steps == 0) o->steps = DEFAULT_STEPS;
   if (o->blr == 0) o->blr = preset_blr(p, o->model);
   if (o->blr == 0) o->blr = r->blr;
-  if (o->lr == 0) o->lr = o->blr > 0 ? o->blr * o->batch / 256.0 : r->optim.lr;
+  /* the effective batch, as naver/croco pretrain.py: batch_size * accum_iter * world_size */
+  if (o->lr == 0) o->lr = o->blr > 0 ? o->blr * o->batch * o->accum_iter / 256.0 : r->optim.lr;
   if (o->warmup < 0) o->warmup = r->schedule == GEOCL_LR_WARMUP_COSINE ? (int64_t)(o->steps * r->warmup) : 0;
   if (o->weight_decay < 0) o->weight_decay = r->optim.weight_decay;
   if (o->beta1 < 0) o->beta1 = r->optim.beta1;
@@ -121,7 +122,7 @@ geocl_lr_schedule train_schedule(const geocl_plugin *p, const geocl_train_opts *
   return (geocl_lr_schedule){.kind = r->schedule, .gamma = r->gamma, .step_epochs = r->step_epochs};
 }
 
-double train_lr_at(const geocl_lr_schedule *s, double lr, int64_t step, int64_t batches_per_epoch) {
-  double t = s->kind == GEOCL_LR_WARMUP_COSINE ? (double)step : (double)step / (double)batches_per_epoch;
+double train_lr_at(const geocl_lr_schedule *s, double lr, int64_t step, double steps_per_epoch) {
+  double t = s->kind == GEOCL_LR_WARMUP_COSINE ? (double)step : (double)step / steps_per_epoch;
   return geocl_lr_at(s, lr, t);
 }
