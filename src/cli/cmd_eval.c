@@ -97,8 +97,7 @@ static int parse(int argc, char **argv, eval_args *a) {
   int c, bad = 0;
   uint64_t u;
   optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  while ((c = cli_getopt("eval", argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
     case 'w': a->weights = optarg; break;
     case 'd': a->data = optarg; break;
@@ -127,9 +126,7 @@ static int parse(int argc, char **argv, eval_args *a) {
     case 'D': a->device = optarg; break;
     case 'q': a->quiet = 1; break;
     case 'h': help(stdout); return -1;
-    default:
-      cli_error("eval", "bad option '%s': unknown, or missing its value (see 'geocl eval --help')", argv[optind - 1]);
-      return CLI_USAGE;
+    default: return CLI_USAGE; /* cli_getopt said why */
     }
   }
   if (bad) {

@@ -75,8 +75,7 @@ static int parse(int argc, char **argv, infer_args *a) {
   uint64_t u;
   char *end;
   optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  while ((c = cli_getopt("infer", argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
     case 'w': a->weights = optarg; break;
     case '1': a->image1 = optarg; break;
@@ -109,9 +108,7 @@ static int parse(int argc, char **argv, infer_args *a) {
       a->tile_batch = (int)u;
       break;
     case 'h': help(stdout); return -1;
-    default:
-      cli_error("infer", "bad option '%s': unknown, or missing its value (see 'geocl infer --help')", argv[optind - 1]);
-      return CLI_USAGE;
+    default: return CLI_USAGE; /* cli_getopt said why */
     }
   }
   if (!a->weights || !a->image1 || !a->out) {
