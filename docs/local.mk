@@ -12,3 +12,5 @@ dist_doc_DATA += docs/releasing.md
 EXTRA_DIST += docs/packaging.md
 # for developers: fuzz targets and fault injection
 EXTRA_DIST += docs/fuzzing.md
+# SimIPU
+dist_doc_DATA += docs/simipu.md

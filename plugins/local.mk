@@ -28,6 +28,14 @@ plugins_depth_la_CPPFLAGS = $(AM_CPPFLAGS) -DDPT_PLUGIN=DPT_DEPTH
 plugins_depth_la_LDFLAGS = $(MODULE_LDFLAGS)
 plugins_depth_la_LIBADD = src/libgeocl.la -lm
 
+# SimIPU: image / LiDAR contrastive pre-training
+plugins_LTLIBRARIES += plugins/simipu.la
+plugins_simipu_la_SOURCES = plugins/simipu/simipu.c plugins/simipu/simipu.h plugins/simipu/config.c \
+	plugins/simipu/pointnet.c plugins/simipu/heads.c plugins/simipu/match.c plugins/simipu/history.c \
+	plugins/simipu/picture.c
+plugins_simipu_la_LDFLAGS = $(MODULE_LDFLAGS)
+plugins_simipu_la_LIBADD = src/libgeocl.la -lm
+
 # the features head: block outputs of a croco backbone, for geocl encode
 plugins_LTLIBRARIES += plugins/features.la
 plugins_features_la_SOURCES = plugins/features/features.c

@@ -50,10 +50,10 @@ static void golden(geocl_ctx *ctx, const char *fixture) {
   golden_set_weights(geocl_model_params(m), geocl_st_meta(in, "init"));
   geocl_scope s = geocl_scope_begin(ctx);
   geocl_batch b = {0};
-  ck_assert_ok(geocl_batch_set(&b, "image1", golden_upload(ctx, in, "image1")));
-  ck_assert_ok(geocl_batch_set(&b, "mask", golden_upload(ctx, in, "mask")));
+  ck_assert_ok(geocl_batch_set(&b, "image1", test_st_upload(ctx, in, "image1")));
+  ck_assert_ok(geocl_batch_set(&b, "mask", test_st_upload(ctx, in, "mask")));
   b.size = geocl_dim(geocl_batch_get(&b, "image1"), 0);
-  if (geocl_st_find(in, "image2")) ck_assert_ok(geocl_batch_set(&b, "image2", golden_upload(ctx, in, "image2")));
+  if (geocl_st_find(in, "image2")) ck_assert_ok(geocl_batch_set(&b, "image2", test_st_upload(ctx, in, "image2")));
   geocl_outputs o;
   ck_assert_ok(geocl_model_forward(m, &b, &o));
   ck_assert_ok(geocl_backward(geocl_outputs_get(&o, "loss")));

@@ -37,7 +37,7 @@ static const char *fixture_path(const char *name, const char *file) {
 /* The target with unknown (non-finite) values as the data gives it: 0, and valid 0. */
 static void add_target(geocl_ctx *ctx, geocl_st_file *in, const char *field, geocl_batch *b) {
   size_t n;
-  float *t = golden_read(in, "target", &n);
+  float *t = test_st_read_f32(in, "target", &n);
   const geocl_st_info *info = geocl_st_find(in, "target");
   int64_t B = info->shape[0], C = info->shape[1], plane = info->shape[2] * info->shape[3];
   float *valid = malloc(sizeof(float) * (size_t)(B * plane));
@@ -72,8 +72,8 @@ static void golden(geocl_ctx *ctx, const char *fixture) {
   golden_set_weights(p, geocl_st_meta(in, "init"));
   geocl_scope s = geocl_scope_begin(ctx);
   geocl_batch b = {.training = true};
-  ck_assert_ok(geocl_batch_set(&b, "image1", golden_upload(ctx, in, "image1")));
-  if (geocl_st_find(in, "image2")) ck_assert_ok(geocl_batch_set(&b, "image2", golden_upload(ctx, in, "image2")));
+  ck_assert_ok(geocl_batch_set(&b, "image1", test_st_upload(ctx, in, "image1")));
+  if (geocl_st_find(in, "image2")) ck_assert_ok(geocl_batch_set(&b, "image2", test_st_upload(ctx, in, "image2")));
   b.size = geocl_dim(geocl_batch_get(&b, "image1"), 0);
   add_target(ctx, in, !strcmp(task, "stereo") ? "disparity" : task, &b);
   geocl_outputs o;
@@ -122,10 +122,10 @@ static void criteria(geocl_ctx *ctx) {
     int nc = flow ? 2 : 1;
     geocl_criterion c;
     ck_assert_ok(geocl_criterion_parse(strchr(key, ':') + 1, &c));
-    geocl_tensor *out = golden_upload(ctx, f, "out");
+    geocl_tensor *out = test_st_upload(ctx, f, "out");
     geocl_set_requires_grad(out, true);
     size_t count;
-    float *gt = golden_read(f, flow ? "flow" : "disparity", &count);
+    float *gt = test_st_read_f32(f, flow ? "flow" : "disparity", &count);
     float valid[2 * 64];
     for (int i = 0; i < 2; i++)
       for (int px = 0; px < 64; px++) valid[i * 64 + px] = isfinite(gt[i * nc * 64 + px]) ? 1.0f : 0.0f;

@@ -7,24 +7,6 @@
 #include "golden.h"
 #include "testutil.h"
 
-float *golden_read(geocl_st_file *f, const char *name, size_t *n) {
-  const geocl_st_info *t = geocl_st_find(f, name);
-  ck_assert_msg(t != NULL, "fixture has no tensor %s", name);
-  *n = (size_t)geocl_st_numel(t);
-  float *v = malloc(*n * sizeof *v + 4);
-  ck_assert_ok(geocl_st_read_f32(f, t, v, *n));
-  return v;
-}
-
-geocl_tensor *golden_upload(geocl_ctx *ctx, geocl_st_file *f, const char *name) {
-  const geocl_st_info *t = geocl_st_find(f, name);
-  size_t n;
-  float *v = golden_read(f, name, &n);
-  geocl_tensor *x = geocl_from_host(ctx, GEOCL_F32, t->ndim, t->shape, v);
-  free(v);
-  return x;
-}
-
 void golden_set_weights(geocl_params *p, const char *init_json) {
   json_object *init = json_tokener_parse(init_json), *params, *seed;
   ck_assert(init && json_object_object_get_ex(init, "params", &params) &&
@@ -52,7 +34,7 @@ void golden_set_weights(geocl_params *p, const char *init_json) {
 double golden_compare(const char *what, const geocl_tensor *t, geocl_st_file *ref, const char *name, double tol,
                       double zero_norm) {
   size_t n;
-  float *want = golden_read(ref, name, &n);
+  float *want = test_st_read_f32(ref, name, &n);
   ck_assert_msg(t != NULL, "%s: no %s", what, name);
   ck_assert_msg((size_t)geocl_numel(t) == n, "%s %s: %lld elements, fixture has %zu", what, name,
                 (long long)geocl_numel(t), n);

@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* Golden tests against PyTorch fixtures (tests/gen): fixture tensors,
- * weights drawn by a fixture's recipe, and comparisons by relative L2 error. */
+/* Golden tests against PyTorch fixtures (tests/gen): weights drawn by a
+ * fixture's recipe, and comparisons by relative L2 error (fixture tensors are
+ * read with testutil.h's test_st_read_f32 and test_st_upload). */
 #ifndef GEOCL_TESTS_GOLDEN_H
 #define GEOCL_TESTS_GOLDEN_H
 
 #include <geocl/geocl.h>
 #include <geocl/safetensors.h>
 
-/* Tensor `name` of a fixture file as floats (malloc'd; the test fails without it). */
-float *golden_read(geocl_st_file *f, const char *name, size_t *n);
-geocl_tensor *golden_upload(geocl_ctx *ctx, geocl_st_file *f, const char *name);
 /* Parameters from the recipe JSON recorded in a fixture: parameter k of the
  * list from the stream seed + k, c + a·(2u − 1) (tests/fixtures/croco/README.md). */
 void golden_set_weights(geocl_params *p, const char *init_json);

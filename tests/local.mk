@@ -158,7 +158,7 @@ tests_check_params_SOURCES = tests/check_params.c tests/call_counter.c tests/cal
 tests_check_optim_SOURCES = tests/check_optim.c tests/call_counter.c tests/call_counter.h
 EXTRA_DIST += tests/fixtures/optim_torch.safetensors tests/gen/gen_optim_fixture.py tests/gen/README.md
 # data: readers, synthetic scenes, pair loader
-DATA_TESTS = tests/check_data_readers tests/check_synth tests/check_data_loader tests/check_densemap
+DATA_TESTS = tests/check_data_readers tests/check_synth tests/check_data_loader tests/check_densemap tests/check_lidar_data
 check_PROGRAMS += $(DATA_TESTS)
 TESTS += $(DATA_TESTS) tests/synth_cli.sh
 EXTRA_DIST += tests/synth_cli.sh
@@ -166,6 +166,7 @@ tests_check_data_readers_SOURCES = tests/check_data_readers.c
 tests_check_synth_SOURCES = tests/check_synth.c
 tests_check_data_loader_SOURCES = tests/check_data_loader.c
 tests_check_densemap_SOURCES = tests/check_densemap.c
+tests_check_lidar_data_SOURCES = tests/check_lidar_data.c
 EXTRA_DIST += tests/fixtures/data
 # known answers: single ops against PyTorch (fixtures from tests/gen/gen_op_kats.py)
 check_PROGRAMS += tests/check_kat
@@ -218,6 +219,17 @@ tests_check_resnet_CFLAGS = $(TEST_CFLAGS)
 tests_check_resnet_LDADD = $(TEST_LDADD)
 EXTRA_DIST += tests/gen/gen_resnet_fixture.py tests/fixtures/resnet.safetensors
 
+# SimIPU: the golden step against tests/gen/simipu_ref.py, the recipe, refusals
+check_PROGRAMS += tests/check_simipu
+TESTS += tests/check_simipu
+tests_check_simipu_SOURCES = tests/check_simipu.c
+tests_check_simipu_CFLAGS = $(TEST_CFLAGS) $(JSONC_CFLAGS)
+tests_check_simipu_LDADD = $(TEST_LDADD) $(JSONC_LIBS)
+EXTRA_DIST += tests/fixtures/simipu/step.safetensors tests/gen/simipu_ref.py tests/gen/gen_simipu_fixtures.py
+
+# SimIPU end to end: geocl synth data, a falling loss, exact resume, the picture
+TESTS += tests/simipu_cli.sh
+EXTRA_DIST += tests/simipu_cli.sh
 # geocl plot's drawing (the command's own sources)
 check_PROGRAMS += tests/check_plot
 TESTS += tests/check_plot tests/plot_cli.sh

@@ -120,6 +120,24 @@ double test_rel_l2(const float *a, const float *b, size_t n) {
   return sqrt(num / den);
 }
 
+float *test_st_read_f32(geocl_st_file *f, const char *name, size_t *n) {
+  const geocl_st_info *t = geocl_st_find(f, name);
+  ck_assert_msg(t != NULL, "fixture has no tensor %s", name);
+  *n = (size_t)geocl_st_numel(t);
+  float *v = malloc(*n * sizeof *v + 4);
+  ck_assert_ok(geocl_st_read_f32(f, t, v, *n));
+  return v;
+}
+
+geocl_tensor *test_st_upload(geocl_ctx *ctx, geocl_st_file *f, const char *name) {
+  size_t n;
+  float *v = test_st_read_f32(f, name, &n);
+  const geocl_st_info *t = geocl_st_find(f, name);
+  geocl_tensor *x = geocl_from_host(ctx, GEOCL_F32, t->ndim, t->shape, v);
+  free(v);
+  return x;
+}
+
 float *test_download(const geocl_tensor *t) {
   size_t n = (size_t)geocl_numel(t);
   float *h = malloc(n * 4 + 4);

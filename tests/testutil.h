@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include <geocl/geocl.h>
+#include <geocl/safetensors.h>
 
 /* Exit status automake reads as SKIP. */
 #define TEST_SKIP 77
@@ -42,6 +43,10 @@ double test_max_rel_err(const float *a, const float *b, size_t n, double floor, 
 double test_rel_l2(const float *a, const float *b, size_t n);
 /* Download a whole tensor into a malloc'd array. */
 float *test_download(const geocl_tensor *t);
+/* A fixture's tensor `name` as float32 (malloc'd, n elements), failing the test when it is absent. */
+float *test_st_read_f32(geocl_st_file *f, const char *name, size_t *n);
+/* The same uploaded with the fixture's shape. */
+geocl_tensor *test_st_upload(geocl_ctx *ctx, geocl_st_file *f, const char *name);
 /* A writable scratch directory for this test (under the build tree). */
 const char *test_tmpdir(void);
 

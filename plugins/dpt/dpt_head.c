@@ -148,7 +148,7 @@ geocl_status dpt_head_init(void *state, geocl_rng *rng) {
 
 geocl_status dpt_head_input_size(void *state, geocl_input_size *size) {
   const dpt_head *h = state;
-  *size = (geocl_input_size){h->info.height, h->info.width, 0};
+  *size = (geocl_input_size){.height = h->info.height, .width = h->info.width};
   return GEOCL_OK;
 }
 

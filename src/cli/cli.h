@@ -91,6 +91,7 @@ geocl_status cli_load_target(geocl_ctx *ctx, geocl_model *m, const char *path, g
 /* Options shared by the commands that run a model on image files. */
 typedef struct cli_model_args {
   const char *weights, *task, *image1, *image2, *mask, *target, *out, *grads, *device;
+  const char *points; /* tasks of the lidar pipeline: the points file (--image is their image1) */
   uint64_t seed;
   cli_resize resize;   /* --resize (none unless resize_given) */
   bool resize_given;
@@ -98,7 +99,7 @@ typedef struct cli_model_args {
   char **args;
 } cli_model_args;
 /* Parse them (--grads only when with_grads); CLI_OK, CLI_USAGE, or -1 after
- * printing help for --help.  --weights, --image1 and --out are required. */
+ * printing help for --help.  --weights, --image1 (or --image) and --out are required. */
 int cli_parse_model_args(const char *cmd, int argc, char **argv, bool with_grads, void (*help)(FILE *),
                          cli_model_args *a);
 /* Context and model for parsed arguments, then the batch; prints the error. */
@@ -109,6 +110,25 @@ geocl_status cli_open_model(const cli_model_args *a, bool grad, geocl_ctx **ctx,
 geocl_status cli_open_weights(const char *device, const char *weights, int n_args, char **args, geocl_ctx **ctx,
                               geocl_model **m);
 
+/* Host fields of a batch, each with its layout (the batch dim in front). */
+typedef struct cli_fields {
+  int n;
+  geocl_field_layout layout[GEOCL_BATCH_MAX_FIELDS];
+  void *data[GEOCL_BATCH_MAX_FIELDS];
+} cli_fields;
+/* A batch of the "lidar" pipeline from made-up frames (cli_lidar.c): a
+ * random image the size of the middle of the task's resize ranges (kept at
+ * that size) and random points in its camera's view and SimIPU's range box,
+ * twice as many as the task samples; augmented as in training. */
+geocl_status cli_lidar_batch(const geocl_data_spec *spec, int64_t batch, uint64_t seed, cli_fields *out);
+/* One sample of the "lidar" pipeline as given to geocl forward: image (PNG,
+ * sides multiples of 32: B, G, R minus the mean) and the points file's
+ * points_a, points_b [1, N, 4], b_to_a, lidar2img [1, 4, 4]; batch norms in
+ * training mode. */
+geocl_status cli_load_lidar_batch(geocl_ctx *ctx, const char *image, const char *points, geocl_batch *b);
+geocl_status cli_fields_upload(geocl_ctx *ctx, const cli_fields *f, geocl_batch *b);
+void cli_fields_free(cli_fields *f);
+
 /* One training step of a model on random images (cli_step.c): the model of
  * task/preset with key=value args (at the images size the model trains at), AdamW,
  * and `batch` random samples uploaded anew each step. */
@@ -118,6 +138,7 @@ typedef struct cli_step {
   geocl_batch batch;
   float *host1, *host2;
   int64_t shape[4];
+  cli_fields lidar; /* tasks of the "lidar" pipeline: their fields (cli_lidar.c) */
 } cli_step;
 geocl_status cli_step_create(geocl_ctx *ctx, const char *task, const char *preset, int64_t batch, uint64_t seed,
                              int n_args, const char *const *args, cli_step *s);

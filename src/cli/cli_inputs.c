@@ -134,6 +134,7 @@ int cli_parse_model_args(const char *cmd, int argc, char **argv, bool with_grads
       {"target", required_argument, 0, 'T'},
       {"seed", required_argument, 0, 's'},    {"resize", required_argument, 0, 'r'},
       {"help", no_argument, 0, 'h'},
+      {"image", required_argument, 0, '1'},   {"points", required_argument, 0, 'p'},
       {0, 0, 0, 0}};
   memset(a, 0, sizeof *a);
   int c;
@@ -152,6 +153,7 @@ int cli_parse_model_args(const char *cmd, int argc, char **argv, bool with_grads
       }
       a->target = optarg;
       break;
+    case 'p': a->points = optarg; break;
     case 'o': a->out = optarg; break;
     case 'g':
       if (!with_grads) {
@@ -190,7 +192,14 @@ geocl_status cli_open_model(const cli_model_args *a, bool grad, geocl_ctx **ctx,
   geocl_model_opts mo = {.task = a->task, .weights = a->weights, .args = (const char *const *)a->args,
                          .n_args = a->n_args};
   st = geocl_model_create(*ctx, &mo, m);
-  if (st == GEOCL_OK) st = cli_load_batch_fit(*ctx, *m, a->image1, a->image2, a->mask, a->resize, b);
+  if (st != GEOCL_OK) return st;
+  const geocl_plugin *p = geocl_model_plugin(*m);
+  bool lidar = p->pipeline && !strcmp(p->pipeline, "lidar");
+  if (lidar && !a->points) return geocl_set_error(GEOCL_E_INVALID, "task %s needs --points", p->name);
+  if (!lidar && a->points) return geocl_set_error(GEOCL_E_INVALID, "task %s takes no --points", p->name);
+  if (lidar && a->target) return geocl_set_error(GEOCL_E_INVALID, "task %s takes no --target", p->name);
+  if (lidar) return cli_load_lidar_batch(*ctx, a->image1, a->points, b);
+  st = cli_load_batch_fit(*ctx, *m, a->image1, a->image2, a->mask, a->resize, b);
   if (st == GEOCL_OK && a->target) st = cli_load_target(*ctx, *m, a->target, b);
   return st;
 }

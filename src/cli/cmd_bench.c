@@ -284,16 +284,17 @@ static geocl_status bench_step(geocl_ctx *ctx, const bench_opts *o, int n_args, 
   geocl_ctx_mem_stats(ctx, &after);
   if (st == GEOCL_OK) {
     double pps = (double)B / t.median;
+    const char *unit = a.lidar.n ? "samples" : "pairs";
     if (o->json)
-      printf("{\"bench\": \"step\", \"task\": \"%s\", \"batch\": %lld, \"img_size\": [%lld, %lld], \"pairs_per_s\": %.4g, "
+      printf("{\"bench\": \"step\", \"task\": \"%s\", \"batch\": %lld, \"img_size\": [%lld, %lld], \"%s_per_s\": %.4g, "
              "\"step_median_s\": %.6g, \"step_min_s\": %.6g, \"step_max_s\": %.6g, \"peak_bytes\": %zu, "
              "\"model_bytes\": %zu, \"activation_bytes\": %zu, \"device\": \"%s\"}\n",
-             o->task, (long long)B, (long long)h, (long long)w, pps, t.median, t.min, t.max, after.peak_bytes,
+             o->task, (long long)B, (long long)h, (long long)w, unit, pps, t.median, t.min, t.max, after.peak_bytes,
              before.current_bytes, after.peak_bytes - before.current_bytes, geocl_ctx_device(ctx)->name);
     else
-      printf("step %s batch %lld %lldx%lld: %.2f pairs/s; step median %.1f ms (min %.1f, max %.1f); peak device memory "
+      printf("step %s batch %lld %lldx%lld: %.2f %s/s; step median %.1f ms (min %.1f, max %.1f); peak device memory "
              "%.1f MiB (%.1f MiB parameters, gradients and optimizer state, %.1f MiB activations)\n",
-             o->task, (long long)B, (long long)h, (long long)w, pps, t.median * 1e3, t.min * 1e3, t.max * 1e3,
+             o->task, (long long)B, (long long)h, (long long)w, pps, unit, t.median * 1e3, t.min * 1e3, t.max * 1e3,
              (double)after.peak_bytes / (1 << 20), (double)before.current_bytes / (1 << 20),
              (double)(after.peak_bytes - before.current_bytes) / (1 << 20));
     print_profile(ctx, o, t.median);
@@ -681,6 +682,7 @@ static int run(int argc, char **argv) {
                     : !strcmp(what, "ballquery")  ? bench_ballquery(ctx, &o)
                     : !strcmp(what, "mlp")        ? bench_mlp(ctx, &o)
                     : !strcmp(what, "assignment") ? bench_assignment(ctx, &o)
+                    : resnet                      ? bench_resnet(ctx, &o)
                                                   : bench_step(ctx, &o, argc - optind, (const char *const *)argv + optind);
   int rc = st == GEOCL_OK ? CLI_OK : cli_fail("bench");
   geocl_ctx_free(ctx);

@@ -17,6 +17,8 @@ static void help(FILE *out) {
           "Usage: geocl forward --weights W.safetensors --image1 A.png [--image2 B.png]\n"
           "                     [--mask M.safetensors] [--target T.safetensors]\n"
           "                     --out O.safetensors [--grads G.safetensors]\n"
+          "       geocl forward --weights W.safetensors --image I.png --points P.safetensors\n"
+          "                     --out O.safetensors [--grads G.safetensors]\n"
           "                     [--task NAME] [--device SPEC] [--seed N] [key=value ...]\n"
           "\n"
           "Run one forward pass of a model on one image pair (or one image for single-view\n"
@@ -42,6 +44,13 @@ static void help(FILE *out) {
           "                   --target loss and the training metric\n"
           "  --grads G        gradient of the loss for every parameter, by official name\n"
           "                   (dense heads need --target)\n"
+          "  --image I        tasks of the lidar pipeline (simipu): the image as fed (already\n"
+          "                   resized and flipped, sides multiples of 32), RGB PNG; B, G, R\n"
+          "                   minus the mean, std 1\n"
+          "  --points P       safetensors with points_a, points_b [1,N,4] (the two views),\n"
+          "                   b_to_a [1,4,4] (view B to view A), lidar2img [1,4,4] (LiDAR to\n"
+          "                   I's pixels); outputs kp_a, kp_b, match, loss, loss_intra,\n"
+          "                   loss_inter, sa1_idx_a ... sa3_idx_b (tools/simipu-check)\n"
           "  --device SPEC    device index, name substring or 'reference' (geocl devices)\n"
           "  --seed N         random stream for the mask (default 0)\n"
           "  --resize MODE    fit images of another size to img_size: none (the default:\n"
@@ -81,7 +90,7 @@ static geocl_status write_grads(geocl_params *p, const char *path) {
   if (!w) return geocl_set_error(GEOCL_E_NOMEM, "out of memory");
   geocl_status st = geocl_params_finish_grads(p);
   for (int i = 0; st == GEOCL_OK && i < geocl_params_count(p); i++)
-    if (!geocl_params_is_buffer(p, i))
+    if (!geocl_params_is_buffer(p, i) && geocl_grad(geocl_params_get(p, i))) /* frozen ones have none */
       st = geocl_st_writer_add_tensor(w, geocl_params_name(p, i), geocl_grad(geocl_params_get(p, i)));
   if (st == GEOCL_OK) st = geocl_st_writer_write(w, path);
   geocl_st_writer_free(w);

@@ -21,7 +21,7 @@ src_cli_geocl_SOURCES = \
 # data
 src_cli_geocl_SOURCES += src/cli/cmd_synth.c
 # gemm
-src_cli_geocl_SOURCES += src/cli/cmd_tune.c src/cli/cli_step.c
+src_cli_geocl_SOURCES += src/cli/cmd_tune.c src/cli/cli_step.c src/cli/cli_lidar.c
 # resnet: geocl bench resnet, geocl tune --resnet
 src_cli_geocl_SOURCES += src/cli/cli_resnet.c
 src_cli_geocl_LDADD = src/libgeocl.la

@@ -7,12 +7,14 @@ src_libgeocl_la_SOURCES += \
 	src/data/densemap.c \
 	src/data/dense_augment.c \
 	src/data/dense_augment.h \
+	src/data/image_ops.c \
 	src/data/kitti.c \
 	src/data/kitti_text.c \
 	src/data/loader.c \
 	src/data/pairs.c \
 	src/data/pipeline.c \
 	src/data/pipeline_dense.c \
+	src/data/pipeline_lidar.c \
 	src/data/pipeline_pair.c \
 	src/data/pipelines.h \
 	src/data/points_augment.c \
@@ -22,6 +24,7 @@ src_libgeocl_la_SOURCES += \
 	src/data/source_files.c \
 	src/data/source_kitti_bench.c \
 	src/data/source_kitti_depth.c \
+	src/data/source_kitti_object.c \
 	src/data/source_kitti_odometry.c \
 	src/data/source_pairs.c \
 	src/data/source_synthetic.c \

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* The pipeline registry: built-ins ("pair", "dense") and registered ones. */
+/* The pipeline registry: built-ins ("pair", "dense", "lidar") and registered ones. */
 
 #include <geocl/data.h>
 
 #include "data/pipelines.h"
 #include "data/registry.h"
 
-static const void *const builtin_pipelines[] = {&pipeline_pair, &pipeline_dense, NULL};
+static const void *const builtin_pipelines[] = {&pipeline_pair, &pipeline_dense, &pipeline_lidar, NULL};
 static registry pipelines = {PTHREAD_MUTEX_INITIALIZER, "pipeline", builtin_pipelines, {NULL}, 0};
 
 geocl_status geocl_pipeline_register(const geocl_pipeline_type *t) {

@@ -7,5 +7,6 @@
 
 extern const geocl_pipeline_type pipeline_pair;  /* pipeline_pair.c */
 extern const geocl_pipeline_type pipeline_dense; /* pipeline_dense.c */
+extern const geocl_pipeline_type pipeline_lidar; /* pipeline_lidar.c */
 
 #endif

@@ -1,13 +1,30 @@
 /* SPDX-License-Identifier: MIT */
-/* SimIPU's point-cloud preparation: range filter, subsample, rotation about
- * z, scaling and mirroring (zhyever/SimIPU's train pipeline in
- * project_cl/configs/simipu/simipu_kitti.py, run by mmdet3d's
- * datasets/pipelines/transforms_3d.py). */
+/* SimIPU's point-cloud preparation: frustum crop, range filter, subsample,
+ * rotation about z, scaling and mirroring (mmdet3d's PointsRangeFilter,
+ * IndoorPointSample, GlobalRotScaleTrans and RandomFlip3D as
+ * zhyever/SimIPU's simipu_kitti.py configures them). */
 #include <math.h>
 
 #include <geocl/augment.h>
 
 #include <geocl/rng.h>
+
+int64_t geocl_points_fov_filter(const float *in, int64_t count, const double m[16], int width, int height,
+                                float *out) {
+  int64_t kept = 0;
+  for (int64_t i = 0; i < count; i++) {
+    const float *p = in + 4 * i;
+    double q[3];
+    for (int r = 0; r < 3; r++) q[r] = m[4 * r] * p[0] + m[4 * r + 1] * p[1] + m[4 * r + 2] * p[2] + m[4 * r + 3];
+    if (!(q[2] >= 0.001 && q[2] <= 100.0)) continue;
+    double u = q[0] / q[2], v = q[1] / q[2];
+    if (!(u >= 0 && u <= width && v >= 0 && v <= height)) continue;
+    float keep[4] = {p[0], p[1], p[2], p[3]}; /* in place is allowed */
+    for (int k = 0; k < 4; k++) out[4 * kept + k] = keep[k];
+    kept++;
+  }
+  return kept;
+}
 
 int64_t geocl_points_range_filter(const float *in, int64_t count, float *out) {
   int64_t kept = 0;
@@ -70,4 +87,21 @@ void geocl_points_augment_invert(const geocl_points_augment *a, float *points, i
     p[1] = x * s + y * c + a->centre[1];
     p[2] *= inv;
   }
+}
+
+void geocl_points_augment_inverse_matrix(const geocl_points_augment *a, double m[16]) {
+  /* x_b = F·s·(Rᵀ(x_a − c) + c) with R = [[cos, −sin, 0], [sin, cos, 0], [0, 0, 1]]
+   * and F = diag(1, ±1, 1), so x_a = R·F·x_b/s + c − R·c */
+  double c = cos((double)a->theta), s = sin((double)a->theta), f = a->flip_y ? -1.0 : 1.0, inv = 1.0 / a->scale;
+  const double r[3][3] = {{c, -s, 0}, {s, c, 0}, {0, 0, 1}};
+  for (int i = 0; i < 3; i++) {
+    double rc = 0;
+    for (int j = 0; j < 3; j++) {
+      m[4 * i + j] = r[i][j] * (j == 1 ? f : 1.0) * inv;
+      rc += r[i][j] * a->centre[j];
+    }
+    m[4 * i + 3] = a->centre[i] - rc;
+  }
+  m[12] = m[13] = m[14] = 0;
+  m[15] = 1;
 }

@@ -11,9 +11,12 @@
 #include "data/registry.h"
 #include "data/sources.h"
 
-/* Built-ins in detection order: the most specific layouts first. */
-static const void *const builtin_sources[] = {&source_synthetic,   &source_kitti_odometry,  &source_kitti_bench,
-                                              &source_kitti_bench_noc, &source_kitti_depth, &source_pairs, NULL};
+/* Built-ins in detection order: the most specific layouts first (kitti-object,
+ * training/calib + image_2 + velodyne, before the benchmarks, which would also
+ * take an object tree that holds its right views, image_3). */
+static const void *const builtin_sources[] = {&source_synthetic,   &source_kitti_odometry,  &source_kitti_object,
+                                              &source_kitti_bench, &source_kitti_bench_noc, &source_kitti_depth,
+                                              &source_pairs,       NULL};
 static registry sources = {PTHREAD_MUTEX_INITIALIZER, "data source type", builtin_sources, {NULL}, 0};
 
 geocl_status geocl_data_source_register(const geocl_data_source_type *t) {

@@ -11,16 +11,17 @@ extern const geocl_data_source_type source_kitti_odometry; /* source_kitti_odome
 extern const geocl_data_source_type source_kitti_bench;     /* source_kitti_bench.c: stereo/flow, occ ground truth */
 extern const geocl_data_source_type source_kitti_bench_noc; /* the same with noc ground truth */
 extern const geocl_data_source_type source_kitti_depth;     /* source_kitti_depth.c */
+extern const geocl_data_source_type source_kitti_object;   /* source_kitti_object.c */
 
 /* Read one sample (out is zeroed first and freed on failure). */
 geocl_status source_read(const geocl_data_source *s, void **thread, int64_t index, geocl_raw_sample *out);
 void source_thread_free(const geocl_data_source *s, void *thread);
 
-/* Files of a layout (source_files.c). */
+/* Directory layouts (source_files.c): file tests, and the numbers of the
+ * NNNNNN<suffix> entries of dir, sorted (malloc'd; suffix "" lists bare
+ * numbers). */
 bool source_is_dir(const char *path);
 bool source_is_file(const char *path);
-/* Numbers N of the files named <N><suffix> in dir (N a decimal number below
- * 10^6, e.g. "000010" for suffix ".png"), sorted (malloc'd). */
 geocl_status source_list_numbers(const char *dir, const char *suffix, int **out, int *count);
 
 /* Read an image file as 8-bit RGB (source_pairs.c). */

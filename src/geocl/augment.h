@@ -9,11 +9,12 @@
  * uses on PIL images: each step blends with a degenerate image in float32 and
  * truncates to 8 bits (clamped), so results round as CroCo's do.
  *
- * SimIPU's point-cloud augmentation (zhyever/SimIPU
- * project_cl/configs/simipu/simipu_kitti.py, with mmdet3d's
- * datasets/pipelines/transforms_3d.py): range
+ * SimIPU's sample preparation (zhyever/SimIPU,
+ * project_cl/configs/simipu/simipu_kitti.py, with mmdet3d's and mmdet's
+ * transforms): the camera-frustum crop of mmdet3d's velodyne_reduced, range
  * filter, random subsample, rotation about z around a fixed centre, scaling
- * about the LiDAR origin, mirror in y.
+ * about the LiDAR origin, mirror in y; the image's multi-scale resize and
+ * BGR mean subtraction.
  *
  * Every random draw is a pure function of (seed, epoch, position in the
  * epoch), made with geocl's counter-based Philox generator: a run resumed at
@@ -68,6 +69,14 @@ geocl_status geocl_crop_normalize(const geocl_image *rgb8, int x, int y, int cro
 
 /* --- SimIPU point clouds: points are 4 floats (x, y, z, reflectance) --- */
 
+/* Keep the points that lie in the view of a width x height camera:
+ * q = lidar2img [x, y, z, 1]^T (4x4 row-major) with depth 0.001 <= q2 <= 100
+ * and 0 <= q0/q2 <= width, 0 <= q1/q2 <= height (mmdet3d's velodyne_reduced,
+ * the frustum crop SimIPU's data went through offline).  In place allowed;
+ * returns how many were kept. */
+int64_t geocl_points_fov_filter(const float *in, int64_t count, const double lidar2img[16], int width, int height,
+                                float *out);
+
 /* Keep the points with 0 < x < 70.4, -40 < y < 40, -3 < z < 1 (in place
  * allowed: out may equal in); returns how many were kept. */
 int64_t geocl_points_range_filter(const float *in, int64_t count, float *out);
@@ -92,6 +101,22 @@ void geocl_points_augment_apply(const geocl_points_augment *a, float *points, in
 /* The inverse: maps augmented points (e.g. keypoints of the augmented view)
  * back into the original frame. */
 void geocl_points_augment_invert(const geocl_points_augment *a, float *points, int64_t count, int stride);
+/* The inverse as a 4x4 row-major affine map (column vectors):
+ * [x_a, 1]^T = m [x_b, 1]^T takes augmented points back to the original frame. */
+void geocl_points_augment_inverse_matrix(const geocl_points_augment *a, double m[16]);
+
+/* --- images of LiDAR samples --- */
+
+/* Resize 8-bit RGB to width x height, bilinear with half-pixel centres and
+ * clamped borders (OpenCV's INTER_LINEAR geometry; values rounded from float,
+ * so they may differ from OpenCV's fixed-point result by one). */
+geocl_status geocl_image_resize_bilinear(const geocl_image *rgb8, int width, int height, geocl_image *out);
+
+/* SimIPU's image normalisation (mmdet's Normalize with to_rgb False, then
+ * Pad): planes [3][canvas_h][canvas_w] in B, G, R order, each the pixel minus
+ * geocl_bgr_mean (std 1), 0 beyond the image.  The image must fit the canvas. */
+extern const float geocl_bgr_mean[3]; /* 103.530, 116.280, 123.675 for B, G, R */
+geocl_status geocl_bgr_mean_normalize(const geocl_image *rgb8, int canvas_w, int canvas_h, float *out);
 
 #ifdef __cplusplus
 }

@@ -109,6 +109,7 @@ geocl_status geocl_data_source_check(const geocl_data_source *s, const char *who
 typedef struct geocl_data_spec {
   int64_t height, width; /* image fields' size (0 for tasks without images) */
   int64_t points;        /* points per sample (0: none) */
+  int64_t resize_long[2], resize_short[2]; /* multi-scale resize ranges (geocl_input_size) */
   geocl_fields fields;   /* the fields to make */
   bool augment;          /* random augmentation (training) or the deterministic
                           * evaluation transform (centre crop, no jitter) */

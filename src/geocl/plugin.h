@@ -75,6 +75,11 @@ geocl_status geocl_metrics_set(geocl_metrics *m, const char *name, double value)
 typedef struct geocl_input_size {
   int64_t height, width; /* of the image fields (0: no images) */
   int64_t points;        /* LiDAR points per sample (0: none) */
+  /* Pipelines that resize before padding to height x width (the "lidar"
+   * pipeline): the long and the short side's targets are drawn from these
+   * [min, max] ranges (mmdet's Resize, keep_ratio, multiscale_mode "range");
+   * all 0: no resize. */
+  int64_t resize_long[2], resize_short[2];
 } geocl_input_size;
 
 /* ---- training recipe ---- */

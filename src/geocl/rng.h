@@ -57,6 +57,7 @@ enum {
   GEOCL_STREAM_POINT_SUBSAMPLE = 5, /* point clouds: a = position, b = epoch */
   GEOCL_STREAM_POINT_AUGMENT = 6,   /* point clouds: a = position, b = epoch */
   GEOCL_STREAM_MASK = 7,            /* a task's per-sample draws (CroCo's mask): a = position, b = epoch */
+  GEOCL_STREAM_POINT_SHUFFLE = 8,   /* point clouds: the views' orders, a = position, b = epoch */
   GEOCL_STREAM_USER = 64
 };
 

@@ -290,6 +290,10 @@ geocl_status geocl_model_data_spec(const geocl_model *m, bool training, geocl_da
   spec->height = size.height;
   spec->width = size.width;
   spec->points = size.points;
+  for (int i = 0; i < 2; i++) {
+    spec->resize_long[i] = size.resize_long[i];
+    spec->resize_short[i] = size.resize_short[i];
+  }
   spec->fields = geocl_fields_of(training ? p->train_fields : p->infer_fields);
   spec->augment = training;
   if (pipeline) *pipeline = p->pipeline ? p->pipeline : "pair";

@@ -54,7 +54,7 @@ static geocl_status init_weights(void *state, geocl_rng *rng) {
 
 static geocl_status input_size(void *state, geocl_input_size *size) {
   const head *h = state;
-  *size = (geocl_input_size){h->info.height, h->info.width, 0};
+  *size = (geocl_input_size){.height = h->info.height, .width = h->info.width};
   return GEOCL_OK;
 }
 
