@@ -12,6 +12,22 @@ plugins_mae_la_SOURCES = plugins/mae/mae.c $(MIM_SOURCES)
 plugins_mae_la_LDFLAGS = $(MODULE_LDFLAGS)
 plugins_mae_la_LIBADD = src/libgeocl.la -lm
 
+# Dense heads on a CroCo backbone: one module per task from plugins/dpt/dpt_plugin.c.
+DPT_SOURCES = plugins/dpt/dpt_plugin.c plugins/dpt/dpt_head.c plugins/dpt/dpt_head.h
+plugins_LTLIBRARIES += plugins/stereo.la plugins/flow.la plugins/depth.la
+plugins_stereo_la_SOURCES = $(DPT_SOURCES)
+plugins_stereo_la_CPPFLAGS = $(AM_CPPFLAGS) -DDPT_PLUGIN=DPT_STEREO
+plugins_stereo_la_LDFLAGS = $(MODULE_LDFLAGS)
+plugins_stereo_la_LIBADD = src/libgeocl.la -lm
+plugins_flow_la_SOURCES = $(DPT_SOURCES)
+plugins_flow_la_CPPFLAGS = $(AM_CPPFLAGS) -DDPT_PLUGIN=DPT_FLOW
+plugins_flow_la_LDFLAGS = $(MODULE_LDFLAGS)
+plugins_flow_la_LIBADD = src/libgeocl.la -lm
+plugins_depth_la_SOURCES = $(DPT_SOURCES)
+plugins_depth_la_CPPFLAGS = $(AM_CPPFLAGS) -DDPT_PLUGIN=DPT_DEPTH
+plugins_depth_la_LDFLAGS = $(MODULE_LDFLAGS)
+plugins_depth_la_LIBADD = src/libgeocl.la -lm
+
 # SimIPU: image / LiDAR contrastive pre-training
 plugins_LTLIBRARIES += plugins/simipu.la
 plugins_simipu_la_SOURCES = plugins/simipu/simipu.c plugins/simipu/simipu.h plugins/simipu/config.c \

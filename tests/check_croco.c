@@ -6,7 +6,6 @@
  * checked against the official code), on the reference backend and on the
  * OpenCL backend when there is one.  Weights are regenerated from the
  * recipe in tests/fixtures/croco/README.md. */
-#include <json-c/json.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <geocl/model.h>
 #include <geocl/safetensors.h>
 
+#include "golden.h"
 #include "testutil.h"
 
 /* Bounds (relative L2 error ‖a − b‖/‖b‖): float32 against a float64
@@ -36,65 +36,8 @@ static char *fixture_path(const char *name, const char *file) {
   return buf;
 }
 
-/* Parameters from the fixture's recipe: stream seed + k, c + a·(2u − 1). */
-static void set_weights(geocl_model *m, const char *init_json) {
-  json_object *init = json_tokener_parse(init_json), *params, *seed;
-  ck_assert(init && json_object_object_get_ex(init, "params", &params) &&
-            json_object_object_get_ex(init, "seed", &seed));
-  geocl_params *p = geocl_model_params(m);
-  int n = (int)json_object_array_length(params);
-  for (int k = 0; k < n; k++) {
-    json_object *e = json_object_array_get_idx(params, k);
-    const char *name = json_object_get_string(json_object_array_get_idx(e, 0));
-    float a = (float)json_object_get_double(json_object_array_get_idx(e, 1));
-    float c = (float)json_object_get_double(json_object_array_get_idx(e, 2));
-    geocl_tensor *t = geocl_params_find(p, name);
-    ck_assert_msg(t != NULL, "model has no parameter %s", name);
-    size_t cnt = (size_t)geocl_numel(t);
-    float *v = malloc(cnt * sizeof *v + 4);
-    geocl_rng r;
-    geocl_rng_init(&r, (uint64_t)json_object_get_int64(seed) + (uint64_t)k);
-    geocl_rng_uniform(&r, v, cnt);
-    for (size_t i = 0; i < cnt; i++) v[i] = c + a * (2.0f * v[i] - 1.0f);
-    ck_assert_ok(geocl_copy_from_host(t, v, cnt * sizeof *v));
-    free(v);
-  }
-  json_object_put(init);
-}
-
-static double rel_l2(const float *a, const float *b, size_t n, double *norm_b) {
-  double num = 0, den = 0;
-  for (size_t i = 0; i < n; i++) {
-    double d = (double)a[i] - b[i];
-    num += d * d;
-    den += (double)b[i] * b[i];
-  }
-  *norm_b = sqrt(den);
-  return den > 0 ? sqrt(num / den) : sqrt(num);
-}
-
 /* Worst relative L2 errors of the current fixture, printed after it. */
 static double worst_output, worst_grad;
-
-static double compare(const char *what, const geocl_tensor *t, geocl_st_file *ref, const char *name, double tol) {
-  size_t n;
-  float *want = test_st_read_f32(ref, name, &n);
-  ck_assert_msg(t != NULL, "%s: no %s", what, name);
-  ck_assert_msg((size_t)geocl_numel(t) == n, "%s %s: %lld elements, fixture has %zu", what, name,
-                (long long)geocl_numel(t), n);
-  float *got = test_download(t);
-  double norm, e = rel_l2(got, want, n, &norm);
-  if (norm < ZERO_GRAD_NORM) {
-    double gn = 0;
-    for (size_t i = 0; i < n; i++) gn += (double)got[i] * got[i];
-    ck_assert_msg(sqrt(gn) < ZERO_GRAD_NORM, "%s %s: norm %.3g, zero in exact arithmetic", what, name, sqrt(gn));
-  } else {
-    ck_assert_msg(e <= tol, "%s %s: relative L2 error %.3g > %.3g", what, name, e, tol);
-  }
-  free(got);
-  free(want);
-  return norm < ZERO_GRAD_NORM ? 0 : e;
-}
 
 static void golden(geocl_ctx *ctx, const char *fixture) {
   geocl_st_file *in, *out, *grads;
@@ -104,7 +47,7 @@ static void golden(geocl_ctx *ctx, const char *fixture) {
   geocl_model_opts mo = {.task = geocl_st_meta(in, "task"), .config_json = geocl_st_meta(in, "croco_kwargs")};
   geocl_model *m;
   ck_assert_ok(geocl_model_create(ctx, &mo, &m));
-  set_weights(m, geocl_st_meta(in, "init"));
+  golden_set_weights(geocl_model_params(m), geocl_st_meta(in, "init"));
   geocl_scope s = geocl_scope_begin(ctx);
   geocl_batch b = {0};
   ck_assert_ok(geocl_batch_set(&b, "image1", test_st_upload(ctx, in, "image1")));
@@ -120,7 +63,7 @@ static void golden(geocl_ctx *ctx, const char *fixture) {
   worst_output = worst_grad = 0;
   for (size_t i = 0; i < sizeof names / sizeof *names; i++)
     if (geocl_st_find(out, names[i])) {
-      double e = compare(what, geocl_outputs_get(&o, names[i]), out, names[i], OUTPUT_TOL);
+      double e = golden_compare(what, geocl_outputs_get(&o, names[i]), out, names[i], OUTPUT_TOL, ZERO_GRAD_NORM);
       if (e > worst_output) worst_output = e;
     }
   geocl_params *p = geocl_model_params(m);
@@ -128,7 +71,8 @@ static void golden(geocl_ctx *ctx, const char *fixture) {
   int checked = 0;
   for (int i = 0; i < geocl_params_count(p); i++) {
     if (geocl_params_is_buffer(p, i)) continue;
-    double e = compare(what, geocl_grad(geocl_params_get(p, i)), grads, geocl_params_name(p, i), GRAD_TOL);
+    double e = golden_compare(what, geocl_grad(geocl_params_get(p, i)), grads, geocl_params_name(p, i), GRAD_TOL,
+                              ZERO_GRAD_NORM);
     if (e > worst_grad) worst_grad = e;
     checked++;
   }

@@ -529,6 +529,343 @@ START_TEST(kitti_odometry_and_dense_pipeline) {
 }
 END_TEST
 
+/* Decode the normalised crop pixel (x, y) of channel c back to 0..255. */
+static int crop_pixel(const float *planes, int w, int h, int c, int x, int y) {
+  float v = planes[(size_t)c * w * h + (size_t)y * w + x] * geocl_imagenet_std[c] + geocl_imagenet_mean[c];
+  return (int)lrintf(v * 255.0f);
+}
+
+static void read_png_rgb(const char *path, geocl_image *img) {
+  ck_assert_ok(geocl_image_read(path, img));
+  ck_assert_int_eq(img->channels, 3);
+}
+
+/* One sample of spec's fields from data through the dense pipeline (no augmentation). */
+static const geocl_host_batch *first_sample(loader_setup *c, const char *data, geocl_fields fields, int w, int h,
+                                            geocl_loader **l) {
+  geocl_source_opts_default(&c->source);
+  geocl_loader_config_default(&c->loader);
+  c->data = data;
+  c->loader.pipeline = "dense";
+  c->loader.batch_size = 1;
+  c->loader.shuffle = false;
+  c->loader.spec = (geocl_data_spec){.height = h, .width = w, .fields = fields, .augment = false};
+  ck_assert_ok(loader_open(c, l));
+  const geocl_host_batch *b;
+  ck_assert_ok(geocl_loader_next(*l, &b));
+  return b;
+}
+
+/* KITTI 2015 stereo and flow scenes (geocl synth --layout kitti2015), and the
+ * odometry layout's stereo pairs: image2 is the right view or the next
+ * frame, the target the disparity or flow file at the crop. */
+START_TEST(kitti_benchmark_sources) {
+  char dir[4200], odo[4200], path[4400];
+  snprintf(dir, sizeof dir, "%s/loader-kitti2015", test_tmpdir());
+  snprintf(odo, sizeof odo, "%s/loader-odometry-stereo", test_tmpdir());
+  geocl_synth_options so;
+  geocl_synth_options_default(&so);
+  so.frames = 5;
+  so.width = 48;
+  so.height = 40;
+  so.overwrite = 1;
+  so.out_dir = dir;
+  so.layout = GEOCL_SYNTH_KITTI2015;
+  geocl_synth_summary sum;
+  ck_assert_ok(geocl_synth_write(&so, &sum));
+  so.out_dir = odo;
+  so.layout = GEOCL_SYNTH_ODOMETRY;
+  ck_assert_ok(geocl_synth_write(&so, NULL));
+  const geocl_fields stereo = 1u << GEOCL_FIELD_IMAGE1 | 1u << GEOCL_FIELD_IMAGE2 | 1u << GEOCL_FIELD_DISPARITY |
+                              1u << GEOCL_FIELD_VALID;
+  const geocl_fields flow = 1u << GEOCL_FIELD_IMAGE1 | 1u << GEOCL_FIELD_IMAGE2 | 1u << GEOCL_FIELD_FLOW |
+                            1u << GEOCL_FIELD_VALID;
+  struct {
+    const char *data, *image2, *target;
+    geocl_fields fields;
+    const char *type;
+  } cases[] = {
+      {dir, "training/image_3/000000_10.png", "training/disp_occ_0/000000_10.png", stereo, "kitti"},
+      {"kitti-noc:", "training/image_3/000000_10.png", "training/disp_noc_0/000000_10.png", stereo, "kitti-noc"},
+      {dir, "training/image_2/000000_11.png", "training/flow_occ/000000_10.png", flow, "kitti"},
+      {"kitti-noc:", "training/image_2/000000_11.png", "training/flow_noc/000000_10.png", flow, "kitti-noc"},
+      {odo, "sequences/00/image_3/000000.png", "sequences/00/disparity/000000.png", stereo, "kitti-odometry"},
+  };
+  for (int k = 0; k < 5; k++) {
+    char data[4300];
+    snprintf(data, sizeof data, "%s%s", cases[k].data, cases[k].data[0] == 'k' ? dir : "");
+    loader_setup c;
+    geocl_loader *l;
+    const geocl_host_batch *b = first_sample(&c, data, cases[k].fields, 40, 32, &l);
+    ck_assert_str_eq(geocl_data_source_type_name(open_source), cases[k].type);
+    if (k < 4) ck_assert_int_eq(geocl_data_source_size(open_source), sum.pairs);
+    ck_assert_ok(geocl_data_source_check(open_source, "task", cases[k].fields));
+    const char *root = k < 4 ? dir : odo;
+    geocl_image img2, target;
+    snprintf(path, sizeof path, "%s/%s", root, cases[k].image2);
+    read_png_rgb(path, &img2);
+    snprintf(path, sizeof path, "%s/%s", root, cases[k].target);
+    bool is_flow = cases[k].fields == flow;
+    ck_assert_ok(is_flow ? geocl_kitti_flow_read(path, &target) : geocl_kitti_disparity_read(path, &target));
+    const float *im2 = b->data[1], *t = b->data[2], *valid = b->data[3];
+    int known = 0;
+    for (int y = 0; y < 32; y++)
+      for (int x = 0; x < 40; x++) {
+        size_t src = (size_t)(y + 4) * 48 + x + 4;
+        for (int ch = 0; ch < 3; ch++)
+          ck_assert_int_eq(crop_pixel(im2, 40, 32, ch, x, y), ((uint8_t *)img2.data)[3 * src + ch]);
+        const float *g = target.data;
+        float v = is_flow ? g[3 * src + 2] : g[src] > 0;
+        ck_assert_float_eq(valid[y * 40 + x], v);
+        known += v > 0;
+        ck_assert_float_eq(t[y * 40 + x], is_flow ? g[3 * src] : g[src]);
+        if (is_flow) ck_assert_float_eq(t[32 * 40 + y * 40 + x], g[3 * src + 1]);
+      }
+    ck_assert_int_gt(known, 40 * 32 / 2);
+    geocl_image_free(&img2);
+    geocl_image_free(&target);
+    loader_close(l);
+  }
+
+  /* one sample cannot be a stereo and a flow pair; a damaged file is named */
+  geocl_data_source *s;
+  geocl_source_opts o;
+  geocl_source_opts_default(&o);
+  o.needs = stereo | flow;
+  ck_assert_int_eq(geocl_data_source_open(dir, &o, &s), GEOCL_E_INVALID);
+  ck_assert_ptr_nonnull(strstr(geocl_last_error(), "not both"));
+  snprintf(path, sizeof path, "%s/training/disp_occ_0/000000_10.png", dir);
+  char *bytes;
+  size_t size;
+  ck_assert_ok(geocl_file_read_all(path, 1 << 20, &bytes, &size));
+  ck_assert_ok(geocl_file_write_atomic(path, bytes, size / 2));
+  free(bytes);
+  loader_setup c;
+  geocl_loader *l;
+  geocl_source_opts_default(&c.source);
+  geocl_loader_config_default(&c.loader);
+  c.data = dir;
+  c.loader.pipeline = "dense";
+  c.loader.batch_size = 1;
+  c.loader.shuffle = false;
+  c.loader.spec = (geocl_data_spec){.height = 32, .width = 40, .fields = stereo};
+  ck_assert_ok(loader_open(&c, &l));
+  const geocl_host_batch *b;
+  ck_assert_int_eq(geocl_loader_next(l, &b), GEOCL_E_FORMAT);
+  ck_assert_ptr_nonnull(strstr(geocl_last_error(), "disp_occ_0/000000_10.png"));
+  loader_close(l);
+}
+END_TEST
+
+/* A KITTI depth split in the depth toolbox's layout, written here: images
+ * under input/, annotations under gt_depth/, None for a frame without. */
+START_TEST(kitti_depth_source) {
+  char dir[4200], path[4600];
+  snprintf(dir, sizeof dir, "%s/loader-kitti-depth", test_tmpdir());
+  const char *image = "2011_09_26/2011_09_26_drive_0002_sync/image_02/data/%010d.png";
+  const char *depth = "2011_09_26_drive_0002_sync/proj_depth/groundtruth/image_02/%010d.png";
+  char listing[1024] = "";
+  for (int i = 0; i < 3; i++) {
+    char rel[256];
+    snprintf(rel, sizeof rel, image, i);
+    snprintf(path, sizeof path, "%s/input/%s", dir, rel);
+    *strrchr(path, '/') = 0;
+    ck_assert_ok(geocl_mkdir_p(path));
+    snprintf(path, sizeof path, "%s/input/%s", dir, rel);
+    geocl_image img;
+    ck_assert_ok(geocl_image_alloc(&img, 20, 12, 3, GEOCL_SAMPLE_U8));
+    ((uint8_t *)img.data)[0] = (uint8_t)(40 + i);
+    ck_assert_ok(geocl_image_write_png(path, &img));
+    geocl_image_free(&img);
+    size_t used = strlen(listing);
+    snprintf(listing + used, sizeof listing - used, "%s ", rel);
+    used = strlen(listing);
+    if (i == 1) {
+      snprintf(listing + used, sizeof listing - used, "None 721.5377\n");
+      continue;
+    }
+    snprintf(rel, sizeof rel, depth, i);
+    snprintf(listing + used, sizeof listing - used, "%s 721.5377\n", rel);
+    snprintf(path, sizeof path, "%s/gt_depth/%s", dir, rel);
+    *strrchr(path, '/') = 0;
+    ck_assert_ok(geocl_mkdir_p(path));
+    snprintf(path, sizeof path, "%s/gt_depth/%s", dir, rel);
+    float z[20 * 12];
+    for (int p = 0; p < 240; p++) z[p] = p % 3 ? 0.0f : 5.0f + p / 16.0f + i;
+    ck_assert_ok(geocl_kitti_depth_write(path, z, 20, 12));
+  }
+  snprintf(path, sizeof path, "%s/kitti_eigen_test.txt", dir);
+  ck_assert_ok(geocl_file_write_atomic(path, listing, strlen(listing)));
+
+  loader_setup c;
+  geocl_loader *l;
+  const geocl_fields fields = 1u << GEOCL_FIELD_IMAGE1 | 1u << GEOCL_FIELD_DEPTH | 1u << GEOCL_FIELD_VALID;
+  first_sample(&c, path, fields, 20, 12, &l);
+  ck_assert_str_eq(geocl_data_source_type_name(open_source), "kitti-depth");
+  ck_assert_int_eq(geocl_data_source_size(open_source), 3);
+  for (int i = 1; i < 3; i++) {
+    const geocl_host_batch *b;
+    ck_assert_ok(geocl_loader_next(l, &b));
+    ck_assert_int_eq(crop_pixel(b->data[0], 20, 12, 0, 0, 0), 40 + i);
+    const float *d = b->data[1], *valid = b->data[2];
+    for (int p = 0; p < 240; p++) {
+      float want = i == 1 || p % 3 ? 0.0f : 5.0f + p / 16.0f + i;
+      ck_assert_float_eq_tol(d[p], want, 1.0f / 512.0f);
+      ck_assert_float_eq(valid[p], want > 0 ? 1.0f : 0.0f);
+    }
+  }
+  loader_close(l);
+  /* a malformed line is named */
+  ck_assert_ok(geocl_file_write_atomic(path, "a.png\n", 6));
+  geocl_data_source *s;
+  ck_assert_int_eq(geocl_data_source_open(path, NULL, &s), GEOCL_E_FORMAT);
+  ck_assert_ptr_nonnull(strstr(geocl_last_error(), "kitti_eigen_test.txt line 1"));
+}
+END_TEST
+
+/* Source "analytic": 64×48 samples whose targets encode where each pixel came
+ * from: depth 1 + x, disparity 1 + x + 1000 y, flow (1 + x, 1 + y), all known
+ * (sparse flow: known where x + y is even). */
+#define AW 64
+#define AH 48
+static bool analytic_sparse;
+
+static geocl_status analytic_open(const char *path, const geocl_source_opts *o, void **state) {
+  (void)path;
+  (void)o;
+  *state = NULL;
+  return GEOCL_OK;
+}
+static int64_t analytic_size(void *state) {
+  (void)state;
+  return 400;
+}
+static geocl_fields analytic_fields(void *state) {
+  (void)state;
+  return 1u << GEOCL_FIELD_IMAGE1 | 1u << GEOCL_FIELD_IMAGE2 | 1u << GEOCL_FIELD_DEPTH | 1u << GEOCL_FIELD_DISPARITY |
+         1u << GEOCL_FIELD_FLOW | 1u << GEOCL_FIELD_VALID;
+}
+static geocl_status analytic_read(void *state, void **thread, int64_t index, geocl_raw_sample *out) {
+  (void)thread;
+  snprintf(out->name, sizeof out->name, "analytic %lld", (long long)index);
+  out->has = analytic_fields(state);
+  ck_assert_ok(geocl_image_alloc(&out->image1, AW, AH, 3, GEOCL_SAMPLE_U8));
+  ck_assert_ok(geocl_image_alloc(&out->image2, AW, AH, 3, GEOCL_SAMPLE_U8));
+  ck_assert_ok(geocl_image_alloc(&out->depth, AW, AH, 1, GEOCL_SAMPLE_F32));
+  ck_assert_ok(geocl_image_alloc(&out->disparity, AW, AH, 1, GEOCL_SAMPLE_F32));
+  ck_assert_ok(geocl_image_alloc(&out->flow, AW, AH, 3, GEOCL_SAMPLE_F32));
+  for (int y = 0; y < AH; y++)
+    for (int x = 0; x < AW; x++) {
+      int i = y * AW + x;
+      ((float *)out->depth.data)[i] = 1.0f + x;
+      ((float *)out->disparity.data)[i] = 1.0f + x + 1000.0f * y;
+      float *f = (float *)out->flow.data + 3 * i;
+      bool known = !analytic_sparse || (x + y) % 2 == 0;
+      f[0] = known ? 1.0f + x : 0;
+      f[1] = known ? 1.0f + y : 0;
+      f[2] = known;
+      ((uint8_t *)out->image1.data)[3 * i] = (uint8_t)(x * 4);
+      ((uint8_t *)out->image2.data)[3 * i] = (uint8_t)(y * 4);
+    }
+  return GEOCL_OK;
+}
+static void analytic_close(void *state) { (void)state; }
+
+static const geocl_data_source_type source_analytic = {
+    .name = "analytic", .summary = "test", .open = analytic_open, .size = analytic_size, .fields = analytic_fields,
+    .read = analytic_read, .close = analytic_close};
+
+/* The training augmentation of each task, judged by its targets: every crop
+ * pixel holds the value of the source pixel the drawn scale, flips and crop
+ * map it to; the draws come at the official rates. */
+START_TEST(dense_augmentation) {
+  ck_assert_ok(geocl_data_source_register(&source_analytic));
+  enum { CW = 32, CH = 24, N = 400 };
+  const geocl_fields images = 1u << GEOCL_FIELD_IMAGE1 | 1u << GEOCL_FIELD_IMAGE2 | 1u << GEOCL_FIELD_VALID;
+  const geocl_fields tasks[4] = {images | 1u << GEOCL_FIELD_DISPARITY, images | 1u << GEOCL_FIELD_FLOW,
+                                 images | 1u << GEOCL_FIELD_FLOW, images | 1u << GEOCL_FIELD_DEPTH};
+  for (int t = 0; t < 4; t++) {
+    analytic_sparse = t == 2;
+    loader_setup c;
+    geocl_source_opts_default(&c.source);
+    geocl_loader_config_default(&c.loader);
+    c.data = "analytic:";
+    c.loader.pipeline = "dense";
+    c.loader.batch_size = 1;
+    c.loader.seed = 3;
+    c.loader.spec = (geocl_data_spec){.height = CH, .width = CW, .fields = tasks[t], .augment = true};
+    geocl_loader *l;
+    ck_assert_ok(loader_open(&c, &l));
+    int scaled = 0, hflips = 0, vflips = 0, known = 0;
+    for (int n = 0; n < N; n++) {
+      const geocl_host_batch *b;
+      ck_assert_ok(geocl_loader_next(l, &b));
+      const geocl_sample_info *in = &b->info[0];
+      double sx = in->scale;
+      int sw = (int)lround(AW * sx);
+      scaled += sx != 1.0;
+      hflips += in->flipped;
+      const float *target = b->data[2], *valid = b->data[3];
+      bool vflip = false;
+      if (t == 0) { /* stereo: x scaled, nearest disparity times sx; a vertical flip maybe */
+        ck_assert(!in->flipped);
+        vflip = fabsf(target[CW] - target[0]) > 1.0f && target[CW] < target[0];
+        for (int y = 0; y < CH; y++)
+          for (int x = 0; x < CW; x++) {
+            int X = (int)floor((in->crop_x + x) / sx), Y = vflip ? AH - 1 - (in->crop_y + y) : in->crop_y + y;
+            X = X < AW ? X : AW - 1;
+            ck_assert_float_eq_tol(target[y * CW + x], (float)(sx * (1 + X + 1000.0 * Y)), 1e-2f * (float)sx);
+            ck_assert_float_eq(valid[y * CW + x], 1.0f);
+          }
+      } else if (t == 1) { /* dense flow: bilinear, u = ±(X + 1/2 + sx/2) along the unflipped scaled x */
+        const float *v = target + CW * CH;
+        vflip = v[0] < 0; /* v = ±(Y + 1/2 + sy/2) along the unflipped scaled y */
+        int unit_steps = 0;
+        for (int y = 1; y < CH; y++) unit_steps += fabsf(v[y * CW] - v[(y - 1) * CW] - 1.0f) < 1e-3f;
+        ck_assert_int_ge(unit_steps, CH - 3); /* but where the border repeats */
+        for (int y = 0; y < CH; y++)
+          for (int x = 0; x < CW; x++) {
+            int X = in->flipped ? sw - 1 - (in->crop_x + x) : in->crop_x + x;
+            double xs = (X + 0.5) / sx - 0.5;
+            if (xs < 0 || xs > AW - 1) continue; /* edge pixels repeat */
+            double want = (X + 0.5 + 0.5 * sx) * (in->flipped ? -1 : 1);
+            ck_assert_float_eq_tol(target[y * CW + x], (float)want, 1e-3f);
+            ck_assert_float_eq_tol(v[y * CW + x], v[y * CW], 1e-4f);
+          }
+      } else if (t == 2) { /* sparse flow: splatted to round(x·sx), scaled, signs flipped */
+        const float *v = target + CW * CH;
+        for (int y = 0; y < CH; y++)
+          for (int x = 0; x < CW; x++) {
+            if (valid[y * CW + x] == 0.0f) continue;
+            known++;
+            int X = in->flipped ? sw - 1 - (in->crop_x + x) : in->crop_x + x;
+            double src = fabs(target[y * CW + x]) / sx - 1; /* the source column */
+            ck_assert_double_eq_tol(src, lround(src), 1e-3);
+            ck_assert_int_eq(lround(lround(src) * sx), X);
+            ck_assert((target[y * CW + x] < 0) == in->flipped);
+            vflip |= v[y * CW + x] < 0;
+          }
+      } else { /* depth: a horizontal flip and a crop */
+        for (int y = 0; y < CH; y++)
+          for (int x = 0; x < CW; x++) {
+            int X = in->flipped ? AW - 1 - (in->crop_x + x) : in->crop_x + x;
+            ck_assert_float_eq(target[y * CW + x], 1.0f + X);
+          }
+        ck_assert(sx == 1.0);
+      }
+      vflips += vflip;
+    }
+    printf("dense augmentation, task %d: scaled %d, h-flipped %d, v-flipped %d of %d; known sparse flow %d\n", t,
+           scaled, hflips, vflips, N, known);
+    double rate_scaled[4] = {0.5, 0.8, 0.8, 0}, rate_h[4] = {0, 0.5, 0.5, 0.5}, rate_v[4] = {0.5, 0.1, 0.1, 0};
+    ck_assert_double_eq_tol(scaled / (double)N, rate_scaled[t], 0.08);
+    ck_assert_double_eq_tol(hflips / (double)N, rate_h[t], 0.08);
+    ck_assert_double_eq_tol(vflips / (double)N, rate_v[t], 0.06);
+    loader_close(l);
+  }
+}
+END_TEST
+
 START_TEST(point_cloud_augmentation) {
   /* a quarter turn about the range box's centre, then scale and mirror */
   geocl_points_augment a = {(float)M_PI_2, 2.0f, 1, {35.2f, 0.0f, -1.0f}};
@@ -593,6 +930,9 @@ static Suite *suite(void) {
   tcase_add_test(t, errors_name_the_file);
   tcase_add_test(t, evaluation_order_keeps_every_sample);
   tcase_add_test(t, kitti_odometry_and_dense_pipeline);
+  tcase_add_test(t, kitti_benchmark_sources);
+  tcase_add_test(t, kitti_depth_source);
+  tcase_add_test(t, dense_augmentation);
   suite_add_tcase(s, t);
   t = tcase_create("augment");
   tcase_add_test(t, augmentation_statistics);

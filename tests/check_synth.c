@@ -405,6 +405,153 @@ START_TEST(listed_pairs_are_covisible) {
 }
 END_TEST
 
+/* The right camera: calib's P3 says where it is; the left view's disparity
+ * file holds f·B/depth (occluded pixels included), 0 where there is no
+ * surface or the disparity does not fit the 16-bit file. */
+START_TEST(disparity_is_f_baseline_over_depth) {
+  make_data_set();
+  double worst = 0.0;
+  int64_t known = 0, too_large = 0;
+  for (int seq = 0; seq < SEQUENCES; seq++) {
+    sequence s;
+    read_sequence(seq, &s);
+    double baseline = (s.calib.P[2][3] - s.calib.P[3][3]) / s.fx;
+    ck_assert_double_eq_tol(baseline, 0.54, 1e-9);
+    ck_assert_double_eq(s.calib.P[3][0], s.fx); /* same intrinsics */
+    for (int f = 0; f < FRAMES; f++) {
+      geocl_image depth, disp, right;
+      ck_assert_ok(geocl_kitti_depth_read(seq_path(seq, "depth/%06d.png", f, 0), &depth));
+      ck_assert_ok(geocl_kitti_disparity_read(seq_path(seq, "disparity/%06d.png", f, 0), &disp));
+      ck_assert_ok(geocl_image_read(seq_path(seq, "image_3/%06d.png", f, 0), &right));
+      ck_assert_int_eq(right.width, WIDTH);
+      ck_assert_int_eq(right.channels, 3);
+      const float *z = depth.data, *d = disp.data;
+      for (int i = 0; i < WIDTH * HEIGHT; i++) {
+        double want = z[i] > 0.0f ? s.fx * baseline / z[i] : 0.0;
+        if (want * 256.0 > 65535.0) {
+          ck_assert_float_eq(d[i], 0.0f);
+          too_large++;
+          continue;
+        }
+        /* both files are rounded: 1/512 px, and 1/512 m of depth is f·B/z²/512 px */
+        double e = fabs(d[i] - want), tol = 1.0 / 512 + (z[i] > 0 ? want / z[i] / 512 : 0) + 1e-4;
+        ck_assert_msg(e <= tol, "seq %d frame %d pixel %d: disparity %g, f·B/z = %g", seq, f, i, d[i], want);
+        worst = e > worst ? e : worst;
+        known += d[i] > 0;
+      }
+      geocl_image_free(&depth);
+      geocl_image_free(&disp);
+      geocl_image_free(&right);
+    }
+    free(s.poses);
+  }
+  printf("disparity vs f·B/depth: worst %.4f px over %lld known pixels; %lld beyond the file's 255.99 px\n", worst,
+         (long long)known, (long long)too_large);
+  ck_assert_int_gt(known, SEQUENCES * FRAMES * WIDTH * HEIGHT / 2);
+}
+END_TEST
+
+static int files_equal(const char *a, const char *b) {
+  char cmd[9000];
+  snprintf(cmd, sizeof cmd, "cmp -s '%s' '%s'", a, b);
+  return system(cmd) == 0;
+}
+
+/* The KITTI 2015 layout of the same scenes: scene n is the n-th listed pair of
+ * the odometry layout, file for file; the noc maps are the occ maps where the
+ * other view sees the point; the right view shows the left view's surface
+ * points at x − disparity. */
+START_TEST(kitti2015_layout_matches_the_odometry_one) {
+  make_data_set();
+  char dir[4096], cmd[4200], a_path[4400], b_path[4400];
+  snprintf(dir, sizeof dir, "%s/synth-kitti2015", test_tmpdir());
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  ck_assert_int_eq(system(cmd), 0);
+  geocl_synth_options o;
+  geocl_synth_options_default(&o);
+  o.out_dir = dir;
+  o.sequences = SEQUENCES;
+  o.frames = FRAMES;
+  o.width = WIDTH;
+  o.height = HEIGHT;
+  o.seed = 7;
+  o.layout = GEOCL_SYNTH_KITTI2015;
+  geocl_synth_summary sum;
+  ck_assert_ok(geocl_synth_write(&o, &sum));
+  geocl_pair_list pairs;
+  ck_assert_ok(geocl_pairs_read_dir(data_dir, &pairs));
+  ck_assert_int_eq(sum.pairs, pairs.count);
+  double colour = 0.0, shifted[5] = {0.0};
+  int64_t noc_px = 0, occ_px = 0, flow_noc = 0, flow_occ = 0;
+  for (int64_t n = 0; n < pairs.count; n++) {
+    int seq, a, b;
+    ck_assert_int_eq(sscanf(strstr(pairs.first[n], "sequences/"), "sequences/%d/image_2/%d.png", &seq, &a), 2);
+    ck_assert_int_eq(sscanf(strstr(pairs.second[n], "sequences/"), "sequences/%*d/image_2/%d.png", &b), 1);
+    static const char *const same[][2] = {{"image_2/%06lld_10.png", "image_2/%06d.png"},
+                                          {"image_3/%06lld_10.png", "image_3/%06d.png"},
+                                          {"image_3/%06lld_11.png", "image_3/%06d.png"},
+                                          {"disp_occ_0/%06lld_10.png", "disparity/%06d.png"},
+                                          {"flow_occ/%06lld_10.png", "flow/%06d_%06d.png"}};
+    for (int k = 0; k < 5; k++) {
+      char name[64];
+      snprintf(name, sizeof name, same[k][0], (long long)n);
+      snprintf(a_path, sizeof a_path, "%s/training/%s", dir, name);
+      snprintf(b_path, sizeof b_path, "%s", seq_path(seq, same[k][1], k == 2 ? b : a, b));
+      ck_assert_msg(files_equal(a_path, b_path), "%s differs from %s", a_path, b_path);
+    }
+    geocl_image occ, noc, focc, fnoc, left, right;
+    snprintf(a_path, sizeof a_path, "%s/training/disp_occ_0/%06lld_10.png", dir, (long long)n);
+    ck_assert_ok(geocl_kitti_disparity_read(a_path, &occ));
+    snprintf(a_path, sizeof a_path, "%s/training/disp_noc_0/%06lld_10.png", dir, (long long)n);
+    ck_assert_ok(geocl_kitti_disparity_read(a_path, &noc));
+    snprintf(a_path, sizeof a_path, "%s/training/flow_occ/%06lld_10.png", dir, (long long)n);
+    ck_assert_ok(geocl_kitti_flow_read(a_path, &focc));
+    snprintf(a_path, sizeof a_path, "%s/training/flow_noc/%06lld_10.png", dir, (long long)n);
+    ck_assert_ok(geocl_kitti_flow_read(a_path, &fnoc));
+    snprintf(a_path, sizeof a_path, "%s/training/image_2/%06lld_10.png", dir, (long long)n);
+    ck_assert_ok(geocl_image_read(a_path, &left));
+    snprintf(a_path, sizeof a_path, "%s/training/image_3/%06lld_10.png", dir, (long long)n);
+    ck_assert_ok(geocl_image_read(a_path, &right));
+    snprintf(a_path, sizeof a_path, "%s/training/calib/%06lld.txt", dir, (long long)n);
+    geocl_kitti_calib calib;
+    ck_assert_ok(geocl_kitti_calib_read(a_path, &calib));
+    ck_assert_int_eq(calib.layout, GEOCL_CALIB_OBJECT);
+    ck_assert_double_eq_tol((calib.P[2][3] - calib.P[3][3]) / calib.P[2][0], 0.54, 1e-9);
+    const float *po = occ.data, *pn = noc.data, *fo = focc.data, *fn = fnoc.data;
+    for (int v = 0; v < HEIGHT; v++)
+      for (int u = 0; u < WIDTH; u++) {
+        int i = v * WIDTH + u;
+        ck_assert(pn[i] == 0.0f || pn[i] == po[i]);
+        ck_assert(fn[3 * i + 2] == 0.0f || (fo[3 * i + 2] == 1.0f && fn[3 * i] == fo[3 * i] && fn[3 * i + 1] == fo[3 * i + 1]));
+        occ_px += po[i] > 0;
+        noc_px += pn[i] > 0;
+        flow_occ += fo[3 * i + 2] > 0;
+        flow_noc += fn[3 * i + 2] > 0;
+        if (pn[i] <= 0.0f) continue;
+        colour += colour_difference(&left, u, v, &right, u - pn[i], v);
+        for (int k = 0; k < 5; k++) shifted[k] += colour_difference(&left, u, v, &right, u - pn[i] + 0.25 * (k - 2), v);
+      }
+    geocl_image_free(&occ);
+    geocl_image_free(&noc);
+    geocl_image_free(&focc);
+    geocl_image_free(&fnoc);
+    geocl_image_free(&left);
+    geocl_image_free(&right);
+  }
+  printf("KITTI 2015 layout: %lld scenes; disparity known at %lld pixels, %lld of them seen by the right view; flow "
+         "%lld, %lld seen by frame 11; colour difference left/right %.2f levels (shifted by -0.5 .. 0.5 px: %.2f %.2f "
+         "%.2f %.2f %.2f)\n",
+         (long long)pairs.count, (long long)occ_px, (long long)noc_px, (long long)flow_occ, (long long)flow_noc,
+         colour / noc_px, shifted[0] / noc_px, shifted[1] / noc_px, shifted[2] / noc_px, shifted[3] / noc_px,
+         shifted[4] / noc_px);
+  ck_assert_int_lt(noc_px, occ_px); /* something is occluded */
+  ck_assert_int_gt(noc_px, occ_px / 2);
+  ck_assert_int_lt(flow_noc, flow_occ);
+  for (int k = 0; k < 5; k++) ck_assert_double_ge(shifted[k], shifted[2]); /* the disparity is where the colours match */
+  geocl_pair_list_free(&pairs);
+}
+END_TEST
+
 START_TEST(refuses_to_overwrite_and_checks_options) {
   make_data_set();
   geocl_synth_options o;
@@ -443,6 +590,8 @@ static Suite *suite(void) {
   tcase_set_timeout(t, 120);
   tcase_add_test(t, same_arguments_same_bytes);
   tcase_add_test(t, layout_and_formats);
+  tcase_add_test(t, disparity_is_f_baseline_over_depth);
+  tcase_add_test(t, kitti2015_layout_matches_the_odometry_one);
   tcase_add_test(t, flow_depth_pose_consistency);
   tcase_add_test(t, lidar_agrees_with_depth);
   tcase_add_test(t, listed_pairs_are_covisible);

@@ -23,6 +23,8 @@ check_usage pretrain "option '--quiet' takes no value" --quiet=1
 check_usage devices "unknown option '--jsno'; did you mean '--json'?" --jsno
 check_usage bench "unknown option '--repaet'; did you mean '--repeat'?" step --repaet 2
 check_usage pretrain "unknown option '--zzzzzz' (see 'geocl pretrain --help')" --zzzzzz
+check_usage eval "unknown option '--jsno'; did you mean '--json'?" --jsno
+check_usage infer "unknown option '--wieghts'; did you mean '--weights'?" --wieghts w
 # a wrong task, preset or model option is a usage error before anything is made
 check_usage pretrain "no plugin named 'crocco'" --task crocco --out "$dir/a"
 check_usage pretrain "croco has no preset 'tinny'" --model tinny --out "$dir/b"

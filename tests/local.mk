@@ -17,7 +17,7 @@ tests_libtestutil_la_LIBADD = src/libgeocl.la
 
 CORE_TESTS = tests/check_core tests/check_loader tests/check_opencl_smoke
 OP_TESTS = tests/check_backend_ops tests/check_gradients
-PLUGIN_TESTS = tests/check_plugins tests/check_croco tests/check_train tests/check_heads
+PLUGIN_TESTS = tests/check_plugins tests/check_croco tests/check_train tests/check_heads tests/check_dense_eval
 check_PROGRAMS += $(PLUGIN_TESTS)
 TESTS += $(PLUGIN_TESTS)
 tests_check_plugins_SOURCES = tests/check_plugins.c
@@ -25,7 +25,7 @@ tests_check_plugins_SOURCES = tests/check_plugins.c
 check_PROGRAMS += tests/make_model_files
 tests_make_model_files_SOURCES = tests/make_model_files.c
 tests_make_model_files_LDADD = src/libgeocl.la
-TESTS += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/cli_usage.sh
+TESTS += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/cli_usage.sh tests/eval_cli.sh tests/heads_cli.sh
 if GEOCL_MPI
 TESTS += tests/mpi_cli.sh
 check_PROGRAMS += tests/dist_mean
@@ -33,13 +33,27 @@ tests_dist_mean_SOURCES = tests/dist_mean.c
 tests_dist_mean_LDADD = src/libgeocl.la -lm
 endif
 EXTRA_DIST += tests/mpi_cli.sh
-EXTRA_DIST += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/cli_checks.sh tests/cli_usage.sh
+EXTRA_DIST += tests/model_cli.sh tests/pretrain_cli.sh tests/finetune_cli.sh tests/cli_checks.sh tests/cli_usage.sh \
+	tests/eval_cli.sh tests/heads_cli.sh
 tests_check_heads_SOURCES = tests/check_heads.c
+tests_check_dense_eval_SOURCES = tests/check_dense_eval.c
+check_PROGRAMS += tests/check_dense_heads
+TESTS += tests/check_dense_heads
+tests_check_dense_heads_SOURCES = tests/check_dense_heads.c tests/golden.c tests/golden.h
+tests_check_dense_heads_CFLAGS = $(TEST_CFLAGS) $(JSONC_CFLAGS)
+tests_check_dense_heads_LDADD = $(TEST_LDADD) $(JSONC_LIBS)
+EXTRA_DIST += tests/fixtures/dense/criteria.safetensors \
+	tests/fixtures/dense/stereo-rope/inputs.safetensors tests/fixtures/dense/stereo-rope/outputs.safetensors \
+	tests/fixtures/dense/stereo-rope/grads.safetensors \
+	tests/fixtures/dense/flow-cosine/inputs.safetensors tests/fixtures/dense/flow-cosine/outputs.safetensors \
+	tests/fixtures/dense/flow-cosine/grads.safetensors \
+	tests/fixtures/dense/depth-rope/inputs.safetensors tests/fixtures/dense/depth-rope/outputs.safetensors \
+	tests/fixtures/dense/depth-rope/grads.safetensors tests/gen/gen_dpt_fixtures.py
 # kill -9 at every syscall of a run's files (strace), then resume: bit-identical
 TESTS += tests/fault_inject.sh
 EXTRA_DIST += tests/fault_inject.sh
 tests_check_train_SOURCES = tests/check_train.c
-tests_check_croco_SOURCES = tests/check_croco.c
+tests_check_croco_SOURCES = tests/check_croco.c tests/golden.c tests/golden.h
 tests_check_croco_CFLAGS = $(TEST_CFLAGS) $(JSONC_CFLAGS)
 tests_check_croco_LDADD = $(TEST_LDADD) $(JSONC_LIBS)
 EXTRA_DIST += tests/fixtures/croco/README.md \
@@ -50,7 +64,10 @@ EXTRA_DIST += tests/fixtures/croco/README.md \
 	tests/fixtures/croco/mae-rope/inputs.safetensors tests/fixtures/croco/mae-rope/outputs.safetensors \
 	tests/fixtures/croco/mae-rope/grads.safetensors
 # test-only plugins: one good, one built for another ABI
-check_LTLIBRARIES += tests/plugins/testtask.la tests/plugins/oldtask.la tests/plugins/testhead.la
+check_LTLIBRARIES += tests/plugins/testtask.la tests/plugins/oldtask.la tests/plugins/testhead.la tests/plugins/testdense.la
+tests_plugins_testdense_la_SOURCES = tests/plugins/testdense.c
+tests_plugins_testdense_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_plugins_testdense_la_LIBADD = src/libgeocl.la
 tests_plugins_testhead_la_SOURCES = tests/plugins/testhead.c
 tests_plugins_testhead_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
 tests_plugins_testhead_la_LIBADD = src/libgeocl.la
@@ -141,13 +158,14 @@ tests_check_params_SOURCES = tests/check_params.c tests/call_counter.c tests/cal
 tests_check_optim_SOURCES = tests/check_optim.c tests/call_counter.c tests/call_counter.h
 EXTRA_DIST += tests/fixtures/optim_torch.safetensors tests/gen/gen_optim_fixture.py tests/gen/README.md
 # data: readers, synthetic scenes, pair loader
-DATA_TESTS = tests/check_data_readers tests/check_synth tests/check_data_loader tests/check_lidar_data
+DATA_TESTS = tests/check_data_readers tests/check_synth tests/check_data_loader tests/check_densemap tests/check_lidar_data
 check_PROGRAMS += $(DATA_TESTS)
 TESTS += $(DATA_TESTS) tests/synth_cli.sh
 EXTRA_DIST += tests/synth_cli.sh
 tests_check_data_readers_SOURCES = tests/check_data_readers.c
 tests_check_synth_SOURCES = tests/check_synth.c
 tests_check_data_loader_SOURCES = tests/check_data_loader.c
+tests_check_densemap_SOURCES = tests/check_densemap.c
 tests_check_lidar_data_SOURCES = tests/check_lidar_data.c
 EXTRA_DIST += tests/fixtures/data
 # known answers: single ops against PyTorch (fixtures from tests/gen/gen_op_kats.py)

@@ -4,7 +4,10 @@
  * and with recorded configs that do not fit the tensors (enc_depth 1e8,
  * enc_embed_dim 2^40, img_size 65536); images of the right and a wrong size;
  * masks of the right and a wrong shape, and one that masks nothing; img1
- * scaled and framed (for --resize).  Usage: make_model_files DIR */
+ * scaled and framed (for --resize).  Usage: make_model_files DIR
+ * With "target C H W DIR": DIR/target.safetensors, a dense head's target
+ * [1, C, H, W] (values 1 + (i mod 7)·0.5, every fifth unknown: +inf), and
+ * DIR/badtarget.safetensors of the wrong shape, for geocl forward --target. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -112,9 +115,28 @@ static int write_variant(const char *dir, const char *name, bool drop_first, con
   return st == GEOCL_OK ? 0 : fail(dst);
 }
 
+static int write_target(const char *dir, const char *name, int64_t c, int64_t h, int64_t w) {
+  int64_t n = c * h * w;
+  float *t = malloc(sizeof *t * (size_t)n);
+  for (int64_t i = 0; i < n; i++) t[i] = (i % (h * w)) % 5 == 0 ? INFINITY : 1.0f + (float)(i % 7) * 0.5f;
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  geocl_st_writer *wr = geocl_st_writer_new();
+  geocl_status st = geocl_st_writer_add(wr, "target", GEOCL_ST_F32, 4, (int64_t[]){1, c, h, w}, t);
+  if (st == GEOCL_OK) st = geocl_st_writer_write(wr, path);
+  geocl_st_writer_free(wr);
+  free(t);
+  return st == GEOCL_OK ? 0 : fail(path);
+}
+
 int main(int argc, char **argv) {
+  if (argc == 6 && !strcmp(argv[1], "target")) {
+    int64_t c = atoll(argv[2]), h = atoll(argv[3]), w = atoll(argv[4]);
+    return write_target(argv[5], "target.safetensors", c, h, w) ||
+           write_target(argv[5], "badtarget.safetensors", c, h + 1, w);
+  }
   if (argc != 2) {
-    fprintf(stderr, "usage: make_model_files DIR\n");
+    fprintf(stderr, "usage: make_model_files DIR, or make_model_files target C H W DIR\n");
     return 2;
   }
   const char *dir = argv[1];

@@ -22,6 +22,7 @@ check_usage synth "--seed '-1'" --out "$out" --seed -1
 check_usage synth "unknown option '--bogus'" --out "$out" --bogus
 check_usage synth "option '--seed' needs a value" --out "$out" --seed
 check_usage synth "unexpected argument 'extra'" --out "$out" extra
+check_usage synth "--layout 'kitti'" --out "$out" --layout kitti
 [ ! -e "$out" ] || fail "a refused command created $out"
 
 "$cli" synth --out "$out" --sequences 2 --frames 4 --size 48x32 --seed 5 >"$out.log" || fail "synth failed"
@@ -40,6 +41,18 @@ grep -q "already exists.*--force" "$out.err" || fail "overwrite message: $(cat "
 cp "$out/pairs.txt" "$out.pairs"
 "$cli" synth --out "$out" --sequences 2 --frames 4 --size 48x32 --seed 5 --force --quiet || fail "--force failed"
 cmp -s "$out/pairs.txt" "$out.pairs" || fail "the same arguments gave another pairs.txt"
+
+# the KITTI 2015 layout: scenes of both views with disparity and flow
+rm -rf "$out"
+"$cli" synth --out "$out" --frames 4 --size 48x32 --layout kitti2015 --quiet || fail "--layout kitti2015 failed"
+for f in pairs.txt training/image_2/000000_10.png training/image_2/000000_11.png training/image_3/000000_10.png \
+  training/disp_occ_0/000000_10.png training/disp_noc_0/000000_10.png training/flow_occ/000000_10.png \
+  training/flow_noc/000000_10.png training/calib/000000.txt; do
+  [ -s "$out/$f" ] || fail "kitti2015: missing $f"
+done
+[ ! -e "$out/sequences" ] || fail "kitti2015 wrote sequences/"
+"$cli" synth --out "$out" --frames 4 --size 48x32 --layout kitti2015 2>"$out.err"
+grep -q "already exists.*--force" "$out.err" || fail "kitti2015 overwrite message: $(cat "$out.err")"
 
 rm -rf "$out" "$out.err" "$out.log" "$out.pairs"
 echo "PASS: synth command line"

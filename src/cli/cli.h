@@ -36,6 +36,8 @@ extern const cli_command cli_encode;
 /* Print a plugin's options and presets (cmd_plugins.c). */
 void cli_print_plugin_options(FILE *out, const geocl_plugin *p);
 extern const cli_command cli_synth;
+extern const cli_command cli_eval;
+extern const cli_command cli_infer;
 
 /* Print "geocl <cmd>: <message>" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -81,10 +83,14 @@ geocl_status cli_load_batch(geocl_ctx *ctx, geocl_model *m, const char *image1, 
 /* The same with the images fitted by mode. */
 geocl_status cli_load_batch_fit(geocl_ctx *ctx, geocl_model *m, const char *image1, const char *image2,
                                 const char *mask, cli_resize mode, geocl_batch *b);
+/* A dense head's ground truth from the file's tensor 'target' ([1, C, H, W] at
+ * the model's img_size; C = 2 for flow, else 1; non-finite = unknown) as the
+ * batch's disparity/flow/depth and valid fields. */
+geocl_status cli_load_target(geocl_ctx *ctx, geocl_model *m, const char *path, geocl_batch *b);
 
 /* Options shared by the commands that run a model on image files. */
 typedef struct cli_model_args {
-  const char *weights, *task, *image1, *image2, *mask, *out, *grads, *device;
+  const char *weights, *task, *image1, *image2, *mask, *target, *out, *grads, *device;
   const char *points; /* tasks of the lidar pipeline: the points file (--image is their image1) */
   uint64_t seed;
   cli_resize resize;   /* --resize (none unless resize_given) */
@@ -98,6 +104,11 @@ int cli_parse_model_args(const char *cmd, int argc, char **argv, bool with_grads
                          cli_model_args *a);
 /* Context and model for parsed arguments, then the batch; prints the error. */
 geocl_status cli_open_model(const cli_model_args *a, bool grad, geocl_ctx **ctx, geocl_model **m, geocl_batch *b);
+
+/* Context (no gradients) and the model a weights file records, with
+ * key=value overrides; the caller frees both (also after an error). */
+geocl_status cli_open_weights(const char *device, const char *weights, int n_args, char **args, geocl_ctx **ctx,
+                              geocl_model **m);
 
 /* Host fields of a batch, each with its layout (the batch dim in front). */
 typedef struct cli_fields {

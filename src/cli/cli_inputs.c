@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Inputs of the subcommands that run a model: images and masks from files. */
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,6 +87,43 @@ geocl_status cli_load_batch_fit(geocl_ctx *ctx, geocl_model *m, const char *imag
   return st;
 }
 
+geocl_status cli_load_target(geocl_ctx *ctx, geocl_model *m, const char *path, geocl_batch *b) {
+  static const char *const fields[4] = {NULL, "disparity", "flow", "depth"};
+  const geocl_plugin *p = geocl_model_plugin(m);
+  geocl_dense_task task = geocl_dense_task_of(p);
+  if (task == GEOCL_DENSE_NONE)
+    return geocl_set_error(GEOCL_E_INVALID, "task %s has no dense target: --target is not used", p->name);
+  geocl_data_spec spec;
+  geocl_status st = geocl_model_data_spec(m, false, &spec, NULL);
+  geocl_st_file *f;
+  if (st == GEOCL_OK) st = geocl_st_open(path, &f);
+  if (st != GEOCL_OK) return st;
+  int64_t C = task == GEOCL_DENSE_FLOW ? 2 : 1, plane = spec.height * spec.width;
+  const geocl_st_info *info = geocl_st_find(f, "target");
+  float *t = NULL, *valid = NULL;
+  if (!info) st = geocl_set_error(GEOCL_E_NOT_FOUND, "%s: no tensor named 'target'", path);
+  else if (info->ndim != 4 || info->shape[0] != 1 || info->shape[1] != C || info->shape[2] != spec.height ||
+           info->shape[3] != spec.width)
+    st = geocl_set_error(GEOCL_E_SHAPE, "%s: 'target' must be [1, %lld, %lld, %lld] for task %s", path, (long long)C,
+                         (long long)spec.height, (long long)spec.width, p->name);
+  else if (!(t = malloc(sizeof *t * (size_t)(C * plane))) || !(valid = malloc(sizeof *valid * (size_t)plane)))
+    st = geocl_set_error(GEOCL_E_NOMEM, "out of memory reading %s", path);
+  else st = geocl_st_read_f32(f, info, t, (size_t)(C * plane));
+  for (int64_t i = 0; st == GEOCL_OK && i < plane; i++) {
+    valid[i] = 1;
+    for (int64_t c = 0; c < C; c++) valid[i] = isfinite(t[c * plane + i]) ? valid[i] : 0;
+    for (int64_t c = 0; c < C; c++) t[c * plane + i] = valid[i] > 0 ? t[c * plane + i] : 0;
+  }
+  if (st == GEOCL_OK)
+    st = geocl_batch_set(b, fields[task], geocl_from_host(ctx, GEOCL_F32, GEOCL_SHAPE(1, C, spec.height, spec.width), t));
+  if (st == GEOCL_OK)
+    st = geocl_batch_set(b, "valid", geocl_from_host(ctx, GEOCL_F32, GEOCL_SHAPE(1, 1, spec.height, spec.width), valid));
+  free(t);
+  free(valid);
+  geocl_st_close(f);
+  return st;
+}
+
 int cli_parse_model_args(const char *cmd, int argc, char **argv, bool with_grads, void (*help)(FILE *),
                          cli_model_args *a) {
   static const struct option opts[] = {
@@ -93,6 +131,7 @@ int cli_parse_model_args(const char *cmd, int argc, char **argv, bool with_grads
       {"image1", required_argument, 0, '1'},  {"image2", required_argument, 0, '2'},
       {"mask", required_argument, 0, 'm'},    {"out", required_argument, 0, 'o'},
       {"grads", required_argument, 0, 'g'},   {"device", required_argument, 0, 'd'},
+      {"target", required_argument, 0, 'T'},
       {"seed", required_argument, 0, 's'},    {"resize", required_argument, 0, 'r'},
       {"help", no_argument, 0, 'h'},
       {"image", required_argument, 0, '1'},   {"points", required_argument, 0, 'p'},
@@ -107,6 +146,13 @@ int cli_parse_model_args(const char *cmd, int argc, char **argv, bool with_grads
     case '1': a->image1 = optarg; break;
     case '2': a->image2 = optarg; break;
     case 'm': a->mask = optarg; break;
+    case 'T':
+      if (!with_grads) {
+        help(stderr);
+        return CLI_USAGE;
+      }
+      a->target = optarg;
+      break;
     case 'p': a->points = optarg; break;
     case 'o': a->out = optarg; break;
     case 'g':
@@ -151,6 +197,20 @@ geocl_status cli_open_model(const cli_model_args *a, bool grad, geocl_ctx **ctx,
   bool lidar = p->pipeline && !strcmp(p->pipeline, "lidar");
   if (lidar && !a->points) return geocl_set_error(GEOCL_E_INVALID, "task %s needs --points", p->name);
   if (!lidar && a->points) return geocl_set_error(GEOCL_E_INVALID, "task %s takes no --points", p->name);
-  return lidar ? cli_load_lidar_batch(*ctx, a->image1, a->points, b)
-               : cli_load_batch_fit(*ctx, *m, a->image1, a->image2, a->mask, a->resize, b);
+  if (lidar && a->target) return geocl_set_error(GEOCL_E_INVALID, "task %s takes no --target", p->name);
+  if (lidar) return cli_load_lidar_batch(*ctx, a->image1, a->points, b);
+  st = cli_load_batch_fit(*ctx, *m, a->image1, a->image2, a->mask, a->resize, b);
+  if (st == GEOCL_OK && a->target) st = cli_load_target(*ctx, *m, a->target, b);
+  return st;
+}
+
+geocl_status cli_open_weights(const char *device, const char *weights, int n_args, char **args, geocl_ctx **ctx,
+                              geocl_model **m) {
+  *m = NULL;
+  geocl_ctx_opts co = {.device = device};
+  geocl_status st = geocl_ctx_create(&co, ctx);
+  if (st != GEOCL_OK) return st;
+  geocl_set_grad_enabled(*ctx, false);
+  geocl_model_opts mo = {.weights = weights, .args = (const char *const *)args, .n_args = n_args};
+  return geocl_model_create(*ctx, &mo, m);
 }

@@ -15,8 +15,10 @@
 static void help(FILE *out) {
   fprintf(out,
           "Usage: geocl forward --weights W.safetensors --image1 A.png [--image2 B.png]\n"
+          "                     [--mask M.safetensors] [--target T.safetensors]\n"
+          "                     --out O.safetensors [--grads G.safetensors]\n"
           "       geocl forward --weights W.safetensors --image I.png --points P.safetensors\n"
-          "                     [--mask M.safetensors] --out O.safetensors [--grads G.safetensors]\n"
+          "                     --out O.safetensors [--grads G.safetensors]\n"
           "                     [--task NAME] [--device SPEC] [--seed N] [key=value ...]\n"
           "\n"
           "Run one forward pass of a model on one image pair (or one image for single-view\n"
@@ -32,9 +34,16 @@ static void help(FILE *out) {
           "  --image2 B       the reference view (pair tasks)\n"
           "  --mask M         safetensors with a tensor 'mask' (BOOL or U8, [N] or [1, N],\n"
           "                   1 = masked); without it the mask is drawn from --seed\n"
-          "  --out O          outputs: pred [1,N,3p²], target [1,N,3p²] (normalised as the\n"
-          "                   loss uses it), mask [1,N] (U8), loss, feat1, feat2, dec\n"
+          "  --target T       dense heads (stereo, flow, depth): safetensors with a tensor\n"
+          "                   'target' [1, C, H, W] at img_size (C = 2 for flow, else 1; values\n"
+          "                   that are not finite are unknown); the loss is computed against it\n"
+          "  --out O          outputs: croco/mae: pred [1,N,3p²], target [1,N,3p²] (normalised\n"
+          "                   as the loss uses it), mask [1,N] (U8), loss, feat1, feat2, dec;\n"
+          "                   dense heads: pred [1,nc,H,W] (the head's raw output: prediction\n"
+          "                   channels, then the confidence), prediction, conf, and with\n"
+          "                   --target loss and the training metric\n"
           "  --grads G        gradient of the loss for every parameter, by official name\n"
+          "                   (dense heads need --target)\n"
           "  --image I        tasks of the lidar pipeline (simipu): the image as fed (already\n"
           "                   resized and flipped, sides multiples of 32), RGB PNG; B, G, R\n"
           "                   minus the mean, std 1\n"
@@ -98,6 +107,8 @@ static int run(int argc, char **argv) {
   geocl_outputs out;
   geocl_status st = cli_open_model(&a, a.grads != NULL, &ctx, &m, &b);
   if (st == GEOCL_OK) st = geocl_model_forward(m, &b, &out);
+  if (st == GEOCL_OK && a.grads && !geocl_outputs_get(&out, "loss"))
+    st = geocl_set_error(GEOCL_E_INVALID, "--grads: the forward pass gave no loss (a dense head needs --target)");
   if (st == GEOCL_OK && a.grads) st = geocl_backward(geocl_outputs_get(&out, "loss"));
   if (st == GEOCL_OK) st = write_outputs(&out, a.out);
   if (st == GEOCL_OK && a.grads) st = write_grads(geocl_model_params(m), a.grads);

@@ -16,7 +16,7 @@
 static void help(FILE *out) {
   fprintf(out,
           "Usage: geocl synth --out DIR [--sequences S] [--frames F] [--size WxH] [--seed N]\n"
-          "                   [--force] [--quiet]\n"
+          "                   [--layout odometry|kitti2015] [--force] [--quiet]\n"
           "\n"
           "Render procedural 3D scenes and write them as a KITTI-odometry-style data set\n"
           "with CroCo image pairs, so training and the downstream heads can run without\n"
@@ -25,12 +25,17 @@ static void help(FILE *out) {
           "parked cars, sunlight, a camera driving along).  Shapes are textured boxes,\n"
           "planes, spheres and cylinders with Lambertian shading.  A 64-beam spinning\n"
           "LiDAR (+2 to -24.9 degrees, 2048 steps a turn) rides 8 cm above and 27 cm\n"
-          "behind the camera.  The same arguments always give byte-identical files.\n"
+          "behind the camera; a right camera rides 0.54 m to its right (KITTI's stereo\n"
+          "baseline).  The same arguments always give byte-identical files.\n"
           "\n"
-          "Written under DIR:\n"
+          "Written under DIR (the default odometry layout):\n"
           "  sequences/<ss>/image_2/<ffffff>.png   the view, 8-bit RGB, 60 degrees across\n"
+          "  sequences/<ss>/image_3/<ffffff>.png   the right camera's view\n"
           "  sequences/<ss>/depth/<ffffff>.png     KITTI depth: 16-bit gray, metres x 256\n"
           "                                        along the optical axis, 0 = sky\n"
+          "  sequences/<ss>/disparity/<ffffff>.png KITTI disparity of image_2: 16-bit gray,\n"
+          "                                        pixels x 256 = f * 0.54 / depth, 0 = sky\n"
+          "                                        or beyond 255.99 px\n"
           "  sequences/<ss>/velodyne/<ffffff>.bin  LiDAR sweep: float32 x, y, z, reflectance\n"
           "                                        per point, LiDAR frame (x forward, y left,\n"
           "                                        z up), little-endian\n"
@@ -48,7 +53,19 @@ static void help(FILE *out) {
           "Each frame a is paired with at most one of the next 8 frames that sees at\n"
           "least half of a's surface pixels and stands at least 0.1 m away; b's flow\n"
           "file is written for each pair.  Camera frames follow KITTI (x right, y down,\n"
-          "z forward).  docs/data-formats.md describes the formats in detail.\n"
+          "z forward).\n"
+          "\n"
+          "With --layout kitti2015 each pair (a, b) is written as a scene <n> of the KITTI\n"
+          "2015 stereo and flow benchmark instead (no depth or LiDAR):\n"
+          "  training/image_2/<n>_10.png, <n>_11.png   frames a and b\n"
+          "  training/image_3/<n>_10.png, <n>_11.png   their right views\n"
+          "  training/disp_occ_0/<n>_10.png            disparity of a; disp_noc_0 only where\n"
+          "                                            the right view sees the point\n"
+          "  training/flow_occ/<n>_10.png              flow a -> b; flow_noc only where b\n"
+          "                                            sees the point\n"
+          "  training/calib/<n>.txt                    P0-P3, R0_rect, Tr_velo_to_cam\n"
+          "  pairs.txt                                 the image_2 pairs\n"
+          "docs/data-formats.md describes the formats in detail.\n"
           "\n"
           "Options:\n"
           "  --out DIR        output directory (created; required)\n"
@@ -56,8 +73,9 @@ static void help(FILE *out) {
           "  --frames F       frames per sequence, 2 to 999999 (default 20)\n"
           "  --size WxH       image width and height, 16 to 8192 each (default 256x256)\n"
           "  --seed N         random seed, 0 to 2^64-1 (default 0)\n"
-          "  --force          write into DIR even if it already holds pairs.txt or\n"
-          "                   sequences/ (each file is replaced whole; files of a larger\n"
+          "  --layout L       odometry (default) or kitti2015\n"
+          "  --force          write into DIR even if it already holds pairs.txt,\n"
+          "                   sequences/ or training/ (each file is replaced whole; files of a larger\n"
           "                   earlier run stay)\n"
           "  --quiet          no progress or summary output\n"
           "  -h, --help       this text\n"
@@ -117,6 +135,7 @@ static int run(int argc, char **argv) {
   static const struct option opts[] = {{"out", required_argument, 0, 'o'},   {"sequences", required_argument, 0, 's'},
                                        {"frames", required_argument, 0, 'f'}, {"size", required_argument, 0, 'z'},
                                        {"seed", required_argument, 0, 'e'},   {"force", no_argument, 0, 'F'},
+                                       {"layout", required_argument, 0, 'l'},
                                        {"quiet", no_argument, 0, 'q'},        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   geocl_synth_options o;
@@ -132,6 +151,14 @@ static int run(int argc, char **argv) {
     case 'z': ok = parse_size(optarg, &o.width, &o.height); break;
     case 'e': ok = parse_seed(optarg, &o.seed); break;
     case 'F': o.overwrite = 1; break;
+    case 'l':
+      if (!strcmp(optarg, "odometry")) o.layout = GEOCL_SYNTH_ODOMETRY;
+      else if (!strcmp(optarg, "kitti2015")) o.layout = GEOCL_SYNTH_KITTI2015;
+      else {
+        cli_error("synth", "--layout '%s': expected odometry or kitti2015", optarg);
+        ok = 0;
+      }
+      break;
     case 'q': quiet = 1; break;
     case 'h': help(stdout); return CLI_OK;
     default: return CLI_USAGE;

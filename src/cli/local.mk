@@ -15,6 +15,8 @@ src_cli_geocl_SOURCES = \
 	src/cli/cmd_forward.c \
 	src/cli/cmd_reconstruct.c \
 	src/cli/cmd_train.c \
+	src/cli/cmd_eval.c \
+	src/cli/cmd_infer.c \
 	src/cli/cmd_bench.c
 # data
 src_cli_geocl_SOURCES += src/cli/cmd_synth.c

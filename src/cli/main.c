@@ -7,8 +7,9 @@
 
 #include "cli.h"
 
-static const cli_command *commands[] = {&cli_pretrain, &cli_finetune, &cli_devices, &cli_plugins, &cli_synth, &cli_forward,
-                                        &cli_reconstruct, &cli_encode, &cli_bench, &cli_tune, &cli_plot, &cli_pairs};
+static const cli_command *commands[] = {&cli_pretrain, &cli_finetune, &cli_eval,  &cli_infer, &cli_devices,
+                                        &cli_plugins,  &cli_synth,    &cli_forward, &cli_reconstruct, &cli_encode,
+                                        &cli_bench,    &cli_tune,     &cli_plot,    &cli_pairs};
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *out) {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* KITTI binary formats: depth PNG, flow PNG, velodyne .bin. */
+/* KITTI binary formats: depth, disparity and flow PNGs, velodyne .bin. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,18 +31,41 @@ static geocl_status read_u16_png(const char *path, int channels, const char *wha
   return GEOCL_OK;
 }
 
-geocl_status geocl_kitti_depth_read(const char *path, geocl_image *depth) {
+/* A 16-bit gray PNG of value × 256 (0 = unknown) as floats. */
+static geocl_status read_x256(const char *path, const char *what, geocl_image *out) {
   geocl_image raw;
-  memset(depth, 0, sizeof *depth);
-  geocl_status st = read_u16_png(path, 1, "KITTI depth", &raw);
+  memset(out, 0, sizeof *out);
+  geocl_status st = read_u16_png(path, 1, what, &raw);
   if (st != GEOCL_OK) return st;
-  st = geocl_image_alloc(depth, raw.width, raw.height, 1, GEOCL_SAMPLE_F32);
+  st = geocl_image_alloc(out, raw.width, raw.height, 1, GEOCL_SAMPLE_F32);
   if (st == GEOCL_OK) {
     const uint16_t *in = raw.data;
-    float *out = depth->data;
-    for (size_t i = 0, n = (size_t)raw.width * raw.height; i < n; i++) out[i] = (float)in[i] / 256.0f;
+    float *o = out->data;
+    for (size_t i = 0, n = (size_t)raw.width * raw.height; i < n; i++) o[i] = (float)in[i] / 256.0f;
   }
   geocl_image_free(&raw);
+  return st;
+}
+
+geocl_status geocl_kitti_depth_read(const char *path, geocl_image *depth) {
+  return read_x256(path, "KITTI depth", depth);
+}
+
+geocl_status geocl_kitti_disparity_read(const char *path, geocl_image *disparity) {
+  return read_x256(path, "KITTI disparity", disparity);
+}
+
+geocl_status geocl_kitti_disparity_write(const char *path, const float *disparity, int width, int height) {
+  geocl_image img;
+  geocl_status st = geocl_image_alloc(&img, width, height, 1, GEOCL_SAMPLE_U16);
+  if (st != GEOCL_OK) return st;
+  uint16_t *out = img.data;
+  for (size_t i = 0, n = (size_t)width * height; i < n; i++) {
+    float d = disparity[i] * 256.0f;
+    out[i] = !(d > 0.0f) || d > 65535.0f ? 0 : (uint16_t)lrintf(d);
+  }
+  st = geocl_image_write_png(path, &img);
+  geocl_image_free(&img);
   return st;
 }
 

@@ -4,6 +4,9 @@
 src_libgeocl_la_SOURCES += \
 	src/data/augment.c \
 	src/data/batch.c \
+	src/data/densemap.c \
+	src/data/dense_augment.c \
+	src/data/dense_augment.h \
 	src/data/image_ops.c \
 	src/data/kitti.c \
 	src/data/kitti_text.c \
@@ -19,9 +22,11 @@ src_libgeocl_la_SOURCES += \
 	src/data/registry.h \
 	src/data/source.c \
 	src/data/source_files.c \
+	src/data/source_kitti_bench.c \
+	src/data/source_kitti_depth.c \
 	src/data/source_kitti_object.c \
 	src/data/source_kitti_odometry.c \
 	src/data/source_pairs.c \
 	src/data/source_synthetic.c \
 	src/data/sources.h
-geoclinclude_HEADERS += src/geocl/batch.h src/geocl/data.h
+geoclinclude_HEADERS += src/geocl/batch.h src/geocl/data.h src/geocl/densemap.h

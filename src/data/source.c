@@ -11,9 +11,12 @@
 #include "data/registry.h"
 #include "data/sources.h"
 
-/* Built-ins in detection order: the most specific layouts first. */
-static const void *const builtin_sources[] = {&source_synthetic, &source_kitti_odometry, &source_kitti_object,
-                                              &source_pairs, NULL};
+/* Built-ins in detection order: the most specific layouts first (kitti-object,
+ * training/calib + image_2 + velodyne, before the benchmarks, which would also
+ * take an object tree that holds its right views, image_3). */
+static const void *const builtin_sources[] = {&source_synthetic,   &source_kitti_odometry,  &source_kitti_object,
+                                              &source_kitti_bench, &source_kitti_bench_noc, &source_kitti_depth,
+                                              &source_pairs,       NULL};
 static registry sources = {PTHREAD_MUTEX_INITIALIZER, "data source type", builtin_sources, {NULL}, 0};
 
 geocl_status geocl_data_source_register(const geocl_data_source_type *t) {
@@ -136,6 +139,18 @@ geocl_status source_read(const geocl_data_source *s, void **thread, int64_t inde
   memset(out, 0, sizeof *out);
   geocl_status st = s->type->read(s->state, thread, index, out);
   if (st != GEOCL_OK) geocl_raw_sample_free(out);
+  return st;
+}
+
+geocl_status geocl_data_source_read(const geocl_data_source *s, int64_t index, geocl_raw_sample *out) {
+  if (index < 0 || index >= geocl_data_source_size(s)) {
+    memset(out, 0, sizeof *out);
+    return geocl_set_error(GEOCL_E_INVALID, "%s: sample %lld of %lld", s->path, (long long)index,
+                           (long long)geocl_data_source_size(s));
+  }
+  void *thread = NULL;
+  geocl_status st = source_read(s, &thread, index, out);
+  source_thread_free(s, thread);
   return st;
 }
 

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* File-system helpers of the directory-layout sources. */
+/* What the sources know about files: directories, files, numbered names. */
 #include <dirent.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>

@@ -50,10 +50,16 @@ static bool layout_at(const char *training) {
   return source_is_dir(p);
 }
 
+/* A LiDAR folder too: a KITTI stereo/flow tree (or geocl synth --layout
+ * kitti2015) may also hold training/calib and image_2. */
 static bool detect(const char *path) {
   char p[4096];
   snprintf(p, sizeof p, "%s/training", path);
-  return layout_at(p);
+  if (!layout_at(p)) return false;
+  snprintf(p, sizeof p, "%s/training/velodyne_reduced", path);
+  if (source_is_dir(p)) return true;
+  snprintf(p, sizeof p, "%s/training/velodyne", path);
+  return source_is_dir(p);
 }
 
 /* Frame ids of a split file: one number a line. */

@@ -5,6 +5,7 @@
  *   root/sequences/SS/image_2/FFFFFF.png   left colour camera
  *   root/sequences/SS/image_3/FFFFFF.png   right colour camera (optional)
  *   root/sequences/SS/depth/FFFFFF.png     KITTI depth PNG (optional)
+ *   root/sequences/SS/disparity/FFFFFF.png KITTI disparity PNG of image_2 (optional)
  *   root/sequences/SS/velodyne/FFFFFF.bin  LiDAR sweep (optional)
  *   root/sequences/SS/calib.txt            P0-P3, Tr (optional)
  *   root/sequences/SS/poses.txt, or root/poses/SS.txt  camera-to-world (optional)
@@ -12,7 +13,9 @@
  *   root/pairs.txt                         pairs of image_2 frames (optional)
  *
  * A sample is a frame, or a pair of frames when the task needs image2, flow
- * or pose: the pairs of pairs.txt, else each frame with the next one. */
+ * or pose: the pairs of pairs.txt, else each frame with the next one; when
+ * the task needs disparity it is a stereo pair, a frame with its right view
+ * (image_3) as image2. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +45,7 @@ typedef struct odometry {
   int n_seqs;
   unit *units;
   int64_t n_units;
-  bool pairs;
+  bool pairs, stereo;
   geocl_fields fields;
 } odometry;
 
@@ -150,6 +153,11 @@ static geocl_fields provided(const odometry *o) {
   if (source_is_dir(p)) f |= 1u << GEOCL_FIELD_DEPTH | 1u << GEOCL_FIELD_VALID;
   snprintf(p, sizeof p, "%s/velodyne", s->dir);
   if (source_is_dir(p)) f |= 1u << GEOCL_FIELD_POINTS;
+  if (o->stereo) {
+    f |= 1u << GEOCL_FIELD_IMAGE2;
+    snprintf(p, sizeof p, "%s/disparity", s->dir);
+    if (source_is_dir(p)) f |= 1u << GEOCL_FIELD_DISPARITY | 1u << GEOCL_FIELD_VALID;
+  }
   if (s->has_calib) f |= 1u << GEOCL_FIELD_LIDAR2IMG;
   if (o->pairs) {
     f |= 1u << GEOCL_FIELD_IMAGE2;
@@ -168,7 +176,11 @@ static geocl_status open_odometry(const char *path, const geocl_source_opts *opt
   }
   *state = o;
   const geocl_fields pair_fields = 1u << GEOCL_FIELD_IMAGE2 | 1u << GEOCL_FIELD_FLOW | 1u << GEOCL_FIELD_POSE;
-  o->pairs = (opts->needs & pair_fields) != 0;
+  o->stereo = (opts->needs & 1u << GEOCL_FIELD_DISPARITY) != 0;
+  o->pairs = !o->stereo && (opts->needs & pair_fields) != 0;
+  if (o->stereo && (opts->needs & (1u << GEOCL_FIELD_FLOW | 1u << GEOCL_FIELD_POSE)))
+    return geocl_set_error(GEOCL_E_INVALID, "%s: a sample is a stereo pair or two frames, not both (the task needs "
+                                            "disparity and flow or pose)", path);
   char dir[4096];
   snprintf(dir, sizeof dir, "%s/sequences", path);
   int *ids, n;
@@ -215,14 +227,20 @@ static geocl_status read_sample(void *state, void **thread, int64_t index, geocl
   const unit *u = &o->units[index];
   const sequence *s = &o->seqs[u->seq];
   char path[4200];
-  if (u->b >= 0) snprintf(out->name, sizeof out->name, "%s frames %06d %06d", s->dir, u->a, u->b);
+  if (o->stereo) snprintf(out->name, sizeof out->name, "%s frame %06d (stereo)", s->dir, u->a);
+  else if (u->b >= 0) snprintf(out->name, sizeof out->name, "%s frames %06d %06d", s->dir, u->a, u->b);
   else snprintf(out->name, sizeof out->name, "%s frame %06d", s->dir, u->a);
   out->has = o->fields;
   frame_path(s, "image_2", u->a, ".png", path, sizeof path);
   geocl_status st = source_read_rgb8(path, &out->image1);
   if (st == GEOCL_OK && (o->fields & 1u << GEOCL_FIELD_IMAGE2)) {
-    frame_path(s, "image_2", u->b, ".png", path, sizeof path);
+    if (o->stereo) frame_path(s, "image_3", u->a, ".png", path, sizeof path);
+    else frame_path(s, "image_2", u->b, ".png", path, sizeof path);
     st = source_read_rgb8(path, &out->image2);
+  }
+  if (st == GEOCL_OK && (o->fields & 1u << GEOCL_FIELD_DISPARITY)) {
+    frame_path(s, "disparity", u->a, ".png", path, sizeof path);
+    st = geocl_kitti_disparity_read(path, &out->disparity);
   }
   if (st == GEOCL_OK && (o->fields & 1u << GEOCL_FIELD_DEPTH)) {
     frame_path(s, "depth", u->a, ".png", path, sizeof path);
@@ -248,7 +266,7 @@ static geocl_status read_sample(void *state, void **thread, int64_t index, geocl
 
 const geocl_data_source_type source_kitti_odometry = {
     .name = "kitti-odometry",
-    .summary = "KITTI odometry layout (sequences/SS/image_2, depth, velodyne, calib.txt, poses, flow), as geocl synth writes it",
+    .summary = "KITTI odometry layout (sequences/SS/image_2, image_3, depth, disparity, velodyne, calib.txt, poses, flow), as geocl synth writes it",
     .detect = detect,
     .open = open_odometry,
     .size = size,

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <geocl/pairs.h>
 
@@ -12,9 +11,8 @@
 
 static bool has_file(const char *dir, const char *name) {
   char path[4096];
-  struct stat sb;
   snprintf(path, sizeof path, "%s/%s", dir, name);
-  return !stat(path, &sb) && S_ISREG(sb.st_mode);
+  return source_is_file(path);
 }
 
 static bool detect(const char *path) { return has_file(path, "pairs.txt") || has_file(path, "listing.txt"); }

@@ -8,6 +8,9 @@
 extern const geocl_data_source_type source_synthetic;      /* source_synthetic.c */
 extern const geocl_data_source_type source_pairs;          /* source_pairs.c */
 extern const geocl_data_source_type source_kitti_odometry; /* source_kitti_odometry.c */
+extern const geocl_data_source_type source_kitti_bench;     /* source_kitti_bench.c: stereo/flow, occ ground truth */
+extern const geocl_data_source_type source_kitti_bench_noc; /* the same with noc ground truth */
+extern const geocl_data_source_type source_kitti_depth;     /* source_kitti_depth.c */
 extern const geocl_data_source_type source_kitti_object;   /* source_kitti_object.c */
 
 /* Read one sample (out is zeroed first and freed on failure). */

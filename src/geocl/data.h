@@ -95,6 +95,9 @@ int64_t geocl_data_source_size(const geocl_data_source *s);
 geocl_fields geocl_data_source_fields(const geocl_data_source *s);
 const char *geocl_data_source_type_name(const geocl_data_source *s);
 const char *geocl_data_source_path(const geocl_data_source *s);
+/* Read sample `index` (0 <= index < size) as it is on disk, e.g. for full-size
+ * evaluation; out is freed with geocl_raw_sample_free (also after an error). */
+geocl_status geocl_data_source_read(const geocl_data_source *s, int64_t index, geocl_raw_sample *out);
 /* Fails with one line unless the source provides every field of `needs`,
  * naming who needs them: "task stereo needs disparity; kitti-odometry at D
  * provides image1, ..." */

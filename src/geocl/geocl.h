@@ -20,6 +20,10 @@
 #include <geocl/conv.h>
 #include <geocl/custom-op.h>
 #include <geocl/data.h>
+#include <geocl/dense_loss.h>
+#include <geocl/dense_metrics.h>
+#include <geocl/densemap.h>
+#include <geocl/dpt.h>
 #include <geocl/dist.h>
 #include <geocl/fileio.h>
 #include <geocl/image.h>
@@ -42,9 +46,11 @@
 #include <geocl/status.h>
 #include <geocl/synth.h>
 #include <geocl/tensor.h>
+#include <geocl/tiled.h>
 #include <geocl/timing.h>
 #include <geocl/train.h>
 #include <geocl/version.h>
+#include <geocl/visualize.h>
 #include <geocl/vit.h>
 
 #endif

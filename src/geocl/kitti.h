@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* KITTI file formats: depth and flow PNGs, velodyne sweeps, calibration and
+/* KITTI file formats: depth, disparity and flow PNGs, velodyne sweeps, calibration and
  * odometry poses.  The same readers serve real KITTI data and the output of
  * `geocl synth`.  Readers give one-line errors naming the file (and the line
  * for text files); writers replace files atomically.  docs/data-formats.md
@@ -22,6 +22,13 @@ extern "C" {
  * depths beyond 65535/256 m are clamped. */
 geocl_status geocl_kitti_depth_read(const char *path, geocl_image *depth);
 geocl_status geocl_kitti_depth_write(const char *path, const float *depth, int width, int height);
+
+/* Disparity PNG (the stereo benchmarks' disp_occ_0, disp_noc_0): 16-bit
+ * gray, pixels * 256, 0 = unknown; read like depth.  The writer rounds to
+ * 1/256 px and writes values that are not finite, <= 0 or above 65535/256
+ * (not representable) as 0, unknown. */
+geocl_status geocl_kitti_disparity_read(const char *path, geocl_image *disparity);
+geocl_status geocl_kitti_disparity_write(const char *path, const float *disparity, int width, int height);
 
 /* Flow PNG: 16-bit RGB, u = (R - 2^15) / 64, v = (G - 2^15) / 64, B = valid.
  * Read into a 3-channel F32 image (u, v, valid in {0, 1}); u = v = 0 where

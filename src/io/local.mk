@@ -11,4 +11,6 @@ src_libgeocl_la_SOURCES += \
 	src/io/picture.c \
 	src/io/safetensors.c \
 	src/io/safetensors_write.c \
-	src/io/text_lines.h
+	src/io/text_lines.h \
+	src/io/visualize.c
+geoclinclude_HEADERS += src/geocl/visualize.h

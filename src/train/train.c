@@ -50,6 +50,8 @@ typedef struct run {
   int64_t batches_per_epoch;
   geocl_param_rule *rules;
   int n_rules;
+  bool has_best; /* best.safetensors holds the lowest first validation metric so far */
+  double best;
   int rank, ranks; /* data-parallel: this process and how many there are */
   double comm_s;   /* time in gradient all-reduces */
 } run;
@@ -69,6 +71,26 @@ static void note(const run *r, const char *fmt, ...) {
 }
 
 /* ---- setup ---- */
+
+/* The best validation so far, from best.safetensors: unless it is from a
+ * step after the one resumed (an interrupted run's), which a run going on
+ * from here may not have seen. */
+static void read_best(run *r) {
+  char *path = train_path(r->dir, "best.safetensors");
+  geocl_st_file *f;
+  geocl_status st = path ? geocl_st_open(path, &f) : geocl_last_status();
+  free(path);
+  if (st != GEOCL_OK) {
+    geocl_clear_error();
+    return;
+  }
+  const char *step = geocl_st_meta(f, "step"), *value = geocl_st_meta(f, "best_value");
+  if (step && value && strtoll(step, NULL, 10) <= r->step) {
+    r->best = strtod(value, NULL);
+    r->has_best = true;
+  }
+  geocl_st_close(f);
+}
 
 static geocl_status open_source(const run *r, const char *spec, bool training, geocl_data_source **out) {
   geocl_data_spec ds;
@@ -240,6 +262,7 @@ static geocl_status setup_resume(run *r, void **storage) {
                          r->ranks);
   if (st == GEOCL_OK && found) st = train_optim_load(r->dir, r->optim, r->step);
   if (st == GEOCL_OK && leader(r)) st = train_metrics_truncate(r->dir, r->step);
+  if (st == GEOCL_OK) read_best(r);
   return st;
 }
 
@@ -271,6 +294,24 @@ static geocl_status save_picture(run *r, int64_t step, const geocl_batch *b, con
 
 /* ---- validation ---- */
 
+/* best.safetensors: the model of the lowest first validation metric (the
+ * task's main error: avgerr, EPE, abs_rel; else the loss). */
+static geocl_status save_best(run *r, const char *metric, double value) {
+  char step[32], v[40];
+  snprintf(step, sizeof step, "%lld", (long long)r->step);
+  snprintf(v, sizeof v, "%.17g", value);
+  geocl_st_kv meta[] = {{"step", step}, {"best_metric", metric}, {"best_value", v}};
+  char *path = train_path(r->dir, "best.safetensors");
+  geocl_status st = path ? geocl_model_save(r->model, path, 3, meta) : geocl_last_status();
+  if (st == GEOCL_OK) {
+    r->best = value;
+    r->has_best = true;
+    note(r, "step %lld: best %s so far (%.4g), %s", (long long)r->step, metric, value, path);
+  }
+  free(path);
+  return st;
+}
+
 static geocl_status validate(run *r) {
   geocl_loader *l;
   geocl_metrics m;
@@ -295,7 +336,10 @@ static geocl_status validate(run *r) {
   }
   snprintf(line + used, sizeof line - (size_t)used, "}}");
   note(r, "step %lld: validation%s", (long long)r->step, shown);
-  return train_metrics_append(r->dir, line);
+  st = train_metrics_append(r->dir, line);
+  double first = m.count[0] > 0 ? m.sum[0] / m.count[0] : NAN;
+  if (st == GEOCL_OK && isfinite(first) && (!r->has_best || first < r->best)) st = save_best(r, m.names[0], first);
+  return st;
 }
 
 /* ---- the loop ---- */

@@ -20,11 +20,16 @@ sys.path.insert(0, str(HERE))
 import torch  # noqa: E402
 
 import croco_ref as R  # noqa: E402
+import dpt_ref as D  # noqa: E402
 import stio  # noqa: E402
 
 TOOL = HERE.parent.parent / "tools" / "convert-croco"
 SMALL = dict(img_size=(32, 48), patch_size=8, enc_embed_dim=16, enc_depth=2, enc_num_heads=2,
              dec_embed_dim=12, dec_depth=2, dec_num_heads=3)
+# downstream: an official hook table needs a decoder of 8 blocks
+DOWNSTREAM = dict(img_size=(64, 96), patch_size=16, enc_embed_dim=32, enc_depth=4, enc_num_heads=2,
+                  dec_embed_dim=24, dec_depth=8, dec_num_heads=2)
+DOWNSTREAM_ROPE = dict(DOWNSTREAM, pos_embed="RoPE100", norm_im2_in_dec=False)
 SMALL_ROPE = dict(SMALL, dec_embed_dim=16, dec_num_heads=2, pos_embed="RoPE100", norm_im2_in_dec=False,
                   mlp_ratio=2)
 
@@ -74,6 +79,61 @@ class ConvertCroCo(unittest.TestCase):
         self.assertEqual(ck["croco_kwargs"], kwargs)
         self.assert_same_state(ck["model"], state)
         R.CroCoRef(**ck["croco_kwargs"]).load_state_dict(ck["model"], strict=True)
+
+    def downstream(self, task, kwargs, criterion, seed):
+        """An official-layout stereo/flow checkpoint (aliases included, every tensor random)."""
+        torch.manual_seed(seed)
+        nc = D.TASK_CHANNELS[task] + D.with_conf(criterion)
+        state = D.DownstreamRef(kwargs, nc).state_dict()
+        state = {k: v if k.endswith("pos_embed") else torch.randn(v.shape) for k, v in state.items()}
+        crop = list(kwargs["img_size"])
+        args = argparse.Namespace(task=task, crop=crop, criterion=criterion, croco_args=dict(kwargs),
+                                  tile_conf_mode="conf_expsigmoid_15_3", lr=3e-5)
+        return D.with_aliases(state), args
+
+    def test_downstream_round_trip(self):
+        for task, kwargs, criterion in (("stereo", DOWNSTREAM, "LaplacianLossBounded2()"),
+                                        ("flow", DOWNSTREAM_ROPE, "LaplacianLossBounded(max_gtnorm=10000.)"),
+                                        ("stereo", DOWNSTREAM_ROPE, "L1Loss()")):
+            model, args = self.downstream(task, kwargs, criterion, 3)
+            pth, st, back = self.dir / "sf.pth", self.dir / "sf.safetensors", self.dir / "back.pth"
+            torch.save({"model": model, "args": args, "epoch": 3}, pth)
+            self.run_tool(pth)
+            tensors, meta = stio.load(st, as_torch=True)
+            self.assert_same_state(tensors, D.without_aliases(model))
+            self.assertFalse([k for k in tensors if "layer_rn" in k or "act_postprocess." in k])
+            self.assertEqual(meta["format"], "geocl-croco-downstream-1")
+            self.assertEqual((meta["model"], meta["task"], meta["backbone"]), (task, task, "croco"))
+            self.assertEqual(json.loads(meta["config"]), {"criterion": criterion, "tile_conf_mode": args.tile_conf_mode})
+            self.assertEqual(json.loads(meta["crop"]), args.crop)
+            self.assertEqual(json.loads(meta["backbone_config"])["img_size"], args.crop)
+            self.run_tool("--reverse", st, "-o", back)
+            ck = torch.load(back)
+            self.assert_same_state(ck["model"], model)  # aliases back, official order
+            for k in ("task", "crop", "criterion", "tile_conf_mode"):
+                self.assertEqual(getattr(ck["args"], k), getattr(args, k), k)
+            self.assertEqual(ck["args"].croco_args, dict(kwargs, img_size=tuple(kwargs["img_size"])))
+            nc = D.TASK_CHANNELS[task] + D.with_conf(criterion)
+            D.DownstreamRef(ck["args"].croco_args, nc).load_state_dict(D.without_aliases(ck["model"]), strict=True)
+
+    def test_downstream_refusals(self):
+        model, args = self.downstream("stereo", DOWNSTREAM, "LaplacianLossBounded2()", 4)
+        pth = self.dir / "bad.pth"
+        bad = dict(model)
+        bad["head.dpt.scratch.layer_rn.1.weight"] = bad["head.dpt.scratch.layer_rn.1.weight"] + 1
+        torch.save({"model": bad, "args": args}, pth)
+        r = self.run_tool(pth, ok=False)
+        self.assertIn("head.dpt.scratch.layer_rn.1.weight is not the same tensor as", r.stderr)
+        bad = dict(model)
+        del bad["head.dpt.head.4.bias"]
+        torch.save({"model": bad, "args": args}, pth)
+        r = self.run_tool(pth, ok=False)
+        self.assertIn("missing head.dpt.head.4.bias", r.stderr)
+        wrong = argparse.Namespace(**vars(args))
+        wrong.crop = [64, 64]
+        torch.save({"model": model, "args": wrong}, pth)
+        r = self.run_tool(pth, ok=False)
+        self.assertIn("differs from the crop", r.stderr)
 
     def test_round_trip_cosine(self):
         self.round_trip(SMALL, 1)

@@ -2,6 +2,7 @@
 /* Two-view geometry of rendered frames: where a pixel's surface point lands
  * in another view (flow), and how much of a view another one sees. */
 #include <math.h>
+#include <stdbool.h>
 
 #include "synth_internal.h"
 
@@ -61,8 +62,14 @@ double synth_covisibility(const synth_camera *cam, const float *depth_a, const d
   return surface ? (double)seen / (double)surface : 0.0;
 }
 
+/* Does b see point q (b's camera frame) at b's pixel (x, y)? */
+static inline bool seen_at(const synth_camera *cam, const float *depth_b, double x, double y, double qz) {
+  float zb = depth_between(depth_b, cam->width, cam->height, (float)x, (float)y);
+  return zb > 0.0f && fabs(zb - qz) <= 0.01 * qz + 0.02;
+}
+
 void synth_flow(const synth_camera *cam, const float *depth_a, const double pose_a[12], const double pose_b[12],
-                float *flow) {
+                const float *depth_b, float *flow) {
   double m[12];
   relative_pose(pose_a, pose_b, m);
   for (int v = 0; v < cam->height; v++)
@@ -75,10 +82,27 @@ void synth_flow(const synth_camera *cam, const float *depth_a, const double pose
       double q[3];
       transfer(cam, m, u, v, z, q);
       if (q[2] <= 1e-3) continue;
-      double du = cam->fx * q[0] / q[2] + cam->cx - u, dv = cam->fy * q[1] / q[2] + cam->cy - v;
+      double x = cam->fx * q[0] / q[2] + cam->cx, y = cam->fy * q[1] / q[2] + cam->cy, du = x - u, dv = y - v;
       if (fabs(du) > FLOW_LIMIT || fabs(dv) > FLOW_LIMIT) continue;
+      if (depth_b && !seen_at(cam, depth_b, x, y, q[2])) continue;
       f[0] = (float)du;
       f[1] = (float)dv;
       f[2] = 1.0f;
     }
+}
+
+void synth_disparity(const synth_camera *cam, const float *depth_left, const float *depth_right, double baseline,
+                     float *disparity) {
+  for (int v = 0; v < cam->height; v++)
+    for (int u = 0; u < cam->width; u++) {
+      size_t px = (size_t)v * cam->width + u;
+      double z = depth_left[px], d = z > 0.0 ? cam->fx * baseline / z : 0.0;
+      /* the right camera shares the left one's orientation: the point keeps its depth */
+      disparity[px] = d > 0.0 && (!depth_right || seen_at(cam, depth_right, u - d, v, z)) ? (float)d : 0.0f;
+    }
+}
+
+void synth_right_pose(const double cam_to_world[12], double baseline, double out[12]) {
+  for (int i = 0; i < 12; i++) out[i] = cam_to_world[i];
+  for (int i = 0; i < 3; i++) out[4 * i + 3] += cam_to_world[4 * i] * baseline;
 }

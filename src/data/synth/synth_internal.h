@@ -242,8 +242,16 @@ double synth_covisibility(const synth_camera *cam, const float *depth_a, const d
                           const double pose_b[12]);
 /* Flow a -> b per pixel (u, v, valid): the pixel's 3D point projected into b.
  * Valid wherever a has depth and the point lies in front of b, within KITTI's
- * +-512 px; occluded and out-of-view points included. */
+ * +-512 px; occluded and out-of-view points included (KITTI's flow_occ), or,
+ * given b's depth, only those b sees (as covisibility counts them: flow_noc). */
 void synth_flow(const synth_camera *cam, const float *depth_a, const double pose_a[12], const double pose_b[12],
-                float *flow);
+                const float *depth_b, float *flow);
+/* Disparity of the left view for a right camera `baseline` metres along its
+ * x axis: f·B/z where the left view has depth (0 elsewhere); given the right
+ * view's depth, only where the right view sees the point (disp_noc). */
+void synth_disparity(const synth_camera *cam, const float *depth_left, const float *depth_right, double baseline,
+                     float *disparity);
+/* The right camera of a rig: cam_to_world moved `baseline` metres along its x axis. */
+void synth_right_pose(const double cam_to_world[12], double baseline, double out[12]);
 
 #endif
