@@ -62,13 +62,18 @@ static void check_backend(geocl_ctx *ctx) {
   check_grid(ctx, 6, 8, "expected.6x8"); /* larger */
 }
 
-START_TEST(reference_matches_pytorch) { check_backend(test_ref_ctx()); }
+START_TEST(reference_matches_pytorch) {
+  geocl_ctx *ctx = test_ref_ctx();
+  check_backend(ctx);
+  geocl_ctx_free(ctx);
+}
 END_TEST
 
 START_TEST(opencl_matches_pytorch) {
   geocl_ctx *ctx = test_ocl_ctx();
   if (!ctx) return; /* no OpenCL device (test_ocl_ctx said why): the reference case above stands */
   check_backend(ctx);
+  geocl_ctx_free(ctx);
 }
 END_TEST
 
@@ -83,6 +88,7 @@ START_TEST(other_shapes_refused) {
   o.pos_grid[0] = 4;
   ck_assert_int_eq(geocl_params_load_partial(p, fixture, &o, NULL), GEOCL_E_SHAPE);
   geocl_params_free(p);
+  geocl_ctx_free(ctx);
 }
 END_TEST
 
