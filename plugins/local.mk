@@ -32,7 +32,7 @@ plugins_depth_la_LIBADD = src/libgeocl.la -lm
 plugins_LTLIBRARIES += plugins/simipu.la
 plugins_simipu_la_SOURCES = plugins/simipu/simipu.c plugins/simipu/simipu.h plugins/simipu/config.c \
 	plugins/simipu/pointnet.c plugins/simipu/heads.c plugins/simipu/match.c plugins/simipu/history.c \
-	plugins/simipu/picture.c
+	plugins/simipu/picture.c plugins/simipu/backbone.c
 plugins_simipu_la_LDFLAGS = $(MODULE_LDFLAGS)
 plugins_simipu_la_LIBADD = src/libgeocl.la -lm
 
@@ -41,3 +41,9 @@ plugins_LTLIBRARIES += plugins/features.la
 plugins_features_la_SOURCES = plugins/features/features.c
 plugins_features_la_LDFLAGS = $(MODULE_LDFLAGS)
 plugins_features_la_LIBADD = src/libgeocl.la
+
+# depth-resnet: the DenseDepth decoder on SimIPU's ResNet image encoder
+plugins_LTLIBRARIES += plugins/depth-resnet.la
+plugins_depth_resnet_la_SOURCES = plugins/densedepth/densedepth.c
+plugins_depth_resnet_la_LDFLAGS = $(MODULE_LDFLAGS)
+plugins_depth_resnet_la_LIBADD = src/libgeocl.la

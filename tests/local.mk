@@ -253,3 +253,11 @@ check_PROGRAMS += tests/check_pos_embed
 TESTS += tests/check_pos_embed
 tests_check_pos_embed_SOURCES = tests/check_pos_embed.c
 EXTRA_DIST += tests/gen/gen_pos_embed_fixture.py tests/fixtures/pos_embed_resample.safetensors
+
+# the depth-resnet head (plugins/densedepth) on simipu's ResNet encoder
+check_PROGRAMS += tests/check_depth_resnet
+TESTS += tests/check_depth_resnet tests/depth_resnet_cli.sh
+EXTRA_DIST += tests/depth_resnet_cli.sh
+tests_check_depth_resnet_SOURCES = tests/check_depth_resnet.c
+tests_check_depth_resnet_CFLAGS = $(TEST_CFLAGS)
+tests_check_depth_resnet_LDADD = $(TEST_LDADD)

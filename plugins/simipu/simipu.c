@@ -83,8 +83,10 @@ static const geocl_recipe recipe = {
     .rules = rules,
 };
 
-static geocl_resnet_config resnet_config(const simipu_config *c) {
-  return (geocl_resnet_config){.depth = c->img_depth, .bn_eps = 1e-3f, .bn_momentum = 0.01f,
+geocl_resnet_config simipu_resnet_config(const simipu_model *m) {
+  if (m->backbone_only) /* the depth toolbox's norm_cfg dict(type='BN'): PyTorch's defaults */
+    return (geocl_resnet_config){.depth = m->cfg.img_depth, .init = GEOCL_CONV_INIT_TORCH_DEFAULT};
+  return (geocl_resnet_config){.depth = m->cfg.img_depth, .bn_eps = 1e-3f, .bn_momentum = 0.01f,
                                .init = GEOCL_CONV_INIT_TORCH_DEFAULT};
 }
 
@@ -98,7 +100,7 @@ static geocl_status create(geocl_ctx *ctx, const geocl_config *cfg, geocl_params
   m->params = params;
   simipu_config *c = &m->cfg;
   geocl_status st = simipu_config_parse(cfg, c);
-  geocl_resnet_config rc = resnet_config(c);
+  geocl_resnet_config rc = simipu_resnet_config(m);
   int64_t pts = c->aggregation[SIMIPU_SA - 1];
   if (st == GEOCL_OK) st = geocl_resnet_declare(params, "img_backbone", &rc);
   if (st == GEOCL_OK) st = simipu_pointnet_declare(params, c);
@@ -112,10 +114,14 @@ static geocl_status create(geocl_ctx *ctx, const geocl_config *cfg, geocl_params
   return st;
 }
 
-static geocl_status bind(simipu_model *m) {
+geocl_status simipu_bind(simipu_model *m) {
   if (m->bound) return GEOCL_OK;
-  geocl_resnet_config rc = resnet_config(&m->cfg);
+  geocl_resnet_config rc = simipu_resnet_config(m);
   geocl_status st = geocl_resnet_bind(m->params, "img_backbone", &rc, &m->img);
+  if (m->backbone_only) {
+    m->bound = st == GEOCL_OK;
+    return st;
+  }
   if (st == GEOCL_OK) st = simipu_pointnet_bind(m->params, &m->cfg, &m->pts);
   if (st == GEOCL_OK) st = simipu_head_bind(m->params, "mlp_intro_points", &m->intro);
   if (st == GEOCL_OK) st = simipu_head_bind(m->params, "mlp_cross_img", &m->cross_img);
@@ -126,8 +132,9 @@ static geocl_status bind(simipu_model *m) {
 
 static geocl_status init_weights(void *state, geocl_rng *rng) {
   simipu_model *m = state;
-  geocl_status st = bind(m);
+  geocl_status st = simipu_bind(m);
   if (st == GEOCL_OK) st = geocl_resnet_init(&m->img, rng);
+  if (m->backbone_only) return st;
   if (st == GEOCL_OK) st = simipu_pointnet_init(&m->pts, &m->cfg, rng);
   if (st == GEOCL_OK) st = simipu_head_init(&m->cross_pts, rng);
   if (st == GEOCL_OK) st = simipu_head_init(&m->cross_img, rng);
@@ -338,7 +345,7 @@ static geocl_tensor *cat0(const simipu_points_out *p, int groups, bool xyz) {
 
 static geocl_status forward(void *state, const geocl_batch *b, geocl_outputs *out) {
   simipu_model *m = state;
-  geocl_status st = bind(m);
+  geocl_status st = simipu_bind(m);
   if (st != GEOCL_OK) return st;
   int G = m->cfg.group_size, groups = (int)((b->size + G - 1) / G);
   if (groups > 64) return geocl_set_error(GEOCL_E_INVALID, "simipu: at most 64 groups of %d samples a batch", G);
@@ -411,6 +418,7 @@ static const geocl_plugin plugin = {
     .input_size = input_size,
     .recipe = &recipe,
     .official_config_key = "simipu_config",
+    .as_backbone = &simipu_backbone_ops,
     .create = create,
     .init_weights = init_weights,
     .forward = forward,

@@ -101,12 +101,24 @@ typedef struct simipu_model {
   geocl_ctx *ctx;
   geocl_params *params;
   simipu_config cfg;
+  bool backbone_only; /* the image encoder alone, under a downstream head (backbone.c) */
   bool bound;
   geocl_resnet img;
   simipu_pointnet pts;
   simipu_head intro, cross_img, cross_pts;
   simipu_history history;
 } simipu_model;
+
+/* The image encoder's configuration: SimIPU's batch norm (eps 1e-3,
+ * momentum 0.01) in pre-training, PyTorch's under a downstream head. */
+geocl_resnet_config simipu_resnet_config(const simipu_model *m);
+/* Bind what create declared (once). */
+geocl_status simipu_bind(simipu_model *m);
+
+/* ---- as a backbone (backbone.c): the image encoder's stem and four stages ---- */
+
+#define SIMIPU_BACKBONE_BLOCKS 5
+extern const geocl_backbone_ops simipu_backbone_ops;
 
 /* Keep a training step's losses and top-1 accuracy for the curves (no wait
  * for the device until SIMIPU_PENDING steps have gathered). */

@@ -60,6 +60,10 @@ geocl_status geocl_resnet_init(const geocl_resnet *r, geocl_rng *rng);
  * training: batch statistics and running updates in every batch norm
  * (unless norm_eval).  Returns the status; out[] are NULL on failure. */
 geocl_status geocl_resnet_apply(const geocl_resnet *r, geocl_tensor *x, bool training, geocl_tensor *out[4]);
+/* The same with the stem's output first (after conv1–bn1–ReLU, before the
+ * max pool; stride 2, 64 channels): out[0..4] = stem, C2 … C5, mmseg's and
+ * the depth toolbox's ResNet with out_indices (0, 1, 2, 3, 4). */
+geocl_status geocl_resnet_apply_with_stem(const geocl_resnet *r, geocl_tensor *x, bool training, geocl_tensor *out[5]);
 
 #ifdef __cplusplus
 }

@@ -177,15 +177,24 @@ static geocl_tensor *block_apply(const geocl_resnet_block *b, geocl_tensor *x, b
   return conv_bn(&b->conv3, &b->bn3, y, shortcut, train, true);
 }
 
-geocl_status geocl_resnet_apply(const geocl_resnet *r, geocl_tensor *x, bool training, geocl_tensor *out[4]) {
+geocl_status geocl_resnet_apply_with_stem(const geocl_resnet *r, geocl_tensor *x, bool training, geocl_tensor *out[5]) {
   bool train = training && !r->config.norm_eval;
   geocl_pool2d_opts pool = {.kernel = {3, 3}, .stride = {2, 2}, .padding = {1, 1}};
-  geocl_tensor *y = geocl_max_pool2d(conv_bn(&r->conv1, &r->bn1, x, NULL, train, true), &pool);
+  geocl_tensor *y = conv_bn(&r->conv1, &r->bn1, x, NULL, train, true);
+  out[0] = y;
+  y = geocl_max_pool2d(y, &pool);
   for (int s = 0; s < 4; s++) {
     for (int b = 0; b < r->blocks[s]; b++) y = block_apply(&r->stage[s][b], y, train);
-    out[s] = y;
+    out[s + 1] = y;
   }
   if (y) return GEOCL_OK;
-  for (int s = 0; s < 4; s++) out[s] = NULL;
+  for (int s = 0; s < 5; s++) out[s] = NULL;
   return geocl_last_status() != GEOCL_OK ? geocl_last_status() : geocl_set_error(GEOCL_E_STATE, "resnet: no output");
+}
+
+geocl_status geocl_resnet_apply(const geocl_resnet *r, geocl_tensor *x, bool training, geocl_tensor *out[4]) {
+  geocl_tensor *all[5];
+  geocl_status st = geocl_resnet_apply_with_stem(r, x, training, all);
+  for (int s = 0; s < 4; s++) out[s] = all[s + 1];
+  return st;
 }
