@@ -113,17 +113,23 @@ typedef struct pass {
 
 static int trainable(geocl_params *p, int i) { return !geocl_params_is_buffer(p, i) && !geocl_params_is_frozen(p, i); }
 
+/* One training forward and backward on the test batch (in the caller's scope). */
+static void forward_backward(geocl_model *m, geocl_outputs *o) {
+  geocl_params *p = geocl_model_params(m);
+  geocl_batch b;
+  make_batch(geocl_model_ctx(m), &b, true);
+  geocl_params_zero_grad(p);
+  ck_assert_ok(geocl_model_forward(m, &b, o));
+  ck_assert_ok(geocl_backward(geocl_outputs_get(o, "loss")));
+  ck_assert_ok(geocl_params_finish_grads(p));
+}
+
 static void run_pass(geocl_model *m, pass *out) {
   geocl_ctx *ctx = geocl_model_ctx(m);
   geocl_params *p = geocl_model_params(m);
   geocl_scope s = geocl_scope_begin(ctx);
-  geocl_batch b;
-  make_batch(ctx, &b, true);
   geocl_outputs o;
-  geocl_params_zero_grad(p);
-  ck_assert_ok(geocl_model_forward(m, &b, &o));
-  ck_assert_ok(geocl_backward(geocl_outputs_get(&o, "loss")));
-  ck_assert_ok(geocl_params_finish_grads(p));
+  forward_backward(m, &o);
   ck_assert_ok(geocl_to_host(geocl_outputs_get(&o, "loss"), &out->loss, sizeof(float)));
   out->pred = test_download(geocl_outputs_get(&o, "prediction"));
   out->grad = calloc((size_t)geocl_params_count(p), sizeof *out->grad);
@@ -216,13 +222,8 @@ START_TEST(gradients_match_central_differences) {
     size_t n = (size_t)geocl_numel(t);
     float *theta = test_download(t), *x = malloc(n * sizeof *x);
     geocl_scope s = geocl_scope_begin(ctx);
-    geocl_batch b;
-    make_batch(ctx, &b, true);
     geocl_outputs o;
-    geocl_params_zero_grad(p);
-    ck_assert_ok(geocl_model_forward(m, &b, &o));
-    ck_assert_ok(geocl_backward(geocl_outputs_get(&o, "loss")));
-    ck_assert_ok(geocl_params_finish_grads(p));
+    forward_backward(m, &o);
     float *g = test_download(geocl_grad(t));
     geocl_scope_end(ctx, s);
     double gnorm = 0, tnorm = 0;

@@ -19,7 +19,9 @@
  *
  * in init_weights it calls geocl_backbone_init, and in forward
  * geocl_backbone_forward, which returns the outputs of the blocks the head
- * named ("enc.10", "dec.7", ...) as token tensors [B, N, C]. */
+ * named ("enc.10", "dec.7", ...) as token tensors [B, N, C]; a
+ * convolutional backbone (info.patch 0, e.g. simipu's ResNet: "stem",
+ * "layer1" ... "layer4") returns feature maps [B, C, h, w]. */
 #ifndef GEOCL_BACKBONE_H
 #define GEOCL_BACKBONE_H
 
