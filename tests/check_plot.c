@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* geocl plot's drawing: runs' metrics.jsonl read into series (validation lines
  * as "val NAME", non-finite values left out, bad lines named by file and line),
- * and curves placed where their values lie on the axes. */
+ * curves placed where their values lie on the axes, and bars (geocl plot
+ * --bars) at the mean of their values. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,11 @@ static void setup(void) {
   write_file("b.jsonl", "{\"step\": 0, \"epoch\": 0, \"loss\": 3, \"time_s\": 1}\n"
                         "{\"step\": 20, \"epoch\": 0.1, \"loss\": 3, \"time_s\": 2}\n");
   write_file("bad.jsonl", "{\"step\": 1, \"loss\": 1}\nnot json\n");
+  /* arm a's bar at the mean 2 (values 1 and 3), arm b's at 4, an axis from 0 to 4 */
+  write_file("bars.jsonl", "{\"panel\": \"depth abs_rel\", \"arm\": \"a\", \"values\": [1, 3]}\n"
+                           "{\"panel\": \"depth abs_rel\", \"arm\": \"b\", \"values\": [4, 4, 4]}\n");
+  write_file("bad_bars.jsonl", "{\"panel\": \"p\", \"arm\": \"a\", \"values\": [1]}\n"
+                               "{\"panel\": \"p\", \"arm\": \"a\", \"values\": [\"x\"]}\n");
 }
 
 static int metric(const plot_data *d, const char *name) {
@@ -135,6 +141,49 @@ START_TEST(curves_where_values_lie) {
 }
 END_TEST
 
+/* The top row of the bar of colour c in columns x0..x1 (-1 if none). */
+static int bar_top(const geocl_image *img, int x0, int x1, int y0, int y1, plot_rgb c) {
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++) {
+      const uint8_t *p = (const uint8_t *)img->data + ((size_t)y * (size_t)img->width + (size_t)x) * 3;
+      if (p[0] == c.r && p[1] == c.g && p[2] == c.b) return y;
+    }
+  return -1;
+}
+
+START_TEST(bars_at_the_mean) {
+  plot_data d = {0};
+  char p[4500];
+  snprintf(p, sizeof p, "%s/bars.jsonl", dir);
+  ck_assert_int_eq(plot_read_bars(&d, p), GEOCL_OK);
+  ck_assert(d.bars);
+  ck_assert_int_eq(d.n_runs, 2);
+  ck_assert_str_eq(d.runs[1], "b");
+  ck_assert_int_eq(d.n_metrics, 1);
+  ck_assert_uint_eq(find(&d, 1, "depth abs_rel")->n, 3);
+  int chosen[] = {0};
+  geocl_image img = {0};
+  ck_assert_int_eq(plot_render(&d, chosen, 1, &img), GEOCL_OK);
+  int legend = 12 + 2 * PLOT_LEGEND_ROW, top = legend + PLOT_TOP, h = PLOT_AREA_H;
+  int x0 = 10 + PLOT_LEFT, half = x0 + PLOT_AREA_W / 2;
+  /* a (left half) reaches half the axis, b (right half) the top */
+  int ya = bar_top(&img, x0, half, legend, legend + PLOT_PANEL_H, plot_palette[0]);
+  int yb = bar_top(&img, half, x0 + PLOT_AREA_W, legend, legend + PLOT_PANEL_H, plot_palette[1]);
+  ck_assert_int_ge(ya, top + h / 2 - 1);
+  ck_assert_int_le(ya, top + h / 2 + 1);
+  ck_assert_int_ge(yb, top - 1);
+  ck_assert_int_le(yb, top + 1);
+  geocl_image_free(&img);
+  plot_data_free(&d);
+  snprintf(p, sizeof p, "%s/bad_bars.jsonl", dir);
+  ck_assert_int_eq(plot_read_bars(&d, p), GEOCL_E_FORMAT);
+  char want[4600];
+  snprintf(want, sizeof want, "%s:2: value 0 is not a number", p);
+  ck_assert_ptr_nonnull(strstr(geocl_last_error(), want));
+  plot_data_free(&d);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("plot");
   TCase *tc = tcase_create("plot");
@@ -142,6 +191,7 @@ int main(void) {
   tcase_add_test(tc, reads_series);
   tcase_add_test(tc, bad_line_named);
   tcase_add_test(tc, curves_where_values_lie);
+  tcase_add_test(tc, bars_at_the_mean);
   suite_add_tcase(s, tc);
   return test_run_suite(s);
 }

@@ -22,4 +22,8 @@ check_usage plot "--metric los: the runs have no such metric" --metric los --out
 "$cli" plot "$dir/nothing" --out "$dir/x.png" 2>"$dir/err" && fail "plot of a missing run succeeded"
 grep -q "^geocl plot: $dir/nothing: cannot open" "$dir/err" || fail "missing run: $(cat "$dir/err")"
 [ ! -e "$dir/x.png" ] || fail "a failed plot wrote x.png"
+printf '{"panel": "stereo avgerr", "arm": "croco", "values": [1.5, 2]}\n{"panel": "stereo avgerr", "arm": "scratch", "values": [3, 4]}\n' >"$dir/bars.jsonl"
+"$cli" plot --bars "$dir/bars.jsonl" --out "$dir/b.png" >"$dir/out" || fail "plot --bars: $(cat "$dir/out")"
+grep -q "^wrote $dir/b.png (2 arms, 1 metric)$" "$dir/out" || fail "plot --bars said: $(cat "$dir/out")"
+check_usage plot "--bars draws one file; $dir/run1 is one more" --bars "$dir/bars.jsonl" --out "$dir/x.png" "$dir/run1"
 echo ok

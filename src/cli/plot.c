@@ -13,7 +13,7 @@
 
 #define PLOT_SCALE 2 /* titles and legend at twice the font's size */
 
-static int find_or_add(char ***names, int *n, const char *name) {
+int plot_find_or_add(char ***names, int *n, const char *name) {
   for (int i = 0; i < *n; i++)
     if (!strcmp((*names)[i], name)) return i;
   char **grown = realloc(*names, sizeof *grown * (size_t)(*n + 1));
@@ -23,9 +23,9 @@ static int find_or_add(char ***names, int *n, const char *name) {
   return (*n)++;
 }
 
-static geocl_status add_point(plot_data *d, int run, const char *metric, double x, double y) {
+geocl_status plot_add_point(plot_data *d, int run, const char *metric, double x, double y) {
   if (!isfinite(x) || !isfinite(y)) return GEOCL_OK;
-  int m = find_or_add(&d->metrics, &d->n_metrics, metric);
+  int m = plot_find_or_add(&d->metrics, &d->n_metrics, metric);
   if (m < 0) return geocl_set_error(GEOCL_E_NOMEM, "out of memory");
   series *s = NULL;
   for (int i = 0; i < d->n_series && !s; i++)
@@ -69,7 +69,7 @@ static geocl_status read_line(plot_data *d, int run, const char *path, long line
     if (!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int)) continue;
     char name[256];
     snprintf(name, sizeof name, "%s%s", is_val ? "val " : "", key);
-    st = add_point(d, run, name, x, json_object_get_double(v));
+    st = plot_add_point(d, run, name, x, json_object_get_double(v));
   }
   json_object_put(root);
   return st;
@@ -129,24 +129,34 @@ static double nice(double x, bool round) {
   return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * e;
 }
 
-typedef struct axis {
-  double lo, hi, step;
-} axis;
-
-static axis make_axis(double lo, double hi) {
+plot_axis plot_make_axis(double lo, double hi) {
   if (!(hi > lo)) { /* one value: a band around it */
     double pad = lo != 0 ? fabs(lo) * 0.1 : 1;
     lo -= pad;
     hi += pad;
   }
   double step = nice(nice(hi - lo, false) / 4, true);
-  return (axis){floor(lo / step) * step, ceil(hi / step) * step, step};
+  return (plot_axis){floor(lo / step) * step, ceil(hi / step) * step, step};
 }
 
 const plot_rgb plot_palette[PLOT_COLOURS] = {{31, 119, 180}, {255, 127, 14}, {44, 160, 44},   {214, 39, 40},
                                              {148, 103, 189}, {140, 86, 75}, {227, 119, 194}, {127, 127, 127}};
-static const plot_rgb black = {0, 0, 0}, grey = {225, 225, 225}, dark = {90, 90, 90};
+const plot_rgb plot_black = {0, 0, 0}, plot_grey = {225, 225, 225}, plot_dark = {90, 90, 90};
 
+
+void plot_frame(geocl_image *img, const char *title, plot_axis ay, int px, int py) {
+  int x0 = px + PLOT_LEFT, y0 = py + PLOT_TOP, w = PLOT_AREA_W, h = PLOT_AREA_H;
+  plot_text(img, x0 + (w - plot_text_width(PLOT_SCALE, title)) / 2, py + 8, PLOT_SCALE, title, plot_black);
+  char label[64];
+  for (double t = ay.lo; t <= ay.hi + ay.step / 2; t += ay.step) {
+    int y = y0 + h - (int)lround((t - ay.lo) / (ay.hi - ay.lo) * h);
+    plot_fill(img, x0, y, w, 1, plot_grey);
+    snprintf(label, sizeof label, "%.3g", fabs(t) < ay.step * 1e-9 ? 0.0 : t);
+    plot_text(img, x0 - 6 - plot_text_width(1, label), y - PLOT_GLYPH_H / 2, 1, label, plot_dark);
+  }
+  plot_fill(img, x0, y0, 1, h + 1, plot_black); /* the axes */
+  plot_fill(img, x0, y0 + h, w + 1, 1, plot_black);
+}
 
 static void draw_panel(geocl_image *img, const plot_data *d, int m, int px, int py) {
   double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
@@ -158,25 +168,17 @@ static void draw_panel(geocl_image *img, const plot_data *d, int m, int px, int 
       ylo = fmin(ylo, s->y[k]), yhi = fmax(yhi, s->y[k]);
     }
   }
-  axis ax = make_axis(xlo, xhi), ay = make_axis(ylo, yhi);
-  int x0 = px + PLOT_LEFT, y0 = py + PLOT_TOP, w = PLOT_PANEL_W - PLOT_LEFT - PLOT_RIGHT, h = PLOT_PANEL_H - PLOT_TOP - PLOT_BOTTOM;
-  plot_text(img, x0 + (w - plot_text_width(PLOT_SCALE, d->metrics[m])) / 2, py + 8, PLOT_SCALE, d->metrics[m], black);
+  plot_axis ax = plot_make_axis(xlo, xhi), ay = plot_make_axis(ylo, yhi);
+  int x0 = px + PLOT_LEFT, y0 = py + PLOT_TOP, w = PLOT_AREA_W, h = PLOT_AREA_H;
   char label[64];
-  for (double t = ay.lo; t <= ay.hi + ay.step / 2; t += ay.step) {
-    int y = y0 + h - (int)lround((t - ay.lo) / (ay.hi - ay.lo) * h);
-    plot_fill(img, x0, y, w, 1, grey);
-    snprintf(label, sizeof label, "%.3g", fabs(t) < ay.step * 1e-9 ? 0.0 : t);
-    plot_text(img, x0 - 6 - plot_text_width(1, label), y - PLOT_GLYPH_H / 2, 1, label, dark);
-  }
   for (double t = ax.lo; t <= ax.hi + ax.step / 2; t += ax.step) {
     int x = x0 + (int)lround((t - ax.lo) / (ax.hi - ax.lo) * w);
-    plot_fill(img, x, y0, 1, h, grey);
+    plot_fill(img, x, y0, 1, h, plot_grey);
     snprintf(label, sizeof label, "%.6g", t);
-    plot_text(img, x - plot_text_width(1, label) / 2, y0 + h + 8, 1, label, dark);
+    plot_text(img, x - plot_text_width(1, label) / 2, y0 + h + 8, 1, label, plot_dark);
   }
-  plot_text(img, x0 + w - plot_text_width(1, "step"), y0 + h + 24, 1, "step", dark);
-  plot_fill(img, x0, y0, 1, h + 1, black); /* the axes */
-  plot_fill(img, x0, y0 + h, w + 1, 1, black);
+  plot_text(img, x0 + w - plot_text_width(1, "step"), y0 + h + 24, 1, "step", plot_dark);
+  plot_frame(img, d->metrics[m], ay, px, py);
   for (int i = 0; i < d->n_series; i++) {
     const series *s = &d->s[i];
     if (s->metric != m) continue;
@@ -199,10 +201,10 @@ geocl_status plot_render(const plot_data *d, const int *chosen, int n_chosen, ge
   for (int r = 0; r < d->n_runs; r++) {
     int y = 12 + r * PLOT_LEGEND_ROW;
     plot_fill(img, 20, y + 4, 28, 6, plot_palette[r % PLOT_COLOURS]);
-    plot_text(img, 58, y, PLOT_SCALE, d->runs[r], black);
+    plot_text(img, 58, y, PLOT_SCALE, d->runs[r], plot_black);
   }
   for (int i = 0; i < n_chosen; i++)
-    draw_panel(img, d, chosen[i], 10 + i % cols * PLOT_PANEL_W, legend + i / cols * PLOT_PANEL_H);
+    (d->bars ? plot_draw_bars : draw_panel)(img, d, chosen[i], 10 + i % cols * PLOT_PANEL_W, legend + i / cols * PLOT_PANEL_H);
   return GEOCL_OK;
 }
 
