@@ -14,3 +14,5 @@ EXTRA_DIST += docs/packaging.md
 EXTRA_DIST += docs/fuzzing.md
 # SimIPU
 dist_doc_DATA += docs/simipu.md
+# the transfer experiment (tools/experiments/transfer)
+dist_doc_DATA += docs/experiments.md
