@@ -33,7 +33,8 @@ static void setup(void) {
   write_file("bad.jsonl", "{\"step\": 1, \"loss\": 1}\nnot json\n");
   /* arm a's bar at the mean 2 (values 1 and 3), arm b's at 4, an axis from 0 to 4 */
   write_file("bars.jsonl", "{\"panel\": \"depth abs_rel\", \"arm\": \"a\", \"values\": [1, 3]}\n"
-                           "{\"panel\": \"depth abs_rel\", \"arm\": \"b\", \"values\": [4, 4, 4]}\n");
+                           "{\"panel\": \"depth abs_rel\", \"arm\": \"b\", \"values\": [4, 4, 4]}\n"
+                           "{\"panel\": \"rmse\", \"arm\": \"b\", \"values\": [1]}\n");
   write_file("bad_bars.jsonl", "{\"panel\": \"p\", \"arm\": \"a\", \"values\": [1]}\n"
                                "{\"panel\": \"p\", \"arm\": \"a\", \"values\": [\"x\"]}\n");
 }
@@ -159,7 +160,7 @@ START_TEST(bars_at_the_mean) {
   ck_assert(d.bars);
   ck_assert_int_eq(d.n_runs, 2);
   ck_assert_str_eq(d.runs[1], "b");
-  ck_assert_int_eq(d.n_metrics, 1);
+  ck_assert_int_eq(d.n_metrics, 2);
   ck_assert_uint_eq(find(&d, 1, "depth abs_rel")->n, 3);
   int chosen[] = {0};
   geocl_image img = {0};
@@ -173,6 +174,12 @@ START_TEST(bars_at_the_mean) {
   ck_assert_int_le(ya, top + h / 2 + 1);
   ck_assert_int_ge(yb, top - 1);
   ck_assert_int_le(yb, top + 1);
+  geocl_image_free(&img);
+  /* a panel with b alone: its bar in the middle, where a's slot would be */
+  chosen[0] = 1;
+  ck_assert_int_eq(plot_render(&d, chosen, 1, &img), GEOCL_OK);
+  int mid = x0 + PLOT_AREA_W / 2;
+  ck_assert_int_ge(bar_top(&img, mid - 2, mid + 2, legend, legend + PLOT_PANEL_H, plot_palette[1]), 0);
   geocl_image_free(&img);
   plot_data_free(&d);
   snprintf(p, sizeof p, "%s/bad_bars.jsonl", dir);

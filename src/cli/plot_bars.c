@@ -63,7 +63,9 @@ void plot_draw_bars(geocl_image *img, const plot_data *d, int panel, int px, int
   plot_axis ay = plot_make_axis(lo, hi);
   plot_frame(img, d->metrics[panel], ay, px, py);
   int x0 = px + PLOT_LEFT, y0 = py + PLOT_TOP, w = PLOT_AREA_W, h = PLOT_AREA_H;
-  double slot = (double)w / d->n_runs;
+  int n_arms = 0; /* the arms with values in this panel, side by side in legend order */
+  for (int i = 0; i < d->n_series; i++) n_arms += d->s[i].metric == panel && d->s[i].n;
+  double slot = (double)w / (n_arms ? n_arms : 1);
   int bar_w = (int)fmin(slot * 0.6, 80);
 #define Y_OF(v) (y0 + h - (int)lround(((v) - ay.lo) / (ay.hi - ay.lo) * h))
   for (int i = 0; i < d->n_series; i++) {
@@ -71,7 +73,9 @@ void plot_draw_bars(geocl_image *img, const plot_data *d, int panel, int px, int
     if (s->metric != panel || !s->n) continue;
     double mean = 0, vmin = INFINITY, vmax = -INFINITY;
     for (size_t k = 0; k < s->n; k++) mean += s->y[k] / (double)s->n, vmin = fmin(vmin, s->y[k]), vmax = fmax(vmax, s->y[k]);
-    int cx = x0 + (int)lround((s->run + 0.5) * slot), top = Y_OF(mean), base = Y_OF(fmax(ay.lo, 0));
+    int rank = 0;
+    for (int j = 0; j < d->n_series; j++) rank += d->s[j].metric == panel && d->s[j].n && d->s[j].run < s->run;
+    int cx = x0 + (int)lround((rank + 0.5) * slot), top = Y_OF(mean), base = Y_OF(fmax(ay.lo, 0));
     plot_rgb c = plot_palette[s->run % PLOT_COLOURS];
     plot_fill(img, cx - bar_w / 2, top < base ? top : base, bar_w, abs(base - top) + 1, c);
     plot_fill(img, cx - 1, Y_OF(vmax), 3, Y_OF(vmin) - Y_OF(vmax) + 1, plot_black); /* the range */
