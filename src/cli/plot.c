@@ -106,6 +106,12 @@ geocl_status plot_read_run(plot_data *d, const char *arg) {
   }
   d->n_runs++;
   free(name);
+  geocl_status st = plot_read_lines(d, run, path, read_line);
+  free(path);
+  return st;
+}
+
+geocl_status plot_read_lines(plot_data *d, int run, const char *path, plot_line_reader reader) {
   FILE *f = fopen(path, "r");
   geocl_status st = f ? GEOCL_OK : geocl_set_error(GEOCL_E_IO, "%s: cannot open: %s", path, strerror(errno));
   char *line = NULL;
@@ -114,11 +120,10 @@ geocl_status plot_read_run(plot_data *d, const char *arg) {
   while (st == GEOCL_OK && getline(&line, &cap, f) > 0) {
     lineno++;
     if (strspn(line, " \t\r\n") == strlen(line)) continue;
-    st = read_line(d, run, path, lineno, line);
+    st = reader(d, run, path, lineno, line);
   }
   if (f) fclose(f);
   free(line);
-  free(path);
   return st;
 }
 

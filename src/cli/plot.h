@@ -52,6 +52,11 @@ enum {
 extern const plot_rgb plot_palette[PLOT_COLOURS]; /* run i is drawn in plot_palette[i % PLOT_COLOURS] */
 geocl_status plot_render(const plot_data *d, const int *chosen, int n, geocl_image *img);
 
+/* Each non-blank line of path given to reader (with its 1-based number), until
+ * one fails; shared by the two readers. */
+typedef geocl_status (*plot_line_reader)(plot_data *d, int run, const char *path, long lineno, const char *text);
+geocl_status plot_read_lines(plot_data *d, int run, const char *path, plot_line_reader reader);
+
 /* Shared by the two kinds of panel. */
 typedef struct plot_axis {
   double lo, hi, step;

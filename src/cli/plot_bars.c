@@ -2,7 +2,6 @@
 /* geocl plot --bars: final metrics of several arms of an experiment (e.g. one
  * value per seed) drawn as bars at the mean, a whisker over the values' range
  * and a dot for each value. */
-#include <errno.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,7 +10,8 @@
 
 #include "plot.h"
 
-static geocl_status read_line(plot_data *d, const char *path, long lineno, const char *text) {
+static geocl_status read_line(plot_data *d, int run, const char *path, long lineno, const char *text) {
+  (void)run; /* the arm named on the line is the run */
   json_object *root = json_tokener_parse(text), *panel, *arm, *values;
   geocl_status st = GEOCL_OK;
   if (!root || !json_object_is_type(root, json_type_object) || !json_object_object_get_ex(root, "panel", &panel) ||
@@ -39,20 +39,8 @@ static geocl_status read_line(plot_data *d, const char *path, long lineno, const
 }
 
 geocl_status plot_read_bars(plot_data *d, const char *path) {
-  FILE *f = fopen(path, "r");
-  if (!f) return geocl_set_error(GEOCL_E_IO, "%s: cannot open: %s", path, strerror(errno));
   d->bars = true;
-  geocl_status st = GEOCL_OK;
-  char *line = NULL;
-  size_t cap = 0;
-  long lineno = 0;
-  while (st == GEOCL_OK && getline(&line, &cap, f) > 0) {
-    lineno++;
-    if (strspn(line, " \t\r\n") != strlen(line)) st = read_line(d, path, lineno, line);
-  }
-  fclose(f);
-  free(line);
-  return st;
+  return plot_read_lines(d, 0, path, read_line);
 }
 
 void plot_draw_bars(geocl_image *img, const plot_data *d, int panel, int px, int py) {
