@@ -29,3 +29,17 @@ grep -q "tensors loaded" "$work/ft.out" || { echo "installcheck: no load report"
 grep -q '"val": {"abs_rel"' "$work/ft/metrics.jsonl" ||
   { echo "installcheck: no validation metrics in metrics.jsonl"; cat "$work/ft/metrics.jsonl"; exit 1; }
 echo "installcheck: depthprobe trained on the installed geocl; validation in metrics.jsonl"
+
+# The converters: installed with their modules; with PyTorch, the run above converts back.
+for tool in croco simipu; do
+  "$bindir/geocl-convert-$tool" --help > /dev/null || { echo "installcheck: geocl-convert-$tool --help failed"; exit 1; }
+done
+modules=$(sed -n 's|^MODULES = Path("\(.*\)")$|\1|p' "$bindir/geocl-convert-croco")
+for m in croco_ref dpt_ref simipu_ref stio philox; do
+  [ -f "$modules/$m.py" ] || { echo "installcheck: geocl-convert-croco looks for $m.py in '$modules': not there"; exit 1; }
+done
+if /usr/bin/python3 -c 'import torch, numpy' 2> /dev/null; then
+  "$bindir/geocl-convert-croco" --reverse "$work/pre/last.safetensors" -o "$work/pre.pth"
+  [ -s "$work/pre.pth" ] || { echo "installcheck: geocl-convert-croco wrote no $work/pre.pth"; exit 1; }
+fi
+echo "installcheck: the converters find their modules in $modules"

@@ -225,7 +225,7 @@ TESTS += tests/check_simipu
 tests_check_simipu_SOURCES = tests/check_simipu.c
 tests_check_simipu_CFLAGS = $(TEST_CFLAGS) $(JSONC_CFLAGS)
 tests_check_simipu_LDADD = $(TEST_LDADD) $(JSONC_LIBS)
-EXTRA_DIST += tests/fixtures/simipu/step.safetensors tests/gen/simipu_ref.py tests/gen/gen_simipu_fixtures.py
+EXTRA_DIST += tests/fixtures/simipu/step.safetensors tests/gen/gen_simipu_fixtures.py
 
 # SimIPU end to end: geocl synth data, a falling loss, exact resume, the picture
 TESTS += tests/simipu_cli.sh

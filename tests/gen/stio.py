@@ -85,17 +85,30 @@ def dumps(tensors, metadata=None):
     return struct.pack("<Q", len(text)) + text + b"".join(chunks)
 
 
-def save(path, tensors, metadata=None):
-    """Write to a temporary file, then rename: an existing file is never left half-written."""
-    blob = dumps(tensors, metadata)
+def write_atomically(path, write):
+    """write(tmp) to a temporary file, then rename: an existing file is never left half-written."""
     tmp = f"{path}.tmp{os.getpid()}"
     try:
-        with open(tmp, "wb") as f:
-            f.write(blob)
+        write(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def save(path, tensors, metadata=None):
+    blob = dumps(tensors, metadata)
+
+    def write(tmp):
+        with open(tmp, "wb") as f:
+            f.write(blob)
+    write_atomically(path, write)
+
+
+def save_pth(obj, path):
+    """torch.save, atomically."""
+    import torch
+    write_atomically(path, lambda tmp: torch.save(obj, tmp))
 
 
 def _no_duplicates(pairs):

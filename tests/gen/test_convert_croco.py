@@ -8,6 +8,7 @@ official layouts, and refusals with clear messages.
 """
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,7 @@ import dpt_ref as D  # noqa: E402
 import stio  # noqa: E402
 
 TOOL = HERE.parent.parent / "tools" / "convert-croco"
+GEOCL = Path(os.environ.get("GEOCL_CLI", HERE.parent.parent / "src" / "cli" / "geocl"))  # the build tree's
 SMALL = dict(img_size=(32, 48), patch_size=8, enc_embed_dim=16, enc_depth=2, enc_num_heads=2,
              dec_embed_dim=12, dec_depth=2, dec_num_heads=3)
 # downstream: an official hook table needs a decoder of 8 blocks
@@ -191,6 +193,50 @@ class ConvertCroCo(unittest.TestCase):
                   R.checkpoint_metadata(SMALL))
         self.run_tool("--reverse", self.dir / "nobuf.safetensors")
         self.assert_same_state(torch.load(self.dir / "nobuf.pth")["model"], state)
+
+
+class GeoclOutput(unittest.TestCase):
+    """What `geocl pretrain` writes converts back and loads into the official model, strict."""
+
+    def setUp(self):
+        self.assertTrue(GEOCL.exists(), f"{GEOCL}: build geocl first (or set GEOCL_CLI)")
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = Path(self.tmp.name)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def pretrain(self, task, *options):
+        out = self.dir / "_".join((task,) + options)
+        r = subprocess.run([str(GEOCL), "pretrain", "--task", task, "--device", "reference", "--steps", "1",
+                            "--batch", "2", "--synthetic-pairs", "4", "--quiet", "--out", str(out),
+                            "img_size=32x48", "patch_size=16", "enc_embed_dim=16", "enc_depth=1", "enc_num_heads=2",
+                            "dec_embed_dim=16", "dec_depth=1", "dec_num_heads=2", *options],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return out / "last.safetensors"
+
+    def test_croco_pretrain_output(self):
+        for options in (("pos_embed=RoPE100", "freq_loss_weight=0.5"), ("pos_embed=cosine",)):
+            st = self.pretrain("croco", *options)
+            back = self.dir / "back.pth"
+            r = subprocess.run([sys.executable, str(TOOL), "--reverse", str(st), "-o", str(back)],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            ck = torch.load(back)
+            self.assertNotIn("freq_loss_weight", ck["croco_kwargs"])
+            self.assertEqual(ck["croco_kwargs"]["img_size"], (32, 48))
+            tensors, _ = stio.load(st, as_torch=True)
+            for k, v in tensors.items():
+                self.assertTrue(torch.equal(ck["model"][k], v), k)
+            R.CroCoRef(**ck["croco_kwargs"]).load_state_dict(ck["model"], strict=True)
+
+    def test_mae_refused(self):
+        st = self.pretrain("mae")
+        r = subprocess.run([sys.executable, str(TOOL), "--reverse", str(st)], capture_output=True, text=True)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("an MAE checkpoint has no official PyTorch model", r.stderr)
+        self.assertFalse(st.with_suffix(".pth").exists())
 
 
 class ExpectedShapes(unittest.TestCase):
