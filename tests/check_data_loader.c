@@ -919,6 +919,41 @@ START_TEST(point_cloud_augmentation) {
 }
 END_TEST
 
+/* geocl_data_source_restrict: a window onto the samples of a source as
+ * opened (the held-out split of --val-fraction): sample i is the source's
+ * first + i, byte for byte; a range outside the source is refused. */
+START_TEST(restricted_source_is_a_window) {
+  geocl_source_opts o;
+  geocl_source_opts_default(&o);
+  o.synthetic_pairs = 6;
+  o.synthetic_width = o.synthetic_height = 32;
+  geocl_data_source *all, *part;
+  ck_assert_ok(geocl_data_source_open("synthetic", &o, &all));
+  ck_assert_ok(geocl_data_source_open("synthetic", &o, &part));
+  ck_assert_ok(geocl_data_source_restrict(part, 4, 2));
+  ck_assert_int_eq(geocl_data_source_size(part), 2);
+  for (int i = 0; i < 2; i++) {
+    geocl_raw_sample want, got;
+    ck_assert_ok(geocl_data_source_read(all, 4 + i, &want));
+    ck_assert_ok(geocl_data_source_read(part, i, &got));
+    ck_assert_int_eq(memcmp(want.image1.data, got.image1.data, 32 * 32 * 3), 0);
+    ck_assert_int_eq(memcmp(want.image2.data, got.image2.data, 32 * 32 * 3), 0);
+    geocl_raw_sample_free(&want);
+    geocl_raw_sample_free(&got);
+  }
+  geocl_raw_sample s;
+  ck_assert_int_eq(geocl_data_source_read(part, 2, &s), GEOCL_E_INVALID); /* past the window */
+  ck_assert_ok(geocl_data_source_restrict(part, 0, 6)); /* again: within the source as opened */
+  ck_assert_int_eq(geocl_data_source_size(part), 6);
+  ck_assert_int_eq(geocl_data_source_restrict(part, 5, 2), GEOCL_E_INVALID);
+  ck_assert_ptr_nonnull(strstr(geocl_last_error(), "samples 5 to 6 are not within its 6 samples"));
+  ck_assert_int_eq(geocl_data_source_restrict(part, 0, 0), GEOCL_E_INVALID);
+  ck_assert_int_eq(geocl_data_source_restrict(part, -1, 2), GEOCL_E_INVALID);
+  geocl_data_source_close(all);
+  geocl_data_source_close(part);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("data_loader");
   TCase *t = tcase_create("loader");
@@ -927,6 +962,7 @@ static Suite *suite(void) {
   tcase_add_test(t, same_batches_whatever_the_threads);
   tcase_add_test(t, resumes_exactly_from_a_saved_position);
   tcase_add_test(t, synthetic_source);
+  tcase_add_test(t, restricted_source_is_a_window);
   tcase_add_test(t, errors_name_the_file);
   tcase_add_test(t, evaluation_order_keeps_every_sample);
   tcase_add_test(t, kitti_odometry_and_dense_pipeline);

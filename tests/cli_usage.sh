@@ -84,5 +84,25 @@ grep -q '^step 2/5 .*val_loss' "$dir/val.out" && fail "val_loss before the first
 grep -q '^step 3/5  epoch [0-9.]*  loss [0-9.]*  val_loss [0-9.]* ' "$dir/val.out" ||
   fail "no val_loss after a validation: $(cat "$dir/val.out")"
 grep -q val_loss "$dir/val/metrics.jsonl" && fail "val_loss logged in metrics.jsonl's training lines"
-[ -s "$dir/val/recon-3.png" ] && [ -s "$dir/val/recon-5.png" ] || fail "pictures: $(ls "$dir/val")"
+[ -s "$dir/val/recon-3.png" ] && [ -s "$dir/val/recon-5.png" ] && [ -s "$dir/val/recon-5-val.png" ] ||
+  fail "pictures: $(ls "$dir/val")"
+# --val-fraction: the last quarter of the 8 pairs held out (an epoch of the other 6 is 3 steps of 2),
+# validated, kept on resume; refused with --val-data, at 1, and when it leaves nothing to train on
+"$cli" pretrain --device reference --steps 3 --batch 2 --synthetic-pairs 8 --val-fraction 0.25 --out "$dir/vf" $tiny \
+  >"$dir/vf.out" 2>&1 || fail "pretrain --val-fraction: $(cat "$dir/vf.out")"
+grep -q '^validation: the last 2 samples of synthetic, training: the other 6 (--val-fraction 0.25)$' "$dir/vf.out" ||
+  fail "--val-fraction split: $(cat "$dir/vf.out")"
+grep -q '^step 3/3  epoch 1.000 ' "$dir/vf.out" || fail "--val-fraction: not 6 training pairs: $(cat "$dir/vf.out")"
+grep -q '"val": {"loss"' "$dir/vf/metrics.jsonl" && [ -s "$dir/vf/recon-3-val.png" ] ||
+  fail "--val-fraction: no validation: $(ls "$dir/vf"; cat "$dir/vf/metrics.jsonl")"
+"$cli" pretrain --resume "$dir/vf" --steps 4 >"$dir/vf2.out" 2>&1 || fail "resume --val-fraction: $(cat "$dir/vf2.out")"
+grep -q '^validation: the last 2 samples' "$dir/vf2.out" || fail "resume lost the split: $(cat "$dir/vf2.out")"
+check_usage pretrain "--val-data synthetic and --val-fraction 0.25: give one of them" \
+  --val-data synthetic --val-fraction 0.25 --out "$dir/vf3"
+check_usage pretrain "--val-fraction 1: expected a number from 0 to 1 (exclusive)" --val-fraction 1 --out "$dir/vf3"
+"$cli" pretrain --device reference --synthetic-pairs 8 --val-fraction 0.9 --out "$dir/vf3" $tiny >/dev/null 2>"$dir/vf3.err" &&
+  fail "--val-fraction 0.9 of 8 samples was accepted"
+grep -q -- "--val-fraction 0.9 of the 8 samples of synthetic leaves none to train on" "$dir/vf3.err" ||
+  fail "--val-fraction 0.9: $(cat "$dir/vf3.err")"
+[ ! -e "$dir/vf3" ] || fail "a refused --val-fraction left $dir/vf3"
 echo ok

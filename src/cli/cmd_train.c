@@ -22,7 +22,9 @@ static void help_common(FILE *out) {
           "                      detected: kitti-odometry as geocl synth writes it, or pairs.txt /\n"
           "                      listing.txt), or FORMAT:DIR to name the layout\n"
           "  --synthetic-pairs N pairs in an epoch of the synthetic source (default 10000)\n"
-          "  --val-data SRC      held-out data evaluated during training (metrics.jsonl 'val')\n"
+          "  --val-data SRC      held-out data evaluated during training (metrics.jsonl 'val');\n"
+          "                      the run's last picture is of its first sample (recon-N-val.png)\n"
+          "  --val-fraction F    or hold out the last share F of --data (0 < F < 1) instead\n"
           "  --val-every N       validate every N steps (default: with each checkpoint)\n"
           "  --val-batches N     batches per validation (default: all of it)\n"
           "  --workers N         loader threads (default 1)\n"
@@ -179,7 +181,7 @@ static const char *cmd_name; /* "pretrain" or "finetune", for messages */
 enum {
   OPT_TASK = 256, OPT_MODEL, OPT_INIT, OPT_DATA, OPT_SYN, OPT_STEPS, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_BLR,
   OPT_MINLR, OPT_WARMUP, OPT_WD, OPT_CLIP, OPT_SEED, OPT_DEVICE, OPT_OUT, OPT_RESUME, OPT_STOP, OPT_LOG, OPT_SAVE,
-  OPT_KEEP, OPT_RECON, OPT_QUIET, OPT_VAL, OPT_VAL_EVERY, OPT_VAL_BATCHES, OPT_WORKERS, OPT_FREEZE, OPT_LR_MULT,
+  OPT_KEEP, OPT_RECON, OPT_QUIET, OPT_VAL, OPT_VAL_FRACTION, OPT_VAL_EVERY, OPT_VAL_BATCHES, OPT_WORKERS, OPT_FREEZE, OPT_LR_MULT,
   OPT_BACKBONE_PRESET, OPT_INIT_MAP, OPT_INIT_PARTIAL, OPT_ACCUM
 };
 
@@ -197,7 +199,7 @@ static const struct option options[] = {
     {"log-every", required_argument, 0, OPT_LOG},   {"save-every", required_argument, 0, OPT_SAVE},
     {"keep", required_argument, 0, OPT_KEEP},       {"recon-every", required_argument, 0, OPT_RECON},
     {"quiet", no_argument, 0, OPT_QUIET},           {"val-data", required_argument, 0, OPT_VAL},
-    {"val-every", required_argument, 0, OPT_VAL_EVERY}, {"val-batches", required_argument, 0, OPT_VAL_BATCHES},
+    {"val-fraction", required_argument, 0, OPT_VAL_FRACTION}, {"val-every", required_argument, 0, OPT_VAL_EVERY}, {"val-batches", required_argument, 0, OPT_VAL_BATCHES},
     {"workers", required_argument, 0, OPT_WORKERS}, {"freeze", required_argument, 0, OPT_FREEZE},
     {"lr-mult", required_argument, 0, OPT_LR_MULT}, {"backbone-preset", required_argument, 0, OPT_BACKBONE_PRESET},
     {"init-map", required_argument, 0, OPT_INIT_MAP}, {"init-partial", no_argument, 0, OPT_INIT_PARTIAL},
@@ -250,6 +252,10 @@ static int parse(int argc, char **argv, geocl_train_opts *o, lists *l, bool *wan
         bad = 1;
       }
     }
+  }
+  if (o->val_data && o->val_fraction > 0 && geocl_train_opts_check(o) != GEOCL_OK) { /* names both */
+    cli_error(cmd_name, "%s", geocl_last_error());
+    bad = 1;
   }
   if (bad) return CLI_USAGE;
   if (*want_help) return CLI_OK;

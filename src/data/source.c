@@ -50,6 +50,7 @@ struct geocl_data_source {
   const geocl_data_source_type *type;
   void *state;
   char *path;
+  int64_t first, count; /* the window of geocl_data_source_restrict; count 0: all of it */
 };
 
 /* "TYPE:path" names a type; anything else is a path (or "synthetic"). */
@@ -121,7 +122,17 @@ void geocl_data_source_close(geocl_data_source *s) {
   free(s);
 }
 
-int64_t geocl_data_source_size(const geocl_data_source *s) { return s->type->size(s->state); }
+int64_t geocl_data_source_size(const geocl_data_source *s) { return s->count ? s->count : s->type->size(s->state); }
+
+geocl_status geocl_data_source_restrict(geocl_data_source *s, int64_t first, int64_t count) {
+  int64_t n = s->type->size(s->state);
+  if (count < 1 || first < 0 || first > n - count)
+    return geocl_set_error(GEOCL_E_INVALID, "%s: samples %lld to %lld are not within its %lld samples", s->path,
+                           (long long)first, (long long)first + count - 1, (long long)n);
+  s->first = first;
+  s->count = count;
+  return GEOCL_OK;
+}
 geocl_fields geocl_data_source_fields(const geocl_data_source *s) { return s->type->fields(s->state); }
 const char *geocl_data_source_type_name(const geocl_data_source *s) { return s->type->name; }
 const char *geocl_data_source_path(const geocl_data_source *s) { return s->path; }
@@ -137,7 +148,7 @@ geocl_status geocl_data_source_check(const geocl_data_source *s, const char *who
 
 geocl_status source_read(const geocl_data_source *s, void **thread, int64_t index, geocl_raw_sample *out) {
   memset(out, 0, sizeof *out);
-  geocl_status st = s->type->read(s->state, thread, index, out);
+  geocl_status st = s->type->read(s->state, thread, s->first + index, out);
   if (st != GEOCL_OK) geocl_raw_sample_free(out);
   return st;
 }

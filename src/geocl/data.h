@@ -98,6 +98,11 @@ const char *geocl_data_source_path(const geocl_data_source *s);
 /* Read sample `index` (0 <= index < size) as it is on disk, e.g. for full-size
  * evaluation; out is freed with geocl_raw_sample_free (also after an error). */
 geocl_status geocl_data_source_read(const geocl_data_source *s, int64_t index, geocl_raw_sample *out);
+/* Narrow s to its samples [first, first + count): its size becomes count and
+ * its sample i the source's sample first + i (a held-out split: the training
+ * part and the validation part are two opened sources, each restricted).
+ * Refused unless count >= 1 and the range lies within the source as opened. */
+geocl_status geocl_data_source_restrict(geocl_data_source *s, int64_t first, int64_t count);
 /* Fails with one line unless the source provides every field of `needs`,
  * naming who needs them: "task stereo needs disparity; kitti-odometry at D
  * provides image1, ..." */

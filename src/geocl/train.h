@@ -51,6 +51,8 @@ typedef struct geocl_train_opts {
   int64_t synthetic_pairs;   /* pairs per epoch of the synthetic source (default 10000) */
   int workers;               /* loader threads (default 1) */
   const char *val_data;      /* held-out data evaluated during training, or NULL */
+  double val_fraction;       /* or this share of `data` (its last samples, 0 <= f < 1) held out
+                                instead (default 0: none) */
   int64_t val_every;         /* validation every N steps (default: with each checkpoint) */
   int64_t val_batches;       /* batches per validation (default 0: all of val_data) */
   /* length: steps wins over epochs; default 200 steps.  With resume, 0 keeps

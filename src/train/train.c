@@ -132,8 +132,23 @@ static geocl_status open_loader(const run *r, geocl_data_source *source, bool tr
   return st == GEOCL_OK ? geocl_loader_open(&lc, out) : st;
 }
 
+/* --val-fraction f: the last ceil(f·n) of the n samples are held out (the
+ * end of a listing is the part least like the rest: later frames, other
+ * sequences); the training source keeps the others. */
+static geocl_status hold_out(run *r) {
+  int64_t n = geocl_data_source_size(r->source), held = (int64_t)ceil(r->o.val_fraction * (double)n);
+  if (held >= n)
+    return geocl_set_error(GEOCL_E_INVALID, "--val-fraction %g of the %lld samples of %s leaves none to train on",
+                           r->o.val_fraction, (long long)n, r->o.data);
+  geocl_status st = open_source(r, r->o.data, false, &r->val_source);
+  if (st == GEOCL_OK) st = geocl_data_source_restrict(r->val_source, n - held, held);
+  if (st == GEOCL_OK) st = geocl_data_source_restrict(r->source, 0, n - held);
+  return st;
+}
+
 static geocl_status open_data(run *r) {
   geocl_status st = open_source(r, r->o.data, true, &r->source);
+  if (st == GEOCL_OK && r->o.val_fraction > 0) st = hold_out(r);
   if (st == GEOCL_OK) st = open_loader(r, r->source, true, &r->loader);
   if (st == GEOCL_OK && r->o.val_data) st = open_source(r, r->o.val_data, false, &r->val_source);
   if (st != GEOCL_OK) return st;
@@ -277,14 +292,15 @@ static geocl_status save_checkpoint(run *r) {
   return st;
 }
 
-/* The picture of step `step` (its first sample). */
-static geocl_status save_picture(run *r, int64_t step, const geocl_batch *b, const geocl_outputs *out) {
+/* The picture of step `step` (its first sample): recon-<step><suffix>.png. */
+static geocl_status save_picture(run *r, int64_t step, const char *suffix, const geocl_batch *b,
+                                 const geocl_outputs *out) {
   bool was = geocl_set_grad_enabled(r->ctx, false);
   geocl_tensor *pic = geocl_model_visualize(r->model, b, out);
   geocl_set_grad_enabled(r->ctx, was);
   if (!pic) return geocl_last_status() == GEOCL_E_UNSUPPORTED ? GEOCL_OK : geocl_last_status();
   char name[64];
-  snprintf(name, sizeof name, "recon-%lld.png", (long long)step);
+  snprintf(name, sizeof name, "recon-%lld%s.png", (long long)step, suffix);
   char *path = train_path(r->dir, name);
   geocl_status st = path ? geocl_write_picture_png(geocl_narrow(pic, 0, 0, 1), path) : geocl_last_status();
   if (st == GEOCL_OK) note(r, "step %lld: picture %s", (long long)step, path);
@@ -293,6 +309,26 @@ static geocl_status save_picture(run *r, int64_t step, const geocl_batch *b, con
 }
 
 /* ---- validation ---- */
+
+/* A run's last picture when it has validation data: of the first validation
+ * sample as validation sees it (not augmented), recon-<step>-val.png. */
+static geocl_status save_validation_picture(run *r) {
+  geocl_loader *l = NULL;
+  const geocl_host_batch *hb;
+  geocl_batch b;
+  geocl_outputs out;
+  bool was = geocl_set_grad_enabled(r->ctx, false);
+  geocl_scope scope = geocl_scope_begin(r->ctx);
+  geocl_status st = open_loader(r, r->val_source, false, &l);
+  if (st == GEOCL_OK) st = geocl_loader_next(l, &hb);
+  if (st == GEOCL_OK) st = geocl_batch_upload(r->ctx, hb, false, 0, &b);
+  if (st == GEOCL_OK) st = geocl_model_forward(r->model, &b, &out);
+  if (st == GEOCL_OK) st = save_picture(r, r->step, "-val", &b, &out);
+  geocl_loader_close(l);
+  geocl_scope_end(r->ctx, scope);
+  geocl_set_grad_enabled(r->ctx, was);
+  return st;
+}
 
 /* best.safetensors: the model of the lowest first validation metric (the
  * task's main error: avgerr, EPE, abs_rel; else the loss). */
@@ -313,7 +349,7 @@ static geocl_status save_best(run *r, const char *metric, double value) {
 }
 
 static geocl_status validate(run *r) {
-  geocl_loader *l;
+  geocl_loader *l = NULL;
   geocl_metrics m;
   geocl_status st = open_loader(r, r->val_source, false, &l);
   if (st == GEOCL_OK) st = geocl_model_evaluate(r->model, l, r->o.val_batches, &m);
@@ -427,7 +463,7 @@ static geocl_status one_step(run *r, bool picture, bool logged, bool stop, bool 
                        train_lr_at(&r->schedule, geocl_optim_base_lr(r->optim, g), r->step, steps_per_epoch(r)));
   if (st == GEOCL_OK) st = geocl_optim_step(r->optim);
   if (st == GEOCL_OK && logged) st = read_metrics(&out, p, r->ranks);
-  if (st == GEOCL_OK && picture && leader(r)) st = save_picture(r, r->step + 1, &b, &out);
+  if (st == GEOCL_OK && picture && leader(r)) st = save_picture(r, r->step + 1, "", &b, &out);
   return st;
 }
 
@@ -493,6 +529,8 @@ static geocl_status loop(run *r, geocl_train_summary *sum) {
     if (r->h && r->h->on_step && leader(r)) r->h->on_step(&p, logged, r->h->user);
     if (st == GEOCL_OK && r->val_source && leader(r) && (r->step % o->val_every == 0 || r->step == end))
       st = validate(r);
+    if (st == GEOCL_OK && r->val_source && leader(r) && o->recon_every > 0 && r->step == end)
+      st = save_validation_picture(r);
     if (st == GEOCL_OK && (r->step % o->save_every == 0 || r->step == end)) {
       if (leader(r)) st = save_checkpoint(r);
       saved = true;
@@ -533,6 +571,10 @@ geocl_status geocl_train_run(const geocl_train_opts *opts, const geocl_train_hoo
          opts->resume ? "resuming" : "starting", r.o.task, r.dir, geocl_ctx_device(r.ctx)->name,
          geocl_ctx_backend_name(r.ctx), (long long)r.o.steps, (long long)r.o.batch * r.o.accum_iter, accum, r.o.lr);
     if (r.ranks > 1) note(&r, "data-parallel over %d processes: %d samples each per step", r.ranks, r.o.batch / r.ranks);
+    if (r.o.val_fraction > 0)
+      note(&r, "validation: the last %lld samples of %s, training: the other %lld (--val-fraction %g)",
+           (long long)geocl_data_source_size(r.val_source), r.o.data, (long long)geocl_data_source_size(r.source),
+           r.o.val_fraction);
     if (opts->resume && r.step >= r.o.steps)
       note(&r, "the run has made all its %lld steps: nothing to do (--resume %s --steps N extends it)",
            (long long)r.o.steps, r.dir);

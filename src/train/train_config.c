@@ -43,6 +43,7 @@ static const train_field fields[] = {
     INT("workers", 1, RECORDED_OPTIONAL, workers),
     I64("val-every", 0, RECORDED_OPTIONAL, val_every),
     I64("val-batches", 0, RECORDED_OPTIONAL, val_batches),
+    F64("val-fraction", 1, true, false, RECORDED_OPTIONAL, val_fraction),
     I64("steps", 0, RECORDED, steps),
     F64("epochs", DBL_MAX, false, false, NOT_RECORDED, epochs),
     INT("batch", 1, RECORDED, batch),
@@ -151,6 +152,9 @@ static const char *field_text(const geocl_train_opts *o, const train_field *f, c
 }
 
 geocl_status geocl_train_opts_check(const geocl_train_opts *o) {
+  if (o->val_data && o->val_fraction > 0)
+    return geocl_set_error(GEOCL_E_INVALID, "--val-data %s and --val-fraction %g: give one of them", o->val_data,
+                           o->val_fraction);
   geocl_train_opts copy = *o;
   for (size_t i = 0; i < N_FIELDS; i++) {
     char text[64];
