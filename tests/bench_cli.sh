@@ -60,6 +60,9 @@ for dev in reference opencl; do
     fail "step memory on $dev: $(cat "$dir/step.$dev")"
   awk -v p="$(field pairs_per_s "$dir/step.$dev")" 'BEGIN { exit !(p > 0) }' ||
     fail "no pairs/s on $dev: $(cat "$dir/step.$dev")"
+  awk -v f="$(field gflop_per_step "$dir/step.$dev")" -v g="$(field gflops "$dir/step.$dev")" \
+    -v t="$(field step_median_s "$dir/step.$dev")" 'BEGIN { exit !(f > 0 && (g - f / t) ^ 2 < (1e-3 * g) ^ 2 + 1e-6) }' ||
+    fail "step GFLOP/s is not GFLOP a step / median on $dev: $(cat "$dir/step.$dev")"
   "$cli" bench resnet --device "$d" --depth 18 --batch 2 --size 32x40 --repeat 1 --warmup 1 --json >"$dir/resnet.$dev" ||
     fail "bench resnet on $dev"
   grep -q '"depth": 18, "batch": 2, "size": \[32, 40\]' "$dir/resnet.$dev" || fail "resnet JSON on $dev: $(cat "$dir/resnet.$dev")"
@@ -88,4 +91,13 @@ awk -v c="$(field mean_cost "$dir/assign")" 'BEGIN { exit !(c > 0) }' || fail "a
   fail "parameter memory differs between backends"
 [ "$(field model_bytes "$dir/resnet.opencl")" -eq "$(field model_bytes "$dir/resnet.reference")" ] ||
   fail "resnet parameter memory differs between backends"
+# nor does a step's useful work (geocl_ctx_flops counts what the ops dispatch)
+[ "$(field gflop_per_step "$dir/step.opencl")" = "$(field gflop_per_step "$dir/step.reference")" ] ||
+  fail "a step's GFLOP differ between backends: $(cat "$dir/step.opencl" "$dir/step.reference")"
+# --profile (on the OpenCL device the loop ended with): the time's shares
+"$cli" bench step --device "$d" --model tiny --batch 2 --repeat 1 --warmup 1 --profile img_size=64 >"$dir/prof" ||
+  fail "bench step --profile"
+grep -q '^useful work: [0-9.]* GFLOP a step' "$dir/prof" &&
+  grep -q '^time per run: GEMM (packing included) [0-9.]*%, attention [0-9.]*%, other kernels [0-9.]*%, host [0-9.]*%$' \
+    "$dir/prof" || fail "bench step --profile: $(cat "$dir/prof")"
 echo "bench: usage errors, JSON of gemm/attention/infonce/step/resnet/fps/ballquery/mlp on both backends, assignment"

@@ -223,6 +223,41 @@ START_TEST(rope_relative_positions) {
 }
 END_TEST
 
+/* geocl_ctx_flops: a linear layer's GEMMs count 2·m·n·k each; a fused
+ * attention counts what the unfused path's GEMMs do, forward (q·kᵀ, p·v) and
+ * backward (four products). */
+START_TEST(flops_counted) {
+  geocl_ctx *ctx = ctxs[0];
+  geocl_scope s = geocl_scope_begin(ctx);
+  geocl_tensor *x = geocl_full(ctx, 0.5f, GEOCL_SHAPE(3, 4)), *w = geocl_full(ctx, 0.5f, GEOCL_SHAPE(5, 4));
+  geocl_set_requires_grad(x, true);
+  geocl_set_requires_grad(w, true);
+  double before = geocl_ctx_flops(ctx);
+  geocl_tensor *y = geocl_linear(x, w, NULL);
+  ck_assert_double_eq(geocl_ctx_flops(ctx) - before, 2.0 * 3 * 4 * 5);
+  ck_assert_int_eq(geocl_backward(geocl_mean_all(y)), GEOCL_OK);
+  ck_assert_double_eq(geocl_ctx_flops(ctx) - before, 3 * 2.0 * 3 * 4 * 5); /* and dx, dW */
+  double fused[2], unfused[2];
+  for (int u = 0; u < 2; u++) {
+    geocl_tensor *q = geocl_full(ctx, 0.5f, GEOCL_SHAPE(2, 5, 16)), *k = geocl_full(ctx, 0.5f, GEOCL_SHAPE(2, 7, 16));
+    geocl_set_requires_grad(q, true);
+    geocl_set_requires_grad(k, true);
+    geocl_attn_opts o = {.heads = 2, .unfused = u};
+    double *f = u ? unfused : fused, start = geocl_ctx_flops(ctx);
+    geocl_tensor *a = geocl_attention(q, k, k, &o);
+    ck_assert_nonnull_geocl(a);
+    f[0] = geocl_ctx_flops(ctx) - start;
+    ck_assert_int_eq(geocl_backward(geocl_mean_all(a)), GEOCL_OK);
+    f[1] = geocl_ctx_flops(ctx) - start - f[0];
+  }
+  ck_assert_double_eq(fused[0], 4.0 * 2 * 5 * 7 * 16);
+  ck_assert_double_eq(fused[1], 2 * fused[0]);
+  ck_assert_double_eq(unfused[0], fused[0]);
+  ck_assert_double_eq(unfused[1], fused[1]);
+  geocl_scope_end(ctx, s);
+}
+END_TEST
+
 static void expect_error(const geocl_tensor *t, geocl_status st, const char *what, const char *detail) {
   ck_assert_msg(t == NULL, "%s: accepted", what);
   ck_assert_msg(geocl_last_status() == st, "%s: status %s (%s)", what, geocl_status_name(geocl_last_status()),
@@ -314,6 +349,7 @@ int main(void) {
   tcase_add_loop_test(tc, rope_relative_positions, 0, 2);
   tcase_add_loop_test(tc, bad_input, 0, 2);
   tcase_add_test(tc, bad_forced_limits);
+  tcase_add_test(tc, flops_counted);
   suite_add_tcase(s, tc);
   int rc = test_run_suite(s);
   printf("fused vs unfused attention, worst scaled error over output and gradients: reference %.2e", worst[0]);

@@ -39,6 +39,10 @@ static void help(FILE *out) {
           "             the size the model trains at (the preset's or img_size=); pairs/s =\n"
           "             batch / median step time;\n"
           "             peak_bytes is the device memory high-water mark of a step;\n"
+          "             useful work: the GEMMs' 2·m·n·k, convolutions' and attention's\n"
+          "             FLOPs (gflop_per_step, gflops = it / median); with --profile\n"
+          "             also the step's time in GEMM (packing included), attention,\n"
+          "             other kernels and on the host (no kernel running)\n"
           "             without --model, the official constructor's defaults (CroCo base)\n"
           "  resnet     whole training steps of torchvision's resnet<depth> (default 50):\n"
           "             forward, mean cross-entropy over 1000 classes of random labels,\n"
@@ -103,21 +107,44 @@ static geocl_status measure(geocl_ctx *ctx, const bench_opts *o, bench_fn fn, vo
   return st;
 }
 
+#define PROFILE_SHOWN 32   /* kernels listed */
+#define PROFILE_KERNELS 512 /* kernels summed */
+
+/* Where a run's time goes: GEMMs with their packing, fused attention, the
+ * other (mostly memory-bound) kernels, and the host: the part of the
+ * measured time no kernel covers (launches, transfers' waits, host code). */
+static void print_shares(FILE *out, const geocl_kernel_time *k, int n, int repeat, double total) {
+  double gemm = 0, attention = 0, other = 0;
+  for (int i = 0; i < n; i++) {
+    double s = k[i].seconds / repeat;
+    if (strstr(k[i].name, "gemm")) gemm += s;
+    else if (!strncmp(k[i].name, "attn_", 5)) attention += s;
+    else other += s;
+  }
+  double host = total - gemm - attention - other;
+  fprintf(out, "time per run: GEMM (packing included) %.1f%%, attention %.1f%%, other kernels %.1f%%, host %.1f%%\n",
+          100 * gemm / total, 100 * attention / total, 100 * other / total, 100 * (host > 0 ? host : 0) / total);
+}
+
 static void print_profile(geocl_ctx *ctx, const bench_opts *o, double total) {
   if (!o->profile) return;
-  geocl_kernel_time k[32];
+  geocl_kernel_time *k = calloc(PROFILE_KERNELS, sizeof *k);
   int n = 0;
-  if (geocl_ctx_profile_stop(ctx, k, 32, &n) != GEOCL_OK) {
-    fprintf(stderr, "geocl bench: --profile: %s\n", geocl_last_error());
+  if (!k || geocl_ctx_profile_stop(ctx, k, PROFILE_KERNELS, &n) != GEOCL_OK) {
+    fprintf(stderr, "geocl bench: --profile: %s\n", k ? geocl_last_error() : "out of memory");
+    free(k);
     return;
   }
   FILE *out = o->json ? stderr : stdout;
   double sum = 0;
   for (int i = 0; i < n; i++) sum += k[i].seconds;
   fprintf(out, "device time per run by kernel (of %.2f ms measured per run):\n", total * 1e3);
-  for (int i = 0; i < n; i++)
+  for (int i = 0; i < n && i < PROFILE_SHOWN; i++)
     fprintf(out, "  %-28s %8.2f ms %5.1f%%  %6.1f calls\n", k[i].name, k[i].seconds / o->repeat * 1e3,
             100 * k[i].seconds / (sum > 0 ? sum : 1), (double)k[i].calls / o->repeat);
+  if (n > PROFILE_SHOWN) fprintf(out, "  (%d more kernels)\n", n - PROFILE_SHOWN);
+  print_shares(out, k, n, o->repeat, total);
+  free(k);
 }
 
 static geocl_tensor *random_tensor(geocl_ctx *ctx, int ndim, const int64_t *shape, float scale) {
@@ -280,23 +307,30 @@ static geocl_status bench_step(geocl_ctx *ctx, const bench_opts *o, int n_args, 
   timing t;
   geocl_ctx_mem_stats(ctx, &before);
   geocl_ctx_reset_peak(ctx);
+  double work = geocl_ctx_flops(ctx);
   st = measure(ctx, o, run_step, &a, &t);
   geocl_ctx_mem_stats(ctx, &after);
   if (st == GEOCL_OK) {
     double pps = (double)B / t.median;
+    double gflop = (geocl_ctx_flops(ctx) - work) / (o->warmup + o->repeat) * 1e-9; /* every run the same */
     const char *unit = a.lidar.n ? "samples" : "pairs";
     if (o->json)
       printf("{\"bench\": \"step\", \"task\": \"%s\", \"batch\": %lld, \"img_size\": [%lld, %lld], \"%s_per_s\": %.4g, "
              "\"step_median_s\": %.6g, \"step_min_s\": %.6g, \"step_max_s\": %.6g, \"peak_bytes\": %zu, "
-             "\"model_bytes\": %zu, \"activation_bytes\": %zu, \"device\": \"%s\"}\n",
+             "\"model_bytes\": %zu, \"activation_bytes\": %zu, \"gflop_per_step\": %.6g, \"gflops\": %.4g, "
+             "\"device\": \"%s\"}\n",
              o->task, (long long)B, (long long)h, (long long)w, unit, pps, t.median, t.min, t.max, after.peak_bytes,
-             before.current_bytes, after.peak_bytes - before.current_bytes, geocl_ctx_device(ctx)->name);
+             before.current_bytes, after.peak_bytes - before.current_bytes, gflop, gflop / t.median,
+             geocl_ctx_device(ctx)->name);
     else
       printf("step %s batch %lld %lldx%lld: %.2f %s/s; step median %.1f ms (min %.1f, max %.1f); peak device memory "
              "%.1f MiB (%.1f MiB parameters, gradients and optimizer state, %.1f MiB activations)\n",
              o->task, (long long)B, (long long)h, (long long)w, pps, unit, t.median * 1e3, t.min * 1e3, t.max * 1e3,
              (double)after.peak_bytes / (1 << 20), (double)before.current_bytes / (1 << 20),
              (double)(after.peak_bytes - before.current_bytes) / (1 << 20));
+    if (!o->json)
+      printf("useful work: %.2f GFLOP a step (GEMMs, convolutions and attention: geocl_ctx_flops), %.1f GFLOP/s at "
+             "the median\n", gflop, gflop / t.median);
     print_profile(ctx, o, t.median);
   }
   cli_step_free(&a);

@@ -70,6 +70,7 @@ struct geocl_ctx {
   geocl_tensor *live_head, *live_tail; /* caller-owned tensors in creation order */
   geocl_node *tape_head, *tape_tail;
   size_t tape_size;
+  double flops; /* the useful work dispatched so far (geocl_ctx_flops) */
 };
 
 /* pool.c */

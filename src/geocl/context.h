@@ -49,6 +49,13 @@ void geocl_ctx_reset_peak(geocl_ctx *ctx);
 /* Return cached (unused) buffers to the device. */
 void geocl_ctx_trim(geocl_ctx *ctx);
 
+/* The useful floating-point operations dispatched so far: 2·m·n·k per GEMM
+ * (linear layers, matmuls, convolutions), 4·N·NK·D per head for a fused
+ * attention's forward and twice that for its backward (its recomputation of
+ * the scores not counted).  Other kernels are not counted.  For achieved
+ * FLOP/s: the difference over a training step divided by its time. */
+double geocl_ctx_flops(const geocl_ctx *ctx);
+
 /* Per-kernel device times (backends that support it; E_UNSUPPORTED otherwise):
  * start recording, then stop and get up to max entries, most time first. */
 geocl_status geocl_ctx_profile_start(geocl_ctx *ctx);

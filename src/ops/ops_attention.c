@@ -171,6 +171,12 @@ static geocl_attn_args attn_args(const attn_plan *p, geocl_tensor *out, geocl_te
   return a;
 }
 
+/* The useful FLOPs of a fused forward (q·kᵀ and p·v over all heads); the
+ * backward's four products are twice that (geocl_ctx_flops). */
+static double attention_flops(const attn_plan *p) {
+  return 4.0 * (double)p->q->shape[0] * (double)p->q->shape[1] * (double)p->k->shape[1] * (double)p->q->shape[2];
+}
+
 static geocl_status attention_backward(geocl_node *n, geocl_tensor *dout) {
   attn_plan p = {.q = n->in[0], .k = n->in[1], .v = n->in[2], .heads = n->p.i[0], .head_dim = n->p.i[1],
                  .scale = n->pf[0], .rope_base = n->pf[1]};
@@ -194,6 +200,7 @@ static geocl_status attention_backward(geocl_node *n, geocl_tensor *dout) {
   a.dk_sb = a.dv_sb = p.k->shape[1] * c;
   a.do_st = a.dq_st = a.dk_st = a.dv_st = c;
   a.do_sh = a.dq_sh = a.dk_sh = a.dv_sh = dh;
+  ctx->flops += 2 * attention_flops(&p);
   geocl_status st = ctx->be->ops->attention_backward(ctx->be, &a);
   if (st == GEOCL_OK) st = geocl_accumulate_grad(p.q, dq);
   if (st == GEOCL_OK) st = geocl_accumulate_grad(p.k, dk);
@@ -209,6 +216,7 @@ static geocl_tensor *attention_fused(const attn_plan *p) {
   geocl_tensor *lse = out ? ops_new(ctx, 3, (int64_t[]){p->q->shape[0], p->heads, p->q->shape[1]}) : NULL;
   if (!lse) return ops_fail(out);
   geocl_attn_args a = attn_args(p, out, lse);
+  ctx->flops += attention_flops(p);
   geocl_status st = ctx->be->ops->attention(ctx->be, &a);
   if (st != GEOCL_OK) {
     geocl_tensor_free(lse);

@@ -133,6 +133,7 @@ static geocl_status gemm(geocl_ctx *ctx, bool ta, bool tb, int64_t m, int64_t n,
                         .beta = beta, .a = a, .lda = lda, .stride_a = sa, .b = b, .ldb = ldb, .stride_b = sb,
                         .c = c, .ldc = ldc, .stride_c = sc};
   if (m == 0 || n == 0 || batch == 0) return GEOCL_OK;
+  ctx->flops += 2.0 * (double)m * (double)n * (double)k * (double)batch;
   return ctx->be->ops->gemm(ctx->be, &ga);
 }
 

@@ -52,6 +52,7 @@ static geocl_status gemm(geocl_ctx *ctx, bool ta, bool tb, int64_t m, int64_t n,
                        .b = geocl_tensor_bref(b->t), .ldb = b->ld, .stride_b = b->bs,
                        .c = geocl_tensor_bref(c), .ldc = n, .stride_c = m * n};
   if (m == 0 || n == 0 || batch == 0) return GEOCL_OK;
+  ctx->flops += 2.0 * (double)m * (double)n * (double)k * (double)batch;
   return ctx->be->ops->gemm(ctx->be, &g);
 }
 
