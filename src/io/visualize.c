@@ -29,12 +29,26 @@ static void kitti_color(double value, uint8_t rgb[3]) {
   for (int c = 0; c < 3; c++) rgb[c] = (uint8_t)lrint((w * map[i][c] + (1 - w) * map[i + 1][c]) * 255);
 }
 
-static void scale_color(geocl_colormap map, double t, uint8_t rgb[3]) {
-  if (map == GEOCL_COLORMAP_GRAY) {
-    rgb[0] = rgb[1] = rgb[2] = (uint8_t)lrint((t < 0 ? 0 : t > 1 ? 1 : t) * 255);
-    return;
+/* Turbo (Mikhailov, "Turbo, An Improved Rainbow Colormap for Visualization",
+ * Google AI Blog, 2019) through its published degree-5 polynomial fit (Ruofei
+ * Du's): dark blue at 0, green-yellow in the middle, dark red at 1. */
+static void turbo_color(double t, uint8_t rgb[3]) {
+  static const double coef[3][6] = {
+      {0.13572138, 4.61539260, -42.66032258, 132.13108234, -152.94239396, 59.28637943},
+      {0.09140261, 2.19418839, 4.84296658, -14.18503333, 4.27729857, 2.82956604},
+      {0.10667330, 12.64194608, -60.58204836, 110.36276771, -89.90310912, 27.34824973}};
+  for (int c = 0; c < 3; c++) {
+    double v = 0;
+    for (int k = 5; k >= 0; k--) v = v * t + coef[c][k];
+    rgb[c] = (uint8_t)lrint((v < 0 ? 0 : v > 1 ? 1 : v) * 255);
   }
-  kitti_color(t, rgb);
+}
+
+void geocl_colormap_rgb(geocl_colormap map, double t, uint8_t rgb[3]) {
+  t = t < 0 ? 0 : t > 1 ? 1 : t;
+  if (map == GEOCL_COLORMAP_GRAY) rgb[0] = rgb[1] = rgb[2] = (uint8_t)lrint(t * 255);
+  else if (map == GEOCL_COLORMAP_TURBO) turbo_color(t, rgb);
+  else kitti_color(t, rgb);
 }
 
 static geocl_status new_picture(int width, int height, geocl_image *out) {
@@ -66,13 +80,13 @@ geocl_status geocl_colorize_scalar(const float *values, const float *valid, int 
       memset(p + 3 * i, UNKNOWN, 3);
       continue;
     }
-    scale_color(lg->map, ((lg->inverse ? 1 / v : v) - a) / (b - a), p + 3 * i);
+    geocl_colormap_rgb(lg->map, ((lg->inverse ? 1 / v : v) - a) / (b - a), p + 3 * i);
   }
   /* the colour bar between margins, then labels at its ends and middle */
   int x0 = 4, x1 = width - 4, y0 = height + 3;
   for (int x = x0; x < x1; x++) {
     uint8_t rgb[3];
-    scale_color(lg->map, (double)(x - x0) / (x1 - x0 - 1 > 0 ? x1 - x0 - 1 : 1), rgb);
+    geocl_colormap_rgb(lg->map, (double)(x - x0) / (x1 - x0 - 1 > 0 ? x1 - x0 - 1 : 1), rgb);
     for (int y = y0; y < y0 + 8; y++) memcpy(p + ((size_t)y * width + x) * 3, rgb, 3);
   }
   const char *unit = lg->unit ? lg->unit : "";
@@ -150,5 +164,23 @@ geocl_status geocl_colorize_flow(const float *flow, const float *valid, int widt
   format_value(max_speed, "px", value, sizeof value);
   snprintf(label, sizeof label, "max %s", value);
   geocl_draw_text(out, cx + r + 6, cy - 3, 1, label, black);
+  return GEOCL_OK;
+}
+
+geocl_status geocl_colorize_depth(const float *depth, int width, int height, geocl_image *out) {
+  size_t n = (size_t)width * (size_t)height;
+  double near = INFINITY, far = 0; /* in inverse depth: the largest and the smallest */
+  for (size_t i = 0; i < n; i++)
+    if (depth[i] > 0 && isfinite(depth[i])) {
+      near = fmin(near, depth[i]);
+      far = fmax(far, depth[i]);
+    }
+  geocl_status st = geocl_image_alloc(out, width, height, 3, GEOCL_SAMPLE_U8); /* zeroed: unknown is black */
+  if (st != GEOCL_OK) return st;
+  double lo = 1 / far, span = 1 / near - lo;
+  for (size_t i = 0; i < n; i++)
+    if (depth[i] > 0 && isfinite(depth[i]))
+      geocl_colormap_rgb(GEOCL_COLORMAP_TURBO, span > 0 ? (1 / (double)depth[i] - lo) / span : 1,
+                         (uint8_t *)out->data + 3 * i);
   return GEOCL_OK;
 }
