@@ -153,6 +153,10 @@ START_TEST(labels_refuse_bad_shapes) {
   ck_assert_ptr_null(geocl_picture_labels(pic, 2, labels, (const int64_t[]){4, 5}));
   ck_assert_ptr_null(geocl_picture_labels(pic, 2, labels, (const int64_t[]){11, -1}));
   ck_assert_ptr_null(geocl_picture_labels(pic, 0, labels, NULL));
+  /* a NULL picture (an op before failed) keeps that op's message */
+  geocl_set_error(GEOCL_E_NOMEM, "an earlier op");
+  ck_assert_ptr_null(geocl_picture_labels(NULL, 1, labels, NULL));
+  ck_assert_str_eq(geocl_last_error(), "an earlier op");
   float v[30] = {0};
   ck_assert_ptr_null(geocl_picture_labels(test_upload(ctx, GEOCL_F32, GEOCL_SHAPE(3, 1, 10), v), 1, labels, NULL));
   ck_assert_int_eq(geocl_last_status(), GEOCL_E_SHAPE);

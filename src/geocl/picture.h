@@ -33,7 +33,8 @@ int geocl_draw_text(geocl_image *img, int x, int y, int scale, const char *text,
  * n panels lie side by side from the left: widths[i] pixels wide, or all
  * W / n wide when widths is NULL.  The font scale (1 to 3) grows with the
  * narrowest panel; a label too wide for its panel at scale 1 is cut short.
- * NULL with an error set on a bad shape or widths that do not add up to W. */
+ * NULL with an error set on a bad shape or widths that do not add up to W;
+ * NULL at once for a NULL pic, as the ops do. */
 geocl_tensor *geocl_picture_labels(geocl_tensor *pic, int n, const char *const *labels, const int64_t *widths);
 
 #ifdef __cplusplus

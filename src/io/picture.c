@@ -70,7 +70,8 @@ static geocl_status draw_strip(int n, const char *const *labels, const int64_t *
 }
 
 geocl_tensor *geocl_picture_labels(geocl_tensor *pic, int n, const char *const *labels, const int64_t *widths) {
-  if (!pic || geocl_ndim(pic) != 4 || geocl_dim(pic, 1) != 3)
+  if (!pic) return NULL; /* as an op does: the step that failed said why */
+  if (geocl_ndim(pic) != 4 || geocl_dim(pic, 1) != 3)
     return labels_error("the picture must be [B, 3, H, W]");
   int64_t B = geocl_dim(pic, 0), W = geocl_dim(pic, 3);
   if (n < 1 || n > W) return labels_error("the number of panels must be 1 to the picture's width");
