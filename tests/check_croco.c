@@ -7,11 +7,14 @@
  * OpenCL backend when there is one.  Weights are regenerated from the
  * recipe in tests/fixtures/croco/README.md. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <geocl/augment.h>
 #include <geocl/model.h>
+#include <geocl/picture.h>
 #include <geocl/safetensors.h>
 
 #include "golden.h"
@@ -39,21 +42,33 @@ static char *fixture_path(const char *name, const char *file) {
 /* Worst relative L2 errors of the current fixture, printed after it. */
 static double worst_output, worst_grad;
 
+/* The fixture's model with its weights. */
+static geocl_model *fixture_model(geocl_ctx *ctx, geocl_st_file *in) {
+  geocl_model_opts mo = {.task = geocl_st_meta(in, "task"), .config_json = geocl_st_meta(in, "croco_kwargs")};
+  geocl_model *m;
+  ck_assert_ok(geocl_model_create(ctx, &mo, &m));
+  golden_set_weights(geocl_model_params(m), geocl_st_meta(in, "init"));
+  return m;
+}
+
+/* The fixture's batch (in the current scope). */
+static void fixture_batch(geocl_ctx *ctx, geocl_st_file *in, geocl_batch *b) {
+  memset(b, 0, sizeof *b);
+  ck_assert_ok(geocl_batch_set(b, "image1", test_st_upload(ctx, in, "image1")));
+  ck_assert_ok(geocl_batch_set(b, "mask", test_st_upload(ctx, in, "mask")));
+  b->size = geocl_dim(geocl_batch_get(b, "image1"), 0);
+  if (geocl_st_find(in, "image2")) ck_assert_ok(geocl_batch_set(b, "image2", test_st_upload(ctx, in, "image2")));
+}
+
 static void golden(geocl_ctx *ctx, const char *fixture) {
   geocl_st_file *in, *out, *grads;
   ck_assert_ok(geocl_st_open(fixture_path(fixture, "inputs.safetensors"), &in));
   ck_assert_ok(geocl_st_open(fixture_path(fixture, "outputs.safetensors"), &out));
   ck_assert_ok(geocl_st_open(fixture_path(fixture, "grads.safetensors"), &grads));
-  geocl_model_opts mo = {.task = geocl_st_meta(in, "task"), .config_json = geocl_st_meta(in, "croco_kwargs")};
-  geocl_model *m;
-  ck_assert_ok(geocl_model_create(ctx, &mo, &m));
-  golden_set_weights(geocl_model_params(m), geocl_st_meta(in, "init"));
+  geocl_model *m = fixture_model(ctx, in);
   geocl_scope s = geocl_scope_begin(ctx);
-  geocl_batch b = {0};
-  ck_assert_ok(geocl_batch_set(&b, "image1", test_st_upload(ctx, in, "image1")));
-  ck_assert_ok(geocl_batch_set(&b, "mask", test_st_upload(ctx, in, "mask")));
-  b.size = geocl_dim(geocl_batch_get(&b, "image1"), 0);
-  if (geocl_st_find(in, "image2")) ck_assert_ok(geocl_batch_set(&b, "image2", test_st_upload(ctx, in, "image2")));
+  geocl_batch b;
+  fixture_batch(ctx, in, &b);
   geocl_outputs o;
   ck_assert_ok(geocl_model_forward(m, &b, &o));
   ck_assert_ok(geocl_backward(geocl_outputs_get(&o, "loss")));
@@ -103,6 +118,85 @@ START_TEST(golden_opencl) {
 }
 END_TEST
 
+/* The reconstruction picture, in the official demo's order (naver/croco
+ * demo.py): [reference,] masked, decoded, original, each panel under its
+ * caption.  The fixtures' panels are 24 pixels wide: 4 characters of the
+ * 5x7 font at scale 1, so the captions are cut to "refe", "mask", "deco",
+ * "orig", each 23 pixels wide, at (0, 2) of an 11-row white strip. */
+static void picture(geocl_ctx *ctx, const char *fixture) {
+  geocl_st_file *in;
+  ck_assert_ok(geocl_st_open(fixture_path(fixture, "inputs.safetensors"), &in));
+  geocl_model *m = fixture_model(ctx, in);
+  geocl_scope s = geocl_scope_begin(ctx);
+  geocl_batch b;
+  fixture_batch(ctx, in, &b);
+  geocl_outputs o;
+  ck_assert_ok(geocl_model_forward(m, &b, &o));
+  geocl_tensor *pic = geocl_model_visualize(m, &b, &o);
+  ck_assert_nonnull_geocl(pic);
+  geocl_tensor *im1 = geocl_batch_get(&b, "image1"), *im2 = geocl_batch_get(&b, "image2");
+  int64_t B = b.size, H = geocl_dim(im1, 2), W = geocl_dim(im1, 3), S = 11, k = im2 ? 4 : 3, p = 4;
+  ck_assert_int_eq(geocl_ndim(pic), 4);
+  ck_assert_int_eq(geocl_dim(pic, 0), B);
+  ck_assert_int_eq(geocl_dim(pic, 2), S + H);
+  ck_assert_int_eq(geocl_dim(pic, 3), k * W);
+  float *v = test_download(pic), *i1 = test_download(im1), *i2 = im2 ? test_download(im2) : NULL;
+  float *mask = test_download(geocl_batch_get(&b, "mask"));
+  int64_t PW = k * W, PH = S + H;
+  static const char *const captions[4] = {"refe", "mask", "deco", "orig"};
+  const char *const *cap = captions + (4 - k);
+  int64_t ref = im2 ? 0 : -1, masked = ref + 1, decoded = ref + 2, original = ref + 3;
+  for (int64_t n = 0; n < B; n++)
+    for (int c = 0; c < 3; c++) {
+      const float *pc = v + (n * 3 + c) * PH * PW;
+      /* the caption strip: black text on white, the expected captions */
+      for (int64_t i = 0; i < k; i++) {
+        geocl_image want;
+        ck_assert_ok(geocl_image_alloc(&want, (int)W, (int)S, 3, GEOCL_SAMPLE_U8));
+        memset(want.data, 255, (size_t)(W * S * 3));
+        ck_assert_int_eq(geocl_draw_text(&want, 0, 2, 1, cap[i], (const uint8_t[3]){0, 0, 0}), 23);
+        int black = 0;
+        for (int64_t y = 0; y < S; y++)
+          for (int64_t x = 0; x < W; x++) {
+            float got = pc[y * PW + i * W + x], exp = ((uint8_t *)want.data)[(y * W + x) * 3] / 255.0f;
+            ck_assert_msg(got == exp, "%s: caption %s at (%lld, %lld) is %g, not %g", fixture, cap[i], (long long)x,
+                          (long long)y, got, exp);
+            black += got == 0;
+          }
+        ck_assert_int_gt(black, 20); /* text was drawn */
+        geocl_image_free(&want);
+      }
+      /* the panels: denormalised views; the masked one black where masked */
+      double mean = geocl_imagenet_mean[c], std = geocl_imagenet_std[c], decoded_diff = 0;
+      for (int64_t y = 0; y < H; y++)
+        for (int64_t x = 0; x < W; x++) {
+          const float *row = pc + (S + y) * PW;
+          size_t at = (size_t)(((n * 3 + c) * H + y) * W + x);
+          bool hidden = mask[n * (H / p) * (W / p) + (y / p) * (W / p) + x / p] != 0;
+          double view1 = i1[at] * std + mean;
+          if (im2) ck_assert_double_eq_tol(row[ref * W + x], i2[at] * std + mean, 1e-5);
+          ck_assert_double_eq_tol(row[masked * W + x], (hidden ? 0.0 : view1), 1e-5);
+          ck_assert_double_eq_tol(row[original * W + x], view1, 1e-5);
+          decoded_diff += fabs(row[decoded * W + x] - view1);
+        }
+      ck_assert_double_gt(decoded_diff, 1e-3); /* the decoded panel is a prediction, not a copy */
+    }
+  free(v);
+  free(i1);
+  free(i2);
+  free(mask);
+  geocl_scope_end(ctx, s);
+  geocl_model_free(m);
+  geocl_st_close(in);
+}
+
+START_TEST(picture_order) {
+  geocl_ctx *ctx = test_ref_ctx();
+  picture(ctx, fixtures[_i]);
+  geocl_ctx_free(ctx);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("croco");
   TCase *tc = tcase_create("golden");
@@ -110,5 +204,8 @@ int main(void) {
   tcase_add_loop_test(tc, golden_reference, 0, n);
   if (test_have_opencl()) tcase_add_loop_test(tc, golden_opencl, 0, n);
   suite_add_tcase(s, tc);
+  TCase *pictures = tcase_create("picture");
+  tcase_add_loop_test(pictures, picture_order, 0, n);
+  suite_add_tcase(s, pictures);
   return test_run_suite(s);
 }

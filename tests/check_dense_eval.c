@@ -274,6 +274,48 @@ START_TEST(flow_and_scalar_colours) {
 }
 END_TEST
 
+/* Turbo: values of the published degree-5 fit worked out by hand (rounded to
+ * bytes; the fit goes below 0 in blue at the red end). */
+START_TEST(turbo_known_answers) {
+  static const struct {
+    double t;
+    uint8_t rgb[3];
+  } want[] = {{0, {35, 23, 27}}, {0.25, {38, 189, 225}}, {0.5, {150, 250, 80}}, {0.75, {255, 128, 29}},
+              {1, {144, 13, 0}}, {-1, {35, 23, 27}}, {2, {144, 13, 0}}};
+  for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+    uint8_t rgb[3];
+    geocl_colormap_rgb(GEOCL_COLORMAP_TURBO, want[i].t, rgb);
+    ck_assert_msg(!memcmp(rgb, want[i].rgb, 3), "turbo(%g) = %d %d %d", want[i].t, rgb[0], rgb[1], rgb[2]);
+  }
+}
+END_TEST
+
+/* Depth pictures: Turbo of inverse depth over the image's known range:
+ * depth 1 is the near end, 4 the far end, 2 at (1/2 - 1/4) / (1 - 1/4) = 1/3
+ * (47, 229, 173 by hand); unknown (0, negative, NaN, inf) black. */
+START_TEST(depth_colours_known_answers) {
+  float depth[8] = {1, 2, 0, 4, NAN, -3, INFINITY, 2};
+  static const uint8_t want[8][3] = {{144, 13, 0}, {47, 229, 173}, {0, 0, 0}, {35, 23, 27},
+                                     {0, 0, 0},    {0, 0, 0},      {0, 0, 0}, {47, 229, 173}};
+  geocl_image img;
+  ck_assert_ok(geocl_colorize_depth(depth, 4, 2, &img));
+  ck_assert_int_eq(img.width, 4);
+  ck_assert_int_eq(img.height, 2);
+  ck_assert_int_eq(img.channels, 3);
+  ck_assert_int_eq(img.type, GEOCL_SAMPLE_U8);
+  for (int i = 0; i < 8; i++) {
+    const uint8_t *p = (const uint8_t *)img.data + 3 * i;
+    ck_assert_msg(!memcmp(p, want[i], 3), "pixel %d (depth %g): %d %d %d", i, depth[i], p[0], p[1], p[2]);
+  }
+  geocl_image_free(&img);
+  /* one known depth: the near end */
+  float one[2] = {0, 5};
+  ck_assert_ok(geocl_colorize_depth(one, 2, 1, &img));
+  ck_assert_int_eq(((uint8_t *)img.data)[3], 144);
+  geocl_image_free(&img);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("dense_eval");
   TCase *t = tcase_create("eval");
@@ -285,6 +327,8 @@ static Suite *suite(void) {
   tcase_add_test(t, tiled_prediction_blends_by_confidence);
   tcase_add_test(t, small_images_are_enlarged);
   tcase_add_test(t, flow_and_scalar_colours);
+  tcase_add_test(t, turbo_known_answers);
+  tcase_add_test(t, depth_colours_known_answers);
   suite_add_tcase(s, t);
   return s;
 }

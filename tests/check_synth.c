@@ -13,6 +13,7 @@
 #include <geocl/kitti.h>
 #include <geocl/pairs.h>
 #include <geocl/synth.h>
+#include <geocl/visualize.h>
 #include <geocl/fileio.h>
 
 #include "testutil.h"
@@ -191,6 +192,57 @@ START_TEST(layout_and_formats) {
     }
     free(s.poses);
   }
+}
+END_TEST
+
+/* depth_color/: 8-bit RGB of the depth's size, black exactly where the depth
+ * is unknown, and Turbo of inverse depth normalised over the image: the
+ * nearest pixel at Turbo's near end (144, 13, 0: dark red), the farthest at
+ * its far end (35, 23, 27), every pixel within 8 levels (the rounding of the 1/256 m
+ * depth file) of Turbo at its place between them. */
+START_TEST(depth_color_companions) {
+  make_data_set();
+  int worst = 0;
+  for (int seq = 0; seq < SEQUENCES; seq++)
+    for (int f = 0; f < FRAMES; f++) {
+      geocl_image depth, col;
+      ck_assert_ok(geocl_kitti_depth_read(seq_path(seq, "depth/%06d.png", f, 0), &depth));
+      ck_assert_ok(geocl_image_read(seq_path(seq, "depth_color/%06d.png", f, 0), &col));
+      ck_assert_int_eq(col.width, WIDTH);
+      ck_assert_int_eq(col.height, HEIGHT);
+      ck_assert_int_eq(col.channels, 3);
+      ck_assert_int_eq(col.type, GEOCL_SAMPLE_U8);
+      const float *z = depth.data;
+      const uint8_t *rgb = col.data;
+      int near = -1, far = -1;
+      for (int i = 0; i < WIDTH * HEIGHT; i++) {
+        if (!(z[i] > 0)) continue;
+        if (near < 0 || z[i] < z[near]) near = i;
+        if (far < 0 || z[i] > z[far]) far = i;
+      }
+      ck_assert_int_ge(near, 0);
+      ck_assert_msg(rgb[3 * near] >= 130 && rgb[3 * near + 1] <= 30 && rgb[3 * near + 2] <= 10,
+                    "seq %d frame %d: nearest pixel (%.2f m) is %d %d %d, not dark red", seq, f, z[near],
+                    rgb[3 * near], rgb[3 * near + 1], rgb[3 * near + 2]);
+      ck_assert_msg(rgb[3 * far] <= 45 && rgb[3 * far + 1] <= 35 && rgb[3 * far + 2] <= 40,
+                    "seq %d frame %d: farthest pixel (%.2f m) is %d %d %d, not dark blue", seq, f, z[far],
+                    rgb[3 * far], rgb[3 * far + 1], rgb[3 * far + 2]);
+      double lo = 1.0 / z[far], hi = 1.0 / z[near];
+      for (int i = 0; i < WIDTH * HEIGHT; i++) {
+        const uint8_t *p = rgb + 3 * i;
+        if (!(z[i] > 0)) {
+          ck_assert_msg(!p[0] && !p[1] && !p[2], "seq %d frame %d: unknown pixel %d is not black", seq, f, i);
+          continue;
+        }
+        uint8_t want[3];
+        geocl_colormap_rgb(GEOCL_COLORMAP_TURBO, (1.0 / z[i] - lo) / (hi - lo), want);
+        for (int c = 0; c < 3; c++) worst = abs(p[c] - want[c]) > worst ? abs(p[c] - want[c]) : worst;
+      }
+      geocl_image_free(&depth);
+      geocl_image_free(&col);
+    }
+  printf("depth_color: largest difference from Turbo of the file's inverse depth: %d\n", worst);
+  ck_assert_int_le(worst, 8);
 }
 END_TEST
 
@@ -590,6 +642,7 @@ static Suite *suite(void) {
   tcase_set_timeout(t, 120);
   tcase_add_test(t, same_arguments_same_bytes);
   tcase_add_test(t, layout_and_formats);
+  tcase_add_test(t, depth_color_companions);
   tcase_add_test(t, disparity_is_f_baseline_over_depth);
   tcase_add_test(t, kitti2015_layout_matches_the_odometry_one);
   tcase_add_test(t, flow_depth_pose_consistency);

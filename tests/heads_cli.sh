@@ -32,6 +32,9 @@ for head in stereo flow depth; do
   grep -q "\"val\": {\"$first\": " "$dir/$head/metrics.jsonl" || fail "$head: validation: $(cat "$dir/$head/metrics.jsonl")"
   grep -q "best $first so far" "$dir/$head.out" || fail "$head: no best checkpoint noted"
   [ -s "$dir/$head/best.safetensors" ] && [ -s "$dir/$head/recon-4.png" ] || fail "$head: no best checkpoint or picture"
+  # the picture: 64x64 panels (left/frame 1, [right/frame 2,] prediction, target) under an 11-row caption strip
+  case $head in depth) want=192x75 ;; *) want=256x75 ;; esac
+  [ "$(png_size "$dir/$head/recon-4.png")" = "$want" ] || fail "$head: picture $(png_size "$dir/$head/recon-4.png"), not $want"
   # resume: the same losses as the uninterrupted run
   $cli finetune $run --out "$dir/$head-part" --stop-at 2 --quiet >/dev/null 2>&1 || fail "$head --stop-at"
   $cli finetune --resume "$dir/$head-part" $dev --quiet >/dev/null 2>&1 || fail "$head --resume"

@@ -234,9 +234,13 @@ EXTRA_DIST += tests/simipu_cli.sh
 check_PROGRAMS += tests/check_plot
 TESTS += tests/check_plot tests/plot_cli.sh
 EXTRA_DIST += tests/plot_cli.sh
-tests_check_plot_SOURCES = tests/check_plot.c src/cli/plot.c src/cli/plot_bars.c src/cli/plot_canvas.c src/cli/plot_font.c
+tests_check_plot_SOURCES = tests/check_plot.c src/cli/plot.c src/cli/plot_bars.c src/cli/plot_canvas.c
 tests_check_plot_CFLAGS = $(TEST_CFLAGS) $(JSONC_CFLAGS)
 tests_check_plot_LDADD = $(TEST_LDADD) $(JSONC_LIBS)
+# the library's font and caption strips above pictures
+check_PROGRAMS += tests/check_picture
+TESTS += tests/check_picture
+tests_check_picture_SOURCES = tests/check_picture.c
 # geocl pairs: the co-visibility estimate, the command
 check_PROGRAMS += tests/check_covis
 TESTS += tests/check_covis tests/pairs_cli.sh

@@ -9,6 +9,7 @@ set -u
 dir="$GEOCL_TEST_TMP/simipu_cli"
 rm -rf "$dir" && mkdir -p "$dir"
 cli="$GEOCL_CLI"
+. "$(dirname "$0")/cli_checks.sh" # png_size
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 small="img_size=64x160 img_scale=160x48,160x48 num_points=512 sa_points=128,32,16 sa3_fps_range=16"
@@ -29,6 +30,8 @@ for k in loss_intra loss_inter intro_acc_top1 intro_acc_top5 cross_acc_top1 cros
 done
 for s in 6 12; do
   head -c 8 "$dir/full/recon-$s.png" | od -An -c | grep -q "P   N   G" || fail "no picture recon-$s.png"
+  # 160x64 image beside a 96-wide panel of curves, under an 11-row caption strip
+  [ "$(png_size "$dir/full/recon-$s.png")" = 256x75 ] || fail "recon-$s.png is $(png_size "$dir/full/recon-$s.png")"
 done
 
 # stopped after step 6 and resumed: the straight run's losses and weights, bit for bit

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # geocl synth on the command line: help, bad arguments (one line, exit 2),
-# the layout, refusal to overwrite, --force.
+# the layout (depth_color/ unless --no-color), refusal to overwrite, --force.
 set -u
 cli="${GEOCL_CLI:?run through tests/wrapper.sh}"
 out="${GEOCL_TEST_TMP:?}/synth-cli"
@@ -28,10 +28,15 @@ check_usage synth "--layout 'kitti'" --out "$out" --layout kitti
 "$cli" synth --out "$out" --sequences 2 --frames 4 --size 48x32 --seed 5 >"$out.log" || fail "synth failed"
 grep -q "frames/s" "$out.log" || fail "no speed in the summary: $(cat "$out.log")"
 for f in pairs.txt sequences/00/calib.txt sequences/01/poses.txt sequences/00/image_2/000002.png \
-  sequences/01/depth/000000.png sequences/01/velodyne/000001.bin; do
+  sequences/01/depth/000000.png sequences/01/depth_color/000003.png sequences/01/velodyne/000001.bin; do
   [ -s "$out/$f" ] || fail "missing $f"
 done
 [ -z "$(find "$out" -name '*.tmp-*')" ] || fail "temporary files left behind"
+[ "$(png_size "$out/sequences/00/depth_color/000000.png")" = 48x32 ] || fail "depth_color is not 48x32"
+"$cli" synth --out "$out.plain" --frames 2 --size 48x32 --no-color --quiet || fail "--no-color failed"
+[ -s "$out.plain/sequences/00/depth/000000.png" ] && [ ! -e "$out.plain/sequences/00/depth_color" ] ||
+  fail "--no-color: $(ls "$out.plain/sequences/00")"
+rm -rf "$out.plain"
 
 # an existing data set is not overwritten without --force
 "$cli" synth --out "$out" --frames 4 --size 48x32 2>"$out.err"

@@ -298,6 +298,14 @@ geocl_tensor *dpt_head_visualize(void *state, const geocl_batch *b, const geocl_
     }
   }
   geocl_tensor *t = st == GEOCL_OK ? geocl_from_host(h->ctx, GEOCL_F32, GEOCL_SHAPE(B, 3, H, W * panels), pic) : NULL;
+  static const char *const views[3][2] = {{"left", "right"}, {"frame 1", "frame 2"}, {"image", NULL}};
+  const char *labels[4];
+  int k = 0;
+  for (int v = 0; v < 2; v++)
+    if (img[v]) labels[k++] = views[h->task][v] ? views[h->task][v] : "image 2";
+  labels[k++] = "prediction";
+  labels[k++] = "target";
+  if (t) t = geocl_picture_labels(t, k, labels, NULL);
   free(host);
   free(pic);
   return t;

@@ -474,13 +474,15 @@ geocl_tensor *mim_visualize(mim_model *m, const geocl_batch *b, const geocl_outp
   geocl_tensor *masked = geocl_unpatchify(geocl_mul(patches, keep), p, gh, gw);
   /* masked patches are black in the picture: multiply after denormalising */
   geocl_tensor *keep_img = geocl_unpatchify(geocl_expand(keep, 3, (int64_t[]){B, n, P}), p, gh, gw);
-  geocl_tensor *panels[4];
-  int k = 0;
-  panels[k++] = geocl_mul(denormalize(m->ctx, masked), keep_img);
-  panels[k++] = denormalize(m->ctx, geocl_unpatchify(rec, p, gh, gw));
-  if (image2 && m->cross) panels[k++] = denormalize(m->ctx, image2);
-  panels[k++] = denormalize(m->ctx, image1);
-  geocl_tensor *pic = geocl_concat(k, panels, 3);
+  /* the official demo's order (naver/croco demo.py): reference (CroCo's
+   * image 2), masked, decoded, original */
+  bool reference = image2 && m->cross;
+  const char *all_labels[4] = {"reference", "masked", "decoded", "original"}, *const *labels = all_labels + !reference;
+  geocl_tensor *all_panels[4] = {reference ? denormalize(m->ctx, image2) : NULL,
+                                 geocl_mul(denormalize(m->ctx, masked), keep_img),
+                                 denormalize(m->ctx, geocl_unpatchify(rec, p, gh, gw)), denormalize(m->ctx, image1)};
+  int k = 3 + reference;
+  geocl_tensor *pic = geocl_picture_labels(geocl_concat(k, all_panels + !reference, 3), k, labels, NULL);
   geocl_set_grad_enabled(m->ctx, was);
   return pic;
 }

@@ -118,7 +118,9 @@ geocl_status mim_backbone_info(void *state, geocl_backbone_info *info);
 geocl_status mim_backbone_forward(void *state, const geocl_batch *b, const geocl_backbone_req *req,
                                   geocl_outputs *features);
 
-/* [B, 3, H, k·W] picture: masked input, reconstruction, [image 2,] original. */
+/* [B, 3, S + H, k·W] picture in the official demo's order (naver/croco
+ * demo.py): [reference (image 2, CroCo),] masked input, reconstruction,
+ * original, under a caption strip naming each panel (geocl_picture_labels). */
 geocl_tensor *mim_visualize(mim_model *m, const geocl_batch *b, const geocl_outputs *out);
 
 #endif

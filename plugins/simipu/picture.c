@@ -4,7 +4,8 @@
  * view B, mapped back into A's frame (hollow squares of the same colour:
  * the closer the pairs, the better the two views agree); beside it, the
  * run's curves: intra-modal loss (orange), inter-modal loss (blue), both on
- * [0, their maximum], and the intra-modal top-1 accuracy (green, 0-100%). */
+ * [0, their maximum], and the intra-modal top-1 accuracy (green, 0-100%).
+ * A caption strip above names the two panels. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +142,7 @@ geocl_tensor *simipu_visualize(void *state, const geocl_batch *b, const geocl_ou
         memcpy(row + ((size_t)k * H + y) * (W + P) + W, panel + ((size_t)k * H + y) * P, P * sizeof(float));
   }
   t = geocl_from_host(m->ctx, GEOCL_F32, GEOCL_SHAPE(B, 3, H, W + P), pic);
+  if (t) t = geocl_picture_labels(t, 2, (const char *const[]){"keypoints", "loss, top-1"}, (const int64_t[]){W, P});
 done:
   free(host);
   free(pic);

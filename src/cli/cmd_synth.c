@@ -16,7 +16,7 @@
 static void help(FILE *out) {
   fprintf(out,
           "Usage: geocl synth --out DIR [--sequences S] [--frames F] [--size WxH] [--seed N]\n"
-          "                   [--layout odometry|kitti2015] [--force] [--quiet]\n"
+          "                   [--layout odometry|kitti2015] [--no-color] [--force] [--quiet]\n"
           "\n"
           "Render procedural 3D scenes and write them as a KITTI-odometry-style data set\n"
           "with CroCo image pairs, so training and the downstream heads can run without\n"
@@ -33,6 +33,10 @@ static void help(FILE *out) {
           "  sequences/<ss>/image_3/<ffffff>.png   the right camera's view\n"
           "  sequences/<ss>/depth/<ffffff>.png     KITTI depth: 16-bit gray, metres x 256\n"
           "                                        along the optical axis, 0 = sky\n"
+          "  sequences/<ss>/depth_color/<ffffff>.png\n"
+          "                                        the depth to look at: 8-bit RGB, Turbo\n"
+          "                                        of inverse depth over the image (nearest\n"
+          "                                        dark red, farthest dark blue), sky black\n"
           "  sequences/<ss>/disparity/<ffffff>.png KITTI disparity of image_2: 16-bit gray,\n"
           "                                        pixels x 256 = f * 0.54 / depth, 0 = sky\n"
           "                                        or beyond 255.99 px\n"
@@ -74,6 +78,7 @@ static void help(FILE *out) {
           "  --size WxH       image width and height, 16 to 8192 each (default 256x256)\n"
           "  --seed N         random seed, 0 to 2^64-1 (default 0)\n"
           "  --layout L       odometry (default) or kitti2015\n"
+          "  --no-color       no depth_color/ pictures\n"
           "  --force          write into DIR even if it already holds pairs.txt,\n"
           "                   sequences/ or training/ (each file is replaced whole; files of a larger\n"
           "                   earlier run stay)\n"
@@ -135,7 +140,7 @@ static int run(int argc, char **argv) {
   static const struct option opts[] = {{"out", required_argument, 0, 'o'},   {"sequences", required_argument, 0, 's'},
                                        {"frames", required_argument, 0, 'f'}, {"size", required_argument, 0, 'z'},
                                        {"seed", required_argument, 0, 'e'},   {"force", no_argument, 0, 'F'},
-                                       {"layout", required_argument, 0, 'l'},
+                                       {"layout", required_argument, 0, 'l'}, {"no-color", no_argument, 0, 'C'},
                                        {"quiet", no_argument, 0, 'q'},        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   geocl_synth_options o;
@@ -151,6 +156,7 @@ static int run(int argc, char **argv) {
     case 'z': ok = parse_size(optarg, &o.width, &o.height); break;
     case 'e': ok = parse_seed(optarg, &o.seed); break;
     case 'F': o.overwrite = 1; break;
+    case 'C': o.no_depth_color = 1; break;
     case 'l':
       if (!strcmp(optarg, "odometry")) o.layout = GEOCL_SYNTH_ODOMETRY;
       else if (!strcmp(optarg, "kitti2015")) o.layout = GEOCL_SYNTH_KITTI2015;

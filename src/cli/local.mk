@@ -26,7 +26,7 @@ src_cli_geocl_SOURCES += src/cli/cmd_tune.c src/cli/cli_step.c src/cli/cli_lidar
 src_cli_geocl_SOURCES += src/cli/cli_resnet.c
 src_cli_geocl_LDADD = src/libgeocl.la
 # plot
-src_cli_geocl_SOURCES += src/cli/cmd_plot.c src/cli/plot.c src/cli/plot_bars.c src/cli/plot.h src/cli/plot_canvas.c src/cli/plot_canvas.h src/cli/plot_font.c
+src_cli_geocl_SOURCES += src/cli/cmd_plot.c src/cli/plot.c src/cli/plot_bars.c src/cli/plot.h src/cli/plot_canvas.c src/cli/plot_canvas.h
 src_cli_geocl_CPPFLAGS = $(AM_CPPFLAGS) $(JSONC_CFLAGS)
 src_cli_geocl_LDADD += $(JSONC_LIBS)
 # pairs

@@ -151,13 +151,13 @@ const plot_rgb plot_black = {0, 0, 0}, plot_grey = {225, 225, 225}, plot_dark = 
 
 void plot_frame(geocl_image *img, const char *title, plot_axis ay, int px, int py) {
   int x0 = px + PLOT_LEFT, y0 = py + PLOT_TOP, w = PLOT_AREA_W, h = PLOT_AREA_H;
-  plot_text(img, x0 + (w - plot_text_width(PLOT_SCALE, title)) / 2, py + 8, PLOT_SCALE, title, plot_black);
+  plot_text(img, x0 + (w - geocl_text_width(PLOT_SCALE, title)) / 2, py + 8, PLOT_SCALE, title, plot_black);
   char label[64];
   for (double t = ay.lo; t <= ay.hi + ay.step / 2; t += ay.step) {
     int y = y0 + h - (int)lround((t - ay.lo) / (ay.hi - ay.lo) * h);
     plot_fill(img, x0, y, w, 1, plot_grey);
     snprintf(label, sizeof label, "%.3g", fabs(t) < ay.step * 1e-9 ? 0.0 : t);
-    plot_text(img, x0 - 6 - plot_text_width(1, label), y - PLOT_GLYPH_H / 2, 1, label, plot_dark);
+    plot_text(img, x0 - 6 - geocl_text_width(1, label), y - GEOCL_GLYPH_H / 2, 1, label, plot_dark);
   }
   plot_fill(img, x0, y0, 1, h + 1, plot_black); /* the axes */
   plot_fill(img, x0, y0 + h, w + 1, 1, plot_black);
@@ -180,9 +180,9 @@ static void draw_panel(geocl_image *img, const plot_data *d, int m, int px, int 
     int x = x0 + (int)lround((t - ax.lo) / (ax.hi - ax.lo) * w);
     plot_fill(img, x, y0, 1, h, plot_grey);
     snprintf(label, sizeof label, "%.6g", t);
-    plot_text(img, x - plot_text_width(1, label) / 2, y0 + h + 8, 1, label, plot_dark);
+    plot_text(img, x - geocl_text_width(1, label) / 2, y0 + h + 8, 1, label, plot_dark);
   }
-  plot_text(img, x0 + w - plot_text_width(1, "step"), y0 + h + 24, 1, "step", plot_dark);
+  plot_text(img, x0 + w - geocl_text_width(1, "step"), y0 + h + 24, 1, "step", plot_dark);
   plot_frame(img, d->metrics[m], ay, px, py);
   for (int i = 0; i < d->n_series; i++) {
     const series *s = &d->s[i];

@@ -72,7 +72,7 @@ void plot_draw_bars(geocl_image *img, const plot_data *d, int panel, int px, int
     for (size_t k = 0; k < s->n; k++) plot_fill(img, cx + 12, Y_OF(s->y[k]) - 2, 5, 5, plot_dark);
     char label[64];
     snprintf(label, sizeof label, "%.4g", mean);
-    plot_text(img, cx - plot_text_width(1, label) / 2, y0 + h + 8, 1, label, plot_dark);
+    plot_text(img, cx - geocl_text_width(1, label) / 2, y0 + h + 8, 1, label, plot_dark);
   }
 #undef Y_OF
 }

@@ -35,18 +35,6 @@ void plot_line(geocl_image *img, double x0, double y0, double x1, double y1, int
   }
 }
 
-int plot_text_width(int scale, const char *text) {
-  size_t n = strlen(text);
-  return n ? (int)n * (PLOT_GLYPH_W + 1) * scale - scale : 0;
-}
-
 int plot_text(geocl_image *img, int x, int y, int scale, const char *text, plot_rgb c) {
-  int x0 = x;
-  for (const char *s = text; *s; s++, x += (PLOT_GLYPH_W + 1) * scale) {
-    const unsigned char *rows = plot_glyph(*s);
-    for (int r = 0; r < PLOT_GLYPH_H; r++)
-      for (int b = 0; b < PLOT_GLYPH_W; b++)
-        if (rows[r] >> (PLOT_GLYPH_W - 1 - b) & 1) plot_fill(img, x + b * scale, y + r * scale, scale, scale, c);
-  }
-  return x - x0 - (x > x0 ? scale : 0);
+  return geocl_draw_text(img, x, y, scale, text, (const uint8_t[3]){c.r, c.g, c.b});
 }

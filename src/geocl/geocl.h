@@ -36,6 +36,7 @@
 #include <geocl/ops.h>
 #include <geocl/optim.h>
 #include <geocl/pairs.h>
+#include <geocl/picture.h>
 #include <geocl/params.h>
 #include <geocl/plugin.h>
 #include <geocl/pointnet2.h>

@@ -42,6 +42,7 @@ typedef struct geocl_synth_options {
   void (*progress)(int sequence, int frame, void *user);
   void *progress_user;
   geocl_synth_layout layout;
+  int no_depth_color; /* 1: no depth_color/ companions (odometry layout) */
 } geocl_synth_options;
 
 typedef struct geocl_synth_summary {
@@ -58,6 +59,8 @@ void geocl_synth_options_default(geocl_synth_options *opts);
  *   out_dir/sequences/<ss>/image_2/<ffffff>.png     RGB8
  *   out_dir/sequences/<ss>/image_3/<ffffff>.png     RGB8, the right camera
  *   out_dir/sequences/<ss>/depth/<ffffff>.png       KITTI depth (dense where there is a surface)
+ *   out_dir/sequences/<ss>/depth_color/<ffffff>.png RGB8 picture of it (geocl_colorize_depth), unless
+ *                                                   no_depth_color
  *   out_dir/sequences/<ss>/disparity/<ffffff>.png   KITTI disparity of image_2 (f·B/depth; occluded included)
  *   out_dir/sequences/<ss>/velodyne/<ffffff>.bin    LiDAR sweep
  *   out_dir/sequences/<ss>/calib.txt                P0-P3, Tr (odometry layout)

@@ -5,49 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <geocl/picture.h>
 #include <geocl/visualize.h>
 
 #define LEGEND_H 28 /* pixels below the map */
 #define UNKNOWN 40  /* gray level of unknown pixels */
 
-/* ---- a 5x7 font for the legends ---- */
-
-typedef struct glyph {
-  char c;
-  uint8_t rows[7]; /* 5 bits each, most significant on the left */
-} glyph;
-
-static const glyph font[] = {
-    {'0', {14, 17, 19, 21, 25, 17, 14}}, {'1', {4, 12, 4, 4, 4, 4, 14}},     {'2', {14, 17, 1, 2, 4, 8, 31}},
-    {'3', {31, 2, 4, 2, 1, 17, 14}},     {'4', {2, 6, 10, 18, 31, 2, 2}},    {'5', {31, 16, 30, 1, 1, 17, 14}},
-    {'6', {6, 8, 16, 30, 17, 17, 14}},   {'7', {31, 1, 2, 4, 8, 8, 8}},      {'8', {14, 17, 17, 14, 17, 17, 14}},
-    {'9', {14, 17, 17, 15, 1, 2, 12}},   {'.', {0, 0, 0, 0, 0, 12, 12}},     {'-', {0, 0, 0, 31, 0, 0, 0}},
-    {'+', {0, 4, 4, 31, 4, 4, 0}},       {'a', {0, 0, 14, 1, 15, 17, 15}},   {'e', {0, 0, 14, 17, 31, 16, 14}},
-    {'m', {0, 0, 26, 21, 21, 17, 17}},   {'p', {0, 0, 30, 17, 30, 16, 16}},  {'x', {0, 0, 17, 10, 4, 10, 17}},
-    {'%', {24, 25, 2, 4, 8, 19, 3}},     {'/', {1, 1, 2, 4, 8, 16, 16}},
-};
-
-static const glyph *glyph_of(char c) {
-  for (size_t i = 0; i < sizeof font / sizeof font[0]; i++)
-    if (font[i].c == c) return &font[i];
-  return NULL; /* blank */
-}
-
-/* Draw text with its top-left corner at (x, y), clipped to the image. */
-static void draw_text(geocl_image *img, int x, int y, const char *text, uint8_t level) {
-  uint8_t *p = img->data;
-  for (; *text; text++, x += 6) {
-    const glyph *g = glyph_of(*text);
-    for (int r = 0; g && r < 7; r++)
-      for (int c = 0; c < 5; c++) {
-        int px = x + c, py = y + r;
-        if (!(g->rows[r] >> (4 - c) & 1) || px < 0 || py < 0 || px >= img->width || py >= img->height) continue;
-        memset(p + ((size_t)py * img->width + px) * 3, level, 3);
-      }
-  }
-}
-
-static int text_width(const char *text) { return (int)strlen(text) * 6 - 1; }
+static const uint8_t black[3] = {0, 0, 0}; /* the legends' text */
 
 /* ---- colour maps ---- */
 
@@ -65,12 +29,26 @@ static void kitti_color(double value, uint8_t rgb[3]) {
   for (int c = 0; c < 3; c++) rgb[c] = (uint8_t)lrint((w * map[i][c] + (1 - w) * map[i + 1][c]) * 255);
 }
 
-static void scale_color(geocl_colormap map, double t, uint8_t rgb[3]) {
-  if (map == GEOCL_COLORMAP_GRAY) {
-    rgb[0] = rgb[1] = rgb[2] = (uint8_t)lrint((t < 0 ? 0 : t > 1 ? 1 : t) * 255);
-    return;
+/* Turbo (Mikhailov, "Turbo, An Improved Rainbow Colormap for Visualization",
+ * Google AI Blog, 2019) through its published degree-5 polynomial fit (Ruofei
+ * Du's): dark blue at 0, green-yellow in the middle, dark red at 1. */
+static void turbo_color(double t, uint8_t rgb[3]) {
+  static const double coef[3][6] = {
+      {0.13572138, 4.61539260, -42.66032258, 132.13108234, -152.94239396, 59.28637943},
+      {0.09140261, 2.19418839, 4.84296658, -14.18503333, 4.27729857, 2.82956604},
+      {0.10667330, 12.64194608, -60.58204836, 110.36276771, -89.90310912, 27.34824973}};
+  for (int c = 0; c < 3; c++) {
+    double v = 0;
+    for (int k = 5; k >= 0; k--) v = v * t + coef[c][k];
+    rgb[c] = (uint8_t)lrint((v < 0 ? 0 : v > 1 ? 1 : v) * 255);
   }
-  kitti_color(t, rgb);
+}
+
+void geocl_colormap_rgb(geocl_colormap map, double t, uint8_t rgb[3]) {
+  t = t < 0 ? 0 : t > 1 ? 1 : t;
+  if (map == GEOCL_COLORMAP_GRAY) rgb[0] = rgb[1] = rgb[2] = (uint8_t)lrint(t * 255);
+  else if (map == GEOCL_COLORMAP_TURBO) turbo_color(t, rgb);
+  else kitti_color(t, rgb);
 }
 
 static geocl_status new_picture(int width, int height, geocl_image *out) {
@@ -102,13 +80,13 @@ geocl_status geocl_colorize_scalar(const float *values, const float *valid, int 
       memset(p + 3 * i, UNKNOWN, 3);
       continue;
     }
-    scale_color(lg->map, ((lg->inverse ? 1 / v : v) - a) / (b - a), p + 3 * i);
+    geocl_colormap_rgb(lg->map, ((lg->inverse ? 1 / v : v) - a) / (b - a), p + 3 * i);
   }
   /* the colour bar between margins, then labels at its ends and middle */
   int x0 = 4, x1 = width - 4, y0 = height + 3;
   for (int x = x0; x < x1; x++) {
     uint8_t rgb[3];
-    scale_color(lg->map, (double)(x - x0) / (x1 - x0 - 1 > 0 ? x1 - x0 - 1 : 1), rgb);
+    geocl_colormap_rgb(lg->map, (double)(x - x0) / (x1 - x0 - 1 > 0 ? x1 - x0 - 1 : 1), rgb);
     for (int y = y0; y < y0 + 8; y++) memcpy(p + ((size_t)y * width + x) * 3, rgb, 3);
   }
   const char *unit = lg->unit ? lg->unit : "";
@@ -117,14 +95,14 @@ geocl_status geocl_colorize_scalar(const float *values, const float *valid, int 
   for (int k = 0; k < 3; k++) {
     double v = a + k / 2.0 * (b - a);
     format_value(lg->inverse ? 1 / v : v, unit, labels[k], sizeof labels[k]);
-    widths[k] = text_width(labels[k]);
+    widths[k] = geocl_text_width(1, labels[k]);
   }
   /* the ends and the middle, as many as fit side by side */
   int room = x1 - x0;
   bool ends = widths[0] + widths[2] + 6 <= room, middle = ends && widths[0] + widths[1] + widths[2] + 12 <= room;
-  if (ends) draw_text(out, x0, y0 + 11, labels[0], 0);
-  if (middle) draw_text(out, (x0 + x1 - widths[1]) / 2, y0 + 11, labels[1], 0);
-  draw_text(out, x1 - widths[2], y0 + 11, labels[2], 0);
+  if (ends) geocl_draw_text(out, x0, y0 + 11, 1, labels[0], black);
+  if (middle) geocl_draw_text(out, (x0 + x1 - widths[1]) / 2, y0 + 11, 1, labels[1], black);
+  geocl_draw_text(out, x1 - widths[2], y0 + 11, 1, labels[2], black);
   return GEOCL_OK;
 }
 
@@ -185,6 +163,24 @@ geocl_status geocl_colorize_flow(const float *flow, const float *valid, int widt
   char label[40], value[24];
   format_value(max_speed, "px", value, sizeof value);
   snprintf(label, sizeof label, "max %s", value);
-  draw_text(out, cx + r + 6, cy - 3, label, 0);
+  geocl_draw_text(out, cx + r + 6, cy - 3, 1, label, black);
+  return GEOCL_OK;
+}
+
+geocl_status geocl_colorize_depth(const float *depth, int width, int height, geocl_image *out) {
+  size_t n = (size_t)width * (size_t)height;
+  double near = INFINITY, far = 0; /* in inverse depth: the largest and the smallest */
+  for (size_t i = 0; i < n; i++)
+    if (depth[i] > 0 && isfinite(depth[i])) {
+      near = fmin(near, depth[i]);
+      far = fmax(far, depth[i]);
+    }
+  geocl_status st = geocl_image_alloc(out, width, height, 3, GEOCL_SAMPLE_U8); /* zeroed: unknown is black */
+  if (st != GEOCL_OK) return st;
+  double lo = 1 / far, span = 1 / near - lo;
+  for (size_t i = 0; i < n; i++)
+    if (depth[i] > 0 && isfinite(depth[i]))
+      geocl_colormap_rgb(GEOCL_COLORMAP_TURBO, span > 0 ? (1 / (double)depth[i] - lo) / span : 1,
+                         (uint8_t *)out->data + 3 * i);
   return GEOCL_OK;
 }

@@ -15,6 +15,7 @@
 #include <geocl/kitti.h>
 #include <geocl/fileio.h>
 #include <geocl/timing.h>
+#include <geocl/visualize.h>
 
 #include "synth_internal.h"
 
@@ -87,6 +88,19 @@ static geocl_status write_rgb(const sequence *q, const char *path) {
   const synth_camera *cam = &q->renderer->cam;
   geocl_image img = {cam->width, cam->height, 3, GEOCL_SAMPLE_U8, q->rgb};
   return geocl_image_write_png(path, &img);
+}
+
+/* depth_color/<ffffff>.png: frame i's depth to look at (geocl_colorize_depth),
+ * in its own directory so that nothing reading depth/ meets it. */
+static geocl_status write_depth_color(sequence *q, int i) {
+  const synth_camera *cam = &q->renderer->cam;
+  char path[PATH_MAX];
+  geocl_image img = {0};
+  geocl_status st = make_path(path, "%s/depth_color/%06d.png", q->dir, i);
+  if (st == GEOCL_OK) st = geocl_colorize_depth(frame_depth(q, i), cam->width, cam->height, &img);
+  if (st == GEOCL_OK) st = geocl_image_write_png(path, &img);
+  geocl_image_free(&img);
+  return st;
 }
 
 /* Calibration of the rig: P0 = P2 = K[I|0], P1 = P3 the right camera. */
@@ -215,6 +229,7 @@ static geocl_status render_frame(sequence *q, int i) {
   if (st == GEOCL_OK) st = write_rgb(q, path);
   if (st == GEOCL_OK) st = make_path(path, "%s/depth/%06d.png", q->dir, i);
   if (st == GEOCL_OK) st = geocl_kitti_depth_write(path, frame_depth(q, i), cam->width, cam->height);
+  if (st == GEOCL_OK && !q->opts->no_depth_color) st = write_depth_color(q, i);
   synth_disparity(cam, frame_depth(q, i), NULL, STEREO_BASELINE, q->map);
   if (st == GEOCL_OK) st = make_path(path, "%s/disparity/%06d.png", q->dir, i);
   if (st == GEOCL_OK) st = geocl_kitti_disparity_write(path, q->map, cam->width, cam->height);
@@ -246,7 +261,9 @@ static geocl_status make_dirs(const sequence *q) {
                                           "training/disp_noc_0", "training/flow_occ", "training/flow_noc",
                                           "training/calib"};
   if (kitti2015(q)) return make_subdirs(q->opts->out_dir, benchmark, sizeof benchmark / sizeof benchmark[0]);
-  return make_subdirs(q->dir, odometry, sizeof odometry / sizeof odometry[0]);
+  geocl_status st = make_subdirs(q->dir, odometry, sizeof odometry / sizeof odometry[0]);
+  if (st == GEOCL_OK && !q->opts->no_depth_color) st = make_subdirs(q->dir, (const char *const[]){"depth_color"}, 1);
+  return st;
 }
 
 static geocl_status write_sequence(sequence *q) {

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* A 5x7 bitmap font for the labels of geocl plot: digits, ASCII letters and
+/* A 5x7 bitmap font for labels (geocl/picture.h): digits, ASCII letters and
  * the punctuation numbers and metric names use.  Each row is 5 bits, the
  * leftmost pixel in bit 4.  Drawn for geocl. */
 #include <stddef.h>
+#include <string.h>
 
-#include "plot_canvas.h"
+#include <geocl/picture.h>
 
 static const struct {
   char c;
-  unsigned char rows[PLOT_GLYPH_H];
+  unsigned char rows[GEOCL_GLYPH_H];
 } glyphs[] = {
     {' ', {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}},
     {'0', {0x0e, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0e}},
@@ -88,10 +89,31 @@ static const struct {
 };
 
 /* A hollow box for characters the font lacks. */
-static const unsigned char missing[PLOT_GLYPH_H] = {0x1f, 0x11, 0x11, 0x11, 0x11, 0x11, 0x1f};
+static const unsigned char missing[GEOCL_GLYPH_H] = {0x1f, 0x11, 0x11, 0x11, 0x11, 0x11, 0x1f};
 
-const unsigned char *plot_glyph(char c) {
+static const unsigned char *glyph(char c) {
   for (size_t i = 0; i < sizeof glyphs / sizeof *glyphs; i++)
     if (glyphs[i].c == c) return glyphs[i].rows;
   return missing;
+}
+
+int geocl_text_width(int scale, const char *text) {
+  size_t n = strlen(text);
+  return n ? (int)n * (GEOCL_GLYPH_W + 1) * scale - scale : 0;
+}
+
+int geocl_draw_text(geocl_image *img, int x, int y, int scale, const char *text, const uint8_t rgb[3]) {
+  uint8_t *p = img->data;
+  for (const char *s = text; *s; s++, x += (GEOCL_GLYPH_W + 1) * scale) {
+    const unsigned char *rows = glyph(*s);
+    for (int r = 0; r < GEOCL_GLYPH_H * scale; r++)
+      for (int b = 0; b < GEOCL_GLYPH_W * scale; b++) {
+        int px = x + b, py = y + r;
+        if (!(rows[r / scale] >> (GEOCL_GLYPH_W - 1 - b / scale) & 1) || px < 0 || py < 0 || px >= img->width ||
+            py >= img->height)
+          continue;
+        memcpy(p + ((size_t)py * (size_t)img->width + (size_t)px) * 3, rgb, 3);
+      }
+  }
+  return geocl_text_width(scale, text);
 }
