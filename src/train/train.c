@@ -92,7 +92,8 @@ static void read_best(run *r) {
   geocl_st_close(f);
 }
 
-static geocl_status open_source(const run *r, const char *spec, bool training, geocl_data_source **out) {
+/* option: what an error names besides the source ("--val-data"), or NULL */
+static geocl_status open_source(const run *r, const char *spec, const char *option, geocl_data_source **out) {
   geocl_data_spec ds;
   geocl_status st = geocl_model_data_spec(r->model, true, &ds, NULL);
   if (st != GEOCL_OK) return st;
@@ -108,7 +109,7 @@ static geocl_status open_source(const run *r, const char *spec, bool training, g
   char who[96];
   snprintf(who, sizeof who, "task %s", geocl_model_plugin(r->model)->name);
   if (st == GEOCL_OK) st = geocl_data_source_check(*out, who, ds.fields);
-  if (st != GEOCL_OK && !training) geocl_error_prefix("--val-data");
+  if (st != GEOCL_OK && option) geocl_error_prefix("%s", option);
   return st;
 }
 
@@ -140,17 +141,17 @@ static geocl_status hold_out(run *r) {
   if (held >= n)
     return geocl_set_error(GEOCL_E_INVALID, "--val-fraction %g of the %lld samples of %s leaves none to train on",
                            r->o.val_fraction, (long long)n, r->o.data);
-  geocl_status st = open_source(r, r->o.data, false, &r->val_source);
+  geocl_status st = open_source(r, r->o.data, "--val-fraction", &r->val_source);
   if (st == GEOCL_OK) st = geocl_data_source_restrict(r->val_source, n - held, held);
   if (st == GEOCL_OK) st = geocl_data_source_restrict(r->source, 0, n - held);
   return st;
 }
 
 static geocl_status open_data(run *r) {
-  geocl_status st = open_source(r, r->o.data, true, &r->source);
+  geocl_status st = open_source(r, r->o.data, NULL, &r->source);
   if (st == GEOCL_OK && r->o.val_fraction > 0) st = hold_out(r);
   if (st == GEOCL_OK) st = open_loader(r, r->source, true, &r->loader);
-  if (st == GEOCL_OK && r->o.val_data) st = open_source(r, r->o.val_data, false, &r->val_source);
+  if (st == GEOCL_OK && r->o.val_data) st = open_source(r, r->o.val_data, "--val-data", &r->val_source);
   if (st != GEOCL_OK) return st;
   r->batches_per_epoch = geocl_loader_batches_per_epoch(r->loader);
   return GEOCL_OK;
