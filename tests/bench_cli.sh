@@ -3,8 +3,8 @@
 # geocl bench: bad arguments are one-line usage errors; each benchmark's JSON
 # has its fields, with figures consistent with each other (GFLOP/s from the
 # sizes and the median; a step's peak memory is parameters + activations) and
-# a step's memory the same on OpenCL as on the reference backend; the
-# point-cloud benchmarks report their sizes and times.
+# a step's memory the same on OpenCL as on the reference backend, and less
+# with --recompute; the point-cloud benchmarks report their sizes and times.
 set -u
 cli="${GEOCL_CLI:?run through tests/wrapper.sh}"
 dir="${GEOCL_TEST_TMP:?}/bench-cli"
@@ -94,6 +94,16 @@ awk -v c="$(field mean_cost "$dir/assign")" 'BEGIN { exit !(c > 0) }' || fail "a
 # nor does a step's useful work (geocl_ctx_flops counts what the ops dispatch)
 [ "$(field gflop_per_step "$dir/step.opencl")" = "$(field gflop_per_step "$dir/step.reference")" ] ||
   fail "a step's GFLOP differ between backends: $(cat "$dir/step.opencl" "$dir/step.reference")"
+# --recompute: the same step keeping fewer activations; the forward run again is not counted as useful work
+"$cli" bench step --device reference --model tiny --batch 2 --repeat 1 --warmup 1 --json --recompute img_size=64 \
+  >"$dir/step.recompute" || fail "bench step --recompute"
+grep -q '"recompute": true' "$dir/step.recompute" && grep -q '"recompute": false' "$dir/step.reference" ||
+  fail "recompute not in the JSON: $(cat "$dir/step.recompute")"
+[ "$(field activation_bytes "$dir/step.recompute")" -lt "$(field activation_bytes "$dir/step.reference")" ] ||
+  fail "--recompute kept as much: $(cat "$dir/step.recompute" "$dir/step.reference")"
+[ "$(field gflop_per_step "$dir/step.recompute")" = "$(field gflop_per_step "$dir/step.reference")" ] ||
+  fail "--recompute changed the useful work: $(cat "$dir/step.recompute" "$dir/step.reference")"
+check_usage bench "--recompute is for 'bench step' (its transformer blocks), not 'gemm'" gemm --m 4 --n 4 --k 4 --recompute
 # --profile (on the OpenCL device the loop ended with): the time's shares
 "$cli" bench step --device "$d" --model tiny --batch 2 --repeat 1 --warmup 1 --profile img_size=64 >"$dir/prof" ||
   fail "bench step --profile"

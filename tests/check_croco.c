@@ -60,6 +60,14 @@ static void fixture_batch(geocl_ctx *ctx, geocl_st_file *in, geocl_batch *b) {
   if (geocl_st_find(in, "image2")) ck_assert_ok(geocl_batch_set(b, "image2", test_st_upload(ctx, in, "image2")));
 }
 
+/* Forward and backward of the fixture's batch (in the current scope). */
+static void fixture_step(geocl_ctx *ctx, geocl_st_file *in, geocl_model *m, geocl_outputs *o) {
+  geocl_batch b;
+  fixture_batch(ctx, in, &b);
+  ck_assert_ok(geocl_model_forward(m, &b, o));
+  ck_assert_ok(geocl_backward(geocl_outputs_get(o, "loss")));
+}
+
 static void golden(geocl_ctx *ctx, const char *fixture) {
   geocl_st_file *in, *out, *grads;
   ck_assert_ok(geocl_st_open(fixture_path(fixture, "inputs.safetensors"), &in));
@@ -67,11 +75,8 @@ static void golden(geocl_ctx *ctx, const char *fixture) {
   ck_assert_ok(geocl_st_open(fixture_path(fixture, "grads.safetensors"), &grads));
   geocl_model *m = fixture_model(ctx, in);
   geocl_scope s = geocl_scope_begin(ctx);
-  geocl_batch b;
-  fixture_batch(ctx, in, &b);
   geocl_outputs o;
-  ck_assert_ok(geocl_model_forward(m, &b, &o));
-  ck_assert_ok(geocl_backward(geocl_outputs_get(&o, "loss")));
+  fixture_step(ctx, in, m, &o);
   char what[128];
   snprintf(what, sizeof what, "%s on %s", fixture, geocl_ctx_backend_name(ctx));
   static const char *names[] = {"loss", "pred", "target", "mask", "feat1", "feat2", "dec"};
@@ -114,6 +119,69 @@ START_TEST(golden_opencl) {
     return;
   }
   golden(ctx, fixtures[_i]);
+  geocl_ctx_free(ctx);
+}
+END_TEST
+
+/* One step of a fixture (forward, backward): its loss then every parameter
+ * gradient, in one array of *n floats; *peak is the step's memory
+ * high-water mark above what was held before it. */
+static float *step_values(geocl_ctx *ctx, const char *fixture, size_t *n, size_t *peak) {
+  geocl_st_file *in;
+  ck_assert_ok(geocl_st_open(fixture_path(fixture, "inputs.safetensors"), &in));
+  geocl_model *m = fixture_model(ctx, in);
+  geocl_params *p = geocl_model_params(m);
+  geocl_mem_stats before, after;
+  geocl_ctx_reset_peak(ctx);
+  geocl_ctx_mem_stats(ctx, &before);
+  geocl_scope s = geocl_scope_begin(ctx);
+  geocl_outputs o;
+  fixture_step(ctx, in, m, &o);
+  ck_assert_uint_eq(geocl_tape_size(ctx), 0); /* the second runs left nothing on the tape */
+  ck_assert_ok(geocl_params_finish_grads(p));
+  geocl_ctx_mem_stats(ctx, &after);
+  *peak = after.peak_bytes - before.current_bytes;
+  size_t total = 1;
+  for (int i = 0; i < geocl_params_count(p); i++)
+    if (!geocl_params_is_buffer(p, i)) total += (size_t)geocl_numel(geocl_params_get(p, i));
+  float *v = malloc(total * sizeof *v);
+  ck_assert_ok(geocl_item(geocl_outputs_get(&o, "loss"), v));
+  size_t at = 1;
+  for (int i = 0; i < geocl_params_count(p); i++) {
+    if (geocl_params_is_buffer(p, i)) continue;
+    geocl_tensor *g = geocl_grad(geocl_params_get(p, i));
+    ck_assert_msg(g != NULL, "%s: no gradient for %s", fixture, geocl_params_name(p, i));
+    size_t k = (size_t)geocl_numel(g);
+    ck_assert_ok(geocl_to_host(g, v + at, k * sizeof *v));
+    at += k;
+  }
+  *n = total;
+  geocl_scope_end(ctx, s);
+  geocl_model_free(m);
+  geocl_st_close(in);
+  return v;
+}
+
+/* geocl_set_recompute: the transformer blocks run again in backward instead
+ * of keeping their insides; the loss and every gradient are the same bit for
+ * bit (the same kernels on the same inputs), in less memory. */
+START_TEST(recompute_same_gradients) {
+  const char *fixture = fixtures[_i / 2];
+  geocl_ctx *ctx = test_backend_ctx(_i % 2, "check_croco recompute_same_gradients");
+  if (!ctx) return;
+  size_t n_kept, n_again, peak_kept, peak_again;
+  float *kept = step_values(ctx, fixture, &n_kept, &peak_kept);
+  geocl_set_recompute(ctx, true);
+  float *again = step_values(ctx, fixture, &n_again, &peak_again);
+  ck_assert_uint_eq(n_kept, n_again);
+  size_t differ = 0;
+  for (size_t i = 0; i < n_kept; i++) { if (memcmp(kept + i, again + i, sizeof *kept) && differ < 5) printf("DBG %zu %.9g %.9g\n", i, kept[i], again[i]); differ += memcmp(kept + i, again + i, sizeof *kept) != 0; }
+  printf("%-12s on %-9s recompute: %zu of %zu values differ; step peak %zu KiB kept, %zu KiB recomputed\n", fixture,
+         geocl_ctx_backend_name(ctx), differ, n_kept, peak_kept / 1024, peak_again / 1024);
+  ck_assert_uint_eq(differ, 0);
+  ck_assert_uint_lt(peak_again, peak_kept);
+  free(kept);
+  free(again);
   geocl_ctx_free(ctx);
 }
 END_TEST
@@ -204,6 +272,9 @@ int main(void) {
   tcase_add_loop_test(tc, golden_reference, 0, n);
   if (test_have_opencl()) tcase_add_loop_test(tc, golden_opencl, 0, n);
   suite_add_tcase(s, tc);
+  TCase *recompute = tcase_create("recompute");
+  tcase_add_loop_test(recompute, recompute_same_gradients, 0, 2 * n);
+  suite_add_tcase(s, recompute);
   TCase *pictures = tcase_create("picture");
   tcase_add_loop_test(pictures, picture_order, 0, n);
   suite_add_tcase(s, pictures);

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Finished runs: resuming one says there is nothing to do; --resume D --steps N
 # extends it on the schedule of an N-step run (its learning rates from the
-# old end on are a straight N-step run's); a new run that fails before its
-# first checkpoint leaves nothing that blocks the same --out.
+# old end on are a straight N-step run's); --recompute changes nothing but
+# memory, with or without --resume; a new run that fails before its first
+# checkpoint leaves nothing that blocks the same --out.
 set -u
 cli="$GEOCL_CLI"
 . "$(dirname "$0")/cli_checks.sh"
@@ -32,6 +33,13 @@ run --steps 60 --warmup 2 --out "$dir/long" >/dev/null || fail "long run"
 grep -q "is at step 60 already (a run is extended, never cut)" "$dir/err" || fail "cutting: $(cat "$dir/err")"
 check_usage pretrain "--steps 0: a run makes at least one step" --steps 0 --out "$dir/x"
 check_usage pretrain "--steps (to extend it)" --resume "$dir/short" --batch 4
+
+# --recompute (also given to a resumed run): the weights of the same run without it, bit for bit
+run --steps 4 --warmup 1 --out "$dir/kept" >/dev/null || fail "run without --recompute"
+run --steps 4 --warmup 1 --stop-at 2 --recompute --out "$dir/recomputed" >/dev/null || fail "run with --recompute"
+"$cli" pretrain --device reference --resume "$dir/recomputed" --recompute --quiet >"$dir/err" 2>&1 ||
+  fail "resuming with --recompute: $(cat "$dir/err")"
+cmp -s "$dir/kept/last.safetensors" "$dir/recomputed/last.safetensors" || fail "--recompute changed the weights"
 
 # a start that fails at its first batch (an image that is not one) leaves nothing behind
 mkdir -p "$dir/data"

@@ -20,7 +20,7 @@ static void help(FILE *out) {
           "Usage: geocl bench gemm      --m M --n N --k K [--batch B] [--ta] [--tb]\n"
           "       geocl bench attention --batch B --n N [--nk NK] --heads H --head-dim D [--rope] [--unfused]\n"
           "       geocl bench infonce   --m M --dim D [--tau T]\n"
-          "       geocl bench step      [--task croco] [--model PRESET] [--batch B] [key=value ...]\n"
+          "       geocl bench step      [--task croco] [--model PRESET] [--batch B] [--recompute] [key=value ...]\n"
           "       geocl bench resnet    [--depth 18|34|50|101|152] [--batch B] [--size HxW]\n"
           "       geocl bench fps       --points N --samples M [--batch B] [--features C]\n"
           "       geocl bench ballquery --points N --centres M [--batch B] [--features C]\n"
@@ -42,7 +42,9 @@ static void help(FILE *out) {
           "             useful work: the GEMMs' 2·m·n·k, convolutions' and attention's\n"
           "             FLOPs (gflop_per_step, gflops = it / median); with --profile\n"
           "             also the step's time in GEMM (packing included), attention,\n"
-          "             other kernels and on the host (no kernel running)\n"
+          "             other kernels and on the host (no kernel running); with\n"
+          "             --recompute, transformer blocks run again in backward instead of\n"
+          "             keeping their activations (geocl pretrain --recompute)\n"
           "             without --model, the official constructor's defaults (CroCo base)\n"
           "  resnet     whole training steps of torchvision's resnet<depth> (default 50):\n"
           "             forward, mean cross-entropy over 1000 classes of random labels,\n"
@@ -74,7 +76,7 @@ static void help(FILE *out) {
 typedef struct bench_opts {
   int64_t m, n, k, batch, nq, nk, heads, head_dim, dim, depth, height, width;
   int64_t points, samples, centres, features, rows, in, out;
-  bool ta, tb, rope, unfused, profile, json, random;
+  bool ta, tb, rope, unfused, profile, json, random, recompute;
   double tau;
   int repeat, warmup;
   const char *device, *task, *model;
@@ -300,6 +302,7 @@ static geocl_status run_step(geocl_ctx *ctx, void *arg) { return cli_step_run(ct
 static geocl_status bench_step(geocl_ctx *ctx, const bench_opts *o, int n_args, const char *const *args) {
   int64_t B = o->batch ? o->batch : 8;
   cli_step a;
+  geocl_set_recompute(ctx, o->recompute);
   geocl_status st = cli_step_create(ctx, o->task, o->model, B, o->seed, n_args, args, &a);
   if (st != GEOCL_OK) return st;
   int64_t h = a.shape[2], w = a.shape[3];
@@ -318,10 +321,10 @@ static geocl_status bench_step(geocl_ctx *ctx, const bench_opts *o, int n_args, 
       printf("{\"bench\": \"step\", \"task\": \"%s\", \"batch\": %lld, \"img_size\": [%lld, %lld], \"%s_per_s\": %.4g, "
              "\"step_median_s\": %.6g, \"step_min_s\": %.6g, \"step_max_s\": %.6g, \"peak_bytes\": %zu, "
              "\"model_bytes\": %zu, \"activation_bytes\": %zu, \"gflop_per_step\": %.6g, \"gflops\": %.4g, "
-             "\"device\": \"%s\"}\n",
+             "\"recompute\": %s, \"device\": \"%s\"}\n",
              o->task, (long long)B, (long long)h, (long long)w, unit, pps, t.median, t.min, t.max, after.peak_bytes,
              before.current_bytes, after.peak_bytes - before.current_bytes, gflop, gflop / t.median,
-             geocl_ctx_device(ctx)->name);
+             o->recompute ? "true" : "false", geocl_ctx_device(ctx)->name);
     else
       printf("step %s batch %lld %lldx%lld: %.2f %s/s; step median %.1f ms (min %.1f, max %.1f); peak device memory "
              "%.1f MiB (%.1f MiB parameters, gradients and optimizer state, %.1f MiB activations)\n",
@@ -604,7 +607,7 @@ static geocl_status bench_assignment(geocl_ctx *ctx, const bench_opts *o) {
 
 static int run(int argc, char **argv) {
   enum { M = 256, N, K, BATCH, NK, HEADS, HDIM, DIM, TA, TB, ROPE, UNFUSED, TAU, REPEAT, WARMUP, DEVICE, TASK, MODEL,
-         SEED, PROFILE, JSON, DEPTH, SIZE, POINTS, SAMPLES, CENTRES, FEATURES, ROWS, IN, OUT, RANDOM };
+         SEED, PROFILE, JSON, DEPTH, SIZE, POINTS, SAMPLES, CENTRES, FEATURES, ROWS, IN, OUT, RANDOM, RECOMPUTE };
   static const struct option opts[] = {
       {"m", required_argument, 0, M},         {"n", required_argument, 0, N},         {"k", required_argument, 0, K},
       {"batch", required_argument, 0, BATCH}, {"nk", required_argument, 0, NK},       {"heads", required_argument, 0, HEADS},
@@ -618,7 +621,8 @@ static int run(int argc, char **argv) {
       {"points", required_argument, 0, POINTS}, {"samples", required_argument, 0, SAMPLES},
       {"centres", required_argument, 0, CENTRES}, {"features", required_argument, 0, FEATURES},
       {"rows", required_argument, 0, ROWS},   {"in", required_argument, 0, IN},       {"out", required_argument, 0, OUT},
-      {"random", no_argument, 0, RANDOM},     {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+      {"random", no_argument, 0, RANDOM},     {"recompute", no_argument, 0, RECOMPUTE},
+      {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
     help(argc < 2 ? stderr : stdout);
     return argc < 2 ? CLI_USAGE : CLI_OK;
@@ -663,6 +667,7 @@ static int run(int argc, char **argv) {
       if (cli_parse_u64("bench", "--seed", optarg, &o.seed)) return CLI_USAGE;
       break;
     case PROFILE: o.profile = true; break;
+    case RECOMPUTE: o.recompute = true; break;
     case JSON: o.json = true; break;
     case POINTS: target = &o.points; break;
     case SAMPLES: target = &o.samples; break;
@@ -699,6 +704,10 @@ static int run(int argc, char **argv) {
       (!strcmp(what, "ballquery") && (!o.points || !o.centres)) || (!strcmp(what, "mlp") && (!o.rows || !o.in || !o.out)) ||
       (!strcmp(what, "assignment") && !o.n)) {
     cli_error("bench", "%s needs all its sizes, each at least 1 (see geocl bench --help)", what);
+    return CLI_USAGE;
+  }
+  if (!step && o.recompute) {
+    cli_error("bench", "--recompute is for 'bench step' (its transformer blocks), not '%s'", what);
     return CLI_USAGE;
   }
   if (!step && optind < argc) {

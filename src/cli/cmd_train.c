@@ -50,11 +50,15 @@ static void help_common(FILE *out) {
           "  --seed S            weights, data order, augmentation and masks (default 0)\n"
           "Where:\n"
           "  --device SPEC       device index, name part or 'reference' (geocl devices)\n"
+          "  --recompute         keep only each transformer block's input and run the block\n"
+          "                      again in backward: less memory (CroCo base batch 8: see\n"
+          "                      docs/performance.md) for about a third more time; the same\n"
+          "                      results bit for bit (may be given with --resume)\n"
           "  --out DIR           run directory (default runs/TASK-PRESET-DATE-TIME); must not\n"
           "                      already hold a run\n"
           "  --resume DIR        continue a run where it stopped, with its own settings\n"
-          "                      (only --device, --stop-at, --log-every, --recon-every and\n"
-          "                      --quiet may be given with it)\n"
+          "                      (only --device, --recompute, --stop-at, --log-every,\n"
+          "                      --recon-every and --quiet may be given with it)\n"
           "  --resume DIR --steps N\n"
           "                      extend a run to N steps: the schedule becomes that of an\n"
           "                      N-step run (warm-up as recorded, the cosine ending at N)\n"
@@ -182,7 +186,7 @@ enum {
   OPT_TASK = 256, OPT_MODEL, OPT_INIT, OPT_DATA, OPT_SYN, OPT_STEPS, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_BLR,
   OPT_MINLR, OPT_WARMUP, OPT_WD, OPT_CLIP, OPT_SEED, OPT_DEVICE, OPT_OUT, OPT_RESUME, OPT_STOP, OPT_LOG, OPT_SAVE,
   OPT_KEEP, OPT_RECON, OPT_QUIET, OPT_VAL, OPT_VAL_FRACTION, OPT_VAL_EVERY, OPT_VAL_BATCHES, OPT_WORKERS, OPT_FREEZE, OPT_LR_MULT,
-  OPT_BACKBONE_PRESET, OPT_INIT_MAP, OPT_INIT_PARTIAL, OPT_ACCUM
+  OPT_BACKBONE_PRESET, OPT_INIT_MAP, OPT_INIT_PARTIAL, OPT_ACCUM, OPT_RECOMPUTE
 };
 
 static const struct option options[] = {
@@ -203,14 +207,15 @@ static const struct option options[] = {
     {"workers", required_argument, 0, OPT_WORKERS}, {"freeze", required_argument, 0, OPT_FREEZE},
     {"lr-mult", required_argument, 0, OPT_LR_MULT}, {"backbone-preset", required_argument, 0, OPT_BACKBONE_PRESET},
     {"init-map", required_argument, 0, OPT_INIT_MAP}, {"init-partial", no_argument, 0, OPT_INIT_PARTIAL},
-    {"accum-iter", required_argument, 0, OPT_ACCUM}, {"help", no_argument, 0, 'h'},
+    {"accum-iter", required_argument, 0, OPT_ACCUM}, {"recompute", no_argument, 0, OPT_RECOMPUTE},
+    {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0}};
 
-/* Options that may come with --resume: where to run, when to stop, what to
- * print, and --steps to extend the run. */
+/* Options that may come with --resume: where and how to run, when to stop,
+ * what to print, and --steps to extend the run. */
 static bool resume_option(int c) {
   return c == OPT_DEVICE || c == OPT_RESUME || c == OPT_STOP || c == OPT_LOG || c == OPT_QUIET || c == OPT_RECON ||
-         c == OPT_STEPS || c == 'h';
+         c == OPT_STEPS || c == OPT_RECOMPUTE || c == 'h';
 }
 
 /* The lists of repeatable options, with room for every argument. */
@@ -239,6 +244,7 @@ static int parse(int argc, char **argv, geocl_train_opts *o, lists *l, bool *wan
     case OPT_BACKBONE_PRESET: o->backbone_preset = optarg; break;
     case OPT_INIT_MAP: l->init_map[o->n_init_map++] = optarg; break;
     case OPT_INIT_PARTIAL: o->init_partial = true; break;
+    case OPT_RECOMPUTE: o->recompute = true; break;
     case 'h': *want_help = true; break;
     case '?': return CLI_USAGE;
     default: /* the numbers, each parsed into its own type and range by the library */
@@ -260,8 +266,8 @@ static int parse(int argc, char **argv, geocl_train_opts *o, lists *l, bool *wan
   if (bad) return CLI_USAGE;
   if (*want_help) return CLI_OK;
   if (o->resume && (train_flags || optind < argc)) {
-    cli_error(cmd_name, "--resume continues a run with its own settings; only --device, --stop-at, --log-every, "
-                        "--recon-every, --quiet and --steps (to extend it) may be given with it");
+    cli_error(cmd_name, "--resume continues a run with its own settings; only --device, --recompute, --stop-at, "
+                        "--log-every, --recon-every, --quiet and --steps (to extend it) may be given with it");
     return CLI_USAGE;
   }
   if (o->steps > 0 && o->epochs > 0) {

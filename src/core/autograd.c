@@ -200,18 +200,9 @@ static geocl_status check_versions(const geocl_node *n) {
   return GEOCL_OK;
 }
 
-geocl_status geocl_backward_from(geocl_tensor *out, geocl_tensor *dout) {
-  if (!out || !dout) return geocl_set_error(GEOCL_E_INVALID, "backward: NULL tensor (an earlier op failed: %s)",
-                                            geocl_last_error());
-  geocl_ctx *ctx = out->ctx;
-  if (ctx->in_backward) return geocl_set_error(GEOCL_E_STATE, "backward: called from inside a backward function");
-  if (!out->requires_grad)
-    return geocl_set_error(GEOCL_E_STATE,
-                           "backward: tensor '%s' does not require a gradient (no input required one, gradient "
-                           "mode was off, or backward already ran through it)", out->name);
-  bool was_enabled = ctx->grad_enabled;
-  ctx->grad_enabled = false;
-  ctx->in_backward = true;
+/* Backward through the nodes recorded after `stop` (all of them when NULL),
+ * from out with gradient dout; gradient mode is off and in_backward set. */
+geocl_status geocl_backward_sweep(geocl_ctx *ctx, geocl_tensor *out, geocl_tensor *dout, geocl_node *stop) {
   geocl_status st = geocl_accumulate_grad(out, dout);
   if (out->node) out->node->reachable = 1;
 
@@ -220,7 +211,7 @@ geocl_status geocl_backward_from(geocl_tensor *out, geocl_tensor *dout) {
   geocl_node *done = NULL; /* processed nodes, freed at the end */
   bool trace = trace_backward();
   int index = 0;
-  for (geocl_node *n = ctx->tape_tail; n && st == GEOCL_OK;) {
+  for (geocl_node *n = ctx->tape_tail; n && n != stop && st == GEOCL_OK;) {
     geocl_node *prev = n->prev;
     if (!n->reachable) {
       n = prev;
@@ -256,7 +247,23 @@ geocl_status geocl_backward_from(geocl_tensor *out, geocl_tensor *dout) {
     free(done);
     done = next;
   }
-  for (geocl_node *n = ctx->tape_head; n; n = n->next) n->reachable = 0;
+  for (geocl_node *n = stop ? stop->next : ctx->tape_head; n; n = n->next) n->reachable = 0;
+  return st;
+}
+
+geocl_status geocl_backward_from(geocl_tensor *out, geocl_tensor *dout) {
+  if (!out || !dout) return geocl_set_error(GEOCL_E_INVALID, "backward: NULL tensor (an earlier op failed: %s)",
+                                            geocl_last_error());
+  geocl_ctx *ctx = out->ctx;
+  if (ctx->in_backward) return geocl_set_error(GEOCL_E_STATE, "backward: called from inside a backward function");
+  if (!out->requires_grad)
+    return geocl_set_error(GEOCL_E_STATE,
+                           "backward: tensor '%s' does not require a gradient (no input required one, gradient "
+                           "mode was off, or backward already ran through it)", out->name);
+  bool was_enabled = ctx->grad_enabled;
+  ctx->grad_enabled = false;
+  ctx->in_backward = true;
+  geocl_status st = geocl_backward_sweep(ctx, out, dout, NULL);
   ctx->in_backward = false;
   ctx->grad_enabled = was_enabled;
   return st;

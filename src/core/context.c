@@ -50,6 +50,10 @@ void geocl_ctx_reset_peak(geocl_ctx *ctx) { ctx->pool.peak = ctx->pool.current; 
 
 double geocl_ctx_flops(const geocl_ctx *ctx) { return ctx->flops; }
 
+void geocl_set_recompute(geocl_ctx *ctx, bool on) { ctx->recompute = on; }
+
+bool geocl_recompute(const geocl_ctx *ctx) { return ctx->recompute; }
+
 void geocl_ctx_trim(geocl_ctx *ctx) { geocl_pool_trim(ctx); }
 
 geocl_status geocl_ctx_profile_start(geocl_ctx *ctx) {

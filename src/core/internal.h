@@ -71,6 +71,7 @@ struct geocl_ctx {
   geocl_node *tape_head, *tape_tail;
   size_t tape_size;
   double flops; /* the useful work dispatched so far (geocl_ctx_flops) */
+  bool recompute; /* geocl_set_recompute: checkpoint the layers library's blocks */
 };
 
 /* pool.c */
@@ -99,6 +100,9 @@ void geocl_contiguous_strides(int ndim, const int64_t *shape, int64_t *stride);
 
 /* autograd.c */
 void geocl_node_free(geocl_node *n);
+/* Backward from out (gradient dout) through the nodes recorded after `stop`
+ * (every node when NULL); the caller has turned gradient mode off. */
+geocl_status geocl_backward_sweep(geocl_ctx *ctx, geocl_tensor *out, geocl_tensor *dout, geocl_node *stop);
 /* Add g into the part of t's gradient that starts at index `start` of
  * dimension dim and has g's shape (a new gradient is zero elsewhere): a
  * narrow's backward without a zero-padded full-size copy. */

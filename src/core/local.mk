@@ -2,6 +2,7 @@
 # The runtime: context, backends registry, module loader, memory pool, tensors and scopes, autograd tape, RNG, errors, log, timing.
 src_libgeocl_la_SOURCES += \
 	src/core/autograd.c \
+	src/core/checkpoint.c \
 	src/core/backends.c \
 	src/core/context.c \
 	src/core/error.c \

@@ -56,6 +56,14 @@ void geocl_ctx_trim(geocl_ctx *ctx);
  * FLOP/s: the difference over a training step divided by its time. */
 double geocl_ctx_flops(const geocl_ctx *ctx);
 
+/* Recomputation ("activation checkpointing"), off by default: with it on, the
+ * layers library's transformer blocks (geocl_vit_block_apply,
+ * geocl_vit_dec_block_apply) keep only their inputs for backward and run
+ * again there: less memory for one more forward pass of each block.
+ * Gradients are the same bit for bit. */
+void geocl_set_recompute(geocl_ctx *ctx, bool on);
+bool geocl_recompute(const geocl_ctx *ctx);
+
 /* Per-kernel device times (backends that support it; E_UNSUPPORTED otherwise):
  * start recording, then stop and get up to max entries, most time first. */
 geocl_status geocl_ctx_profile_start(geocl_ctx *ctx);

@@ -62,6 +62,21 @@ geocl_status geocl_accumulate_grad(geocl_tensor *t, geocl_tensor *g);
 /* True when this input of the node needs a gradient computed. */
 bool geocl_node_needs_grad(const geocl_node *node, int input);
 
+/* Activation checkpointing.  geocl_checkpoint(op, fn, fixed, size, n, in)
+ * returns fn(fixed, in) without keeping anything fn computes on the way: the
+ * tape keeps only the inputs, and backward runs fn again (gradient mode on,
+ * the context's random stream where it was) to differentiate it.  fixed
+ * (size bytes, at most GEOCL_CHECKPOINT_MAX_FIXED) is copied for that second
+ * run: parameters, layer pointers that outlive backward; tensors go in `in`
+ * (NULL entries allowed; those without gradient pass through as they are).
+ * fn must compute the same thing both times: no running statistics, no
+ * in-place writes to its inputs.  When gradient mode is off or no input
+ * requires a gradient, it is just fn(fixed, in). */
+#define GEOCL_CHECKPOINT_MAX_FIXED 112
+typedef geocl_tensor *(*geocl_checkpoint_fn)(const void *fixed, geocl_tensor *const *in);
+geocl_tensor *geocl_checkpoint(const char *op, geocl_checkpoint_fn fn, const void *fixed, size_t size, int n_in,
+                               geocl_tensor *const *in);
+
 /* Shorthands for backend-level code. */
 geocl_backend *geocl_tensor_backend(const geocl_tensor *t);
 /* Report a NULL kernel entry as E_UNSUPPORTED naming op and backend. */

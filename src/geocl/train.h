@@ -81,6 +81,9 @@ typedef struct geocl_train_opts {
   const char *resume;        /* run directory to continue (everything else comes from it, but
                                 device, stop_at, and log_every and recon_every when not 0) */
   int64_t stop_at;           /* stop (and save) after this step without changing the schedule; 0: at the end */
+  bool recompute;            /* transformer blocks run again in backward instead of keeping their
+                                activations (geocl_set_recompute): less memory, more time, the
+                                same results; not recorded (a resumed run may change it) */
   /* what to write */
   int64_t log_every;         /* metrics line and printed progress every N steps (0: 10) */
   int64_t save_every;        /* checkpoint every N steps (default 100, and at the end) */

@@ -2,6 +2,7 @@
 /* Vision-transformer blocks: parameter declaration, binding, initialisation
  * and forward, as the official CroCo code computes them. */
 
+#include <geocl/op-api.h>
 #include <geocl/vit.h>
 
 /* ---- declaration ---- */
@@ -112,13 +113,13 @@ static geocl_tensor *mlp(const geocl_linear_layer *fc1, const geocl_linear_layer
   return geocl_linear_layer_apply(fc2, geocl_gelu(geocl_linear_layer_apply(fc1, x)));
 }
 
-geocl_tensor *geocl_vit_block_apply(const geocl_vit_block *b, geocl_tensor *x, const geocl_vit_rope *rope) {
+static geocl_tensor *block(const geocl_vit_block *b, geocl_tensor *x, const geocl_vit_rope *rope) {
   x = geocl_add(x, self_attention(&b->qkv, &b->proj, b->heads, geocl_layernorm_layer_apply(&b->norm1, x, GEOCL_VIT_LN_EPS), rope));
   return geocl_add(x, mlp(&b->fc1, &b->fc2, geocl_layernorm_layer_apply(&b->norm2, x, GEOCL_VIT_LN_EPS)));
 }
 
-geocl_tensor *geocl_vit_dec_block_apply(const geocl_vit_dec_block *b, geocl_tensor *x, geocl_tensor *y, const geocl_vit_rope *xrope,
-                                  const geocl_vit_rope *yrope) {
+static geocl_tensor *dec_block(const geocl_vit_dec_block *b, geocl_tensor *x, geocl_tensor *y, const geocl_vit_rope *xrope,
+                               const geocl_vit_rope *yrope) {
   x = geocl_add(x, self_attention(&b->qkv, &b->proj, b->heads, geocl_layernorm_layer_apply(&b->norm1, x, GEOCL_VIT_LN_EPS), xrope));
   geocl_tensor *yn = geocl_layernorm_layer_apply(&b->norm_y, y, GEOCL_VIT_LN_EPS);
   geocl_tensor *q = geocl_linear_layer_apply(&b->projq, geocl_layernorm_layer_apply(&b->norm2, x, GEOCL_VIT_LN_EPS));
@@ -126,4 +127,39 @@ geocl_tensor *geocl_vit_dec_block_apply(const geocl_vit_dec_block *b, geocl_tens
   geocl_tensor *c = geocl_attention(q, geocl_linear_layer_apply(&b->projk, yn), geocl_linear_layer_apply(&b->projv, yn), &o);
   x = geocl_add(x, geocl_linear_layer_apply(&b->cproj, c));
   return geocl_add(x, mlp(&b->fc1, &b->fc2, geocl_layernorm_layer_apply(&b->norm3, x, GEOCL_VIT_LN_EPS)));
+}
+
+/* ---- recomputed in backward (geocl_set_recompute) ---- */
+
+/* What a block's second run needs besides its tensors: in = {x, y, xpos, ypos}. */
+typedef struct block_call {
+  const void *block;
+  float xbase, ybase;
+} block_call;
+
+static geocl_tensor *block_again(const void *fixed, geocl_tensor *const *in) {
+  const block_call *c = fixed;
+  return block(c->block, in[0], &(geocl_vit_rope){c->xbase, in[2]});
+}
+
+static geocl_tensor *dec_block_again(const void *fixed, geocl_tensor *const *in) {
+  const block_call *c = fixed;
+  return dec_block(c->block, in[0], in[1], &(geocl_vit_rope){c->xbase, in[2]}, &(geocl_vit_rope){c->ybase, in[3]});
+}
+
+static bool recomputed(const geocl_tensor *x) { return x && geocl_recompute(geocl_tensor_ctx(x)); }
+
+geocl_tensor *geocl_vit_block_apply(const geocl_vit_block *b, geocl_tensor *x, const geocl_vit_rope *rope) {
+  if (!recomputed(x)) return block(b, x, rope);
+  block_call c = {b, rope ? rope->base : 0, 0};
+  return geocl_checkpoint("vit_block", block_again, &c, sizeof c, 3,
+                          (geocl_tensor *[]){x, NULL, rope ? rope->pos : NULL});
+}
+
+geocl_tensor *geocl_vit_dec_block_apply(const geocl_vit_dec_block *b, geocl_tensor *x, geocl_tensor *y, const geocl_vit_rope *xrope,
+                                  const geocl_vit_rope *yrope) {
+  if (!recomputed(x)) return dec_block(b, x, y, xrope, yrope);
+  block_call c = {b, xrope ? xrope->base : 0, yrope ? yrope->base : 0};
+  return geocl_checkpoint("vit_dec_block", dec_block_again, &c, sizeof c, 4,
+                          (geocl_tensor *[]){x, y, xrope ? xrope->pos : NULL, yrope ? yrope->pos : NULL});
 }

@@ -561,6 +561,7 @@ geocl_status geocl_train_run(const geocl_train_opts *opts, const geocl_train_hoo
   char device[32];
   geocl_ctx_opts co = {.device = train_dist_device(opts->device, device, sizeof device), .seed = opts->seed};
   geocl_status st = geocl_ctx_create(&co, &r.ctx);
+  if (st == GEOCL_OK) geocl_set_recompute(r.ctx, opts->recompute);
   if (st == GEOCL_OK) st = opts->resume ? setup_resume(&r, &storage) : setup_new(&r);
   st = train_agree(st, false, NULL, NULL); /* every rank is ready, or none starts */
   if (st == GEOCL_OK) {
