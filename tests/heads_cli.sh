@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The downstream heads end to end on geocl synth's data, from a geocl pretrain
 # checkpoint: geocl finetune --head stereo, flow and depth train, validate
-# (metrics.jsonl, best.safetensors) and resume exactly; geocl eval gives the
+# (metrics.jsonl, best.safetensors) and resume exactly (with --recompute
+# before the stop: the same weights); geocl eval gives the
 # task's metrics (and --json), geocl infer the files and pictures; geocl
 # forward takes a target and writes the loss and gradients.
 set -u
@@ -35,8 +36,8 @@ for head in stereo flow depth; do
   # the picture: 64x64 panels (left/frame 1, [right/frame 2,] prediction, target) under an 11-row caption strip
   case $head in depth) want=192x75 ;; *) want=256x75 ;; esac
   [ "$(png_size "$dir/$head/recon-4.png")" = "$want" ] || fail "$head: picture $(png_size "$dir/$head/recon-4.png"), not $want"
-  # resume: the same losses as the uninterrupted run
-  $cli finetune $run --out "$dir/$head-part" --stop-at 2 --quiet >/dev/null 2>&1 || fail "$head --stop-at"
+  # resume: the same losses as the uninterrupted run (the first half recomputing its blocks in backward)
+  $cli finetune $run --out "$dir/$head-part" --stop-at 2 --recompute --quiet >/dev/null 2>&1 || fail "$head --stop-at"
   $cli finetune --resume "$dir/$head-part" $dev --quiet >/dev/null 2>&1 || fail "$head --resume"
   losses() { grep -o '"loss": [^,}]*' "$1"; }
   [ "$(losses "$dir/$head/metrics.jsonl")" = "$(losses "$dir/$head-part/metrics.jsonl")" ] ||
