@@ -79,7 +79,7 @@ typedef struct geocl_train_opts {
   const char *device;
   const char *out;           /* run directory (created; must not hold a run already) */
   const char *resume;        /* run directory to continue (everything else comes from it, but
-                                device, stop_at, and log_every and recon_every when not 0) */
+                                device, recompute, stop_at, and log_every and recon_every when not 0) */
   int64_t stop_at;           /* stop (and save) after this step without changing the schedule; 0: at the end */
   bool recompute;            /* transformer blocks run again in backward instead of keeping their
                                 activations (geocl_set_recompute): less memory, more time, the
