@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# geocl tune: bad arguments, a tuning run writes the device's cache file
+# geocl tune: bad arguments, --list accounts for a step's useful work, a tuning run writes the device's cache file
 # (atomically, not with GEOCL_TUNE_CACHE=off), and later runs use what it
 # says for the tuned shape and its class (format 1 files too), and ignore a
 # corrupt file. (CLBlast parameters in the file: check_opencl_smoke.)
@@ -19,6 +19,25 @@ check_usage tune "--m 18446744073709551615: expected a whole number" --m 1844674
 check_usage tune "--resnet takes 18, 34, 50, 101 or 152" --resnet 42
 check_usage tune "--resnet takes 18, 34, 50, 101 or 152, and neither" --resnet 50 --m 8 --n 8 --k 8
 check_usage tune "--size 0: expected HxW or S" --resnet 18 --size 0
+check_usage tune "--list records a step's shapes" --list --m 8 --n 8 --k 8
+check_usage tune "--json goes with --list" --json
+
+# --list: the listed GEMMs (2·m·n·k·batch per call) and attention calls
+# (4·nq·nk·d per head forward, twice that backward) add up to the useful work
+# geocl_ctx_flops counts for the same step
+"$cli" tune --list --json --model tiny --batch 1 --device reference >"$dir/list" || fail "tune --list failed"
+"$cli" bench step --model tiny --batch 1 --repeat 1 --warmup 0 --json --device reference >"$dir/step" ||
+  fail "bench step failed"
+listed=$(awk '{ kind = $1; gsub(/[^0-9]+/, " "); split($0, v, " ") }
+  kind ~ /gemm/ { t += 2 * v[1] * v[2] * v[3] * v[4] * v[7] }
+  kind ~ /attention/ { t += 4 * v[1] * v[2] * v[3] * v[4] * v[5] * (v[7] + 2 * v[8]) }
+  END { printf "%.6g", t * 1e-9 }' "$dir/list")
+counted=$(grep -o '"gflop_per_step": [0-9.e+-]*' "$dir/step" | cut -d' ' -f2)
+awk -v a="$listed" -v b="$counted" 'BEGIN { exit !(b > 0 && (a - b) / b < 1e-3 && (b - a) / b < 1e-3) }' ||
+  fail "tune --list accounts for $listed GFLOP, bench step counts $counted: $(cat "$dir/list")"
+[ "$(grep -c '^{"gemm"' "$dir/list")" -gt 10 ] || fail "too few GEMM shapes listed: $(cat "$dir/list")"
+"$cli" tune --list --model tiny --batch 1 --device reference | grep -q "GEMM shapes of one croco step (batch 1)" ||
+  fail "tune --list: no table"
 
 "$cli" devices | grep -q "^[0-9][0-9]* *opencl " || { echo "SKIP: no OpenCL device"; exit 77; }
 

@@ -16,6 +16,7 @@ static void help(FILE *out) {
                "       geocl tune --resnet 18|34|50|101|152 [--batch B] [--size HxW]\n"
                "       geocl tune --m M --n N --k K [--batch B] [--ta] [--tb]\n"
                "       (both:) [--repeat R] [--quick] [--device SPEC] [--seed S]\n"
+               "       geocl tune --list [--json] [step options as above]\n"
                "\n"
                "Autotune the device's GEMM (matrix products: linear layers, their gradients, batched\n"
                "matmuls) for the shapes a model trains with, and keep the result for every later run.\n"
@@ -60,6 +61,9 @@ static void help(FILE *out) {
                "  --m/--n/--k  tune C[m,n] = op(A)[m,k]·op(B)[k,n] only (--ta, --tb: transposed)\n"
                "  --repeat R   timed runs per variant (default 5)\n"
                "  --quick      time a few variants only (seconds instead of a minute or two)\n"
+               "  --list       tune nothing: print the step's GEMM shapes (most work first) and\n"
+               "               attention shapes with their calls per step; --json: one JSON object\n"
+               "               per line (tools/bench/compare-pytorch --gemm-shapes-of reads them)\n"
                "\n"
                "Timings are wall-clock and share the machine with whatever else runs: tune on a quiet\n"
                "machine.  A CroCo step (enc 192/12/3, dec 192/4/3, batch 8) has 24 GEMM shapes, 2 attention\n"
@@ -256,6 +260,45 @@ static geocl_status tune_attention(geocl_backend *be, int repeat, bool quick, do
   return GEOCL_OK;
 }
 
+/* --list: the recorded shapes, tuning nothing. */
+static void list_shapes(const char *what, bool json) {
+  qsort(rec.shapes, (size_t)rec.n, sizeof *rec.shapes, by_work);
+  if (!json) printf("%d GEMM shape%s of %s:\n  %-24s %6s %10s\n", rec.n, rec.n == 1 ? "" : "s", what,
+                    "m x n x k (batch)", "calls", "GFLOP");
+  for (int i = 0; i < rec.n; i++) {
+    const geocl_gemm_shape *s = &rec.shapes[i].s;
+    unsigned long long calls = (unsigned long long)rec.shapes[i].calls;
+    if (json) {
+      printf("{\"gemm\": {\"m\": %lld, \"n\": %lld, \"k\": %lld, \"batch\": %lld, \"ta\": %d, \"tb\": %d}, "
+             "\"calls\": %llu}\n",
+             (long long)s->m, (long long)s->n, (long long)s->k, (long long)s->batch, s->trans_a, s->trans_b, calls);
+      continue;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "%lldx%lldx%lld%s%s (%lld)", (long long)s->m, (long long)s->n, (long long)s->k,
+             s->trans_a ? " Aᵀ" : "", s->trans_b ? " Bᵀ" : "", (long long)s->batch);
+    printf("  ");
+    print_padded(name, 24);
+    printf(" %6llu %10.3f\n", calls, flops(&rec.shapes[i]) * 1e-9);
+  }
+  if (!json) printf("%d attention shape%s:\n  %-28s %6s %9s\n", rec.n_attn, rec.n_attn == 1 ? "" : "s",
+                    "batch nq x nk heads dim", "calls", "backward");
+  for (int i = 0; i < rec.n_attn; i++) {
+    const attn_shape *e = &rec.attn[i];
+    if (json)
+      printf("{\"attention\": {\"batch\": %lld, \"nq\": %lld, \"nk\": %lld, \"heads\": %lld, \"head_dim\": %lld, "
+             "\"rope\": %d}, \"calls\": %llu, \"backward_calls\": %llu}\n",
+             (long long)e->s.batch, (long long)e->s.nq, (long long)e->s.nk, (long long)e->s.heads,
+             (long long)e->s.head_dim, e->s.rope, (unsigned long long)e->calls, (unsigned long long)e->backward_calls);
+    else {
+      char name[64];
+      snprintf(name, sizeof name, "%lld %lldx%lld h%lld d%lld%s", (long long)e->s.batch, (long long)e->s.nq,
+               (long long)e->s.nk, (long long)e->s.heads, (long long)e->s.head_dim, e->s.rope ? " rope" : "");
+      printf("  %-28s %6llu %9llu\n", name, (unsigned long long)e->calls, (unsigned long long)e->backward_calls);
+    }
+  }
+}
+
 static geocl_status tune_all(geocl_ctx *ctx, const char *what, int repeat, bool quick) {
   geocl_backend *be = geocl_ctx_backend(ctx);
   if (!be->ops->tune_gemm)
@@ -298,7 +341,7 @@ static geocl_status tune_all(geocl_ctx *ctx, const char *what, int repeat, bool 
 }
 
 static int run(int argc, char **argv) {
-  enum { M = 256, N, K, BATCH, TA, TB, REPEAT, QUICK, DEVICE, TASK, MODEL, SEED, RESNET, SIZE };
+  enum { M = 256, N, K, BATCH, TA, TB, REPEAT, QUICK, DEVICE, TASK, MODEL, SEED, RESNET, SIZE, LIST, JSON };
   static const struct option opts[] = {{"m", required_argument, 0, M},
                                        {"n", required_argument, 0, N},
                                        {"k", required_argument, 0, K},
@@ -313,12 +356,14 @@ static int run(int argc, char **argv) {
                                        {"seed", required_argument, 0, SEED},
                                        {"resnet", required_argument, 0, RESNET},
                                        {"size", required_argument, 0, SIZE},
+                                       {"list", no_argument, 0, LIST},
+                                       {"json", no_argument, 0, JSON},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   int64_t m = 0, n = 0, k = 0, batch = 0, repeat = 5, resnet = 0;
   uint64_t seed = 0;
   int64_t height = 224, width = 224;
-  bool ta = false, tb = false, quick = false;
+  bool ta = false, tb = false, quick = false, list = false, json = false;
   const char *device = NULL, *task = "croco", *model = NULL;
   int c;
   optind = 1;
@@ -340,6 +385,8 @@ static int run(int argc, char **argv) {
     case TA: ta = true; break;
     case TB: tb = true; break;
     case QUICK: quick = true; break;
+    case LIST: list = true; break;
+    case JSON: json = true; break;
     case DEVICE: device = optarg; break;
     case TASK: task = optarg; break;
     case MODEL: model = optarg; break;
@@ -362,6 +409,14 @@ static int run(int argc, char **argv) {
   bool known_depth = resnet == 18 || resnet == 34 || resnet == 50 || resnet == 101 || resnet == 152;
   if (resnet && (sized || optind < argc || !known_depth)) {
     cli_error("tune", "--resnet takes 18, 34, 50, 101 or 152, and neither --m/--n/--k nor model options");
+    return CLI_USAGE;
+  }
+  if (list && sized) {
+    cli_error("tune", "--list records a step's shapes: it takes no --m/--n/--k");
+    return CLI_USAGE;
+  }
+  if (json && !list) {
+    cli_error("tune", "--json goes with --list");
     return CLI_USAGE;
   }
   if (repeat < 1 || repeat > 1000) {
@@ -388,7 +443,8 @@ static int run(int argc, char **argv) {
     st = record_step(ctx, task, model, batch ? batch : 8, seed, argc - optind, (const char *const *)argv + optind);
     snprintf(what, sizeof what, "one %s step (batch %lld)", task, (long long)(batch ? batch : 8));
   }
-  if (st == GEOCL_OK) st = tune_all(ctx, what, (int)repeat, quick);
+  if (st == GEOCL_OK && list) list_shapes(what, json);
+  else if (st == GEOCL_OK) st = tune_all(ctx, what, (int)repeat, quick);
   int rc = st == GEOCL_OK ? CLI_OK : cli_fail("tune");
   free(rec.shapes);
   free(rec.attn);
