@@ -263,6 +263,33 @@ START_TEST(autograd_leaf_accumulation) {
 }
 END_TEST
 
+/* What a backward function makes and does not keep as a gradient (here the
+ * second x·g of mul(x, x), added into x's gradient) is released as the
+ * sweep goes, not when the caller's scope ends: activation memory would
+ * otherwise grow by every such tensor until the end of a training step. */
+START_TEST(autograd_backward_releases_temporaries) {
+  geocl_ctx *ctx = test_ref_ctx();
+  enum { N = 1 << 14 }; /* 64 KiB per tensor, a pool size class of its own */
+  geocl_tensor *x = geocl_full(ctx, 3.0f, GEOCL_SHAPE(N));
+  geocl_set_requires_grad(x, true);
+  geocl_scope scope = geocl_scope_begin(ctx);
+  geocl_tensor *loss = geocl_sum_all(geocl_mul(x, x));
+  ck_assert_ptr_nonnull(loss);
+  geocl_mem_stats before, after;
+  geocl_ctx_mem_stats(ctx, &before);
+  ck_assert_ok(geocl_backward(loss));
+  geocl_ctx_mem_stats(ctx, &after);
+  /* inside the scope still: only x's gradient is new */
+  ck_assert_uint_eq(after.current_bytes - before.current_bytes, N * sizeof(float));
+  static float g[N];
+  ck_assert_ok(geocl_to_host(geocl_grad(x), g, sizeof g));
+  ck_assert_float_eq(g[N - 1], 6.0f);
+  geocl_scope_end(ctx, scope);
+  ck_assert_uint_eq(geocl_tape_size(ctx), 0);
+  geocl_ctx_free(ctx);
+}
+END_TEST
+
 /* --- reference GEMM --- */
 
 static void run_gemm(geocl_ctx *ctx, const geocl_gemm_args *proto, float *a, size_t na, float *b, size_t nb,
@@ -348,6 +375,7 @@ int main(void) {
   tcase_add_test(tc, tensor_constructors);
   tcase_add_test(tc, scopes_free_and_persist);
   tcase_add_test(tc, autograd_leaf_accumulation);
+  tcase_add_test(tc, autograd_backward_releases_temporaries);
   tcase_add_test(tc, reference_gemm_known_answers);
   tcase_add_test(tc, device_specs);
   suite_add_tcase(s, tc);

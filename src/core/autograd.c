@@ -221,7 +221,12 @@ geocl_status geocl_backward_sweep(geocl_ctx *ctx, geocl_tensor *out, geocl_tenso
     if (t->grad && !t->grad_stale) {
       if (trace) trace_node(n, t->grad, index++);
       st = check_versions(n);
+      /* what the backward makes and does not keep as a gradient (its
+       * temporaries, a gradient added into an existing one) goes now, not
+       * at the end of the caller's scope */
+      geocl_scope scratch = geocl_scope_begin(ctx);
       if (st == GEOCL_OK) st = n->backward(n, t->grad);
+      geocl_scope_end(ctx, scratch);
       if (st != GEOCL_OK) {
         geocl_error_prefix("backward of '%s'", n->op);
         break;
