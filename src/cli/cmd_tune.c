@@ -63,7 +63,7 @@ static void help(FILE *out) {
                "  --quick      time a few variants only (seconds instead of a minute or two)\n"
                "  --list       tune nothing: print the step's GEMM shapes (most work first) and\n"
                "               attention shapes with their calls per step; --json: one JSON object\n"
-               "               per line (tools/bench/compare-pytorch --gemm-shapes-of reads them)\n"
+               "               per line (tools/bench/compare-pytorch --gemm-shapes reads them)\n"
                "\n"
                "Timings are wall-clock and share the machine with whatever else runs: tune on a quiet\n"
                "machine.  A CroCo step (enc 192/12/3, dec 192/4/3, batch 8) has 24 GEMM shapes, 2 attention\n"
