@@ -96,7 +96,8 @@ awk -v c="$(field mean_cost "$dir/assign")" 'BEGIN { exit !(c > 0) }' || fail "a
   fail "a step's GFLOP differ between backends: $(cat "$dir/step.opencl" "$dir/step.reference")"
 # --recompute: the same step keeping fewer activations; the forward run again is not counted as useful work
 "$cli" bench step --device reference --model tiny --batch 2 --repeat 1 --warmup 1 --json --recompute img_size=64 \
-  >"$dir/step.recompute" || fail "bench step --recompute"
+  >"$dir/step.recompute" 2>"$dir/err" || fail "bench step --recompute"
+[ -s "$dir/err" ] && fail "bench step --recompute on CroCo: $(cat "$dir/err")"
 grep -q '"recompute": true' "$dir/step.recompute" && grep -q '"recompute": false' "$dir/step.reference" ||
   fail "recompute not in the JSON: $(cat "$dir/step.recompute")"
 [ "$(field activation_bytes "$dir/step.recompute")" -lt "$(field activation_bytes "$dir/step.reference")" ] ||

@@ -40,6 +40,11 @@ run --steps 4 --warmup 1 --stop-at 2 --recompute --out "$dir/recomputed" >/dev/n
 "$cli" pretrain --device reference --resume "$dir/recomputed" --recompute --quiet >"$dir/err" 2>&1 ||
   fail "resuming with --recompute: $(cat "$dir/err")"
 cmp -s "$dir/kept/last.safetensors" "$dir/recomputed/last.safetensors" || fail "--recompute changed the weights"
+# CroCo's blocks do recompute: no note saying it changes nothing (a run that shows its notes)
+"$cli" pretrain --device reference --batch 2 --synthetic-pairs 16 --steps 1 --recompute --out "$dir/noted" $tiny \
+  >"$dir/out" 2>&1 || fail "run with --recompute, notes shown: $(cat "$dir/out")"
+grep -q "starting croco run" "$dir/out" || fail "no notes shown: $(cat "$dir/out")"
+grep -q -- "--recompute changes nothing" "$dir/out" && fail "CroCo's blocks recompute, yet: $(cat "$dir/out")"
 
 # a start that fails at its first batch (an image that is not one) leaves nothing behind
 mkdir -p "$dir/data"

@@ -313,6 +313,9 @@ static geocl_status bench_step(geocl_ctx *ctx, const bench_opts *o, int n_args, 
   double work = geocl_ctx_flops(ctx);
   st = measure(ctx, o, run_step, &a, &t);
   geocl_ctx_mem_stats(ctx, &after);
+  if (st == GEOCL_OK && o->recompute && geocl_ctx_checkpoints(ctx) == 0)
+    fprintf(stderr, "geocl bench: --recompute changes nothing for %s: it has no transformer blocks to run again\n",
+            o->task);
   if (st == GEOCL_OK) {
     double pps = (double)B / t.median;
     double gflop = (geocl_ctx_flops(ctx) - work) / (o->warmup + o->repeat) * 1e-9; /* every run the same */

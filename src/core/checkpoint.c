@@ -75,6 +75,7 @@ geocl_tensor *geocl_checkpoint(const char *op, geocl_checkpoint_fn fn, const voi
   if (!out) return NULL;
   geocl_node *n = geocl_record(out, op, checkpoint_backward, n_in, in);
   if (n) {
+    ctx->checkpoints++;
     memcpy(n->p.i, fixed, size);
     memcpy(&n->p.i[FN_SLOT], &fn, sizeof fn);
     n->p.i[RNG_SLOT] = (int64_t)counter;

@@ -54,6 +54,8 @@ void geocl_set_recompute(geocl_ctx *ctx, bool on) { ctx->recompute = on; }
 
 bool geocl_recompute(const geocl_ctx *ctx) { return ctx->recompute; }
 
+uint64_t geocl_ctx_checkpoints(const geocl_ctx *ctx) { return ctx->checkpoints; }
+
 void geocl_ctx_trim(geocl_ctx *ctx) { geocl_pool_trim(ctx); }
 
 geocl_status geocl_ctx_profile_start(geocl_ctx *ctx) {

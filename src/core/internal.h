@@ -72,6 +72,7 @@ struct geocl_ctx {
   size_t tape_size;
   double flops; /* the useful work dispatched so far (geocl_ctx_flops) */
   bool recompute; /* geocl_set_recompute: checkpoint the layers library's blocks */
+  uint64_t checkpoints; /* geocl_checkpoint nodes recorded (geocl_ctx_checkpoints) */
 };
 
 /* pool.c */

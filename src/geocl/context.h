@@ -63,6 +63,10 @@ double geocl_ctx_flops(const geocl_ctx *ctx);
  * Gradients are the same bit for bit. */
 void geocl_set_recompute(geocl_ctx *ctx, bool on);
 bool geocl_recompute(const geocl_ctx *ctx);
+/* How many geocl_checkpoint nodes have been recorded in this context: 0 after
+ * a training step with recomputation on means the model has nothing that
+ * honours it (a CNN, a point network). */
+uint64_t geocl_ctx_checkpoints(const geocl_ctx *ctx);
 
 /* Per-kernel device times (backends that support it; E_UNSUPPORTED otherwise):
  * start recording, then stop and get up to max entries, most time first. */

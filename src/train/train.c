@@ -509,6 +509,8 @@ static geocl_status loop(run *r, geocl_train_summary *sum) {
       after_first = t;
       interval_start = t;
       interval_steps = 0;
+      if (o->recompute && geocl_ctx_checkpoints(r->ctx) == 0)
+        note(r, "--recompute changes nothing here: this model has no transformer blocks to run again in backward");
     }
     if (sum->steps_done == 0) sum->first_loss = p.loss;
     sum->last_loss = p.loss;
