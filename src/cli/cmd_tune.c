@@ -202,6 +202,18 @@ static void print_padded(const char *text, int width) {
   printf("%s%*s", text, width > cols ? width - cols : 0, "");
 }
 
+/* "392x768x3072 Bᵀ (1)": m x n x k, transposes, batch */
+static void gemm_shape_name(const geocl_gemm_shape *s, char *name, size_t size) {
+  snprintf(name, size, "%lldx%lldx%lld%s%s (%lld)", (long long)s->m, (long long)s->n, (long long)s->k,
+           s->trans_a ? " Aᵀ" : "", s->trans_b ? " Bᵀ" : "", (long long)s->batch);
+}
+
+/* "2 196x196 h12 d64 rope": batch, query x key tokens, heads, head size */
+static void attn_shape_name(const geocl_attn_shape *s, char *name, size_t size) {
+  snprintf(name, size, "%lld %lldx%lld h%lld d%lld%s", (long long)s->batch, (long long)s->nq, (long long)s->nk,
+           (long long)s->heads, (long long)s->head_dim, s->rope ? " rope" : "");
+}
+
 /* The backend's device-wide stage (on OpenCL: CLBlast's parameters). */
 static geocl_status tune_device(geocl_backend *be, int repeat, bool quick) {
   uint64_t *calls = malloc(sizeof *calls * (size_t)rec.n);
@@ -246,8 +258,7 @@ static geocl_status tune_attention(geocl_backend *be, int repeat, bool quick, do
     geocl_status st = be->ops->tune_attention(be, &e->s, repeat < ATTN_MAX_REPEAT ? repeat : ATTN_MAX_REPEAT, quick, r);
     if (st != GEOCL_OK) return st;
     char name[64];
-    snprintf(name, sizeof name, "%lld %lldx%lld h%lld d%lld%s", (long long)e->s.batch, (long long)e->s.nq,
-             (long long)e->s.nk, (long long)e->s.heads, (long long)e->s.head_dim, e->s.rope ? " rope" : "");
+    attn_shape_name(&e->s, name, sizeof name);
     for (int k = 0; k < r->kernels; k++) {
       uint64_t calls = k == 0 ? e->calls : e->backward_calls;
       printf("  %-28s %6s %6llu %9.3f ms %9.3f ms  %s\n", k == 0 ? name : "", r->kernel[k], (unsigned long long)calls,
@@ -275,8 +286,7 @@ static void list_shapes(const char *what, bool json) {
       continue;
     }
     char name[64];
-    snprintf(name, sizeof name, "%lldx%lldx%lld%s%s (%lld)", (long long)s->m, (long long)s->n, (long long)s->k,
-             s->trans_a ? " Aᵀ" : "", s->trans_b ? " Bᵀ" : "", (long long)s->batch);
+    gemm_shape_name(s, name, sizeof name);
     printf("  ");
     print_padded(name, 24);
     printf(" %6llu %10.3f\n", calls, flops(&rec.shapes[i]) * 1e-9);
@@ -292,8 +302,7 @@ static void list_shapes(const char *what, bool json) {
              (long long)e->s.head_dim, e->s.rope, (unsigned long long)e->calls, (unsigned long long)e->backward_calls);
     else {
       char name[64];
-      snprintf(name, sizeof name, "%lld %lldx%lld h%lld d%lld%s", (long long)e->s.batch, (long long)e->s.nq,
-               (long long)e->s.nk, (long long)e->s.heads, (long long)e->s.head_dim, e->s.rope ? " rope" : "");
+      attn_shape_name(&e->s, name, sizeof name);
       printf("  %-28s %6llu %9llu\n", name, (unsigned long long)e->calls, (unsigned long long)e->backward_calls);
     }
   }
@@ -314,8 +323,7 @@ static geocl_status tune_all(geocl_ctx *ctx, const char *what, int repeat, bool 
     st = be->ops->tune_gemm(be, s, repeat, quick, &r);
     if (st != GEOCL_OK) break;
     char name[64];
-    snprintf(name, sizeof name, "%lldx%lldx%lld%s%s (%lld)", (long long)s->m, (long long)s->n, (long long)s->k,
-             s->trans_a ? " Aᵀ" : "", s->trans_b ? " Bᵀ" : "", (long long)s->batch);
+    gemm_shape_name(s, name, sizeof name);
     printf("  ");
     print_padded(name, 24);
     printf(" %6llu %9.3f ms %9.3f ms  %s\n", (unsigned long long)rec.shapes[i].calls, r.untuned_s * 1e3,
