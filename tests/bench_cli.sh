@@ -63,6 +63,13 @@ for dev in reference opencl; do
   awk -v f="$(field gflop_per_step "$dir/step.$dev")" -v g="$(field gflops "$dir/step.$dev")" \
     -v t="$(field step_median_s "$dir/step.$dev")" 'BEGIN { exit !(f > 0 && (g - f / t) ^ 2 < (1e-3 * g) ^ 2 + 1e-6) }' ||
     fail "step GFLOP/s is not GFLOP a step / median on $dev: $(cat "$dir/step.$dev")"
+  # heads: a step on made-up dense targets (disparity; depth)
+  for task in stereo depth; do
+    "$cli" bench step --device "$d" --task $task --model tiny --batch 2 --repeat 1 --warmup 1 --json \
+      backbone.img_size=64 >"$dir/$task.$dev" || fail "bench step --task $task on $dev"
+    awk -v p="$(field pairs_per_s "$dir/$task.$dev")" -v f="$(field gflop_per_step "$dir/$task.$dev")" \
+      'BEGIN { exit !(p > 0 && f > 0) }' || fail "bench step --task $task on $dev: $(cat "$dir/$task.$dev")"
+  done
   "$cli" bench resnet --device "$d" --depth 18 --batch 2 --size 32x40 --repeat 1 --warmup 1 --json >"$dir/resnet.$dev" ||
     fail "bench resnet on $dev"
   grep -q '"depth": 18, "batch": 2, "size": \[32, 40\]' "$dir/resnet.$dev" || fail "resnet JSON on $dev: $(cat "$dir/resnet.$dev")"
@@ -94,6 +101,12 @@ awk -v c="$(field mean_cost "$dir/assign")" 'BEGIN { exit !(c > 0) }' || fail "a
 # nor does a step's useful work (geocl_ctx_flops counts what the ops dispatch)
 [ "$(field gflop_per_step "$dir/step.opencl")" = "$(field gflop_per_step "$dir/step.reference")" ] ||
   fail "a step's GFLOP differ between backends: $(cat "$dir/step.opencl" "$dir/step.reference")"
+[ "$(field gflop_per_step "$dir/stereo.opencl")" = "$(field gflop_per_step "$dir/stereo.reference")" ] ||
+  fail "a stereo step's GFLOP differ between backends: $(cat "$dir/stereo.opencl" "$dir/stereo.reference")"
+# a task without a loss is named, not a NULL loss
+"$cli" bench step --device reference --task features --batch 1 --repeat 1 --warmup 0 backbone.img_size=32 \
+  >/dev/null 2>"$dir/err" && fail "bench step --task features succeeded"
+grep -q "task features returned no loss" "$dir/err" || fail "bench step --task features: $(cat "$dir/err")"
 # --recompute: the same step keeping fewer activations; the forward run again is not counted as useful work
 "$cli" bench step --device reference --model tiny --batch 2 --repeat 1 --warmup 1 --json --recompute img_size=64 \
   >"$dir/step.recompute" 2>"$dir/err" || fail "bench step --recompute"
@@ -111,4 +124,4 @@ check_usage bench "--recompute is for 'bench step' (its transformer blocks), not
 grep -q '^useful work: [0-9.]* GFLOP a step' "$dir/prof" &&
   grep -q '^time per run: GEMM (packing included) [0-9.]*%, attention [0-9.]*%, other kernels [0-9.]*%, host [0-9.]*%$' \
     "$dir/prof" || fail "bench step --profile: $(cat "$dir/prof")"
-echo "bench: usage errors, JSON of gemm/attention/infonce/step/resnet/fps/ballquery/mlp on both backends, assignment"
+echo "bench: usage errors, JSON of gemm/attention/infonce/step (CroCo, stereo, depth)/resnet/fps/ballquery/mlp on both backends, assignment"

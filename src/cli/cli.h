@@ -138,7 +138,8 @@ typedef struct cli_step {
   geocl_batch batch;
   float *host1, *host2;
   int64_t shape[4];
-  cli_fields lidar; /* tasks of the "lidar" pipeline: their fields (cli_lidar.c) */
+  cli_fields lidar;   /* tasks of the "lidar" pipeline: their fields (cli_lidar.c) */
+  cli_fields targets; /* downstream heads: made-up dense targets (depth, disparity, flow, valid) */
 } cli_step;
 geocl_status cli_step_create(geocl_ctx *ctx, const char *task, const char *preset, int64_t batch, uint64_t seed,
                              int n_args, const char *const *args, cli_step *s);
