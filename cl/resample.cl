@@ -59,20 +59,58 @@ inline long first_reader(int mode, int align, long lin, long lout, long i) {
   return max(o, 0L);
 }
 
+/* The weight output o gives input i (0: none); *past when no later output
+ * reads i (the lowest tap moves right with o). */
+inline float tap_weight(int mode, int align, long lin, long lout, long o, long i, bool *past) {
+  long at[4];
+  float w[4];
+  int n = resample_taps(mode, align, lin, lout, o, at, w);
+  *past = at[0] > i;
+  float wi = 0.0f;
+  for (int t = 0; t < n; t++) wi += at[t] == i ? w[t] : 0.0f;
+  return wi;
+}
+
 /* work-item (vector of inner, input index, outer): dx = Σ over outputs and their taps at i */
 __kernel void resample_backward(int mode, int align, long outer, long lin, long lout, long inner,
                                 __global const float *dy, ulong dyoff, __global float *dx, ulong dxoff) {
   long v = get_global_id(0), i = get_global_id(1), b = get_global_id(2);
   if (v * VWIDTH >= inner || i >= lin || b >= outer) return;
   vfloat acc = 0.0f;
-  for (long o = first_reader(mode, align, lin, lout, i); o < lout; o++) {
-    long at[4];
-    float w[4];
-    int n = resample_taps(mode, align, lin, lout, o, at, w);
-    if (at[0] > i) break; /* the lowest tap moves right with o: no later output reads i */
-    float wi = 0.0f;
-    for (int t = 0; t < n; t++) wi += at[t] == i ? w[t] : 0.0f;
+  bool past = false;
+  for (long o = first_reader(mode, align, lin, lout, i); o < lout && !past; o++) {
+    float wi = tap_weight(mode, align, lin, lout, o, i, &past);
     if (wi != 0.0f) acc += wi * load_fv(dy + dyoff + (b * lout + o) * inner, v, inner);
   }
   store_fv(acc, dx + dxoff + (b * lin + i) * inner, v, inner);
+}
+
+/* The same with one element per work-item, for inner shorter than a vector
+ * (the last axis: inner = 1), where a vector per element would be mostly
+ * empty lanes.  Work-item (index along the axis, outer × inner): neighbours
+ * along the axis are neighbouring work-items, which a CPU compiler runs as
+ * the lanes of one vector. */
+__kernel void resample_scalar(int mode, int align, long outer, long lin, long lout, long inner,
+                              __global const float *x, ulong xoff, __global float *y, ulong yoff) {
+  long o = get_global_id(0), e = get_global_id(1), b = e / inner, j = e - b * inner;
+  if (o >= lout || b >= outer) return;
+  long at[4];
+  float w[4];
+  int n = resample_taps(mode, align, lin, lout, o, at, w);
+  float acc = 0.0f;
+  for (int t = 0; t < n; t++) acc += w[t] * x[xoff + (b * lin + at[t]) * inner + j];
+  y[yoff + (b * lout + o) * inner + j] = acc;
+}
+
+__kernel void resample_scalar_backward(int mode, int align, long outer, long lin, long lout, long inner,
+                                       __global const float *dy, ulong dyoff, __global float *dx, ulong dxoff) {
+  long i = get_global_id(0), e = get_global_id(1), b = e / inner, j = e - b * inner;
+  if (i >= lin || b >= outer) return;
+  float acc = 0.0f;
+  bool past = false;
+  for (long o = first_reader(mode, align, lin, lout, i); o < lout && !past; o++) {
+    float wi = tap_weight(mode, align, lin, lout, o, i, &past);
+    if (wi != 0.0f) acc += wi * dy[dyoff + (b * lout + o) * inner + j];
+  }
+  dx[dxoff + (b * lin + i) * inner + j] = acc;
 }

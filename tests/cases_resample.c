@@ -30,6 +30,10 @@ const op_case cases_resample[] = {
     CASE("bicubic_up", 9, 13, CUBIC, 0, 2, 2, 5, 6),
     CASE("bicubic_up_align", 9, 13, CUBIC, 1, 2, 2, 5, 6),
     CASE("bicubic_down", 4, 6, CUBIC, 0, 1, 3, 11, 13),
+    /* rows of 37 along the height pass: whole vectors and a tail on devices
+     * with vectors up to 16 wide (narrower rows take the scalar kernels) */
+    CASE("bilinear_up_align_wide", 6, 37, LINEAR, 1, 1, 2, 3, 18),
+    CASE("bicubic_down_wide", 3, 37, CUBIC, 0, 1, 1, 7, 45),
     {"resample/upsample4_bilinear", 1, X(2, 3, 4, 5), run_resize, {0, 0, LINEAR, 0, 4}, {0}, TOL, GRAD},
     {"resample/upsample2_nearest", 1, X(1, 3, 4, 5), run_resize, {0, 0, NEAREST, 0, 2}, {0}, TOL, GRAD},
     {NULL},
