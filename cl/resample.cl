@@ -52,10 +52,13 @@ __kernel void resample(int mode, int align, long outer, long lin, long lout, lon
 }
 
 /* First output whose taps may reach input i: outputs map monotonically to
- * source positions, and taps reach at most 2 past their position. */
+ * source positions, whose taps lie at most 'reach' past them (nearest 0,
+ * linear 1, cubic 2); one output earlier than the exact bound, against
+ * rounding (the scan skips outputs that read nothing). */
 inline long first_reader(int mode, int align, long lin, long lout, long i) {
   float s = align ? (lin > 1 ? (float)(lout - 1) / (float)(lin - 1) : 0.0f) : (float)lout / (float)lin;
-  long o = (long)floor((float)(i - 2) * s) - 2;
+  long reach = mode == MODE_CUBIC ? 2 : mode == MODE_LINEAR ? 1 : 0;
+  long o = (long)floor((float)(i - reach) * s) - 1;
   return max(o, 0L);
 }
 
