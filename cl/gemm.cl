@@ -71,9 +71,13 @@ __kernel void gemm_pack_b(int trans, long n, long k, long np, __global const flo
     long panel = j0 / pw, pend = min(p0 + PACK_P, k);
     __global float *dst = bp + bpoff + q * bp_stride + panel * k * pw + (j0 - panel * pw);
     if (j0 + TN <= n) {
-      if (trans)
-        for (int e = 0; e < TN; e++)
-          for (long p = p0; p < pend; p++) dst[p * pw + e] = src[(j0 + e) * ldb + p];
+      if (trans) /* gathered a vector of columns at a time: vector stores */
+        for (long p = p0; p < pend; p++)
+          for (int v = 0; v < NV; v++) {
+            float t[VW];
+            for (int e = 0; e < VW; e++) t[e] = src[(j0 + v * VW + e) * ldb + p];
+            VSTORE(VLOAD(t), dst + p * pw + v * VW);
+          }
       else
         for (long p = p0; p < pend; p++)
           for (int v = 0; v < NV; v++) VSTORE(VLOAD(src + p * ldb + j0 + v * VW), dst + p * pw + v * VW);
