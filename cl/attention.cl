@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Multi-head attention softmax(scale·q·kᵀ)·v with optional 2D RoPE on q and
- * k, fused: no Nq×Nk matrix is written.  Each work-item owns one query
- * (forward, dq) or one key (dk, dv) of one (batch, head); the work-group
+ * k, fused: no Nq×Nk matrix is written.  Each work-item owns ATTN_ROWS
+ * queries (forward, dq) or keys (dk, dv) of one (batch, head); the work-group
  * walks the other side in tiles of TILE rows that it loads together into
  * local memory, rotating them there.  The forward keeps a running max and sum
  * (online softmax) and saves the log-sum-exp; the backward recomputes the
@@ -24,6 +24,12 @@
 
 #define MAX_HEAD_DIM 128
 #define MAX_TILE 64
+/* Rows (queries, or keys) per work-item: 1 unless the backend says more
+ * (-DATTN_ROWS, the device's defaults); each loaded tile vector then serves
+ * that many rows, which a CPU's registers hold. */
+#ifndef ATTN_ROWS
+#define ATTN_ROWS 1
+#endif
 #define ROUND_VW(n) (((n) + VWIDTH - 1) / VWIDTH * VWIDTH)
 
 /* Operands of attn_desc's offset and stride arrays. */
@@ -163,55 +169,83 @@ inline void load_tile(__local float *rows, __local float *cols, const attn_desc 
   }
 }
 
-/* s[t] = Σ_e x[e]·cols[e·LDT + t] for t < n, whole vectors: four at a time
- * (independent sums hide the latency of the additions), then one by one */
-inline void dots(float *s, const float *x, __local const float *cols, int tile, int n, int dh) {
+/* s[r][t] = Σ_e x[r][e]·cols[e·LDT + t] for the work-item's ATTN_ROWS rows
+ * r and t < n, whole vectors: four of them at a time (independent sums hide
+ * the latency of the additions; each loaded vector serves every row), then
+ * one by one.  Each lane sums in the order of e, whatever ATTN_ROWS is. */
+inline void dots(float (*s)[MAX_TILE], float (*x)[MAX_HEAD_DIM], __local const float *cols, int tile, int n, int dh) {
   int nv = (n + VWIDTH - 1) / VWIDTH, tv = 0;
   for (; tv + 4 <= nv; tv += 4) {
-    vfloat a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+    vfloat a[ATTN_ROWS][4];
+#pragma unroll
+    for (int r = 0; r < ATTN_ROWS; r++) a[r][0] = a[r][1] = a[r][2] = a[r][3] = 0.0f;
     for (int e = 0; e < dh; e++) {
       __local const float *c = cols + e * ROUND_VW(tile) + tv * VWIDTH;
-      float xe = x[e];
-      a0 += xe * vload_v(0, c);
-      a1 += xe * vload_v(1, c);
-      a2 += xe * vload_v(2, c);
-      a3 += xe * vload_v(3, c);
+      vfloat c0 = vload_v(0, c), c1 = vload_v(1, c), c2 = vload_v(2, c), c3 = vload_v(3, c);
+#pragma unroll
+      for (int r = 0; r < ATTN_ROWS; r++) {
+        float xe = x[r][e];
+        a[r][0] += xe * c0;
+        a[r][1] += xe * c1;
+        a[r][2] += xe * c2;
+        a[r][3] += xe * c3;
+      }
     }
-    vstore_v(a0, tv, s);
-    vstore_v(a1, tv + 1, s);
-    vstore_v(a2, tv + 2, s);
-    vstore_v(a3, tv + 3, s);
+#pragma unroll
+    for (int r = 0; r < ATTN_ROWS; r++)
+      for (int j = 0; j < 4; j++) vstore_v(a[r][j], tv + j, s[r]);
   }
   for (; tv < nv; tv++) {
-    vfloat a = 0.0f;
-    for (int e = 0; e < dh; e++) a += x[e] * vload_v(tv, cols + e * ROUND_VW(tile));
-    vstore_v(a, tv, s);
+    vfloat a[ATTN_ROWS];
+#pragma unroll
+    for (int r = 0; r < ATTN_ROWS; r++) a[r] = 0.0f;
+    for (int e = 0; e < dh; e++) {
+      vfloat c = vload_v(tv, cols + e * ROUND_VW(tile));
+#pragma unroll
+      for (int r = 0; r < ATTN_ROWS; r++) a[r] += x[r][e] * c;
+    }
+#pragma unroll
+    for (int r = 0; r < ATTN_ROWS; r++) vstore_v(a[r], tv, s[r]);
   }
 }
 
-/* acc[e] += Σ_{t<n} w[t]·rows[t·LDR + e] for e < LDR, four vectors at a
- * time, then one by one */
-inline void accumulate(float *acc, const float *w, __local const float *rows, int n, int dh) {
+/* acc[r][e] += Σ_{t<n} w[r][t]·rows[t·LDR + e] for the work-item's rows r
+ * and e < LDR, four vectors at a time, then one by one; each lane in the
+ * order of t. */
+inline void accumulate(float (*acc)[MAX_HEAD_DIM], float (*w)[MAX_TILE], __local const float *rows, int n, int dh) {
   int nv = ROUND_VW(dh) / VWIDTH, ev = 0;
   for (; ev + 4 <= nv; ev += 4) {
-    vfloat a0 = vload_v(ev, acc), a1 = vload_v(ev + 1, acc), a2 = vload_v(ev + 2, acc), a3 = vload_v(ev + 3, acc);
+    vfloat a[ATTN_ROWS][4];
+#pragma unroll
+    for (int r = 0; r < ATTN_ROWS; r++)
+      for (int j = 0; j < 4; j++) a[r][j] = vload_v(ev + j, acc[r]);
     for (int t = 0; t < n; t++) {
-      __local const float *r = rows + t * ROUND_VW(dh) + ev * VWIDTH;
-      float wt = w[t];
-      a0 += wt * vload_v(0, r);
-      a1 += wt * vload_v(1, r);
-      a2 += wt * vload_v(2, r);
-      a3 += wt * vload_v(3, r);
+      __local const float *row = rows + t * ROUND_VW(dh) + ev * VWIDTH;
+      vfloat r0 = vload_v(0, row), r1 = vload_v(1, row), r2 = vload_v(2, row), r3 = vload_v(3, row);
+#pragma unroll
+      for (int r = 0; r < ATTN_ROWS; r++) {
+        float wt = w[r][t];
+        a[r][0] += wt * r0;
+        a[r][1] += wt * r1;
+        a[r][2] += wt * r2;
+        a[r][3] += wt * r3;
+      }
     }
-    vstore_v(a0, ev, acc);
-    vstore_v(a1, ev + 1, acc);
-    vstore_v(a2, ev + 2, acc);
-    vstore_v(a3, ev + 3, acc);
+#pragma unroll
+    for (int r = 0; r < ATTN_ROWS; r++)
+      for (int j = 0; j < 4; j++) vstore_v(a[r][j], ev + j, acc[r]);
   }
   for (; ev < nv; ev++) {
-    vfloat a = vload_v(ev, acc);
-    for (int t = 0; t < n; t++) a += w[t] * vload_v(ev, rows + t * ROUND_VW(dh));
-    vstore_v(a, ev, acc);
+    vfloat a[ATTN_ROWS];
+#pragma unroll
+    for (int r = 0; r < ATTN_ROWS; r++) a[r] = vload_v(ev, acc[r]);
+    for (int t = 0; t < n; t++) {
+      vfloat row = vload_v(ev, rows + t * ROUND_VW(dh));
+#pragma unroll
+      for (int r = 0; r < ATTN_ROWS; r++) a[r] += w[r][t] * row;
+    }
+#pragma unroll
+    for (int r = 0; r < ATTN_ROWS; r++) vstore_v(a[r], ev, acc[r]);
   }
 }
 
@@ -230,26 +264,29 @@ inline void load_private(float *x, __global const float *src, int dh) {
   for (int e = 0; e < ROUND_VW(dh); e++) x[e] = e < dh ? src[e] : 0.0f;
 }
 
-/* ---- forward: one query per work-item; key tile kc (transposed), values vr (rows) ---- */
+/* ---- forward: ATTN_ROWS queries per work-item; key tile kc (transposed), values vr (rows) ---- */
 
 __kernel void attn_fwd(DESC_ARG(attn_desc, d), float scale, float base, __global const float *q, __global const float *k,
                        __global const float *v, __global float *o, __global float *lse, __global const int *qpos,
                        __global const int *kpos, __local float *kc, __local float *vr) {
   DESC_OPEN(attn_desc, d);
   __local float theta[MAX_HEAD_DIM / 4];
-  long b = get_group_id(1) / d.heads, h = get_group_id(1) % d.heads, i = get_global_id(0);
-  long ic = min(i, d.nq - 1);
+  long b = get_group_id(1) / d.heads, h = get_group_id(1) % d.heads, i0 = get_global_id(0) * ATTN_ROWS;
   int dh = (int)d.dh, tile = (int)d.tile;
   bool rope = base > 0.0f;
   if (rope) rope_thetas(theta, base, dh);
   barrier(CLK_LOCAL_MEM_FENCE);
-  float qi[MAX_HEAD_DIM], acc[MAX_HEAD_DIM], s[MAX_TILE];
-  load_private(qi, ROW(&d, q, OP_Q, b, ic, h), dh);
-  for (int e = 0; e < ROUND_VW(dh); e++) acc[e] = 0.0f;
-  if (rope) rope_private(qi, dh, qpos + d.qpos_off + 2 * (b * d.nq + ic), theta, 1.0f);
-  scale_vector(qi, scale, dh);
-  float m = -INFINITY;
-  vfloat lv = 0.0f; /* the running sum, lane-wise */
+  float qi[ATTN_ROWS][MAX_HEAD_DIM], acc[ATTN_ROWS][MAX_HEAD_DIM], s[ATTN_ROWS][MAX_TILE], m[ATTN_ROWS];
+  vfloat lv[ATTN_ROWS]; /* the running sums, lane-wise */
+  for (int r = 0; r < ATTN_ROWS; r++) {
+    long ic = min(i0 + r, d.nq - 1);
+    load_private(qi[r], ROW(&d, q, OP_Q, b, ic, h), dh);
+    for (int e = 0; e < ROUND_VW(dh); e++) acc[r][e] = 0.0f;
+    if (rope) rope_private(qi[r], dh, qpos + d.qpos_off + 2 * (b * d.nq + ic), theta, 1.0f);
+    scale_vector(qi[r], scale, dh);
+    m[r] = -INFINITY;
+    lv[r] = 0.0f;
+  }
   for (long k0 = 0; k0 < d.nk; k0 += d.tile) {
     int n = (int)min(d.tile, d.nk - k0), nv = (n + VWIDTH - 1) / VWIDTH;
     __global const int *pos = kpos + d.kpos_off + 2 * (b * d.nk + k0);
@@ -257,27 +294,29 @@ __kernel void attn_fwd(DESC_ARG(attn_desc, d), float scale, float base, __global
     load_tile(vr, 0, &d, OP_V, v, b, k0, n, h, false, pos, theta);
     barrier(CLK_LOCAL_MEM_FENCE);
     dots(s, qi, kc, tile, n, dh);
-    for (int t = n; t < nv * VWIDTH; t++) s[t] = -INFINITY; /* lanes past the tile */
-    vfloat mv = m;
-    for (int tv = 0; tv < nv; tv++) mv = fmax(mv, vload_v(tv, s));
-    float mt = max_lanes(mv);
-    float corr = exp(m - mt); /* 0 on the first tile */
-    lv *= corr;
-    scale_vector(acc, corr, dh);
-    for (int tv = 0; tv < nv; tv++) {
-      vfloat p = exp(vload_v(tv, s) - mt);
-      lv += p;
-      vstore_v(p, tv, s);
+    for (int r = 0; r < ATTN_ROWS; r++) {
+      for (int t = n; t < nv * VWIDTH; t++) s[r][t] = -INFINITY; /* lanes past the tile */
+      vfloat mv = m[r];
+      for (int tv = 0; tv < nv; tv++) mv = fmax(mv, vload_v(tv, s[r]));
+      float mt = max_lanes(mv);
+      float corr = exp(m[r] - mt); /* 0 on the first tile */
+      lv[r] *= corr;
+      scale_vector(acc[r], corr, dh);
+      for (int tv = 0; tv < nv; tv++) {
+        vfloat p = exp(vload_v(tv, s[r]) - mt);
+        lv[r] += p;
+        vstore_v(p, tv, s[r]);
+      }
+      m[r] = mt;
     }
     accumulate(acc, s, vr, n, dh);
-    m = mt;
     barrier(CLK_LOCAL_MEM_FENCE); /* the next tile overwrites kc, vr */
   }
-  if (i < d.nq) {
-    float l = sum_lanes(lv);
-    __global float *orow = ROW(&d, o, OP_O, b, i, h);
-    for (int e = 0; e < dh; e++) orow[e] = acc[e] / l;
-    lse[d.lse_off + (b * d.heads + h) * d.nq + i] = m + log(l);
+  for (int r = 0; r < ATTN_ROWS && i0 + r < d.nq; r++) {
+    float l = sum_lanes(lv[r]);
+    __global float *orow = ROW(&d, o, OP_O, b, i0 + r, h);
+    for (int e = 0; e < dh; e++) orow[e] = acc[r][e] / l;
+    lse[d.lse_off + (b * d.heads + h) * d.nq + i0 + r] = m[r] + log(l);
   }
 }
 
@@ -286,30 +325,32 @@ __kernel void attn_fwd(DESC_ARG(attn_desc, d), float scale, float base, __global
  * dS = P∘(dO·vᵀ − D), dq̃ = scale·dS·k̃, dk̃ = scale·dSᵀ·q̃, dv = Pᵀ·dO;
  * dq and dk are dq̃ and dk̃ rotated back. */
 
-/* dq: one query per work-item; key tiles kr (rows) and kc (transposed),
- * value tile vc (transposed) */
+/* dq: ATTN_ROWS queries per work-item; key tiles kr (rows) and kc
+ * (transposed), value tile vc (transposed) */
 __kernel void attn_bwd_dq(DESC_ARG(attn_desc, d), float scale, float base, __global const float *q, __global const float *k,
                           __global const float *v, __global const float *o, __global const float *lse,
                           __global const int *qpos, __global const int *kpos, __global const float *dout,
                           __global float *dq, __local float *kr, __local float *kc, __local float *vc) {
   DESC_OPEN(attn_desc, d);
   __local float theta[MAX_HEAD_DIM / 4];
-  long b = get_group_id(1) / d.heads, h = get_group_id(1) % d.heads, i = get_global_id(0);
-  long ic = min(i, d.nq - 1);
+  long b = get_group_id(1) / d.heads, h = get_group_id(1) % d.heads, i0 = get_global_id(0) * ATTN_ROWS;
   int dh = (int)d.dh, tile = (int)d.tile;
   bool rope = base > 0.0f;
   if (rope) rope_thetas(theta, base, dh);
   barrier(CLK_LOCAL_MEM_FENCE);
-  float qi[MAX_HEAD_DIM], doi[MAX_HEAD_DIM], acc[MAX_HEAD_DIM], s[MAX_TILE], dp[MAX_TILE];
-  __global const float *qrow = ROW(&d, q, OP_Q, b, ic, h), *dorow = ROW(&d, dout, OP_DO, b, ic, h);
-  load_private(qi, qrow, dh);
-  load_private(doi, dorow, dh);
-  for (int e = 0; e < ROUND_VW(dh); e++) acc[e] = 0.0f;
-  float D = dot_global(dorow, ROW(&d, o, OP_O, b, ic, h), dh);
-  float lse_i = lse[d.lse_off + (b * d.heads + h) * d.nq + ic];
-  __global const int *pos_i = qpos + d.qpos_off + 2 * (b * d.nq + ic);
-  if (rope) rope_private(qi, dh, pos_i, theta, 1.0f);
-  scale_vector(qi, scale, dh);
+  float qi[ATTN_ROWS][MAX_HEAD_DIM], doi[ATTN_ROWS][MAX_HEAD_DIM], acc[ATTN_ROWS][MAX_HEAD_DIM];
+  float s[ATTN_ROWS][MAX_TILE], dp[ATTN_ROWS][MAX_TILE], D[ATTN_ROWS], lse_i[ATTN_ROWS];
+  for (int r = 0; r < ATTN_ROWS; r++) {
+    long ic = min(i0 + r, d.nq - 1);
+    __global const float *qrow = ROW(&d, q, OP_Q, b, ic, h), *dorow = ROW(&d, dout, OP_DO, b, ic, h);
+    load_private(qi[r], qrow, dh);
+    load_private(doi[r], dorow, dh);
+    for (int e = 0; e < ROUND_VW(dh); e++) acc[r][e] = 0.0f;
+    D[r] = dot_global(dorow, ROW(&d, o, OP_O, b, ic, h), dh);
+    lse_i[r] = lse[d.lse_off + (b * d.heads + h) * d.nq + ic];
+    if (rope) rope_private(qi[r], dh, qpos + d.qpos_off + 2 * (b * d.nq + ic), theta, 1.0f);
+    scale_vector(qi[r], scale, dh);
+  }
   for (long k0 = 0; k0 < d.nk; k0 += d.tile) {
     int n = (int)min(d.tile, d.nk - k0);
     __global const int *pos = kpos + d.kpos_off + 2 * (b * d.nk + k0);
@@ -318,21 +359,22 @@ __kernel void attn_bwd_dq(DESC_ARG(attn_desc, d), float scale, float base, __glo
     barrier(CLK_LOCAL_MEM_FENCE);
     dots(s, qi, kc, tile, n, dh);
     dots(dp, doi, vc, tile, n, dh);
-    for (int tv = 0; tv < (n + VWIDTH - 1) / VWIDTH; tv++) /* dS */
-      vstore_v(exp(vload_v(tv, s) - lse_i) * (vload_v(tv, dp) - D), tv, s);
+    for (int r = 0; r < ATTN_ROWS; r++)
+      for (int tv = 0; tv < (n + VWIDTH - 1) / VWIDTH; tv++) /* dS */
+        vstore_v(exp(vload_v(tv, s[r]) - lse_i[r]) * (vload_v(tv, dp[r]) - D[r]), tv, s[r]);
     accumulate(acc, s, kr, n, dh);
     barrier(CLK_LOCAL_MEM_FENCE);
   }
-  scale_vector(acc, scale, dh);
-  if (rope) rope_private(acc, dh, pos_i, theta, -1.0f);
-  if (i < d.nq) {
-    __global float *row = ROW(&d, dq, OP_DQ, b, i, h);
-    for (int e = 0; e < dh; e++) row[e] = acc[e];
+  for (int r = 0; r < ATTN_ROWS && i0 + r < d.nq; r++) {
+    scale_vector(acc[r], scale, dh);
+    if (rope) rope_private(acc[r], dh, qpos + d.qpos_off + 2 * (b * d.nq + i0 + r), theta, -1.0f);
+    __global float *row = ROW(&d, dq, OP_DQ, b, i0 + r, h);
+    for (int e = 0; e < dh; e++) row[e] = acc[r][e];
   }
 }
 
-/* dk, dv: one key per work-item; query tiles qr, qc and dout tiles gr, gc
- * (rows and transposed), with the queries' lse and D */
+/* dk, dv: ATTN_ROWS keys per work-item; query tiles qr, qc and dout tiles
+ * gr, gc (rows and transposed), with the queries' lse and D */
 __kernel void attn_bwd_dkv(DESC_ARG(attn_desc, d), float scale, float base, __global const float *q, __global const float *k,
                            __global const float *v, __global const float *o, __global const float *lse,
                            __global const int *qpos, __global const int *kpos, __global const float *dout,
@@ -340,19 +382,21 @@ __kernel void attn_bwd_dkv(DESC_ARG(attn_desc, d), float scale, float base, __gl
                            __local float *gr, __local float *gc) {
   DESC_OPEN(attn_desc, d);
   __local float theta[MAX_HEAD_DIM / 4], lse_t[MAX_TILE], D_t[MAX_TILE];
-  long b = get_group_id(1) / d.heads, h = get_group_id(1) % d.heads, j = get_global_id(0);
-  long jc = min(j, d.nk - 1);
+  long b = get_group_id(1) / d.heads, h = get_group_id(1) % d.heads, j0 = get_global_id(0) * ATTN_ROWS;
   int dh = (int)d.dh, tile = (int)d.tile;
   bool rope = base > 0.0f;
   if (rope) rope_thetas(theta, base, dh);
   barrier(CLK_LOCAL_MEM_FENCE);
-  float kj[MAX_HEAD_DIM], vj[MAX_HEAD_DIM], dkj[MAX_HEAD_DIM], dvj[MAX_HEAD_DIM], p[MAX_TILE], ds[MAX_TILE];
-  load_private(kj, ROW(&d, k, OP_K, b, jc, h), dh);
-  load_private(vj, ROW(&d, v, OP_V, b, jc, h), dh);
-  for (int e = 0; e < ROUND_VW(dh); e++) dkj[e] = dvj[e] = 0.0f;
-  __global const int *pos_j = kpos + d.kpos_off + 2 * (b * d.nk + jc);
-  if (rope) rope_private(kj, dh, pos_j, theta, 1.0f);
-  scale_vector(kj, scale, dh);
+  float kj[ATTN_ROWS][MAX_HEAD_DIM], vj[ATTN_ROWS][MAX_HEAD_DIM], dkj[ATTN_ROWS][MAX_HEAD_DIM];
+  float dvj[ATTN_ROWS][MAX_HEAD_DIM], p[ATTN_ROWS][MAX_TILE], ds[ATTN_ROWS][MAX_TILE];
+  for (int r = 0; r < ATTN_ROWS; r++) {
+    long jc = min(j0 + r, d.nk - 1);
+    load_private(kj[r], ROW(&d, k, OP_K, b, jc, h), dh);
+    load_private(vj[r], ROW(&d, v, OP_V, b, jc, h), dh);
+    for (int e = 0; e < ROUND_VW(dh); e++) dkj[r][e] = dvj[r][e] = 0.0f;
+    if (rope) rope_private(kj[r], dh, kpos + d.kpos_off + 2 * (b * d.nk + jc), theta, 1.0f);
+    scale_vector(kj[r], scale, dh);
+  }
   __global const float *lse_bh = lse + d.lse_off + (b * d.heads + h) * d.nq;
   for (long i0 = 0; i0 < d.nq; i0 += d.tile) {
     int n = (int)min(d.tile, d.nq - i0);
@@ -366,22 +410,23 @@ __kernel void attn_bwd_dkv(DESC_ARG(attn_desc, d), float scale, float base, __gl
     barrier(CLK_LOCAL_MEM_FENCE);
     dots(p, kj, qc, tile, n, dh);
     dots(ds, vj, gc, tile, n, dh);
-    for (int tv = 0; tv < (n + VWIDTH - 1) / VWIDTH; tv++) {
-      vfloat pv = exp(vload_v(tv, p) - vload_v(tv, lse_t));
-      vstore_v(pv, tv, p);
-      vstore_v(pv * (vload_v(tv, ds) - vload_v(tv, D_t)), tv, ds);
-    }
+    for (int r = 0; r < ATTN_ROWS; r++)
+      for (int tv = 0; tv < (n + VWIDTH - 1) / VWIDTH; tv++) {
+        vfloat pv = exp(vload_v(tv, p[r]) - vload_v(tv, lse_t));
+        vstore_v(pv, tv, p[r]);
+        vstore_v(pv * (vload_v(tv, ds[r]) - vload_v(tv, D_t)), tv, ds[r]);
+      }
     accumulate(dvj, p, gr, n, dh);
     accumulate(dkj, ds, qr, n, dh);
     barrier(CLK_LOCAL_MEM_FENCE);
   }
-  scale_vector(dkj, scale, dh);
-  if (rope) rope_private(dkj, dh, pos_j, theta, -1.0f);
-  if (j < d.nk) {
-    __global float *kd = ROW(&d, dk, OP_DK, b, j, h), *vd = ROW(&d, dv, OP_DV, b, j, h);
+  for (int r = 0; r < ATTN_ROWS && j0 + r < d.nk; r++) {
+    scale_vector(dkj[r], scale, dh);
+    if (rope) rope_private(dkj[r], dh, kpos + d.kpos_off + 2 * (b * d.nk + j0 + r), theta, -1.0f);
+    __global float *kd = ROW(&d, dk, OP_DK, b, j0 + r, h), *vd = ROW(&d, dv, OP_DV, b, j0 + r, h);
     for (int e = 0; e < dh; e++) {
-      kd[e] = dkj[e];
-      vd[e] = dvj[e];
+      kd[e] = dkj[r][e];
+      vd[e] = dvj[r][e];
     }
   }
 }

@@ -47,27 +47,28 @@ static ocl_family family(const ocl_device *dev) {
 
 /* Per family: launch work-group, ROW_WG, LayerNorm lanes (0: ROW_WG), vector
  * width (0: the device's preferred width), untuned GEMM, GEMM work-group side,
- * attention work-group. */
+ * attention work-group, attention rows per work-item. */
 static const struct {
   const char *name;
   size_t launch_wg, row_wg, row_lanes, vec_width;
   bool gemm_clblast;
-  int gemm_side, attn_block;
+  int gemm_side, attn_block, attn_rows;
 } table[] = {
     /* A CPU runs a work-group as a loop over its work-items: one work-item
      * walks a LayerNorm row in vectors of the preferred width; geocl's GEMM
      * (CLBlast's GPU kernels reach a tenth of it on PoCL); attention groups
-     * of 256 share each loaded tile among more rows. */
-    [OCL_FAMILY_CPU] = {"CPU", 256, 64, 1, 0, false, 1, 256},
+     * of 256 share each loaded tile among more rows, and a work-item takes
+     * four rows, so that each vector it loads serves four (docs/performance.md). */
+    [OCL_FAMILY_CPU] = {"CPU", 256, 64, 1, 0, false, 1, 256, 4},
     /* warps of 32: four per row kernel and per attention group */
-    [OCL_FAMILY_NVIDIA] = {"NVIDIA GPU", 256, 128, 0, 4, true, 16, 128},
+    [OCL_FAMILY_NVIDIA] = {"NVIDIA GPU", 256, 128, 0, 4, true, 16, 128, 1},
     /* wavefronts of 64 (GCN; RDNA runs 32 or 64) */
-    [OCL_FAMILY_AMD] = {"AMD GPU", 256, 64, 0, 4, true, 16, 128},
+    [OCL_FAMILY_AMD] = {"AMD GPU", 256, 64, 0, 4, true, 16, 128, 1},
     /* SIMD-8 to SIMD-32 hardware threads; smaller groups keep more of them busy */
-    [OCL_FAMILY_INTEL] = {"Intel GPU", 256, 64, 0, 4, true, 8, 64},
+    [OCL_FAMILY_INTEL] = {"Intel GPU", 256, 64, 0, 4, true, 8, 64, 1},
     /* mobile and unknown GPUs: smaller groups, which every one of them allows */
-    [OCL_FAMILY_GPU] = {"GPU", 128, 32, 0, 4, true, 8, 64},
-    [OCL_FAMILY_OTHER] = {"accelerator", 64, 32, 0, 0, true, 8, 64},
+    [OCL_FAMILY_GPU] = {"GPU", 128, 32, 0, 4, true, 8, 64, 1},
+    [OCL_FAMILY_OTHER] = {"accelerator", 64, 32, 0, 0, true, 8, 64, 1},
 };
 
 /* $name when set to a positive number, else value: tests run the kernel
@@ -101,6 +102,7 @@ void ocl_defaults_choose(ocl_device *dev) {
   d->gemm_clblast = table[dev->family].gemm_clblast;
   d->gemm_side = table[dev->family].gemm_side;
   d->attn_block = table[dev->family].attn_block;
+  d->attn_rows = (int)env_size("GEOCL_ATTN_ROWS", (size_t)table[dev->family].attn_rows);
   /* PoCL caches compiled programs by itself (asking it for binaries costs a
    * second compile); Mesa 22.3's compiler crashes on a by-value struct
    * argument indexed at run time (docs/opencl-drivers.md) */

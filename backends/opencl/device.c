@@ -169,8 +169,8 @@ static void fill_info(cl_platform_id p, cl_device_id d, ocl_device *out) {
            def->desc_copy && def->loop_limit ? ", " : "",
            def->loop_limit ? "farthest-point sampling in several launches (llvmpipe's loop limit)" : "");
   /* strict IEEE math (no -cl-fast-relaxed-math): training must match the reference */
-  snprintf(out->build_options, sizeof out->build_options, "-cl-std=CL1.2 -DVWIDTH=%zu%s", def->vec_width,
-           def->desc_copy ? " -DGEOCL_DESC_COPY" : "");
+  snprintf(out->build_options, sizeof out->build_options, "-cl-std=CL1.2 -DVWIDTH=%zu -DATTN_ROWS=%d%s",
+           def->vec_width, def->attn_rows, def->desc_copy ? " -DGEOCL_DESC_COPY" : "");
 }
 
 geocl_status ocl_enumerate(ocl_device **devices, int *count, const char **note) {

@@ -111,6 +111,12 @@ static void operands(int kernel, const geocl_attn_args *a, geocl_bref *mems) {
   mems[9] = a->dv;
 }
 
+/* Work-items of a kernel's launch on a: one per ATTN_ROWS rows of its side. */
+static int64_t items(const ocl_backend *ob, int kernel, const geocl_attn_args *a) {
+  int64_t rows = kernels[kernel].rows_are_keys ? a->nk : a->nq, per = ob->dev->defaults.attn_rows;
+  return (rows + per - 1) / per;
+}
+
 /* Every work-group loads and rotates all tiles of the other side, so the more
  * rows share them the less is repeated (on PoCL at N = 196, 256 halves the
  * RoPE overhead of 64): the device's defaults say how many (defaults.c). */
@@ -138,9 +144,9 @@ geocl_status ocl_attn_effective(ocl_backend *ob, int kernel, const geocl_attn_ar
   ocl_kernel_slot *k;
   geocl_status st = ocl_attn_kernel(ob, kernel, &k);
   if (st != GEOCL_OK) return st;
-  int64_t rows = kernels[kernel].rows_are_keys ? a->nk : a->nq, other = kernels[kernel].rows_are_keys ? a->nq : a->nk;
+  int64_t other = kernels[kernel].rows_are_keys ? a->nq : a->nk;
   out->tile = (int)tile_rows(ob, k, kernels[kernel].n_tiles, a->head_dim, other, p->tile);
-  out->block = (int)block_size(k, rows, (size_t)p->block);
+  out->block = (int)block_size(k, items(ob, kernel, a), (size_t)p->block);
   return GEOCL_OK;
 }
 
@@ -167,8 +173,7 @@ geocl_status ocl_attn_launch(ocl_backend *ob, int kernel, const geocl_attn_args 
   for (int i = 0; i < kernels[kernel].n_tiles && st == GEOCL_OK; i++)
     st = ocl_local_arg(ob, k, arg++, bytes, (size_t)i * bytes);
   if (st != GEOCL_OK) return st;
-  int64_t rows = kernels[kernel].rows_are_keys ? a->nk : a->nq;
-  size_t local[2] = {(size_t)run.block, 1}, global[2] = {(size_t)rows, (size_t)(a->batch * a->heads)};
+  size_t local[2] = {(size_t)run.block, 1}, global[2] = {(size_t)items(ob, kernel, a), (size_t)(a->batch * a->heads)};
   return ocl_launch(ob, k, 2, global, local);
 }
 

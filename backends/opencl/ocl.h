@@ -37,6 +37,7 @@ typedef struct ocl_defaults {
   bool gemm_clblast;     /* untuned GEMM: CLBlast (its database knows many GPUs), else geocl's kernel */
   int gemm_side;         /* geocl's GEMM kernel off CPUs: work-group side, in micro-tiles */
   int attn_block;        /* untuned work-items per group of the fused attention kernels */
+  int attn_rows;         /* queries or keys per work-item of those kernels (ATTN_ROWS) */
   bool desc_copy;        /* kernels read by-value descriptor arguments through a private copy (Mesa) */
   size_t loop_limit;     /* loop iterations a work-item may run in one launch, all loops together (0: no limit) */
   bool platform_caches;  /* the platform caches compiled programs itself: geocl's binary cache is skipped */
