@@ -169,85 +169,57 @@ inline void load_tile(__local float *rows, __local float *cols, const attn_desc 
   }
 }
 
-/* s[r][t] = Σ_e x[r][e]·cols[e·LDT + t] for the work-item's ATTN_ROWS rows
- * r and t < n, whole vectors: four of them at a time (independent sums hide
- * the latency of the additions; each loaded vector serves every row), then
- * one by one.  Each lane sums in the order of e, whatever ATTN_ROWS is. */
-inline void dots(float (*s)[MAX_TILE], float (*x)[MAX_HEAD_DIM], __local const float *cols, int tile, int n, int dh) {
-  int nv = (n + VWIDTH - 1) / VWIDTH, tv = 0;
-  for (; tv + 4 <= nv; tv += 4) {
+/* For the work-item's ATTN_ROWS rows r and whole vectors v < nv:
+ * out[r·out_ld + v] = (add ? out[r·out_ld + v] : 0) + Σ_{k<K} coef[r·coef_ld + k]·tile[k·ld + v]
+ * (v counting vectors), four vectors at a time (independent sums hide the
+ * latency of the additions; each loaded vector serves every row), then one
+ * by one.  Each lane sums in the order of k, whatever ATTN_ROWS is.
+ * Scores are dots(): coef the rows' head vectors, tile a transposed tile;
+ * outputs accumulate(): coef the rows' weights, tile a tile of rows. */
+inline void madd_rows(float *out, int out_ld, const float *coef, int coef_ld, __local const float *tile, int ld, int K,
+                      int nv, bool add) {
+  int v = 0;
+  for (; v + 4 <= nv; v += 4) {
     vfloat a[ATTN_ROWS][4];
 #pragma unroll
-    for (int r = 0; r < ATTN_ROWS; r++) a[r][0] = a[r][1] = a[r][2] = a[r][3] = 0.0f;
-    for (int e = 0; e < dh; e++) {
-      __local const float *c = cols + e * ROUND_VW(tile) + tv * VWIDTH;
-      vfloat c0 = vload_v(0, c), c1 = vload_v(1, c), c2 = vload_v(2, c), c3 = vload_v(3, c);
+    for (int r = 0; r < ATTN_ROWS; r++)
+      for (int j = 0; j < 4; j++) a[r][j] = add ? vload_v(v + j, out + r * out_ld) : 0.0f;
+    for (int k = 0; k < K; k++) {
+      __local const float *t = tile + k * ld + v * VWIDTH;
+      vfloat t0 = vload_v(0, t), t1 = vload_v(1, t), t2 = vload_v(2, t), t3 = vload_v(3, t);
 #pragma unroll
       for (int r = 0; r < ATTN_ROWS; r++) {
-        float xe = x[r][e];
-        a[r][0] += xe * c0;
-        a[r][1] += xe * c1;
-        a[r][2] += xe * c2;
-        a[r][3] += xe * c3;
+        float f = coef[r * coef_ld + k];
+        a[r][0] += f * t0;
+        a[r][1] += f * t1;
+        a[r][2] += f * t2;
+        a[r][3] += f * t3;
       }
     }
 #pragma unroll
     for (int r = 0; r < ATTN_ROWS; r++)
-      for (int j = 0; j < 4; j++) vstore_v(a[r][j], tv + j, s[r]);
+      for (int j = 0; j < 4; j++) vstore_v(a[r][j], v + j, out + r * out_ld);
   }
-  for (; tv < nv; tv++) {
+  for (; v < nv; v++) {
     vfloat a[ATTN_ROWS];
 #pragma unroll
-    for (int r = 0; r < ATTN_ROWS; r++) a[r] = 0.0f;
-    for (int e = 0; e < dh; e++) {
-      vfloat c = vload_v(tv, cols + e * ROUND_VW(tile));
+    for (int r = 0; r < ATTN_ROWS; r++) a[r] = add ? vload_v(v, out + r * out_ld) : 0.0f;
+    for (int k = 0; k < K; k++) {
+      vfloat t = vload_v(v, tile + k * ld);
 #pragma unroll
-      for (int r = 0; r < ATTN_ROWS; r++) a[r] += x[r][e] * c;
+      for (int r = 0; r < ATTN_ROWS; r++) a[r] += coef[r * coef_ld + k] * t;
     }
 #pragma unroll
-    for (int r = 0; r < ATTN_ROWS; r++) vstore_v(a[r], tv, s[r]);
+    for (int r = 0; r < ATTN_ROWS; r++) vstore_v(a[r], v, out + r * out_ld);
   }
 }
 
-/* acc[r][e] += Σ_{t<n} w[r][t]·rows[t·LDR + e] for the work-item's rows r
- * and e < LDR, four vectors at a time, then one by one; each lane in the
- * order of t. */
-inline void accumulate(float (*acc)[MAX_HEAD_DIM], float (*w)[MAX_TILE], __local const float *rows, int n, int dh) {
-  int nv = ROUND_VW(dh) / VWIDTH, ev = 0;
-  for (; ev + 4 <= nv; ev += 4) {
-    vfloat a[ATTN_ROWS][4];
-#pragma unroll
-    for (int r = 0; r < ATTN_ROWS; r++)
-      for (int j = 0; j < 4; j++) a[r][j] = vload_v(ev + j, acc[r]);
-    for (int t = 0; t < n; t++) {
-      __local const float *row = rows + t * ROUND_VW(dh) + ev * VWIDTH;
-      vfloat r0 = vload_v(0, row), r1 = vload_v(1, row), r2 = vload_v(2, row), r3 = vload_v(3, row);
-#pragma unroll
-      for (int r = 0; r < ATTN_ROWS; r++) {
-        float wt = w[r][t];
-        a[r][0] += wt * r0;
-        a[r][1] += wt * r1;
-        a[r][2] += wt * r2;
-        a[r][3] += wt * r3;
-      }
-    }
-#pragma unroll
-    for (int r = 0; r < ATTN_ROWS; r++)
-      for (int j = 0; j < 4; j++) vstore_v(a[r][j], ev + j, acc[r]);
-  }
-  for (; ev < nv; ev++) {
-    vfloat a[ATTN_ROWS];
-#pragma unroll
-    for (int r = 0; r < ATTN_ROWS; r++) a[r] = vload_v(ev, acc[r]);
-    for (int t = 0; t < n; t++) {
-      vfloat row = vload_v(ev, rows + t * ROUND_VW(dh));
-#pragma unroll
-      for (int r = 0; r < ATTN_ROWS; r++) a[r] += w[r][t] * row;
-    }
-#pragma unroll
-    for (int r = 0; r < ATTN_ROWS; r++) vstore_v(a[r], ev, acc[r]);
-  }
-}
+/* s[r][t] = Σ_e x[r][e]·cols[e·LDT + t] for t < n */
+#define dots(s, x, cols, tile, n, dh) \
+  madd_rows(&(s)[0][0], MAX_TILE, &(x)[0][0], MAX_HEAD_DIM, cols, ROUND_VW(tile), dh, ((n) + VWIDTH - 1) / VWIDTH, false)
+/* acc[r][e] += Σ_{t<n} w[r][t]·rows[t·LDR + e] for e < LDR */
+#define accumulate(acc, w, rows, n, dh) \
+  madd_rows(&(acc)[0][0], MAX_HEAD_DIM, &(w)[0][0], MAX_TILE, rows, ROUND_VW(dh), n, ROUND_VW(dh) / VWIDTH, true)
 
 inline void scale_vector(float *x, float f, int dh) {
   for (int ev = 0; ev < ROUND_VW(dh) / VWIDTH; ev++) vstore_v(f * vload_v(ev, x), ev, x);
