@@ -21,7 +21,14 @@ typedef struct geocl_storage {
   size_t bytes;      /* requested */
   size_t class_bytes; /* allocated size class */
   int refcount;
-  uint64_t version;  /* bumped by in-place writes */
+  /* a new value at allocation and at every in-place write
+   * (geocl_next_version: it never repeats in the process, so the pair
+   * (storage, version) names the contents) */
+  uint64_t version;
+  /* every write bumps version (the parameters' storage, params.c): what a
+   * backend derives from it may be kept while the version stands (packed
+   * GEMM operands, geocl_gemm_args.b_tag) */
+  bool versioned;
 } geocl_storage;
 
 struct geocl_tensor {
@@ -74,6 +81,9 @@ struct geocl_ctx {
   bool recompute; /* geocl_set_recompute: checkpoint the layers library's blocks */
   uint64_t checkpoints; /* geocl_checkpoint nodes recorded (geocl_ctx_checkpoints) */
 };
+
+/* tensor.c */
+uint64_t geocl_next_version(void);
 
 /* pool.c */
 size_t geocl_pool_class_bytes(size_t bytes, int *class_index);

@@ -89,6 +89,7 @@ geocl_status geocl_pool_alloc(geocl_ctx *ctx, size_t bytes, geocl_storage **out)
   s->bytes = bytes;
   s->class_bytes = cb;
   s->refcount = 1;
+  s->version = geocl_next_version();
   pool->current += cb;
   if (pool->current > pool->peak) pool->peak = pool->current;
   *out = s;

@@ -297,7 +297,12 @@ void geocl_tensor_set_name(geocl_tensor *t, const char *name) {
   if (t) snprintf(t->name, sizeof t->name, "%s", name ? name : "");
 }
 
-void geocl_tensor_bump_version(geocl_tensor *t) { t->storage->version++; }
+uint64_t geocl_next_version(void) {
+  static _Atomic uint64_t last;
+  return ++last;
+}
+
+void geocl_tensor_bump_version(geocl_tensor *t) { t->storage->version = geocl_next_version(); }
 
 char *geocl_shape_str(const geocl_tensor *t, char *buf, size_t size) {
   size_t used = (size_t)snprintf(buf, size, "[");

@@ -197,13 +197,14 @@ geocl_status geocl_optim_step(geocl_optim *o) {
     st = be->ops->clip_coef(be, (float)o->max_grad_norm, geocl_tensor_bref(o->sumsq), geocl_tensor_bref(o->coef));
     scale = geocl_tensor_bref(o->coef);
   }
+  /* before the updates, so that a step failing half-way still marks the values changed */
+  if (st == GEOCL_OK) geocl_tensor_bump_version(geocl_params_values(o->params));
   for (int g = 0; st == GEOCL_OK && g < o->n_groups; g++)
     if (o->g[g].size > 0) st = update_group(o, &o->g[g], scale);
   if (st != GEOCL_OK) {
     geocl_error_prefix("optimizer step %lld", (long long)(o->steps + 1));
     return st;
   }
-  geocl_tensor_bump_version(geocl_params_values(o->params));
   o->steps++;
   return GEOCL_OK;
 }

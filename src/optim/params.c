@@ -297,6 +297,10 @@ geocl_status geocl_params_finalize(geocl_params *p) {
     p->layout = NULL;
     return st ? st : geocl_set_error(GEOCL_E_NOMEM, "params: out of memory");
   }
+  /* written by loads and optimizer steps, which bump its version, and by
+   * batch norm's running statistics, which do not (ops_batchnorm.c) but
+   * are never a GEMM's operand */
+  p->storage->storage->versioned = true;
   geocl_tensor_persist(p->storage);
   geocl_tensor_persist(p->grads);
   geocl_tensor_persist(p->values);
