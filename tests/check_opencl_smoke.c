@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* OpenCL backend smoke tests on whatever device exists (PoCL in CI):
  * transfers, fill, strided copy, random numbers and GEMM against the
- * reference backend, device selection, the program-binary cache, and
+ * reference backend, the reuse of packed weights, device selection, the program-binary cache, and
  * CLBlast parameters from the GEMM tuning cache.
  * Exits 77 (skipped) when no OpenCL device exists. */
 #include <dirent.h>
@@ -24,6 +24,7 @@ static void setup(void) {
 
 static void teardown(void) {
   unsetenv("GEOCL_GEMM"); /* set by the gemm tests; a failed one leaves it */
+  unsetenv("GEOCL_PACK_CACHE");
   geocl_ctx_free(ocl);
   geocl_ctx_free(ref);
 }
@@ -208,6 +209,100 @@ START_TEST(gemm_refuses_bad_forced_choice) {
   }
   unsetenv("GEOCL_GEMM");
   ck_assert_ok(be->ops->gemm(be, &g));
+}
+END_TEST
+
+/* C = A·Bᵀ (A m×k, B n×k) through the backend's GEMM with B tagged: what
+ * the reuse of packed weights (geocl_gemm_args.b_tag) must get right. */
+typedef struct tagged_weight {
+  int64_t n, k;
+  float *host;      /* B's present contents */
+  geocl_tensor *dev;
+} tagged_weight;
+
+static void weight_write(tagged_weight *w, unsigned seed) {
+  test_fill_uniform(w->host, (size_t)(w->n * w->k), seed, -1, 1);
+  ck_assert_ok(geocl_copy_from_host(w->dev, w->host, (size_t)(w->n * w->k) * 4));
+}
+
+static tagged_weight weight_new(int64_t n, int64_t k, unsigned seed) {
+  tagged_weight w = {n, k, malloc((size_t)(n * k) * 4), geocl_zeros(ocl, GEOCL_F32, GEOCL_SHAPE(n * k))};
+  ck_assert_ptr_nonnull(w.host);
+  ck_assert_ptr_nonnull(w.dev);
+  weight_write(&w, seed);
+  return w;
+}
+
+/* max relative error of A·Bᵀ with B tagged `tag` against the product with
+ * `expect` (host, double sums) */
+static double tagged_product_err(const tagged_weight *w, uint64_t tag, const float *expect) {
+  enum { M = 9 };
+  int64_t n = w->n, k = w->k;
+  float *a = malloc((size_t)(M * k) * 4), *c = malloc((size_t)(M * n) * 4);
+  ck_assert_ptr_nonnull(a);
+  ck_assert_ptr_nonnull(c);
+  test_fill_uniform(a, (size_t)(M * k), 5, -1, 1);
+  geocl_tensor *ta = test_upload(ocl, GEOCL_F32, GEOCL_SHAPE(M * k), a), *tc = geocl_zeros(ocl, GEOCL_F32, GEOCL_SHAPE(M * n));
+  geocl_gemm_args g = {.trans_b = 1, .m = M, .n = n, .k = k, .batch = 1, .alpha = 1, .a = geocl_tensor_bref(ta),
+                       .lda = k, .b = geocl_tensor_bref(w->dev), .ldb = k, .b_tag = tag, .c = geocl_tensor_bref(tc),
+                       .ldc = n};
+  geocl_backend *be = geocl_ctx_backend(ocl);
+  ck_assert_ok(be->ops->gemm(be, &g));
+  ck_assert_ok(geocl_to_host(tc, c, (size_t)(M * n) * 4));
+  double worst = 0;
+  for (int64_t i = 0; i < M; i++)
+    for (int64_t j = 0; j < n; j++) {
+      double sum = 0;
+      for (int64_t p = 0; p < k; p++) sum += (double)a[i * k + p] * expect[j * k + p];
+      double e = fabs(c[i * n + j] - sum) / (fabs(sum) > 1 ? fabs(sum) : 1);
+      if (e > worst) worst = e;
+    }
+  geocl_tensor_free(ta);
+  geocl_tensor_free(tc);
+  free(a);
+  free(c);
+  return worst;
+}
+
+/* A 1 MiB ring (262144 floats) holds three 240 × 300 weights' panels; the
+ * fourth overwrites the first's.  Sums of 300 products: tolerance 1e-5. */
+START_TEST(gemm_reuses_packed_weights_by_tag) {
+  setenv("GEOCL_GEMM", "geocl", 1);
+  setenv("GEOCL_PACK_CACHE", "1", 1);
+  const double tol = 1e-5;
+  tagged_weight w[4];
+  for (int i = 0; i < 4; i++) w[i] = weight_new(240, 300, 20 + (unsigned)i);
+  float *old = malloc((size_t)(240 * 300) * 4);
+  ck_assert_ptr_nonnull(old);
+  memcpy(old, w[0].host, (size_t)(240 * 300) * 4);
+  ck_assert_double_lt(tagged_product_err(&w[0], 1, w[0].host), tol);
+  /* contents changed under the same tag (a broken promise): the panels
+   * packed for tag 1 are used, so the product is the old one */
+  weight_write(&w[0], 30);
+  ck_assert_double_lt(tagged_product_err(&w[0], 1, old), tol);
+  /* a new tag, as a new version of the weight gets: packed anew */
+  ck_assert_double_lt(tagged_product_err(&w[0], 2, w[0].host), tol);
+  for (int i = 1; i < 4; i++) ck_assert_double_lt(tagged_product_err(&w[i], 10 + (uint64_t)i, w[i].host), tol);
+  /* w[3]'s panels overwrote w[0]'s: tag 2 must be packed again, not read
+   * from what w[3] left there */
+  ck_assert_double_lt(tagged_product_err(&w[0], 2, w[0].host), tol);
+  ck_assert_double_lt(tagged_product_err(&w[3], 13, w[3].host), tol);
+  /* larger than the ring, or untagged: never kept, so new contents count
+   * even under the same tag */
+  tagged_weight big = weight_new(600, 500, 40);
+  ck_assert_double_lt(tagged_product_err(&big, 50, big.host), tol);
+  weight_write(&big, 41);
+  ck_assert_double_lt(tagged_product_err(&big, 50, big.host), tol);
+  ck_assert_double_lt(tagged_product_err(&w[1], 0, w[1].host), tol);
+  weight_write(&w[1], 42);
+  ck_assert_double_lt(tagged_product_err(&w[1], 0, w[1].host), tol);
+  for (int i = 0; i < 4; i++) {
+    free(w[i].host);
+    geocl_tensor_free(w[i].dev);
+  }
+  free(big.host);
+  geocl_tensor_free(big.dev);
+  free(old);
 }
 END_TEST
 
@@ -416,6 +511,7 @@ int main(int argc, char **argv) {
   tcase_add_test(tc, fill_copy_and_rand_match_reference);
   tcase_add_test(tc, gemm_matches_reference);
   tcase_add_test(tc, gemm_refuses_bad_forced_choice);
+  tcase_add_test(tc, gemm_reuses_packed_weights_by_tag);
   tcase_add_test(tc, device_selection_by_name);
   suite_add_tcase(s, tc);
   TCase *cache = tcase_create("cache");

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <geocl/log.h>
+
 #include "gemm.h"
 
 /* Scratch for packed operands is grown up to this size; larger batches are
@@ -19,10 +21,35 @@ typedef struct gemm_variant {
   struct gemm_variant *next;
 } gemm_variant;
 
+/* Packed panels of a B that the caller tagged (geocl_gemm_args.b_tag: a
+ * weight between two optimizer steps) are kept in a ring buffer of
+ * GEOCL_PACK_CACHE MiB, oldest overwritten first, and reused by the next
+ * product with the same B and layout: CroCo's encoder runs both views
+ * through each block back to back, so every encoder weight is packed once
+ * per direction a step instead of twice.  The panels are the same bytes
+ * either way. */
+#define PACK_CACHE_DEFAULT_MIB 64
+#define PACK_CACHE_SLOTS 64
+
+typedef struct packed_b {
+  uint64_t tag; /* 0: empty */
+  cl_mem src;
+  size_t src_off;
+  cl_long n, k, ld;
+  int trans;
+  ocl_gemm_params params;
+  size_t at, floats; /* its panels in the ring */
+} packed_b;
+
 struct ocl_gemm_state {
   gemm_variant *variants;
   cl_mem scratch;
   size_t scratch_bytes;
+  cl_mem ring;           /* created at the first tagged product */
+  size_t ring_floats;    /* its capacity; 0: no reuse */
+  size_t ring_next;      /* where the next panels go */
+  packed_b packed[PACK_CACHE_SLOTS];
+  int next_slot;
 };
 
 static int floor_pow2(size_t x, int cap) {
@@ -170,10 +197,24 @@ static void free_variant(gemm_variant *v) {
   free(v);
 }
 
+/* GEOCL_PACK_CACHE: MiB of packed weights kept for reuse (0: none). */
+static size_t pack_cache_floats(void) {
+  const char *e = getenv("GEOCL_PACK_CACHE");
+  char *end = NULL;
+  unsigned long mib = e && *e ? strtoul(e, &end, 10) : PACK_CACHE_DEFAULT_MIB;
+  if (end && (*end || *e == '-')) {
+    geocl_warn("GEOCL_PACK_CACHE='%s' is not a number of MiB: using %d", e, PACK_CACHE_DEFAULT_MIB);
+    mib = PACK_CACHE_DEFAULT_MIB;
+  }
+  return (size_t)mib << 18;
+}
+
 /* The kernels of parameter set p on this backend, built on first use. */
 static geocl_status get_variant(ocl_backend *ob, const ocl_gemm_params *p, gemm_variant **out) {
-  if (!ob->gemm && !(ob->gemm = calloc(1, sizeof *ob->gemm)))
-    return geocl_set_error(GEOCL_E_NOMEM, "out of memory for GEMM state");
+  if (!ob->gemm) {
+    if (!(ob->gemm = calloc(1, sizeof *ob->gemm))) return geocl_set_error(GEOCL_E_NOMEM, "out of memory for GEMM state");
+    ob->gemm->ring_floats = pack_cache_floats();
+  }
   struct ocl_gemm_state *s = ob->gemm;
   for (gemm_variant *v = s->variants; v; v = v->next)
     if (!memcmp(&v->params, p, sizeof *p)) {
@@ -230,8 +271,8 @@ static size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
  * `width` of them per work-item) into panels at scratch offset dst_off. */
 static geocl_status pack(ocl_backend *ob, ocl_kernel_slot *k, const ocl_gemm_params *p, int trans, cl_long rows,
                          cl_long depth, cl_long padded, cl_long width, geocl_bref x, size_t x_off, cl_long ld,
-                         cl_long stride, size_t dst_off, cl_long panel, cl_long dst_stride, int64_t items) {
-  cl_mem src = ocl_mem(x), dst = ob->gemm->scratch;
+                         cl_long stride, cl_mem dst, size_t dst_off, cl_long panel, cl_long dst_stride, int64_t items) {
+  cl_mem src = ocl_mem(x);
   cl_ulong soff = x_off, doff = dst_off;
   geocl_status st = ocl_args(k->kernel, 12, OCL_ARG(trans), OCL_ARG(rows), OCL_ARG(depth), OCL_ARG(padded),
                              OCL_ARG(src), OCL_ARG(soff), OCL_ARG(ld), OCL_ARG(stride), OCL_ARG(dst), OCL_ARG(doff),
@@ -239,6 +280,49 @@ static geocl_status pack(ocl_backend *ob, ocl_kernel_slot *k, const ocl_gemm_par
   size_t global[3] = {(size_t)(padded / width), round_up((size_t)depth, PACK_P) / PACK_P, (size_t)items};
   size_t local[3] = {(size_t)p->pack_wg, 1, 1};
   return st != GEOCL_OK ? st : ocl_launch(ob, k, 3, global, local);
+}
+
+/* The ring's panels of B for this product, if an earlier one left them
+ * (*hit), or else room for them there (*hit false); NULL when B is not kept
+ * (untagged, batched, larger than the ring, or no ring). */
+static packed_b *packed_slot(ocl_backend *ob, const ocl_gemm_params *p, const geocl_gemm_args *g, size_t floats,
+                             bool *hit) {
+  struct ocl_gemm_state *s = ob->gemm;
+  if (!g->b_tag || (g->batch > 1 && g->stride_b != 0) || floats > s->ring_floats) return NULL;
+  packed_b key = {.tag = g->b_tag, .src = ocl_mem(g->b), .src_off = g->b.off, .n = g->n, .k = g->k, .ld = g->ldb,
+                  .trans = g->trans_b, .params = *p};
+  for (int i = 0; i < PACK_CACHE_SLOTS; i++) {
+    packed_b *e = &s->packed[i];
+    if (e->tag == key.tag && e->src == key.src && e->src_off == key.src_off && e->n == key.n && e->k == key.k &&
+        e->ld == key.ld && e->trans == key.trans && !memcmp(&e->params, &key.params, sizeof key.params)) {
+      *hit = true;
+      return e;
+    }
+  }
+  if (!s->ring) {
+    cl_int err;
+    s->ring = clCreateBuffer(ob->dev->context, CL_MEM_READ_WRITE, s->ring_floats * sizeof(float), NULL, &err);
+    if (err != CL_SUCCESS) { /* an optimisation only: go on without it */
+      geocl_warn("GEMM: no room for %zu MiB of packed weights (GEOCL_PACK_CACHE): packing every time",
+                s->ring_floats >> 18);
+      s->ring = NULL;
+      s->ring_floats = 0;
+      return NULL;
+    }
+  }
+  if (s->ring_next + floats > s->ring_floats) s->ring_next = 0;
+  key.at = s->ring_next;
+  key.floats = floats;
+  s->ring_next += floats;
+  for (int i = 0; i < PACK_CACHE_SLOTS; i++) { /* what the new panels overwrite */
+    packed_b *e = &s->packed[i];
+    if (e->tag && e->at < key.at + floats && key.at < e->at + e->floats) e->tag = 0;
+  }
+  packed_b *e = &s->packed[s->next_slot];
+  s->next_slot = (s->next_slot + 1) % PACK_CACHE_SLOTS;
+  *e = key;
+  *hit = false;
+  return e;
 }
 
 /* Whether an operand is packed: always (1), when transposed (2), or never
@@ -271,22 +355,26 @@ geocl_status ocl_gemm_kernel(ocl_backend *ob, const ocl_gemm_params *p, const ge
     size_t fit = fixed < SCRATCH_CAP / sizeof(float) ? (SCRATCH_CAP / sizeof(float) - fixed) / per_item : 0;
     chunk = fit ? (int64_t)fit : 1;
   }
+  bool kept = false;
+  packed_b *ring_b = pack_b ? packed_slot(ob, p, g, b_item, &kept) : NULL;
   size_t ap_off = 0, bp_off = a_item * (size_t)(shared_a ? 1 : chunk);
-  st = ensure_scratch(ob, (bp_off + b_item * (size_t)(shared_b ? 1 : chunk)) * sizeof(float));
+  st = ensure_scratch(ob, (bp_off + (ring_b ? 0 : b_item * (size_t)(shared_b ? 1 : chunk))) * sizeof(float));
+  cl_mem b_panels = ring_b ? ob->gemm->ring : ob->gemm->scratch;
+  if (ring_b) bp_off = ring_b->at;
   for (int64_t b0 = 0; st == GEOCL_OK && b0 < g->batch; b0 += chunk) {
     int64_t items = g->batch - b0 < chunk ? g->batch - b0 : chunk;
     size_t a_at = g->a.off + (size_t)(b0 * g->stride_a), b_at = g->b.off + (size_t)(b0 * g->stride_b);
     /* a shared operand is packed once */
     if (pack_a && (!shared_a || b0 == 0))
-      st = pack(ob, &v->pack_a, p, g->trans_a, m, k, mp, p->tm, g->a, a_at, g->lda, g->stride_a, ap_off, ph,
-                (cl_long)a_item, shared_a ? 1 : items);
-    if (st == GEOCL_OK && pack_b && (!shared_b || b0 == 0))
-      st = pack(ob, &v->pack_b, p, g->trans_b, n, k, np, tn, g->b, b_at, g->ldb, g->stride_b, bp_off, pw,
+      st = pack(ob, &v->pack_a, p, g->trans_a, m, k, mp, p->tm, g->a, a_at, g->lda, g->stride_a, ob->gemm->scratch,
+                ap_off, ph, (cl_long)a_item, shared_a ? 1 : items);
+    if (st == GEOCL_OK && pack_b && !kept && (!shared_b || b0 == 0))
+      st = pack(ob, &v->pack_b, p, g->trans_b, n, k, np, tn, g->b, b_at, g->ldb, g->stride_b, b_panels, bp_off, pw,
                 (cl_long)b_item, shared_b ? 1 : items);
     if (st != GEOCL_OK) break;
     /* the operands as the tile kernel reads them (see cl/gemm.cl): packed
      * panels, or A and B themselves as one panel of rows */
-    cl_mem a = pack_a ? ob->gemm->scratch : ocl_mem(g->a), b = pack_b ? ob->gemm->scratch : ocl_mem(g->b);
+    cl_mem a = pack_a ? ob->gemm->scratch : ocl_mem(g->a), b = pack_b ? b_panels : ocl_mem(g->b);
     cl_mem c = ocl_mem(g->c);
     cl_ulong aoff = pack_a ? ap_off : a_at, boff = pack_b ? bp_off : b_at;
     cl_ulong coff = g->c.off + (size_t)(b0 * g->stride_c);
@@ -316,6 +404,7 @@ void ocl_gemm_release(ocl_backend *ob) {
     s->variants = next;
   }
   if (s->scratch) clReleaseMemObject(s->scratch);
+  if (s->ring) clReleaseMemObject(s->ring);
   free(s);
   ob->gemm = NULL;
 }

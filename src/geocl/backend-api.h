@@ -86,7 +86,11 @@ typedef enum geocl_unop {
 
 /* C[b] = alpha·op(A[b])·op(B[b]) + beta·C[b] for b < batch, row-major,
  * op(X) = X or Xᵀ.  op(A) is m×k, op(B) is k×n, C is m×n.  Any of m, n, k
- * may be 0 (k = 0 scales C by beta). */
+ * may be 0 (k = 0 scales C by beta).  b_tag, when not 0, names B's
+ * contents: a call with the same b_tag, B and layout finds B unchanged, so a
+ * backend may reuse what it derived from B then (packed panels of a weight
+ * used by several products between two optimizer steps); 0 promises
+ * nothing. */
 typedef struct geocl_gemm_args {
   int trans_a, trans_b;
   int64_t m, n, k, batch;
@@ -95,6 +99,7 @@ typedef struct geocl_gemm_args {
   int64_t lda, stride_a;
   geocl_bref b;
   int64_t ldb, stride_b;
+  uint64_t b_tag;
   geocl_bref c;
   int64_t ldc, stride_c;
 } geocl_gemm_args;

@@ -50,6 +50,7 @@ static geocl_status gemm(geocl_ctx *ctx, bool ta, bool tb, int64_t m, int64_t n,
   geocl_gemm_args g = {.trans_a = ta, .trans_b = tb, .m = m, .n = n, .k = k, .batch = batch, .alpha = alpha,
                        .beta = beta, .a = geocl_tensor_bref(a->t), .lda = a->ld, .stride_a = a->bs,
                        .b = geocl_tensor_bref(b->t), .ldb = b->ld, .stride_b = b->bs,
+                       .b_tag = b->t->storage->versioned ? b->t->storage->version : 0,
                        .c = geocl_tensor_bref(c), .ldc = n, .stride_c = m * n};
   if (m == 0 || n == 0 || batch == 0) return GEOCL_OK;
   ctx->flops += 2.0 * (double)m * (double)n * (double)k * (double)batch;
