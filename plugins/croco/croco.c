@@ -50,8 +50,9 @@ static geocl_status forward(void *state, const geocl_batch *b, geocl_outputs *ou
   if (st != GEOCL_OK) return st;
   geocl_tensor *grid = m->cfg.rope_base > 0 ? mim_grid_positions(m, b->size) : NULL;
   /* encoder: visible patches of image 1, all of image 2, same weights */
-  geocl_tensor *feat1 = mim_encode(m, geocl_gather_rows(mim_embed(m, image1), mk.visible), mk.visible_pos);
-  geocl_tensor *feat2 = mim_encode(m, mim_embed(m, image2), grid);
+  geocl_tensor *x1 = geocl_gather_rows(mim_embed(m, image1), mk.visible), *x2 = mim_embed(m, image2);
+  geocl_tensor *feat1, *feat2;
+  mim_encode_pair(m, x1, mk.visible_pos, x2, grid, &feat1, &feat2);
   /* decoder: image-1 stream with mask tokens, cross-attending to image 2 */
   geocl_vit_rope rope = {m->cfg.rope_base, grid};
   geocl_tensor *dec = mim_decode(m, mim_decoder_input(m, feat1, &mk), mim_decoder_memory(m, feat2), &rope);

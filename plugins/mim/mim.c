@@ -389,6 +389,17 @@ geocl_tensor *mim_encode(mim_model *m, geocl_tensor *x, geocl_tensor *pos) {
   return geocl_layernorm_layer_apply(&m->enc_norm, x, GEOCL_VIT_LN_EPS);
 }
 
+void mim_encode_pair(mim_model *m, geocl_tensor *x1, geocl_tensor *pos1, geocl_tensor *x2, geocl_tensor *pos2,
+                     geocl_tensor **out1, geocl_tensor **out2) {
+  geocl_vit_rope rope1 = {m->cfg.rope_base, pos1}, rope2 = {m->cfg.rope_base, pos2};
+  for (int64_t i = 0; i < m->cfg.enc_depth; i++) {
+    x1 = geocl_vit_block_apply(&m->enc_blocks[i], x1, &rope1);
+    x2 = geocl_vit_block_apply(&m->enc_blocks[i], x2, &rope2);
+  }
+  *out1 = geocl_layernorm_layer_apply(&m->enc_norm, x1, GEOCL_VIT_LN_EPS);
+  *out2 = geocl_layernorm_layer_apply(&m->enc_norm, x2, GEOCL_VIT_LN_EPS);
+}
+
 geocl_tensor *mim_decoder_input(mim_model *m, geocl_tensor *enc_visible, const mim_masking *mk) {
   const mim_config *c = &m->cfg;
   geocl_tensor *v = geocl_linear_layer_apply(&m->decoder_embed, enc_visible);

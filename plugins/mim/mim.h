@@ -95,6 +95,12 @@ geocl_status mim_masking_make(mim_model *m, const geocl_batch *b, geocl_rng *rng
 geocl_tensor *mim_embed(mim_model *m, geocl_tensor *img);
 /* Encoder blocks and enc_norm on tokens x at positions pos ([B, n, 2] or NULL). */
 geocl_tensor *mim_encode(mim_model *m, geocl_tensor *x, geocl_tensor *pos);
+/* Two inputs through the encoder a block at a time, x1 first in each: the
+ * results, and the order of every weight's gradient contributions, of
+ * mim_encode(x1) then mim_encode(x2), with each block's weights used by both
+ * back to back (the GEMM keeps their packed panels for the second). */
+void mim_encode_pair(mim_model *m, geocl_tensor *x1, geocl_tensor *pos1, geocl_tensor *x2, geocl_tensor *pos2,
+                     geocl_tensor **out1, geocl_tensor **out2);
 /* Grid positions [B, N, 2] for batch size B (cached). */
 geocl_tensor *mim_grid_positions(mim_model *m, int64_t batch);
 /* decoder_embed of the visible encoder output, placed among mask tokens, plus
