@@ -118,6 +118,19 @@ grep -q '"recompute": true' "$dir/step.recompute" && grep -q '"recompute": false
 [ "$(field gflop_per_step "$dir/step.recompute")" = "$(field gflop_per_step "$dir/step.reference")" ] ||
   fail "--recompute changed the useful work: $(cat "$dir/step.recompute" "$dir/step.reference")"
 check_usage bench "--recompute is for 'bench step' (its transformer blocks), not 'gemm'" gemm --m 4 --n 4 --k 4 --recompute
+check_usage bench "--keep-b is for 'bench gemm' of one product (a weight's panels are kept whole), not 'attention'" \
+  attention --batch 1 --n 4 --heads 1 --head-dim 4 --keep-b
+check_usage bench "not 'gemm' with --batch above 1" gemm --m 4 --n 4 --k 4 --batch 2 --keep-b
+# --keep-b: geocl's kernel packs B in the warm-up only, so the timed runs'
+# profile has no packing of B (where the device times kernels and uses geocl's)
+"$cli" bench gemm --device "$d" --m 40 --n 96 --k 64 --tb --repeat 2 --profile >"$dir/packs" ||
+  fail "bench gemm --profile"
+"$cli" bench gemm --device "$d" --m 40 --n 96 --k 64 --tb --keep-b --repeat 2 --profile >"$dir/kept" ||
+  fail "bench gemm --keep-b"
+grep -q "(B kept)" "$dir/kept" || fail "bench gemm --keep-b does not say so: $(cat "$dir/kept")"
+if grep -q "gemm_pack_b" "$dir/packs"; then
+  grep -q "gemm_pack_b" "$dir/kept" && fail "bench gemm --keep-b packed B in the timed runs: $(cat "$dir/kept")"
+fi
 # --profile (on the OpenCL device the loop ended with): the time's shares
 "$cli" bench step --device "$d" --model tiny --batch 2 --repeat 1 --warmup 1 --profile img_size=64 >"$dir/prof" ||
   fail "bench step --profile"

@@ -36,6 +36,13 @@ counted=$(grep -o '"gflop_per_step": [0-9.e+-]*' "$dir/step" | cut -d' ' -f2)
 awk -v a="$listed" -v b="$counted" 'BEGIN { exit !(b > 0 && (a - b) / b < 1e-3 && (b - a) / b < 1e-3) }' ||
   fail "tune --list accounts for $listed GFLOP, bench step counts $counted: $(cat "$dir/list")"
 [ "$(grep -c '^{"gemm"' "$dir/list")" -gt 10 ] || fail "too few GEMM shapes listed: $(cat "$dir/list")"
+# calls whose B an earlier call of the step packed: each of an encoder block's
+# four weights serves both views forward and backward (8 a block), the patch
+# embedding both images, decoder_embed both encodings forward and backward (3)
+"$cli" tune --list --json --model tiny --batch 1 --device reference enc_depth=4 >"$dir/list4" ||
+  fail "tune --list enc_depth=4 failed"
+kept=$(awk '/^{"gemm"/ { gsub(/[^0-9]+/, " "); split($0, v, " "); k += v[8] } END { print k + 0 }' "$dir/list4")
+[ "$kept" = 35 ] || fail "tune --list: $kept calls with B kept at enc_depth=4, expected 35: $(cat "$dir/list4")"
 "$cli" tune --list --model tiny --batch 1 --device reference | grep -q "GEMM shapes of one croco step (batch 1)" ||
   fail "tune --list: no table"
 

@@ -17,7 +17,7 @@
 
 static void help(FILE *out) {
   fprintf(out,
-          "Usage: geocl bench gemm      --m M --n N --k K [--batch B] [--ta] [--tb]\n"
+          "Usage: geocl bench gemm      --m M --n N --k K [--batch B] [--ta] [--tb] [--keep-b]\n"
           "       geocl bench attention --batch B --n N [--nk NK] --heads H --head-dim D [--rope] [--unfused]\n"
           "       geocl bench infonce   --m M --dim D [--tau T]\n"
           "       geocl bench step      [--task croco] [--model PRESET] [--batch B] [--recompute] [key=value ...]\n"
@@ -31,7 +31,9 @@ static void help(FILE *out) {
           "Time an operation on a device: W untimed runs (kernel builds, caches), then R\n"
           "timed ones, each waited for; prints the median and the spread (min, max).\n"
           "  gemm       C = A·B (row-major, A m×k, B k×n, ta/tb transpose), batch products;\n"
-          "             GFLOP/s = 2·m·n·k·batch / median time\n"
+          "             GFLOP/s = 2·m·n·k·batch / median time; --keep-b: B is a weight an\n"
+          "             earlier product already packed (geocl tune --list's 'B kept'): geocl's\n"
+          "             kernel packs it in the warm-up only (batch 1)\n"
           "  attention  forward and forward+backward of multi-head attention, q [B,N,C],\n"
           "             k, v [B,NK,C], C = heads·head-dim; fused kernels unless --unfused\n"
           "  infonce    forward+backward of the InfoNCE loss of q, k [M, D]\n"
@@ -77,7 +79,7 @@ static void help(FILE *out) {
 typedef struct bench_opts {
   int64_t m, n, k, batch, nq, nk, heads, head_dim, dim, depth, height, width;
   int64_t points, samples, centres, features, rows, in, out;
-  bool ta, tb, rope, unfused, profile, json, random, recompute;
+  bool ta, tb, keep_b, rope, unfused, profile, json, random, recompute;
   double tau;
   int repeat, warmup;
   const char *device, *task, *model;
@@ -181,18 +183,22 @@ static geocl_status bench_gemm(geocl_ctx *ctx, const bench_opts *o) {
   gemm_arg a = {{.trans_a = o->ta, .trans_b = o->tb, .m = m, .n = n, .k = k, .batch = b, .alpha = 1, .beta = 0,
                  .a = geocl_tensor_bref(A), .lda = o->ta ? m : k, .stride_a = m * k, .b = geocl_tensor_bref(B),
                  .ldb = o->tb ? k : n, .stride_b = k * n, .c = geocl_tensor_bref(C), .ldc = n, .stride_c = m * n}};
+  /* B's contents never change here: any tag that no storage version reaches
+   * (they count up from 1) names them */
+  if (o->keep_b) a.g.b_tag = UINT64_MAX;
   timing t;
   geocl_status st = measure(ctx, o, run_gemm, &a, &t);
   if (st != GEOCL_OK) return st;
   double gflops = 2.0 * (double)(m * n) * (double)(k * b) / t.median * 1e-9;
   if (o->json)
     printf("{\"bench\": \"gemm\", \"m\": %lld, \"n\": %lld, \"k\": %lld, \"batch\": %lld, \"ta\": %d, \"tb\": %d, "
-           "\"median_s\": %.6g, \"min_s\": %.6g, \"max_s\": %.6g, \"gflops\": %.4g, \"device\": \"%s\"}\n",
-           (long long)m, (long long)n, (long long)k, (long long)b, o->ta, o->tb, t.median, t.min, t.max, gflops,
-           geocl_ctx_device(ctx)->name);
+           "\"keep_b\": %d, \"median_s\": %.6g, \"min_s\": %.6g, \"max_s\": %.6g, \"gflops\": %.4g, \"device\": \"%s\"}\n",
+           (long long)m, (long long)n, (long long)k, (long long)b, o->ta, o->tb, o->keep_b, t.median, t.min, t.max,
+           gflops, geocl_ctx_device(ctx)->name);
   else
-    printf("gemm %lldx%lldx%lld%s%s batch %lld: median %.3f ms (min %.3f, max %.3f): %.1f GFLOP/s\n", (long long)m,
-           (long long)n, (long long)k, o->ta ? " Aᵀ" : "", o->tb ? " Bᵀ" : "", (long long)b, t.median * 1e3,
+    printf("gemm %lldx%lldx%lld%s%s%s batch %lld: median %.3f ms (min %.3f, max %.3f): %.1f GFLOP/s\n", (long long)m,
+           (long long)n, (long long)k, o->ta ? " Aᵀ" : "", o->tb ? " Bᵀ" : "", o->keep_b ? " (B kept)" : "", (long long)b,
+           t.median * 1e3,
            t.min * 1e3, t.max * 1e3, gflops);
   print_profile(ctx, o, t.median);
   return GEOCL_OK;
@@ -610,13 +616,13 @@ static geocl_status bench_assignment(geocl_ctx *ctx, const bench_opts *o) {
 }
 
 static int run(int argc, char **argv) {
-  enum { M = 256, N, K, BATCH, NK, HEADS, HDIM, DIM, TA, TB, ROPE, UNFUSED, TAU, REPEAT, WARMUP, DEVICE, TASK, MODEL,
+  enum { M = 256, N, K, BATCH, NK, HEADS, HDIM, DIM, TA, TB, KEEP_B, ROPE, UNFUSED, TAU, REPEAT, WARMUP, DEVICE, TASK, MODEL,
          SEED, PROFILE, JSON, DEPTH, SIZE, POINTS, SAMPLES, CENTRES, FEATURES, ROWS, IN, OUT, RANDOM, RECOMPUTE };
   static const struct option opts[] = {
       {"m", required_argument, 0, M},         {"n", required_argument, 0, N},         {"k", required_argument, 0, K},
       {"batch", required_argument, 0, BATCH}, {"nk", required_argument, 0, NK},       {"heads", required_argument, 0, HEADS},
       {"head-dim", required_argument, 0, HDIM}, {"dim", required_argument, 0, DIM},  {"ta", no_argument, 0, TA},
-      {"tb", no_argument, 0, TB},             {"rope", no_argument, 0, ROPE},         {"unfused", no_argument, 0, UNFUSED},
+      {"tb", no_argument, 0, TB},             {"keep-b", no_argument, 0, KEEP_B},     {"rope", no_argument, 0, ROPE},         {"unfused", no_argument, 0, UNFUSED},
       {"tau", required_argument, 0, TAU},     {"repeat", required_argument, 0, REPEAT},
       {"warmup", required_argument, 0, WARMUP}, {"device", required_argument, 0, DEVICE},
       {"task", required_argument, 0, TASK},   {"model", required_argument, 0, MODEL}, {"seed", required_argument, 0, SEED},
@@ -654,6 +660,7 @@ static int run(int argc, char **argv) {
       break;
     case TA: o.ta = true; break;
     case TB: o.tb = true; break;
+    case KEEP_B: o.keep_b = true; break;
     case ROPE: o.rope = true; break;
     case UNFUSED: o.unfused = true; break;
     case TAU:
@@ -712,6 +719,11 @@ static int run(int argc, char **argv) {
   }
   if (!step && o.recompute) {
     cli_error("bench", "--recompute is for 'bench step' (its transformer blocks), not '%s'", what);
+    return CLI_USAGE;
+  }
+  if (o.keep_b && (strcmp(what, "gemm") || o.batch > 1)) {
+    cli_error("bench", "--keep-b is for 'bench gemm' of one product (a weight's panels are kept whole), not '%s'%s",
+              what, strcmp(what, "gemm") ? "" : " with --batch above 1");
     return CLI_USAGE;
   }
   if (!step && optind < argc) {

@@ -62,8 +62,10 @@ static void help(FILE *out) {
                "  --repeat R   timed runs per variant (default 5)\n"
                "  --quick      time a few variants only (seconds instead of a minute or two)\n"
                "  --list       tune nothing: print the step's GEMM shapes (most work first) and\n"
-               "               attention shapes with their calls per step; --json: one JSON object\n"
-               "               per line (tools/bench/compare-pytorch --gemm-shapes reads them)\n"
+               "               attention shapes with their calls per step, and of each GEMM shape the\n"
+               "               calls whose B (a weight) an earlier call of the step had packed, which\n"
+               "               geocl's kernel does not pack again (GEOCL_PACK_CACHE); --json: one\n"
+               "               JSON object per line (tools/bench/compare-pytorch --gemm-shapes reads them)\n"
                "\n"
                "Timings are wall-clock and share the machine with whatever else runs: tune on a quiet\n"
                "machine.  A CroCo step (enc 192/12/3, dec 192/4/3, batch 8) has 24 GEMM shapes, 2 attention\n"
@@ -73,7 +75,18 @@ static void help(FILE *out) {
 typedef struct tune_shape {
   geocl_gemm_shape s;
   uint64_t calls;
+  uint64_t kept; /* calls whose B an earlier call had already packed (kept_b) */
 } tune_shape;
+
+/* A tagged B (geocl_gemm_args.b_tag) as geocl's GEMM kernel keys its kept
+ * packed panels: a later call with the same key packs nothing. */
+typedef struct kept_b {
+  uint64_t tag;
+  void *mem;
+  size_t off;
+  int trans;
+  int64_t n, k, ld;
+} kept_b;
 
 typedef struct attn_shape {
   geocl_attn_shape s;
@@ -90,8 +103,36 @@ static struct {
   int n, cap;
   attn_shape *attn;
   int n_attn, cap_attn;
+  kept_b *kept;
+  int n_kept, cap_kept;
   bool out_of_memory;
 } rec;
+
+/* Whether an earlier call of the step packed this call's B (a weight used
+ * again before the next optimizer step); notes it otherwise.  Only whole,
+ * unbatched B are kept (backends/opencl/gemm_kernel.c). */
+static bool b_packed_before(const geocl_gemm_args *g) {
+  if (!g->b_tag || (g->batch > 1 && g->stride_b != 0)) return false;
+  kept_b key = {g->b_tag, g->b.mem, g->b.off, g->trans_b, g->n, g->k, g->ldb};
+  for (int i = 0; i < rec.n_kept; i++) {
+    const kept_b *e = &rec.kept[i];
+    if (e->tag == key.tag && e->mem == key.mem && e->off == key.off && e->trans == key.trans && e->n == key.n &&
+        e->k == key.k && e->ld == key.ld)
+      return true;
+  }
+  if (rec.n_kept == rec.cap_kept) {
+    int cap = rec.cap_kept ? 2 * rec.cap_kept : 64;
+    kept_b *grown = realloc(rec.kept, sizeof *grown * (size_t)cap);
+    if (!grown) {
+      rec.out_of_memory = true;
+      return false;
+    }
+    rec.kept = grown;
+    rec.cap_kept = cap;
+  }
+  rec.kept[rec.n_kept++] = key;
+  return false;
+}
 
 static geocl_status record_gemm(geocl_backend *be, const geocl_gemm_args *g) {
   geocl_gemm_shape s = {g->trans_a != 0, g->trans_b != 0, g->m, g->n, g->k, g->batch};
@@ -107,8 +148,9 @@ static geocl_status record_gemm(geocl_backend *be, const geocl_gemm_args *g) {
       rec.out_of_memory = true;
   }
   if (i < rec.cap) {
-    if (i == rec.n) rec.shapes[rec.n++] = (tune_shape){s, 0};
+    if (i == rec.n) rec.shapes[rec.n++] = (tune_shape){s, 0, 0};
     rec.shapes[i].calls++;
+    if (b_packed_before(g)) rec.shapes[i].kept++;
   }
   return rec.real->gemm(be, g);
 }
@@ -274,22 +316,24 @@ static geocl_status tune_attention(geocl_backend *be, int repeat, bool quick, do
 /* --list: the recorded shapes, tuning nothing. */
 static void list_shapes(const char *what, bool json) {
   qsort(rec.shapes, (size_t)rec.n, sizeof *rec.shapes, by_work);
-  if (!json) printf("%d GEMM shape%s of %s:\n  %-24s %6s %10s\n", rec.n, rec.n == 1 ? "" : "s", what,
-                    "m x n x k (batch)", "calls", "GFLOP");
+  if (!json) printf("%d GEMM shape%s of %s (B kept: calls whose B, a weight, an earlier call packed):\n"
+                    "  %-24s %6s %6s %10s\n", rec.n, rec.n == 1 ? "" : "s", what, "m x n x k (batch)", "calls",
+                    "B kept", "GFLOP");
   for (int i = 0; i < rec.n; i++) {
     const geocl_gemm_shape *s = &rec.shapes[i].s;
-    unsigned long long calls = (unsigned long long)rec.shapes[i].calls;
+    unsigned long long calls = (unsigned long long)rec.shapes[i].calls, kept = (unsigned long long)rec.shapes[i].kept;
     if (json) {
       printf("{\"gemm\": {\"m\": %lld, \"n\": %lld, \"k\": %lld, \"batch\": %lld, \"ta\": %d, \"tb\": %d}, "
-             "\"calls\": %llu}\n",
-             (long long)s->m, (long long)s->n, (long long)s->k, (long long)s->batch, s->trans_a, s->trans_b, calls);
+             "\"calls\": %llu, \"b_kept\": %llu}\n",
+             (long long)s->m, (long long)s->n, (long long)s->k, (long long)s->batch, s->trans_a, s->trans_b, calls,
+             kept);
       continue;
     }
     char name[64];
     gemm_shape_name(s, name, sizeof name);
     printf("  ");
     print_padded(name, 24);
-    printf(" %6llu %10.3f\n", calls, flops(&rec.shapes[i]) * 1e-9);
+    printf(" %6llu %6llu %10.3f\n", calls, kept, flops(&rec.shapes[i]) * 1e-9);
   }
   if (!json) printf("%d attention shape%s:\n  %-28s %6s %9s\n", rec.n_attn, rec.n_attn == 1 ? "" : "s",
                     "batch nq x nk heads dim", "calls", "backward");
@@ -441,7 +485,7 @@ static int run(int argc, char **argv) {
     if (!rec.shapes)
       st = geocl_set_error(GEOCL_E_NOMEM, "out of memory");
     else
-      rec.shapes[rec.n++] = (tune_shape){{ta, tb, m, n, k, batch ? batch : 1}, 1};
+      rec.shapes[rec.n++] = (tune_shape){{ta, tb, m, n, k, batch ? batch : 1}, 1, 0};
     snprintf(what, sizeof what, "the given shape");
   } else if (resnet) {
     st = record_resnet(ctx, (int)resnet, batch ? (int64_t)batch : 8, height, width, seed);
@@ -456,6 +500,7 @@ static int run(int argc, char **argv) {
   int rc = st == GEOCL_OK ? CLI_OK : cli_fail("tune");
   free(rec.shapes);
   free(rec.attn);
+  free(rec.kept);
   geocl_ctx_free(ctx);
   return rc;
 }
