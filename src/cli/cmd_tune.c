@@ -108,6 +108,21 @@ static struct {
   bool out_of_memory;
 } rec;
 
+/* Room for one more of *n items of `size` bytes in *items (capacity *cap,
+ * doubled from `first`); false, with rec.out_of_memory set, when there is none. */
+static bool room_for_one(void **items, int n, int *cap, size_t size, int first) {
+  if (n < *cap) return true;
+  int grown_cap = *cap ? 2 * *cap : first;
+  void *grown = realloc(*items, size * (size_t)grown_cap);
+  if (!grown) {
+    rec.out_of_memory = true;
+    return false;
+  }
+  *items = grown;
+  *cap = grown_cap;
+  return true;
+}
+
 /* Whether an earlier call of the step packed this call's B (a weight used
  * again before the next optimizer step); notes it otherwise.  Only whole,
  * unbatched B are kept (backends/opencl/gemm_kernel.c). */
@@ -120,17 +135,7 @@ static bool b_packed_before(const geocl_gemm_args *g) {
         e->k == key.k && e->ld == key.ld)
       return true;
   }
-  if (rec.n_kept == rec.cap_kept) {
-    int cap = rec.cap_kept ? 2 * rec.cap_kept : 64;
-    kept_b *grown = realloc(rec.kept, sizeof *grown * (size_t)cap);
-    if (!grown) {
-      rec.out_of_memory = true;
-      return false;
-    }
-    rec.kept = grown;
-    rec.cap_kept = cap;
-  }
-  rec.kept[rec.n_kept++] = key;
+  if (room_for_one((void **)&rec.kept, rec.n_kept, &rec.cap_kept, sizeof key, 64)) rec.kept[rec.n_kept++] = key;
   return false;
 }
 
@@ -138,16 +143,7 @@ static geocl_status record_gemm(geocl_backend *be, const geocl_gemm_args *g) {
   geocl_gemm_shape s = {g->trans_a != 0, g->trans_b != 0, g->m, g->n, g->k, g->batch};
   int i = 0;
   while (i < rec.n && memcmp(&rec.shapes[i].s, &s, sizeof s)) i++;
-  if (i == rec.n && rec.n == rec.cap) {
-    int cap = rec.cap ? 2 * rec.cap : 32;
-    tune_shape *grown = realloc(rec.shapes, sizeof *grown * (size_t)cap);
-    if (grown) {
-      rec.shapes = grown;
-      rec.cap = cap;
-    } else
-      rec.out_of_memory = true;
-  }
-  if (i < rec.cap) {
+  if (i < rec.n || room_for_one((void **)&rec.shapes, rec.n, &rec.cap, sizeof *rec.shapes, 32)) {
     if (i == rec.n) rec.shapes[rec.n++] = (tune_shape){s, 0, 0};
     rec.shapes[i].calls++;
     if (b_packed_before(g)) rec.shapes[i].kept++;
@@ -159,16 +155,8 @@ static attn_shape *attn_entry(const geocl_attn_args *a) {
   geocl_attn_shape s = {a->batch, a->nq, a->nk, a->heads, a->head_dim, a->rope_base > 0};
   int i = 0;
   while (i < rec.n_attn && memcmp(&rec.attn[i].s, &s, sizeof s)) i++;
-  if (i == rec.n_attn && rec.n_attn == rec.cap_attn) {
-    int cap = rec.cap_attn ? 2 * rec.cap_attn : 8;
-    attn_shape *grown = realloc(rec.attn, sizeof *grown * (size_t)cap);
-    if (!grown) {
-      rec.out_of_memory = true;
-      return NULL;
-    }
-    rec.attn = grown;
-    rec.cap_attn = cap;
-  }
+  if (i == rec.n_attn && !room_for_one((void **)&rec.attn, rec.n_attn, &rec.cap_attn, sizeof *rec.attn, 8))
+    return NULL;
   if (i == rec.n_attn) rec.attn[rec.n_attn++] = (attn_shape){s, 0, 0};
   return &rec.attn[i];
 }
