@@ -58,6 +58,21 @@ for dev in reference opencl; do
   act=$(field activation_bytes "$dir/step.$dev")
   [ -n "$peak" ] && [ "$peak" -gt 0 ] && [ "$peak" -eq $((model + act)) ] ||
     fail "step memory on $dev: $(cat "$dir/step.$dev")"
+  # the backend's own buffers: none on the reference backend; on OpenCL,
+  # with geocl's GEMM kernel, CroCo's kept weight panels (GEOCL_PACK_CACHE
+  # MiB, default 64) and the packing scratch
+  held=$(field backend_bytes "$dir/step.$dev")
+  if [ "$dev" = reference ]; then
+    [ "$held" = 0 ] || fail "the reference backend holds $held bytes: $(cat "$dir/step.$dev")"
+  else
+    for mib in 64 3; do
+      GEOCL_GEMM=geocl GEOCL_PACK_CACHE=$mib "$cli" bench step --device "$d" --model tiny --batch 2 --repeat 1 \
+        --warmup 1 --json img_size=64 >"$dir/step.ring$mib" || fail "bench step with a $mib MiB ring on $dev"
+    done
+    held=$(field backend_bytes "$dir/step.ring64") held3=$(field backend_bytes "$dir/step.ring3")
+    [ "$held" -gt $((64 << 20)) ] && [ "$held3" -gt $((3 << 20)) ] && [ "$held3" -lt $((4 << 20)) ] ||
+      fail "backend_bytes $held with a 64 MiB ring, $held3 with 3 MiB: $(cat "$dir/step.ring64" "$dir/step.ring3")"
+  fi
   awk -v p="$(field pairs_per_s "$dir/step.$dev")" 'BEGIN { exit !(p > 0) }' ||
     fail "no pairs/s on $dev: $(cat "$dir/step.$dev")"
   awk -v f="$(field gflop_per_step "$dir/step.$dev")" -v g="$(field gflops "$dir/step.$dev")" \

@@ -264,8 +264,9 @@ static double tagged_product_err(const tagged_weight *w, uint64_t tag, const flo
   return worst;
 }
 
-/* A 1 MiB ring (262144 floats) holds three 240 × 300 weights' panels; the
- * fourth overwrites the first's.  Sums of 300 products: tolerance 1e-5. */
+/* A 1 MiB ring (262144 floats) holds three 240 × 300 weights' panels; a
+ * fourth overwrites the oldest.  The ring is made when a tagged B first
+ * comes back.  Sums of 300 products: tolerance 1e-5. */
 START_TEST(gemm_reuses_packed_weights_by_tag) {
   setenv("GEOCL_GEMM", "geocl", 1);
   setenv("GEOCL_PACK_CACHE", "1", 1);
@@ -276,6 +277,7 @@ START_TEST(gemm_reuses_packed_weights_by_tag) {
   ck_assert_ptr_nonnull(old);
   memcpy(old, w[0].host, (size_t)(240 * 300) * 4);
   ck_assert_double_lt(tagged_product_err(&w[0], 1, w[0].host), tol);
+  ck_assert_double_lt(tagged_product_err(&w[0], 1, w[0].host), tol); /* B came back: kept from now on */
   /* contents changed under the same tag (a broken promise): the panels
    * packed for tag 1 are used, so the product is the old one */
   weight_write(&w[0], 30);
@@ -283,8 +285,8 @@ START_TEST(gemm_reuses_packed_weights_by_tag) {
   /* a new tag, as a new version of the weight gets: packed anew */
   ck_assert_double_lt(tagged_product_err(&w[0], 2, w[0].host), tol);
   for (int i = 1; i < 4; i++) ck_assert_double_lt(tagged_product_err(&w[i], 10 + (uint64_t)i, w[i].host), tol);
-  /* w[3]'s panels overwrote w[0]'s: tag 2 must be packed again, not read
-   * from what w[3] left there */
+  /* w[2] and w[3] overwrote w[0]'s panels (tags 1 and 2): tag 2 must be
+   * packed again, not read from what w[3] left there */
   ck_assert_double_lt(tagged_product_err(&w[0], 2, w[0].host), tol);
   ck_assert_double_lt(tagged_product_err(&w[3], 13, w[3].host), tol);
   /* larger than the ring, or untagged: never kept, so new contents count

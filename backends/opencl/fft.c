@@ -131,6 +131,18 @@ static geocl_status plan_get(ocl_backend *ob, int inverse, int64_t batch, int64_
   return GEOCL_OK;
 }
 
+static size_t mem_bytes(cl_mem m) {
+  size_t bytes = 0;
+  if (m) clGetMemObjectInfo(m, CL_MEM_SIZE, sizeof bytes, &bytes, NULL);
+  return bytes;
+}
+
+size_t ocl_fft_held_bytes(const ocl_backend *ob) {
+  size_t bytes = 0;
+  for (const ocl_fft_plan *p = ob->fft_plans; p; p = p->next) bytes += mem_bytes(p->in) + mem_bytes(p->out);
+  return bytes;
+}
+
 void ocl_fft_release(ocl_backend *ob) {
   while (ob->fft_plans) {
     ocl_fft_plan *p = ob->fft_plans;

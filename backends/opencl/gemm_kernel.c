@@ -27,7 +27,8 @@ typedef struct gemm_variant {
  * product with the same B and layout: CroCo's encoder runs both views
  * through each block back to back, so every encoder weight is packed once
  * per direction a step instead of twice.  The panels are the same bytes
- * either way. */
+ * either way.  Until some tagged B comes back, tagged Bs are only noted and
+ * no ring is made, so models that use each weight once hold none. */
 #define PACK_CACHE_DEFAULT_MIB 64
 #define PACK_CACHE_SLOTS 64
 
@@ -45,7 +46,7 @@ struct ocl_gemm_state {
   gemm_variant *variants;
   cl_mem scratch;
   size_t scratch_bytes;
-  cl_mem ring;           /* created at the first tagged product */
+  cl_mem ring;           /* made when a tagged B first comes back */
   size_t ring_floats;    /* its capacity; 0: no reuse */
   size_t ring_next;      /* where the next panels go */
   packed_b packed[PACK_CACHE_SLOTS];
@@ -282,6 +283,25 @@ static geocl_status pack(ocl_backend *ob, ocl_kernel_slot *k, const ocl_gemm_par
   return st != GEOCL_OK ? st : ocl_launch(ob, k, 3, global, local);
 }
 
+/* The first B used twice: the ring is made, and what was noted forgotten.
+ * False where the device has no room for it (reuse is an optimisation only). */
+static bool make_ring(ocl_backend *ob) {
+  struct ocl_gemm_state *s = ob->gemm;
+  cl_int err;
+  s->ring = clCreateBuffer(ob->dev->context, CL_MEM_READ_WRITE, s->ring_floats * sizeof(float), NULL, &err);
+  if (err != CL_SUCCESS) {
+    geocl_warn("GEMM: no room for %zu MiB of packed weights (GEOCL_PACK_CACHE): packing every time",
+               s->ring_floats >> 18);
+    s->ring = NULL;
+    s->ring_floats = 0;
+    return false;
+  }
+  memset(s->packed, 0, sizeof s->packed);
+  s->next_slot = 0;
+  s->ring_next = 0;
+  return true;
+}
+
 /* The ring's panels of B for this product, if an earlier one left them
  * (*hit), or else room for them there (*hit false); NULL when B is not kept
  * (untagged, batched, larger than the ring, or no ring). */
@@ -295,20 +315,18 @@ static packed_b *packed_slot(ocl_backend *ob, const ocl_gemm_params *p, const ge
     packed_b *e = &s->packed[i];
     if (e->tag == key.tag && e->src == key.src && e->src_off == key.src_off && e->n == key.n && e->k == key.k &&
         e->ld == key.ld && e->trans == key.trans && !memcmp(&e->params, &key.params, sizeof key.params)) {
-      *hit = true;
-      return e;
+      if (s->ring) {
+        *hit = true;
+        return e;
+      }
+      if (!make_ring(ob)) return NULL;
+      break;
     }
   }
-  if (!s->ring) {
-    cl_int err;
-    s->ring = clCreateBuffer(ob->dev->context, CL_MEM_READ_WRITE, s->ring_floats * sizeof(float), NULL, &err);
-    if (err != CL_SUCCESS) { /* an optimisation only: go on without it */
-      geocl_warn("GEMM: no room for %zu MiB of packed weights (GEOCL_PACK_CACHE): packing every time",
-                s->ring_floats >> 18);
-      s->ring = NULL;
-      s->ring_floats = 0;
-      return NULL;
-    }
+  if (!s->ring) { /* note B; nothing is kept until a B comes back */
+    s->packed[s->next_slot] = key;
+    s->next_slot = (s->next_slot + 1) % PACK_CACHE_SLOTS;
+    return NULL;
   }
   if (s->ring_next + floats > s->ring_floats) s->ring_next = 0;
   key.at = s->ring_next;
@@ -393,6 +411,11 @@ geocl_status ocl_gemm_kernel(ocl_backend *ob, const ocl_gemm_params *p, const ge
     if (st == GEOCL_OK) st = ocl_launch(ob, &v->tile, 3, global, local);
   }
   return st;
+}
+
+size_t ocl_gemm_held_bytes(const ocl_backend *ob) {
+  const struct ocl_gemm_state *s = ob->gemm;
+  return s ? s->scratch_bytes + (s->ring ? s->ring_floats * sizeof(float) : 0) : 0;
 }
 
 void ocl_gemm_release(ocl_backend *ob) {

@@ -41,6 +41,11 @@ static geocl_status list_devices(geocl_device_info **out, int *count, const char
   return GEOCL_OK;
 }
 
+static size_t ocl_held_bytes(geocl_backend *be) {
+  const ocl_backend *ob = ocl_of(be);
+  return ocl_gemm_held_bytes(ob) + ocl_fft_held_bytes(ob);
+}
+
 static void destroy(geocl_backend *be) {
   ocl_backend *ob = ocl_of(be);
   clFinish(ob->queue);
@@ -60,6 +65,7 @@ static const geocl_backend_ops ocl_ops = {
     .upload = ocl_upload,
     .download = ocl_download,
     .sync = ocl_sync,
+    .held_bytes = ocl_held_bytes,
     .profile = ocl_profile_report,
     .tune_gemm = ocl_tune_gemm,
     .tune_gemm_device = ocl_tune_gemm_device,

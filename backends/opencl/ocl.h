@@ -192,6 +192,11 @@ geocl_status ocl_tune_attention(geocl_backend *be, const geocl_attn_shape *shape
 /* Optional entry: kernels given as OpenCL C source (source_kernel.c). */
 geocl_status ocl_source_kernel(geocl_backend *be, const geocl_source_kernel *k);
 
+/* Device memory the GEMM (packing scratch, kept panels) and clFFT (staging)
+ * state of a backend instance holds; the optional entry held_bytes sums them. */
+size_t ocl_gemm_held_bytes(const ocl_backend *ob);
+size_t ocl_fft_held_bytes(const ocl_backend *ob);
+
 /* Teardown of the GEMM, clFFT and given-source kernel state of a backend instance. */
 void ocl_gemm_release(ocl_backend *ob);
 void ocl_fft_release(ocl_backend *ob);

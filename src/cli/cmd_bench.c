@@ -41,7 +41,9 @@ static void help(FILE *out) {
           "             the size the model trains at (the preset's or img_size=); pairs/s =\n"
           "             batch / median step time; heads (stereo, flow, depth, depth-resnet)\n"
           "             get made-up dense targets, every pixel valid;\n"
-          "             peak_bytes is the device memory high-water mark of a step;\n"
+          "             peak_bytes is the device memory high-water mark of a step's tensors,\n"
+          "             backend_bytes what the backend holds for itself besides (GEMM\n"
+          "             packing scratch, kept weight panels: GEOCL_PACK_CACHE);\n"
           "             useful work: the GEMMs' 2·m·n·k, convolutions' and attention's\n"
           "             FLOPs (gflop_per_step, gflops = it / median); with --profile\n"
           "             also the step's time in GEMM (packing included), attention,\n"
@@ -304,6 +306,22 @@ static geocl_status bench_infonce(geocl_ctx *ctx, const bench_opts *o) {
 
 /* ---- training step ---- */
 
+/* The memory figures of a step measured from `before` (the model in place)
+ * to `after`, as JSON fields or as text. */
+static void memory_figures(const geocl_mem_stats *before, const geocl_mem_stats *after, bool json, char *out,
+                           size_t size) {
+  size_t activations = after->peak_bytes - before->current_bytes;
+  if (json)
+    snprintf(out, size, "\"peak_bytes\": %zu, \"model_bytes\": %zu, \"activation_bytes\": %zu, \"backend_bytes\": %zu",
+             after->peak_bytes, before->current_bytes, activations, after->backend_bytes);
+  else
+    snprintf(out, size,
+             "peak device memory %.1f MiB (%.1f MiB parameters, gradients and optimizer state, %.1f MiB "
+             "activations), and %.1f MiB the backend holds for itself",
+             (double)after->peak_bytes / (1 << 20), (double)before->current_bytes / (1 << 20),
+             (double)activations / (1 << 20), (double)after->backend_bytes / (1 << 20));
+}
+
 static geocl_status run_step(geocl_ctx *ctx, void *arg) { return cli_step_run(ctx, arg); }
 
 static geocl_status bench_step(geocl_ctx *ctx, const bench_opts *o, int n_args, const char *const *args) {
@@ -327,20 +345,17 @@ static geocl_status bench_step(geocl_ctx *ctx, const bench_opts *o, int n_args, 
     double pps = (double)B / t.median;
     double gflop = (geocl_ctx_flops(ctx) - work) / (o->warmup + o->repeat) * 1e-9; /* every run the same */
     const char *unit = a.lidar.n ? "samples" : "pairs";
+    char memory[320];
+    memory_figures(&before, &after, o->json, memory, sizeof memory);
     if (o->json)
       printf("{\"bench\": \"step\", \"task\": \"%s\", \"batch\": %lld, \"img_size\": [%lld, %lld], \"%s_per_s\": %.4g, "
-             "\"step_median_s\": %.6g, \"step_min_s\": %.6g, \"step_max_s\": %.6g, \"peak_bytes\": %zu, "
-             "\"model_bytes\": %zu, \"activation_bytes\": %zu, \"gflop_per_step\": %.6g, \"gflops\": %.4g, "
-             "\"recompute\": %s, \"device\": \"%s\"}\n",
-             o->task, (long long)B, (long long)h, (long long)w, unit, pps, t.median, t.min, t.max, after.peak_bytes,
-             before.current_bytes, after.peak_bytes - before.current_bytes, gflop, gflop / t.median,
-             o->recompute ? "true" : "false", geocl_ctx_device(ctx)->name);
+             "\"step_median_s\": %.6g, \"step_min_s\": %.6g, \"step_max_s\": %.6g, %s, \"gflop_per_step\": %.6g, "
+             "\"gflops\": %.4g, \"recompute\": %s, \"device\": \"%s\"}\n",
+             o->task, (long long)B, (long long)h, (long long)w, unit, pps, t.median, t.min, t.max, memory, gflop,
+             gflop / t.median, o->recompute ? "true" : "false", geocl_ctx_device(ctx)->name);
     else
-      printf("step %s batch %lld %lldx%lld: %.2f %s/s; step median %.1f ms (min %.1f, max %.1f); peak device memory "
-             "%.1f MiB (%.1f MiB parameters, gradients and optimizer state, %.1f MiB activations)\n",
-             o->task, (long long)B, (long long)h, (long long)w, pps, unit, t.median * 1e3, t.min * 1e3, t.max * 1e3,
-             (double)after.peak_bytes / (1 << 20), (double)before.current_bytes / (1 << 20),
-             (double)(after.peak_bytes - before.current_bytes) / (1 << 20));
+      printf("step %s batch %lld %lldx%lld: %.2f %s/s; step median %.1f ms (min %.1f, max %.1f); %s\n", o->task,
+             (long long)B, (long long)h, (long long)w, pps, unit, t.median * 1e3, t.min * 1e3, t.max * 1e3, memory);
     if (!o->json)
       printf("useful work: %.2f GFLOP a step (GEMMs, convolutions and attention: geocl_ctx_flops), %.1f GFLOP/s at "
              "the median\n", gflop, gflop / t.median);
@@ -368,18 +383,16 @@ static geocl_status bench_resnet(geocl_ctx *ctx, const bench_opts *o) {
   geocl_ctx_mem_stats(ctx, &after);
   if (st == GEOCL_OK) {
     double ips = (double)B / t.median;
+    char memory[320];
+    memory_figures(&before, &after, o->json, memory, sizeof memory);
     if (o->json)
       printf("{\"bench\": \"resnet\", \"depth\": %d, \"batch\": %lld, \"size\": [%lld, %lld], \"images_per_s\": %.4g, "
-             "\"step_median_s\": %.6g, \"step_min_s\": %.6g, \"step_max_s\": %.6g, \"peak_bytes\": %zu, "
-             "\"model_bytes\": %zu, \"activation_bytes\": %zu, \"device\": \"%s\"}\n",
-             depth, (long long)B, (long long)h, (long long)w, ips, t.median, t.min, t.max, after.peak_bytes,
-             before.current_bytes, after.peak_bytes - before.current_bytes, geocl_ctx_device(ctx)->name);
+             "\"step_median_s\": %.6g, \"step_min_s\": %.6g, \"step_max_s\": %.6g, %s, \"device\": \"%s\"}\n",
+             depth, (long long)B, (long long)h, (long long)w, ips, t.median, t.min, t.max, memory,
+             geocl_ctx_device(ctx)->name);
     else
-      printf("resnet%d batch %lld %lldx%lld: %.2f images/s; step median %.1f ms (min %.1f, max %.1f); peak device "
-             "memory %.1f MiB (%.1f MiB parameters, gradients and optimizer state, %.1f MiB activations)\n",
-             depth, (long long)B, (long long)h, (long long)w, ips, t.median * 1e3, t.min * 1e3, t.max * 1e3,
-             (double)after.peak_bytes / (1 << 20), (double)before.current_bytes / (1 << 20),
-             (double)(after.peak_bytes - before.current_bytes) / (1 << 20));
+      printf("resnet%d batch %lld %lldx%lld: %.2f images/s; step median %.1f ms (min %.1f, max %.1f); %s\n", depth,
+             (long long)B, (long long)h, (long long)w, ips, t.median * 1e3, t.min * 1e3, t.max * 1e3, memory);
     print_profile(ctx, o, t.median);
   }
   cli_resnet_free(&a);

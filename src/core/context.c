@@ -44,6 +44,7 @@ void geocl_ctx_mem_stats(geocl_ctx *ctx, geocl_mem_stats *out) {
   out->peak_bytes = ctx->pool.peak;
   out->reserved_bytes = ctx->pool.reserved;
   out->device_allocs = ctx->pool.device_allocs;
+  out->backend_bytes = ctx->be->ops->held_bytes ? ctx->be->ops->held_bytes(ctx->be) : 0;
 }
 
 void geocl_ctx_reset_peak(geocl_ctx *ctx) { ctx->pool.peak = ctx->pool.current; }

@@ -263,6 +263,11 @@ typedef struct geocl_backend_ops {
   GEOCL_BACKEND_KERNELS(GEOCL_BACKEND_KERNEL_FIELD)
 #undef GEOCL_BACKEND_KERNEL_FIELD
 
+  /* --- optional: memory the backend keeps for itself --- */
+  /* Bytes of device memory it holds outside the buffers alloc returned
+   * (scratch for packing GEMM operands, kept packed weights, FFT staging). */
+  size_t (*held_bytes)(geocl_backend *be);
+
   /* --- optional: per-kernel device times --- */
   /* enable != 0: start recording (forgetting earlier records); enable == 0:
    * stop, wait for the device and return up to max entries, most time first. */

@@ -43,6 +43,7 @@ typedef struct geocl_mem_stats {
   size_t peak_bytes;     /* high-water mark of current_bytes */
   size_t reserved_bytes; /* allocated from the device (live + cached for reuse) */
   uint64_t device_allocs; /* number of allocations that reached the device */
+  size_t backend_bytes;  /* held by the backend itself now (GEMM packing, kept weights), outside the pool */
 } geocl_mem_stats;
 void geocl_ctx_mem_stats(geocl_ctx *ctx, geocl_mem_stats *out);
 void geocl_ctx_reset_peak(geocl_ctx *ctx);
