@@ -10,7 +10,10 @@
  * neighbouring work-items read neighbouring addresses, as GPUs want.
  * Packing makes every transpose and leading dimension look alike to the tile
  * kernel and keeps power-of-two leading dimensions from thrashing cache sets.
- * A that is not transposed may also be read where it is.
+ * A transposed B (a weight as nn.Linear stores it) is read VW steps of k at
+ * a time from VW of its rows and transposed in registers, so that both the
+ * loads and the stores are whole vectors.  A that is not transposed may
+ * also be read where it is.
  *
  * gemm_tile: each work-item computes a TM × (NV·VW) micro-tile of C in
  * registers (NV vectors of VW floats per row), broadcasting one element of
@@ -71,7 +74,20 @@ __kernel void gemm_pack_b(int trans, long n, long k, long np, __global const flo
     long panel = j0 / pw, pend = min(p0 + PACK_P, k);
     __global float *dst = bp + bpoff + q * bp_stride + panel * k * pw + (j0 - panel * pw);
     if (j0 + TN <= n) {
-      if (trans) /* gathered a vector of columns at a time: vector stores */
+#if VW > 1 && PACK_P % VW == 0
+      if (trans && pend - p0 == PACK_P) /* VW × VW blocks: vector loads along k, transposed, vector stores */
+        for (int v = 0; v < NV; v++)
+          for (int pb = 0; pb < PACK_P; pb += VW) {
+            float blk[VW][VW], t[VW];
+            for (int e = 0; e < VW; e++) VSTORE(VLOAD(src + (j0 + v * VW + e) * ldb + p0 + pb), blk[e]);
+            for (int p = 0; p < VW; p++) {
+              for (int e = 0; e < VW; e++) t[e] = blk[e][p];
+              VSTORE(VLOAD(t), dst + (p0 + pb + p) * pw + v * VW);
+            }
+          }
+      else
+#endif
+      if (trans) /* the last steps of k: a vector of columns gathered at a time */
         for (long p = p0; p < pend; p++)
           for (int v = 0; v < NV; v++) {
             float t[VW];
