@@ -264,11 +264,13 @@ static double tagged_product_err(const tagged_weight *w, uint64_t tag, const flo
   return worst;
 }
 
-/* A 1 MiB ring (262144 floats) holds three 240 × 300 weights' panels; a
- * fourth overwrites the oldest.  The ring is made when a tagged B first
- * comes back.  Sums of 300 products: tolerance 1e-5. */
+/* A 1 MiB ring (262144 floats) holds three 240 × 300 weights' panels (tiles
+ * 8 or 12 wide: no padding); a fourth overwrites the oldest.  The ring is
+ * made when a tagged B first comes back.  Sums of 300 products: tolerance
+ * 1e-5. */
 START_TEST(gemm_reuses_packed_weights_by_tag) {
-  setenv("GEOCL_GEMM", "geocl", 1);
+  const char *tiles_8 = "geocl tm=4 vw=4 nv=2 ku=4 wg=1x1 panels=1 pack_a=2 pack_b=1 pack_wg=1";
+  setenv("GEOCL_GEMM", tiles_8, 1);
   setenv("GEOCL_PACK_CACHE", "1", 1);
   const double tol = 1e-5;
   tagged_weight w[4];
@@ -282,11 +284,19 @@ START_TEST(gemm_reuses_packed_weights_by_tag) {
    * packed for tag 1 are used, so the product is the old one */
   weight_write(&w[0], 30);
   ck_assert_double_lt(tagged_product_err(&w[0], 1, old), tol);
+  /* the panels' layout depends on the tile's width alone: a kernel of
+   * another height and vector split reads them too; another width packs anew */
+  setenv("GEOCL_GEMM", "geocl tm=6 vw=8 nv=1 ku=2 wg=1x1 panels=1 pack_a=2 pack_b=1 pack_wg=1", 1);
+  ck_assert_double_lt(tagged_product_err(&w[0], 1, old), tol);
+  setenv("GEOCL_GEMM", "geocl tm=4 vw=4 nv=3 ku=4 wg=1x1 panels=1 pack_a=2 pack_b=1 pack_wg=1", 1);
+  ck_assert_double_lt(tagged_product_err(&w[0], 1, w[0].host), tol);
+  setenv("GEOCL_GEMM", tiles_8, 1);
   /* a new tag, as a new version of the weight gets: packed anew */
   ck_assert_double_lt(tagged_product_err(&w[0], 2, w[0].host), tol);
   for (int i = 1; i < 4; i++) ck_assert_double_lt(tagged_product_err(&w[i], 10 + (uint64_t)i, w[i].host), tol);
-  /* w[2] and w[3] overwrote w[0]'s panels (tags 1 and 2): tag 2 must be
-   * packed again, not read from what w[3] left there */
+  /* w[1], w[2] and w[3] overwrote the panels of w[0] (tag 1 in both
+   * widths, tag 2): tag 2 must be packed again, not read from what w[3]
+   * left there */
   ck_assert_double_lt(tagged_product_err(&w[0], 2, w[0].host), tol);
   ck_assert_double_lt(tagged_product_err(&w[3], 13, w[3].host), tol);
   /* larger than the ring, or untagged: never kept, so new contents count

@@ -38,7 +38,7 @@ typedef struct packed_b {
   size_t src_off;
   cl_long n, k, ld;
   int trans;
-  ocl_gemm_params params;
+  int tn, panels; /* the panels' layout: tile width, and one panel per tile or one for all */
   size_t at, floats; /* its panels in the ring */
 } packed_b;
 
@@ -310,11 +310,11 @@ static packed_b *packed_slot(ocl_backend *ob, const ocl_gemm_params *p, const ge
   struct ocl_gemm_state *s = ob->gemm;
   if (!g->b_tag || (g->batch > 1 && g->stride_b != 0) || floats > s->ring_floats) return NULL;
   packed_b key = {.tag = g->b_tag, .src = ocl_mem(g->b), .src_off = g->b.off, .n = g->n, .k = g->k, .ld = g->ldb,
-                  .trans = g->trans_b, .params = *p};
+                  .trans = g->trans_b, .tn = p->vw * p->nv, .panels = p->panels};
   for (int i = 0; i < PACK_CACHE_SLOTS; i++) {
     packed_b *e = &s->packed[i];
     if (e->tag == key.tag && e->src == key.src && e->src_off == key.src_off && e->n == key.n && e->k == key.k &&
-        e->ld == key.ld && e->trans == key.trans && !memcmp(&e->params, &key.params, sizeof key.params)) {
+        e->ld == key.ld && e->trans == key.trans && e->tn == key.tn && e->panels == key.panels) {
       if (s->ring) {
         *hit = true;
         return e;
