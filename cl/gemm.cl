@@ -18,7 +18,8 @@
  * gemm_tile: each work-item computes a TM × (NV·VW) micro-tile of C in
  * registers (NV vectors of VW floats per row), broadcasting one element of
  * op(A) against NV vectors of op(B) per step of k, then writes
- * alpha·acc + beta·C (beta = 0 overwrites C, NaNs included).
+ * alpha·acc + bias + beta·C (a bias added to every row where has_bias;
+ * beta = 0 overwrites C, NaNs included).
  *
  * Compile-time parameters (-D, chosen by backends/opencl/gemm_kernel.c from
  * the device or the tuning cache): TM, VW (1, 2, 4, 8, 16), NV, KU (steps
@@ -130,8 +131,8 @@ __kernel void gemm_pack_b(int trans, long n, long k, long np, __global const flo
  * a_rows − TM … a_rows − 1 and writes only its own. */
 __kernel void gemm_tile(long m, long n, long k, float alpha, float beta, __global const float *a, ulong aoff,
                         long a_stride, long a_rows, long a_ph, long a_pstride, long a_rs, long a_ps,
-                        __global const float *bp, ulong bpoff, long pw, long bp_stride, __global float *c, ulong coff,
-                        long ldc, long stride_c) {
+                        __global const float *bp, ulong bpoff, long pw, long bp_stride, __global const float *bias,
+                        ulong bias_off, int has_bias, __global float *c, ulong coff, long ldc, long stride_c) {
   long i0 = get_global_id(0) * TM, j0 = get_global_id(1) * TN, b = get_global_id(2);
   if (i0 < m && j0 < n) {
     long ir = min(i0, a_rows - TM), ia = ir / a_ph;
@@ -148,6 +149,7 @@ __kernel void gemm_tile(long m, long n, long k, float alpha, float beta, __globa
       for (int u = 0; u < KU; u++) K_STEP();
     for (; p < k; p++) K_STEP();
     __global float *cb = c + coff + b * stride_c;
+    const __global float *bj = bias + bias_off + j0;
 #pragma unroll
     for (int r = 0; r < TM; r++) {
       long i = ir + r;
@@ -157,13 +159,16 @@ __kernel void gemm_tile(long m, long n, long k, float alpha, float beta, __globa
       for (int v = 0; v < NV; v++) {
         floatv x = alpha * acc[r][v];
         if (j0 + (v + 1) * VW <= n) {
+          if (has_bias) x += VLOAD(bj + v * VW);
           if (beta != 0.0f) x += beta * VLOAD(cr + v * VW);
           VSTORE(x, cr + v * VW);
         } else {
           float t[VW];
           VSTORE(x, t);
-          for (int e = 0; e < VW && j0 + v * VW + e < n; e++)
-            cr[v * VW + e] = beta != 0.0f ? t[e] + beta * cr[v * VW + e] : t[e];
+          for (int e = 0; e < VW && j0 + v * VW + e < n; e++) {
+            float y = has_bias ? t[e] + bj[v * VW + e] : t[e];
+            cr[v * VW + e] = beta != 0.0f ? y + beta * cr[v * VW + e] : y;
+          }
         }
       }
     }

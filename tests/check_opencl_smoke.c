@@ -84,13 +84,15 @@ START_TEST(fill_copy_and_rand_match_reference) {
 END_TEST
 
 /* A GEMM problem: every leading dimension is the smallest plus pad, every
- * operand starts at offset; shared 1 or 2 gives A or B batch stride 0. */
+ * operand starts at offset; shared 1 or 2 gives A or B batch stride 0;
+ * bias adds n floats (at offset) to every row (with beta = 0). */
 typedef struct gemm_case {
   int ta, tb;
   int64_t m, n, k, batch;
   float alpha, beta;
   int64_t pad, offset;
   int shared;
+  int bias;
 } gemm_case;
 
 /* One GEMM case on both backends: *err is the max relative error over all
@@ -105,19 +107,22 @@ static geocl_status gemm_case_try(const gemm_case *t, double *err) {
   size_t na = (size_t)((t->ta ? k : m) * lda + sa * (batch - 1) + t->offset);
   size_t nb = (size_t)((t->tb ? n : k) * ldb + sb * (batch - 1) + t->offset);
   size_t nc = (size_t)(sc * batch + t->offset);
-  float *A = malloc(na * 4 + 4), *B = malloc(nb * 4 + 4), *C = malloc(nc * 4 + 4);
+  size_t nbias = (size_t)(n + t->offset);
+  float *A = malloc(na * 4 + 4), *B = malloc(nb * 4 + 4), *C = malloc(nc * 4 + 4), *bias = malloc(nbias * 4 + 4);
   test_fill_uniform(A, na, 11, -1, 1);
   test_fill_uniform(B, nb, 12, -1, 1);
+  test_fill_uniform(bias, nbias, 14, -1, 1);
   test_fill_uniform(C, nc, 13, -1, 1);
   if (t->beta == 0)
     for (size_t i = 0; i < nc; i++) C[i] = NAN;
   float *res[2] = {malloc(nc * 4 + 4), malloc(nc * 4 + 4)};
   geocl_ctx *ctxs[2] = {ocl, ref};
-  geocl_status st = A && B && C && res[0] && res[1] ? GEOCL_OK : GEOCL_E_NOMEM;
+  geocl_status st = A && B && C && bias && res[0] && res[1] ? GEOCL_OK : GEOCL_E_NOMEM;
   for (int c = 0; c < 2 && st == GEOCL_OK; c++) {
     geocl_tensor *a = geocl_from_host(ctxs[c], GEOCL_F32, GEOCL_SHAPE((int64_t)na), A);
     geocl_tensor *b = geocl_from_host(ctxs[c], GEOCL_F32, GEOCL_SHAPE((int64_t)nb), B);
     geocl_tensor *cc = geocl_from_host(ctxs[c], GEOCL_F32, GEOCL_SHAPE((int64_t)nc), C);
+    geocl_tensor *tbias = geocl_from_host(ctxs[c], GEOCL_F32, GEOCL_SHAPE((int64_t)nbias), bias);
     geocl_gemm_args g = {.trans_a = t->ta, .trans_b = t->tb, .m = m, .n = n, .k = k, .batch = batch,
                          .alpha = t->alpha, .beta = t->beta, .a = geocl_tensor_bref(a), .lda = lda, .stride_a = sa,
                          .b = geocl_tensor_bref(b), .ldb = ldb, .stride_b = sb, .c = geocl_tensor_bref(cc),
@@ -125,8 +130,9 @@ static geocl_status gemm_case_try(const gemm_case *t, double *err) {
     g.a.off += (size_t)t->offset;
     g.b.off += (size_t)t->offset;
     g.c.off += (size_t)t->offset;
+    if (t->bias && tbias) g.bias = (geocl_bref){geocl_tensor_bref(tbias).mem, geocl_tensor_bref(tbias).off + (size_t)t->offset};
     geocl_backend *be = geocl_ctx_backend(ctxs[c]);
-    st = a && b && cc ? be->ops->gemm(be, &g) : geocl_last_status();
+    st = a && b && cc && tbias ? be->ops->gemm(be, &g) : geocl_last_status();
     if (st == GEOCL_OK) st = geocl_to_host(cc, res[c], nc * 4);
   }
   if (st == GEOCL_OK) *err = test_max_rel_err(res[0], res[1], nc, 1.0, NULL);
@@ -135,6 +141,7 @@ static geocl_status gemm_case_try(const gemm_case *t, double *err) {
   free(A);
   free(B);
   free(C);
+  free(bias);
   return st;
 }
 
@@ -162,6 +169,9 @@ START_TEST(gemm_matches_reference) {
       {0, 1, 13, 7, 197, 4, 1, 0, 0, 3, 2},      {1, 1, 1, 197, 7, 2, 1, -1, 2, 0, 2},
       {0, 0, 197, 1, 13, 1, 2, 0, 0, 0, 0},      {0, 0, 6, 32, 16, 1, 1, 0, 0, 0, 0},
       {1, 0, 12, 48, 8, 2, 1, 0, 4, 1, 1},
+      /* with a bias: whole and partial tiles, a batch, padded and offset */
+      {0, 1, 197, 64, 32, 3, 0.125f, 0, 0, 0, 0, 1}, {0, 1, 13, 7, 197, 1, 1, 0, 2, 3, 0, 1},
+      {1, 0, 7, 197, 13, 2, 0.5f, 0, 1, 5, 2, 1},
   };
   const char *gemms[] = {NULL, "clblast", "geocl tm=4 vw=4 nv=1 ku=4 wg=4x4 panels=0 pack_a=1 pack_b=1 pack_wg=8",
                          "geocl tm=5 vw=1 nv=3 ku=3 wg=1x2 panels=1 pack_a=0 pack_b=0 pack_wg=2",
@@ -182,6 +192,8 @@ START_TEST(gemm_matches_reference) {
     ck_assert_double_eq(gemm_case_run(&(gemm_case){0, 0, 5, 6, 0, 2, 1, 0.5f, 1, 2, 0}), 0);
     ck_assert_double_eq(gemm_case_run(&(gemm_case){0, 0, 5, 6, 0, 1, 1, 0, 0, 0, 0}), 0);
     ck_assert_double_eq(gemm_case_run(&(gemm_case){0, 0, 0, 6, 3, 1, 1, 0, 0, 0, 0}), 0);
+    /* k = 0 with a bias: every row is the bias */
+    ck_assert_double_eq(gemm_case_run(&(gemm_case){0, 1, 5, 6, 0, 2, 1, 0, 1, 2, 0, 1}), 0);
     unsetenv("GEOCL_GEMM");
   }
   /* operands at offsets, as parameter views into a flat buffer are: shapes

@@ -34,7 +34,23 @@ static geocl_status scale_c(ocl_backend *ob, const geocl_gemm_args *g) {
   return st != GEOCL_OK ? st : ocl_launch_1d(ob, k, (size_t)(g->batch * g->m * g->n));
 }
 
-static geocl_status clblast_gemm(ocl_backend *ob, const geocl_gemm_args *g) {
+/* C = the bias in every row, for products that add one but cannot (k = 0,
+ * CLBlast: the product then adds with beta = 1). */
+static geocl_status bias_rows(geocl_backend *be, const geocl_gemm_args *g) {
+  return ocl_copy(be, 3, (int64_t[]){g->batch, g->m, g->n}, g->bias, (int64_t[]){0, 0, 1}, g->c,
+                  (int64_t[]){g->stride_c, g->ldc, 1}, 0);
+}
+
+static geocl_status clblast_gemm(ocl_backend *ob, const geocl_gemm_args *args) {
+  geocl_gemm_args with_bias = *args;
+  const geocl_gemm_args *g = args;
+  if (args->bias.mem) {
+    geocl_status st = bias_rows(&ob->base, args);
+    if (st != GEOCL_OK) return st;
+    with_bias.beta = 1.0f;
+    with_bias.bias.mem = NULL;
+    g = &with_bias;
+  }
   CLBlastStatusCode s = CLBlastSuccess;
   for (int64_t i = 0; i < g->batch && s == CLBlastSuccess; i++) {
     s = CLBlastSgemm(CLBlastLayoutRowMajor, g->trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
@@ -66,7 +82,10 @@ geocl_status ocl_gemm_run(ocl_backend *ob, const ocl_gemm_choice *c, const geocl
 geocl_status ocl_gemm(geocl_backend *be, const geocl_gemm_args *g) {
   ocl_backend *ob = ocl_of(be);
   if (g->m == 0 || g->n == 0 || g->batch == 0) return GEOCL_OK;
-  if (g->k == 0) return g->beta == 1.0f ? GEOCL_OK : scale_c(ob, g);
+  if (g->bias.mem && g->beta != 0.0f)
+    return geocl_set_error(GEOCL_E_INVALID, "GEMM %lldx%lldx%lld: a bias goes only with beta = 0", (long long)g->m,
+                           (long long)g->n, (long long)g->k);
+  if (g->k == 0) return g->bias.mem ? bias_rows(be, g) : g->beta == 1.0f ? GEOCL_OK : scale_c(ob, g);
   ocl_gemm_choice c;
   if (!ocl_gemm_tuned(ob->dev, g, &c)) ocl_gemm_untuned(ob->dev, &c);
   const char *force = getenv("GEOCL_GEMM");

@@ -402,10 +402,14 @@ geocl_status ocl_gemm_kernel(ocl_backend *ob, const ocl_gemm_params *p, const ge
     cl_long b_stride = pack_b ? (shared_b ? 0 : (cl_long)b_item) : g->stride_b, b_pw = pack_b ? pw : g->ldb;
     cl_long ldc = g->ldc, sc = g->stride_c;
     cl_float alpha = g->alpha, beta = g->beta;
-    st = ocl_args(v->tile.kernel, 21, OCL_ARG(m), OCL_ARG(n), OCL_ARG(k), OCL_ARG(alpha), OCL_ARG(beta), OCL_ARG(a),
+    /* without a bias, C stands in for the (unread) bias buffer */
+    cl_int has_bias = g->bias.mem != NULL;
+    cl_mem bias = has_bias ? ocl_mem(g->bias) : c;
+    cl_ulong bias_off = has_bias ? g->bias.off : 0;
+    st = ocl_args(v->tile.kernel, 24, OCL_ARG(m), OCL_ARG(n), OCL_ARG(k), OCL_ARG(alpha), OCL_ARG(beta), OCL_ARG(a),
                   OCL_ARG(aoff), OCL_ARG(a_stride), OCL_ARG(a_rows), OCL_ARG(a_ph), OCL_ARG(a_pstride), OCL_ARG(a_rs),
-                  OCL_ARG(a_ps), OCL_ARG(b), OCL_ARG(boff), OCL_ARG(b_pw), OCL_ARG(b_stride), OCL_ARG(c), OCL_ARG(coff),
-                  OCL_ARG(ldc), OCL_ARG(sc));
+                  OCL_ARG(a_ps), OCL_ARG(b), OCL_ARG(boff), OCL_ARG(b_pw), OCL_ARG(b_stride), OCL_ARG(bias),
+                  OCL_ARG(bias_off), OCL_ARG(has_bias), OCL_ARG(c), OCL_ARG(coff), OCL_ARG(ldc), OCL_ARG(sc));
     size_t global[3] = {(size_t)(mp / p->tm), (size_t)(np / tn), (size_t)items};
     size_t local[3] = {(size_t)p->wg0, (size_t)p->wg1, 1};
     if (st == GEOCL_OK) st = ocl_launch(ob, &v->tile, 3, global, local);

@@ -84,9 +84,11 @@ typedef enum geocl_unop {
   GEOCL_UN_COUNT
 } geocl_unop;
 
-/* C[b] = alpha·op(A[b])·op(B[b]) + beta·C[b] for b < batch, row-major,
- * op(X) = X or Xᵀ.  op(A) is m×k, op(B) is k×n, C is m×n.  Any of m, n, k
- * may be 0 (k = 0 scales C by beta).  b_tag, when not 0, names B's
+/* C[b] = alpha·op(A[b])·op(B[b]) + bias + beta·C[b] for b < batch,
+ * row-major, op(X) = X or Xᵀ.  op(A) is m×k, op(B) is k×n, C is m×n.  Any of
+ * m, n, k may be 0 (k = 0 scales C by beta).  bias, when its mem is not
+ * NULL, is n floats added to every row (a linear layer's), only with
+ * beta = 0 and k > 0.  b_tag, when not 0, names B's
  * contents: a call with the same b_tag, B and layout finds B unchanged, so a
  * backend may reuse what it derived from B then (packed panels of a weight
  * used by several products between two optimizer steps); 0 promises
@@ -100,6 +102,7 @@ typedef struct geocl_gemm_args {
   geocl_bref b;
   int64_t ldb, stride_b;
   uint64_t b_tag;
+  geocl_bref bias;
   geocl_bref c;
   int64_t ldc, stride_c;
 } geocl_gemm_args;

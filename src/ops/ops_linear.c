@@ -45,16 +45,24 @@ static bool as_matrices(geocl_tensor *t, matview *m) {
   return true;
 }
 
-static geocl_status gemm(geocl_ctx *ctx, bool ta, bool tb, int64_t m, int64_t n, int64_t k, int64_t batch,
-                         float alpha, const matview *a, const matview *b, float beta, geocl_tensor *c) {
+/* c = alpha·op(a)·op(b) (+ bias in every row, when given) + beta·c */
+static geocl_status gemm_bias(geocl_ctx *ctx, bool ta, bool tb, int64_t m, int64_t n, int64_t k, int64_t batch,
+                              float alpha, const matview *a, const matview *b, const geocl_tensor *bias, float beta,
+                              geocl_tensor *c) {
   geocl_gemm_args g = {.trans_a = ta, .trans_b = tb, .m = m, .n = n, .k = k, .batch = batch, .alpha = alpha,
                        .beta = beta, .a = geocl_tensor_bref(a->t), .lda = a->ld, .stride_a = a->bs,
                        .b = geocl_tensor_bref(b->t), .ldb = b->ld, .stride_b = b->bs,
                        .b_tag = b->t->storage->versioned ? b->t->storage->version : 0,
+                       .bias = bias ? geocl_tensor_bref(bias) : (geocl_bref){NULL, 0},
                        .c = geocl_tensor_bref(c), .ldc = n, .stride_c = m * n};
   if (m == 0 || n == 0 || batch == 0) return GEOCL_OK;
   ctx->flops += 2.0 * (double)m * (double)n * (double)k * (double)batch;
   return ctx->be->ops->gemm(ctx->be, &g);
+}
+
+static geocl_status gemm(geocl_ctx *ctx, bool ta, bool tb, int64_t m, int64_t n, int64_t k, int64_t batch,
+                         float alpha, const matview *a, const matview *b, float beta, geocl_tensor *c) {
+  return gemm_bias(ctx, ta, tb, m, n, k, batch, alpha, a, b, NULL, beta, c);
 }
 
 /* ---- matmul ---- */
@@ -181,13 +189,11 @@ geocl_tensor *geocl_linear(geocl_tensor *x, geocl_tensor *W, geocl_tensor *bias)
   shape[x->ndim - 1] = out;
   geocl_tensor *y = ops_new(ctx, x->ndim, shape);
   if (!y) return NULL;
-  geocl_backend *be = ctx->be;
-  geocl_status st = GEOCL_OK;
-  if (bias && rows * out > 0) /* y = bias broadcast over rows, then y += x·Wᵀ */
-    st = be->ops->copy(be, 2, (int64_t[]){rows, out}, geocl_tensor_bref(bias), (int64_t[]){0, bias->stride[0]},
-                       geocl_tensor_bref(y), (int64_t[]){out, 1}, 0);
+  /* the backend adds the bias to every row; it reads n contiguous floats */
+  geocl_tensor *bc = bias ? ops_contiguous(bias) : NULL;
+  if (bias && !bc) return ops_fail(y);
   matview vx = {xc, 1, rows, in, in, 0}, vW = {Wc, 1, out, in, in, 0};
-  if (st == GEOCL_OK) st = gemm(ctx, false, true, rows, out, in, 1, 1.0f, &vx, &vW, bias ? 1.0f : 0.0f, y);
+  geocl_status st = gemm_bias(ctx, false, true, rows, out, in, 1, 1.0f, &vx, &vW, bc, 0.0f, y);
   if (st != GEOCL_OK) return ops_fail(y);
   geocl_record(y, op, linear_backward, 3, (geocl_tensor *[]){xc, Wc, bias});
   return y;
