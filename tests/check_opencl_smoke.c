@@ -130,7 +130,10 @@ static geocl_status gemm_case_try(const gemm_case *t, double *err) {
     g.a.off += (size_t)t->offset;
     g.b.off += (size_t)t->offset;
     g.c.off += (size_t)t->offset;
-    if (t->bias && tbias) g.bias = (geocl_bref){geocl_tensor_bref(tbias).mem, geocl_tensor_bref(tbias).off + (size_t)t->offset};
+    if (t->bias && tbias) {
+      g.bias = geocl_tensor_bref(tbias);
+      g.bias.off += (size_t)t->offset;
+    }
     geocl_backend *be = geocl_ctx_backend(ctxs[c]);
     st = a && b && cc && tbias ? be->ops->gemm(be, &g) : geocl_last_status();
     if (st == GEOCL_OK) st = geocl_to_host(cc, res[c], nc * 4);
@@ -254,7 +257,8 @@ static double tagged_product_err(const tagged_weight *w, uint64_t tag, const flo
   ck_assert_ptr_nonnull(a);
   ck_assert_ptr_nonnull(c);
   test_fill_uniform(a, (size_t)(M * k), 5, -1, 1);
-  geocl_tensor *ta = test_upload(ocl, GEOCL_F32, GEOCL_SHAPE(M * k), a), *tc = geocl_zeros(ocl, GEOCL_F32, GEOCL_SHAPE(M * n));
+  geocl_tensor *ta = test_upload(ocl, GEOCL_F32, GEOCL_SHAPE(M * k), a);
+  geocl_tensor *tc = geocl_zeros(ocl, GEOCL_F32, GEOCL_SHAPE(M * n));
   geocl_gemm_args g = {.trans_b = 1, .m = M, .n = n, .k = k, .batch = 1, .alpha = 1, .a = geocl_tensor_bref(ta),
                        .lda = k, .b = geocl_tensor_bref(w->dev), .ldb = k, .b_tag = tag, .c = geocl_tensor_bref(tc),
                        .ldc = n};

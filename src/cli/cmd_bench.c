@@ -194,14 +194,14 @@ static geocl_status bench_gemm(geocl_ctx *ctx, const bench_opts *o) {
   double gflops = 2.0 * (double)(m * n) * (double)(k * b) / t.median * 1e-9;
   if (o->json)
     printf("{\"bench\": \"gemm\", \"m\": %lld, \"n\": %lld, \"k\": %lld, \"batch\": %lld, \"ta\": %d, \"tb\": %d, "
-           "\"keep_b\": %d, \"median_s\": %.6g, \"min_s\": %.6g, \"max_s\": %.6g, \"gflops\": %.4g, \"device\": \"%s\"}\n",
+           "\"keep_b\": %d, \"median_s\": %.6g, \"min_s\": %.6g, \"max_s\": %.6g, \"gflops\": %.4g, "
+           "\"device\": \"%s\"}\n",
            (long long)m, (long long)n, (long long)k, (long long)b, o->ta, o->tb, o->keep_b, t.median, t.min, t.max,
            gflops, geocl_ctx_device(ctx)->name);
   else
     printf("gemm %lldx%lldx%lld%s%s%s batch %lld: median %.3f ms (min %.3f, max %.3f): %.1f GFLOP/s\n", (long long)m,
-           (long long)n, (long long)k, o->ta ? " Aᵀ" : "", o->tb ? " Bᵀ" : "", o->keep_b ? " (B kept)" : "", (long long)b,
-           t.median * 1e3,
-           t.min * 1e3, t.max * 1e3, gflops);
+           (long long)n, (long long)k, o->ta ? " Aᵀ" : "", o->tb ? " Bᵀ" : "", o->keep_b ? " (B kept)" : "",
+           (long long)b, t.median * 1e3, t.min * 1e3, t.max * 1e3, gflops);
   print_profile(ctx, o, t.median);
   return GEOCL_OK;
 }
@@ -629,13 +629,14 @@ static geocl_status bench_assignment(geocl_ctx *ctx, const bench_opts *o) {
 }
 
 static int run(int argc, char **argv) {
-  enum { M = 256, N, K, BATCH, NK, HEADS, HDIM, DIM, TA, TB, KEEP_B, ROPE, UNFUSED, TAU, REPEAT, WARMUP, DEVICE, TASK, MODEL,
-         SEED, PROFILE, JSON, DEPTH, SIZE, POINTS, SAMPLES, CENTRES, FEATURES, ROWS, IN, OUT, RANDOM, RECOMPUTE };
+  enum { M = 256, N, K, BATCH, NK, HEADS, HDIM, DIM, TA, TB, KEEP_B, ROPE, UNFUSED, TAU, REPEAT, WARMUP, DEVICE, TASK,
+         MODEL, SEED, PROFILE, JSON, DEPTH, SIZE, POINTS, SAMPLES, CENTRES, FEATURES, ROWS, IN, OUT, RANDOM, RECOMPUTE };
   static const struct option opts[] = {
       {"m", required_argument, 0, M},         {"n", required_argument, 0, N},         {"k", required_argument, 0, K},
       {"batch", required_argument, 0, BATCH}, {"nk", required_argument, 0, NK},       {"heads", required_argument, 0, HEADS},
       {"head-dim", required_argument, 0, HDIM}, {"dim", required_argument, 0, DIM},  {"ta", no_argument, 0, TA},
-      {"tb", no_argument, 0, TB},             {"keep-b", no_argument, 0, KEEP_B},     {"rope", no_argument, 0, ROPE},         {"unfused", no_argument, 0, UNFUSED},
+      {"tb", no_argument, 0, TB},             {"keep-b", no_argument, 0, KEEP_B},     {"rope", no_argument, 0, ROPE},
+      {"unfused", no_argument, 0, UNFUSED},
       {"tau", required_argument, 0, TAU},     {"repeat", required_argument, 0, REPEAT},
       {"warmup", required_argument, 0, WARMUP}, {"device", required_argument, 0, DEVICE},
       {"task", required_argument, 0, TASK},   {"model", required_argument, 0, MODEL}, {"seed", required_argument, 0, SEED},
